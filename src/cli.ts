@@ -1,0 +1,115 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXIT, IsrError } from './errors.js';
+import { VERSION } from './version.js';
+
+/**
+ * Entry point of `isr`. Each command's module is imported only when that command runs, so
+ * `isr regen` never pays for the server or the watcher.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug');
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = reportError(err, debug);
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('isr')
+    .description('Incremental Static Regeneration for any static site')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const common = (cmd: Command) =>
+    cmd
+      .argument('[root]', 'site folder holding isr.config.*', '.')
+      .option('--out <dir>', 'output folder (overrides outDir)')
+      .addOption(new Option('--concurrency <n>', 'pages loaded/rendered at once').argParser(positiveInt('--concurrency')))
+      .option('--json', 'print one JSON object on stdout')
+      .option('-q, --quiet', 'print only errors')
+      .option('--debug', 'print stack traces and debug lines');
+
+  common(program.command('build').description('render every page into the output folder and write the manifest'))
+    .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))
+    .action(async (root, opts) => (await import('./commands/build.js')).buildCommand(root, opts));
+
+  common(program.command('regen').description('re-render only what is due (expired, named by --path/--tag/--route, or changed)'))
+    .option('--path <path>', 'render this URL path, due or not (repeatable)', collect, [])
+    .option('--paths-from <file>', 'read paths from a file, one per line ("-" for stdin)')
+    .option('--tag <tag>', 'render every page that recorded this tag (repeatable)', collect, [])
+    .option('--route <name>', 'render every page of this route (repeatable)', collect, [])
+    .option('--all', 're-render every page')
+    .option('--dry-run', 'print the plan (what would render and why) and render nothing')
+    .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))
+    .option('--exec <command>', 'run a shell command after a change; it gets {"written","removed"} JSON on stdin')
+    .action(async (root, opts) => (await import('./commands/regen.js')).regenCommand(root, opts));
+
+  program
+    .command('status')
+    .description('pages, how many are due, the next expiry, failing pages')
+    .argument('[root]', 'site folder', '.')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--debug', 'print stack traces')
+    .action(async (root, opts) => (await import('./commands/status.js')).statusCommand(root, opts));
+
+  program
+    .command('init')
+    .description('create a starter site (Markdown blog) in a folder')
+    .argument('[dir]', 'folder to create', 'my-site')
+    .option('--force', 'write into a folder that is not empty')
+    .action(async (dir, opts) => (await import('./commands/init.js')).initCommand(dir, opts));
+
+  program
+    .command('serve')
+    .description('serve the output with stale-while-revalidate, on-demand revalidation and fallback')
+    .argument('[root]', 'site folder', '.')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .addOption(new Option('--port <port>', 'port (0 picks a free one)').argParser(nonNegative('--port')).default(3000))
+    .option('--out <dir>', 'output folder (overrides outDir)')
+    .option('--watch', 'rebuild affected pages when templates, content or config change, and reload browsers')
+    .option('--log', 'one access-log line per request')
+    .option('--debug', 'print stack traces')
+    .action(async (root, opts) => (await import('./commands/serve.js')).serveCommand(root, opts));
+
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} expects a whole number >= 1`);
+    return n;
+  };
+}
+
+function nonNegative(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} expects a number >= 0`);
+    return n;
+  };
+}
+
+/** Print an error the way a user needs it and return the exit status. */
+function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed its message (help and version are not errors).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (err instanceof IsrError) {
+    process.stderr.write(`isr: ${err.toLine()} [${err.code}]\n`);
+    if (debug && err.cause) process.stderr.write(`${(err.cause as Error)?.stack ?? String(err.cause)}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`isr: internal error (please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+  return EXIT.internal;
+}

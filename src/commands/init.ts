@@ -1,0 +1,20 @@
+import { cp, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IsrError } from '../errors.js';
+
+/** `isr init [dir]`: copy the starter site from the package's `templates/starter`. */
+export async function initCommand(dir: string, opts: { force?: boolean }): Promise<void> {
+  const target = path.resolve(dir);
+  const existing = await readdir(target).catch(() => [] as string[]);
+  if (existing.length && !opts.force) {
+    throw new IsrError('USAGE', `${dir} is not empty`, { hint: 'choose a new folder, or pass --force to write into it' });
+  }
+  const starter = fileURLToPath(new URL('../../templates/starter', import.meta.url));
+  await mkdir(target, { recursive: true });
+  await cp(starter, target, { recursive: true, force: Boolean(opts.force), errorOnExist: false });
+  const rel = path.relative(process.cwd(), target) || '.';
+  process.stdout.write(
+    `Created a starter site in ${rel}\n\nNext:\n  cd ${rel}\n  npm install\n  npx isr build     # render into dist/\n  npx isr serve     # preview with stale-while-revalidate\n`,
+  );
+}

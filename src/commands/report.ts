@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import kleur from 'kleur';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import { describeError, EXIT } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { RunResult } from '../run/run-site.js';
+import type { ChangeSet } from '../types.js';
+
+/** The `--json` object of build and regen. File paths are relative to outDir. */
+export function resultJson(r: RunResult, extra: Record<string, unknown> = {}) {
+  return {
+    rendered: r.rendered,
+    written: r.written,
+    unchanged: r.unchanged,
+    removed: r.removed,
+    failed: [...r.failed, ...r.listingErrors.map((l) => ({ path: l.route, error: l.error }))],
+    ...extra,
+    durationMs: Math.round(r.durationMs),
+  };
+}
+
+/** The human summary: one line of counts and time, then one line per failure. */
+export function printSummary(logger: Logger, verb: string, r: RunResult): void {
+  for (const f of r.failed) logger.error(f.error);
+  for (const l of r.listingErrors) logger.error(l.error);
+  const secs = (r.durationMs / 1000).toFixed(2);
+  const failed = r.failed.length + r.listingErrors.length;
+  const counts = [
+    `${r.written.length} written`,
+    `${r.unchanged.length} unchanged`,
+    `${r.removed.length} removed`,
+    failed ? kleur.red(`${failed} failed`) : '0 failed',
+  ].join(', ');
+  logger.info(`${verb} ${r.rendered.length} page${r.rendered.length === 1 ? '' : 's'} in ${secs}s: ${counts}`);
+}
+
+export function exitCodeFor(r: RunResult): number {
+  return r.failed.length || r.listingErrors.length || r.plan.errors.length ? EXIT.pageFailed : EXIT.ok;
+}
+
+/**
+ * After a run that changed files: the config's `onChange` hook, then `--exec` with the change set
+ * as JSON on stdin (and `ISR_OUT_DIR` set), for a CDN purge or an upload of exactly those files.
+ */
+export async function afterChange(config: ResolvedConfig, r: RunResult, exec: string | undefined, logger: Logger): Promise<number> {
+  const changes: ChangeSet = { written: r.written, removed: r.removed };
+  if (!changes.written.length && !changes.removed.length) return EXIT.ok;
+  let status: number = EXIT.ok;
+  if (config.onChange) {
+    try {
+      await config.onChange(changes);
+    } catch (err) {
+      logger.error(`onChange hook failed: ${describeError(err)}`);
+      status = EXIT.pageFailed;
+    }
+  }
+  if (exec) {
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(exec, { shell: true, stdio: ['pipe', 'inherit', 'inherit'], env: { ...process.env, ISR_OUT_DIR: config.outDir } });
+      child.on('error', () => resolve(127));
+      child.on('close', (c) => resolve(c ?? 1));
+      child.stdin.on('error', () => {}); // the command may not read stdin
+      child.stdin.end(JSON.stringify(changes) + '\n');
+    });
+    if (code !== 0) {
+      logger.error(`--exec command exited with status ${code}`);
+      status = EXIT.pageFailed;
+    }
+  }
+  return status;
+}

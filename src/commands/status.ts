@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { IsrError } from '../errors.js';
+import { readManifest, type Manifest } from '../manifest/manifest.js';
+import { pageIsDue } from '../plan/plan-regen.js';
+import { commandContext } from './context.js';
+
+export interface SiteStatus {
+  pages: number;
+  due: number;
+  /** Earliest future expiry (ISO) among pages with a timer, or null. */
+  nextExpiry: string | null;
+  failing: { path: string; error: string; attempts: number; retryAt: string | null }[];
+  byStatus: Record<string, number>;
+}
+
+/** Pure summary of a manifest at `now` (tested without a disk). */
+export function summarize(m: Manifest, now: number): SiteStatus {
+  let due = 0;
+  let next = Infinity;
+  const byStatus: Record<string, number> = {};
+  const failing: SiteStatus['failing'] = [];
+  for (const [p, e] of Object.entries(m.pages)) {
+    byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
+    if (pageIsDue(e, now)) due++;
+    else {
+      const at = e.status === 'error' ? (e.retryAt ?? Infinity) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
+      next = Math.min(next, at);
+    }
+    if (e.status === 'error') failing.push({ path: p, error: e.error ?? '', attempts: e.attempts ?? 0, retryAt: e.retryAt ? new Date(e.retryAt).toISOString() : null });
+  }
+  return { pages: Object.keys(m.pages).length, due, nextExpiry: Number.isFinite(next) ? new Date(next).toISOString() : null, failing, byStatus };
+}
+
+/** `isr status [root]`. */
+export async function statusCommand(root: string, opts: { json?: boolean; debug?: boolean }): Promise<void> {
+  const { config, now } = await commandContext(root, { ...opts, quiet: true });
+  const m = await readManifest(config.manifestFile, config.root);
+  if (!m) {
+    throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, { hint: 'run `isr build` first' });
+  }
+  const s = summarize(m, now);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(s) + '\n');
+    return;
+  }
+  const out = (l: string) => process.stdout.write(l + '\n');
+  out(`${s.pages} pages (${Object.entries(s.byStatus).map(([k, v]) => `${v} ${k}`).join(', ')})`);
+  out(`${s.due} due now`);
+  out(`next expiry: ${s.nextExpiry ?? 'none (no page has a revalidate timer)'}`);
+  if (s.failing.length) {
+    out(`${s.failing.length} failing:`);
+    for (const f of s.failing) out(`  ${f.path}  attempts ${f.attempts}, next retry ${f.retryAt ?? '-'}: ${f.error}`);
+  }
+}

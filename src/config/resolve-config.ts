@@ -1,0 +1,246 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { IsrError } from '../errors.js';
+import { compilePattern, PatternError, type Pattern } from '../routes/pattern.js';
+import type { DataSource, Revalidate, RouteConfig, SiteInfo, UserConfig } from '../types.js';
+
+/** A route after validation: defaults applied, pattern compiled. */
+export interface ResolvedRoute {
+  readonly name: string;
+  readonly pattern: Pattern;
+  /** Template path relative to `templatesDir`, with "/" separators. */
+  readonly template: string;
+  readonly paths?: RouteConfig['paths'];
+  readonly load?: RouteConfig['load'];
+  readonly revalidate: Revalidate;
+  readonly listRevalidate: Revalidate;
+  readonly fallback: 'blocking' | false;
+  readonly sitemap: boolean;
+}
+
+/** The config after validation: absolute paths, defaults applied, frozen. Passed down, never re-read. */
+export interface ResolvedConfig {
+  readonly root: string;
+  readonly configFile: string;
+  /** Hash of the config source: a change re-renders every page on the next regen. */
+  readonly configHash: string;
+  readonly outDir: string;
+  readonly templatesDir: string;
+  readonly manifestFile: string;
+  /** Folder of the manifest: the lock and the sources' caches live here too. */
+  readonly stateDir: string;
+  readonly cacheDir: string;
+  readonly site: Readonly<SiteInfo>;
+  readonly revalidate: Revalidate;
+  readonly concurrency: number;
+  readonly sources: Readonly<Record<string, DataSource<any>>>;
+  readonly routes: readonly ResolvedRoute[];
+  readonly helpers: Readonly<Record<string, (...args: any[]) => unknown>>;
+  readonly headersFile: boolean;
+  readonly sitemap: boolean;
+  readonly onChange?: UserConfig['onChange'];
+  readonly serve: Readonly<Required<Pick<NonNullable<UserConfig['serve']>, 'revalidatePath'>> & NonNullable<UserConfig['serve']>>;
+}
+
+const TOP_KEYS = [
+  'site', 'outDir', 'templatesDir', 'manifest', 'revalidate', 'concurrency', 'sources', 'routes',
+  'helpers', 'headersFile', 'sitemap', 'onChange', 'serve',
+];
+const ROUTE_KEYS = ['path', 'template', 'name', 'paths', 'load', 'revalidate', 'listRevalidate', 'fallback', 'sitemap'];
+const SERVE_KEYS = ['revalidateSecret', 'revalidatePath', 'webhook'];
+
+interface ResolveContext {
+  root: string;
+  configFile: string;
+  configHash: string;
+  overrides: { outDir?: string; concurrency?: number };
+}
+
+export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedConfig {
+  const file = path.relative(ctx.root, ctx.configFile);
+  const fail = (key: string, expected: string, found: unknown, hint?: string): never => {
+    throw new IsrError('CONFIG_INVALID', `${key}: expected ${expected}, found ${describe(found)}`, {
+      file,
+      hint: hint ?? 'see "Config reference" in the README',
+    });
+  };
+  const u = user as unknown as Record<string, unknown>;
+  checkKeys(u, TOP_KEYS, '', fail);
+
+  const optional = <T>(key: string, value: unknown, test: (v: unknown) => boolean, expected: string, dflt: T): T =>
+    value === undefined ? dflt : test(value) ? (value as T) : fail(key, expected, value);
+
+  const site = optional<SiteInfo>('site', u.site, isPlainObject, 'an object', {});
+  if (site.url !== undefined && (typeof site.url !== 'string' || !/^https?:\/\/[^/]+/.test(site.url))) {
+    fail('site.url', 'an absolute http(s) URL', site.url);
+  }
+  const outDirRel = ctx.overrides.outDir ?? optional('outDir', u.outDir, isNonEmptyString, 'a folder path', 'dist');
+  const templatesRel = optional('templatesDir', u.templatesDir, isNonEmptyString, 'a folder path', 'templates');
+  const manifestRel = optional('manifest', u.manifest, isNonEmptyString, 'a file path', '.isr/manifest.json');
+  const revalidate = optional<Revalidate>('revalidate', u.revalidate, isRevalidate, 'a number of seconds >= 1 or false', false);
+  const concurrency =
+    ctx.overrides.concurrency ?? optional('concurrency', u.concurrency, isPositiveInt, 'a whole number >= 1', 16);
+  const helpers = optional<Record<string, (...a: any[]) => unknown>>('helpers', u.helpers, isPlainObject, 'an object of functions', {});
+  for (const [k, v] of Object.entries(helpers)) if (typeof v !== 'function') fail(`helpers.${k}`, 'a function', v);
+  const headersFile = optional('headersFile', u.headersFile, isBoolean, 'true or false', true);
+  const sitemap = optional('sitemap', u.sitemap, isBoolean, 'true or false', true);
+  const onChange = optional<UserConfig['onChange']>('onChange', u.onChange, isFunction, 'a function', undefined);
+
+  const sourcesIn = optional<Record<string, unknown>>('sources', u.sources, isPlainObject, 'an object of data sources', {});
+  const sources: Record<string, DataSource<any>> = {};
+  for (const [key, src] of Object.entries(sourcesIn)) {
+    if (!isPlainObject(src) || typeof (src as { name?: unknown }).name !== 'string') {
+      fail(`sources.${key}`, 'a data source object with a "name" (e.g. files({ dir: "content" }))', src);
+    }
+    for (const hook of ['setup', 'list', 'get', 'watch', 'dispose']) {
+      const fn = (src as Record<string, unknown>)[hook];
+      if (fn !== undefined && typeof fn !== 'function') fail(`sources.${key}.${hook}`, 'a function', fn);
+    }
+    sources[key] = src as DataSource<any>;
+  }
+
+  const serveIn = optional<Record<string, unknown>>('serve', u.serve, isPlainObject, 'an object', {});
+  checkKeys(serveIn, SERVE_KEYS, 'serve.', fail);
+  const serve = {
+    revalidateSecret: optional<string | undefined>('serve.revalidateSecret', serveIn.revalidateSecret, isNonEmptyString, 'a non-empty string', undefined),
+    revalidatePath: optional('serve.revalidatePath', serveIn.revalidatePath, (v) => isNonEmptyString(v) && v.startsWith('/'), 'a path starting with "/"', '/__isr/revalidate'),
+    webhook: optional<NonNullable<UserConfig['serve']>['webhook']>('serve.webhook', serveIn.webhook, isFunction, 'a function', undefined),
+  };
+
+  const templatesDir = path.resolve(ctx.root, templatesRel);
+  if (!Array.isArray(u.routes) || u.routes.length === 0) {
+    fail('routes', 'a non-empty array of routes', u.routes, 'add at least one { path, template } route');
+  }
+  const routes = (u.routes as unknown[]).map((r, i) => resolveRoute(r, `routes[${i}]`, { revalidate, templatesDir, fail }));
+  checkRouteClashes(routes, fail);
+
+  const manifestFile = path.resolve(ctx.root, manifestRel);
+  const stateDir = path.dirname(manifestFile);
+  return Object.freeze({
+    root: ctx.root,
+    configFile: ctx.configFile,
+    configHash: ctx.configHash,
+    outDir: path.resolve(ctx.root, outDirRel),
+    templatesDir,
+    manifestFile,
+    stateDir,
+    cacheDir: path.join(stateDir, 'cache'),
+    site: Object.freeze({ ...site }),
+    revalidate,
+    concurrency,
+    sources: Object.freeze(sources),
+    routes: Object.freeze(routes),
+    helpers: Object.freeze({ ...helpers }),
+    headersFile,
+    sitemap,
+    onChange,
+    serve: Object.freeze(serve),
+  });
+}
+
+type Fail = (key: string, expected: string, found: unknown, hint?: string) => never;
+
+function resolveRoute(
+  input: unknown,
+  key: string,
+  ctx: { revalidate: Revalidate; templatesDir: string; fail: Fail },
+): ResolvedRoute {
+  const { fail } = ctx;
+  if (!isPlainObject(input)) fail(key, 'a route object { path, template, ... }', input);
+  const r = input as Record<string, unknown>;
+  checkKeys(r, ROUTE_KEYS, `${key}.`, fail);
+  if (!isNonEmptyString(r.path)) fail(`${key}.path`, 'a URL pattern such as "/blog/:slug/"', r.path);
+  let pattern: Pattern;
+  try {
+    pattern = compilePattern(r.path as string);
+  } catch (err) {
+    if (err instanceof PatternError) fail(`${key}.path`, `a valid URL pattern (${err.message})`, r.path);
+    throw err;
+  }
+  if (r.template === undefined) fail(`${key}.template`, 'a template file name', undefined, `every route needs a template, e.g. template: "page.eta"`);
+  if (!isNonEmptyString(r.template)) fail(`${key}.template`, 'a template file name', r.template);
+  const template = (r.template as string).replace(/\\/g, '/').replace(/^\.?\//, '');
+  const templateFile = path.resolve(ctx.templatesDir, template);
+  if (!templateFile.startsWith(ctx.templatesDir + path.sep)) fail(`${key}.template`, 'a file inside the templates folder', r.template);
+  if (!existsSync(templateFile)) {
+    throw new IsrError('TEMPLATE_NOT_FOUND', `${key}.template: template "${template}" not found in ${path.relative(process.cwd(), ctx.templatesDir) || '.'}`, {
+      hint: 'create the file or fix the name',
+    });
+  }
+  if (pattern.names.length > 0 && typeof r.paths !== 'function') {
+    fail(`${key}.paths`, `a function listing the params of "${pattern.source}"`, r.paths, 'a route with :params needs paths()');
+  }
+  if (r.paths !== undefined && typeof r.paths !== 'function') fail(`${key}.paths`, 'a function', r.paths);
+  if (r.load !== undefined && typeof r.load !== 'function') fail(`${key}.load`, 'a function', r.load);
+  if (r.revalidate !== undefined && !isRevalidate(r.revalidate)) fail(`${key}.revalidate`, 'a number of seconds >= 1 or false', r.revalidate);
+  if (r.listRevalidate !== undefined && !isRevalidate(r.listRevalidate)) fail(`${key}.listRevalidate`, 'a number of seconds >= 1 or false', r.listRevalidate);
+  if (r.fallback !== undefined && r.fallback !== 'blocking' && r.fallback !== false) fail(`${key}.fallback`, '"blocking" or false', r.fallback);
+  if (r.sitemap !== undefined && !isBoolean(r.sitemap)) fail(`${key}.sitemap`, 'true or false', r.sitemap);
+  if (r.name !== undefined && !isNonEmptyString(r.name)) fail(`${key}.name`, 'a non-empty string', r.name);
+  const revalidate = (r.revalidate as Revalidate | undefined) ?? ctx.revalidate;
+  return Object.freeze({
+    name: (r.name as string | undefined) ?? pattern.source,
+    pattern,
+    template,
+    paths: r.paths as RouteConfig['paths'],
+    load: r.load as RouteConfig['load'],
+    revalidate,
+    listRevalidate: (r.listRevalidate as Revalidate | undefined) ?? revalidate,
+    fallback: (r.fallback as 'blocking' | false | undefined) ?? false,
+    sitemap: (r.sitemap as boolean | undefined) ?? (pattern.directory && !/\/404\.html$/.test(pattern.source)),
+  });
+}
+
+/** Two routes may not share a name, nor two fixed routes a path. */
+function checkRouteClashes(routes: ResolvedRoute[], fail: Fail): void {
+  const names = new Map<string, number>();
+  const fixed = new Map<string, number>();
+  routes.forEach((r, i) => {
+    if (names.has(r.name)) fail(`routes[${i}].name`, `a name not used by routes[${names.get(r.name)}]`, r.name);
+    names.set(r.name, i);
+    if (r.pattern.names.length === 0) {
+      if (fixed.has(r.pattern.source)) {
+        throw new IsrError('DUPLICATE_OUTPUT', `routes[${i}] and routes[${fixed.get(r.pattern.source)}] both produce ${r.pattern.source}`, {
+          hint: 'give each route its own path',
+        });
+      }
+      fixed.set(r.pattern.source, i);
+    }
+  });
+}
+
+function checkKeys(obj: Record<string, unknown>, allowed: string[], prefix: string, fail: Fail): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) {
+      const near = allowed.find((a) => a.toLowerCase() === k.toLowerCase() || editDistance(a, k) <= 2);
+      fail(`${prefix}${k}`, `one of the known keys (${allowed.join(', ')})`, 'an unknown key', near ? `did you mean "${prefix}${near}"?` : 'remove it');
+    }
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+function describe(v: unknown): string {
+  if (v === 'an unknown key') return v;
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v);
+  return `${typeof v} ${s.length > 40 ? s.slice(0, 40) + '…' : s}`;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+const isFunction = (v: unknown): boolean => typeof v === 'function';
+const isPositiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
+const isRevalidate = (v: unknown): boolean => v === false || (typeof v === 'number' && Number.isFinite(v) && v >= 1);

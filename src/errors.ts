@@ -1,0 +1,133 @@
+/**
+ * Expected errors: each has a stable code, a message saying what happened and where, and a hint
+ * saying what to do. The CLI prints them as one line and exits with the code's exit status; any
+ * other thrown value is a bug and gets a stack trace.
+ */
+
+/** Exit statuses, documented in the README's CLI reference. */
+export const EXIT = {
+  ok: 0,
+  /** Some pages failed to load or render (others were written). */
+  pageFailed: 1,
+  /** Bad command-line flag or value. */
+  usage: 2,
+  /** Config missing, unloadable or invalid. */
+  config: 3,
+  /** Template missing or with a syntax error. */
+  template: 4,
+  /** Content or loader output that cannot be built (bad front matter, bad params, clashes). */
+  input: 5,
+  /** Manifest missing, corrupt or of another version. */
+  manifest: 6,
+  /** Output could not be written (permissions, full disk). */
+  io: 7,
+  /** Another isr run holds the lock. */
+  locked: 75,
+  /** A bug in isr. */
+  internal: 70,
+} as const;
+
+export type ErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_LOAD'
+  | 'CONFIG_INVALID'
+  | 'TEMPLATE_NOT_FOUND'
+  | 'TEMPLATE_SYNTAX'
+  | 'TEMPLATE_RENDER'
+  | 'FRONT_MATTER'
+  | 'CONTENT_UNREADABLE'
+  | 'BAD_PARAMS'
+  | 'BAD_LOAD_RESULT'
+  | 'DUPLICATE_OUTPUT'
+  | 'LOAD_FAILED'
+  | 'PATHS_FAILED'
+  | 'NO_ROUTE'
+  | 'BAD_PATH'
+  | 'HTTP_SOURCE'
+  | 'MANIFEST_MISSING'
+  | 'MANIFEST_CORRUPT'
+  | 'LOCKED'
+  | 'WRITE_FAILED'
+  | 'USAGE';
+
+const exitFor: Record<ErrorCode, number> = {
+  CONFIG_NOT_FOUND: EXIT.config,
+  CONFIG_LOAD: EXIT.config,
+  CONFIG_INVALID: EXIT.config,
+  TEMPLATE_NOT_FOUND: EXIT.template,
+  TEMPLATE_SYNTAX: EXIT.template,
+  TEMPLATE_RENDER: EXIT.pageFailed,
+  FRONT_MATTER: EXIT.input,
+  CONTENT_UNREADABLE: EXIT.input,
+  BAD_PARAMS: EXIT.input,
+  BAD_LOAD_RESULT: EXIT.input,
+  DUPLICATE_OUTPUT: EXIT.input,
+  LOAD_FAILED: EXIT.pageFailed,
+  PATHS_FAILED: EXIT.pageFailed,
+  NO_ROUTE: EXIT.pageFailed,
+  BAD_PATH: EXIT.pageFailed,
+  HTTP_SOURCE: EXIT.pageFailed,
+  MANIFEST_MISSING: EXIT.manifest,
+  MANIFEST_CORRUPT: EXIT.manifest,
+  LOCKED: EXIT.locked,
+  WRITE_FAILED: EXIT.io,
+  USAGE: EXIT.usage,
+};
+
+export interface IsrErrorOptions {
+  /** What to do about it. */
+  hint?: string;
+  /** File at fault (relative to the site root when possible). */
+  file?: string;
+  /** 1-based line in `file`. */
+  line?: number;
+  cause?: unknown;
+}
+
+export class IsrError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly file?: string;
+  readonly line?: number;
+
+  constructor(code: ErrorCode, message: string, options: IsrErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'IsrError';
+    this.code = code;
+    this.hint = options.hint;
+    this.file = options.file;
+    this.line = options.line;
+  }
+
+  get exitCode(): number {
+    return exitFor[this.code];
+  }
+
+  /** `file:line: message (hint)` on one line: the form the CLI prints and the manifest records. */
+  toLine(): string {
+    const where = this.file ? `${this.file}${this.line ? `:${this.line}` : ''}: ` : '';
+    const hint = this.hint ? ` (${this.hint})` : '';
+    return `${where}${oneLine(this.message)}${hint}`;
+  }
+}
+
+/** Errors whose cause is the site's input (abort the run before anything is published). */
+export function isInputError(err: unknown): err is IsrError {
+  return err instanceof IsrError && [EXIT.input, EXIT.template, EXIT.config].includes(err.exitCode as 3);
+}
+
+/** A thrown value as one line, for logs and the manifest's `error` field. */
+export function describeError(err: unknown): string {
+  if (err instanceof IsrError) return err.toLine();
+  if (err instanceof Error) return oneLine(`${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`);
+  return oneLine(String(err));
+}
+
+export function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Thrown for states that cannot happen unless isr has a bug. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`Invariant: ${message}`);
+}

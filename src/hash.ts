@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Short content hash for manifest fields. 96 bits of SHA-1 in base64url: collisions are not a
+ * concern for change detection, and short strings keep a 100k-page manifest small to parse.
+ */
+export function hash(data: string | Uint8Array): string {
+  return createHash('sha1').update(data).digest('base64url').slice(0, 16);
+}
+
+/** Hash of a JSON-able value with object keys sorted, so key order never counts as a change. */
+export function hashJson(value: unknown): string {
+  return hash(stableStringify(value) ?? 'undefined');
+}
+
+/** JSON with sorted keys; `visit` sees every object on the way (used to find source entries). */
+export function stableStringify(value: unknown, visit?: (v: object) => void): string | undefined {
+  return JSON.stringify(value, (_key, v) => {
+    if (v && typeof v === 'object') visit?.(v);
+    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return v;
+  });
+}

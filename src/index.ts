@@ -1,0 +1,12 @@
+/**
+ * The package's public API: what `isr.config.*` files and plugins import.
+ * (The CLI lives in `cli.ts` and is not part of this surface.)
+ */
+export { defineConfig } from './types.js';
+export type * from './types.js';
+export { files, type FilesOptions, type FileEntry } from './sources/files.js';
+export { http, type HttpOptions } from './sources/http.js';
+export type { MarkdownOptions } from './sources/markdown.js';
+export { IsrError, type ErrorCode } from './errors.js';
+export type { Manifest, PageEntry, RouteEntry, TemplateEntry } from './manifest/manifest.js';
+export { formatDate } from './render/helpers.js';

@@ -1,0 +1,62 @@
+import kleur from 'kleur';
+
+/**
+ * All terminal output goes through here. Machine output (`--json`) is written to stdout by the
+ * commands themselves; the logger writes human lines to stderr so stdout stays parseable.
+ */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+  /** Overwrite a single progress line; only on a TTY and never in quiet/json mode. */
+  progress(message: string): void;
+  /** Clear the progress line before other output. */
+  done(): void;
+}
+
+export interface LoggerOptions {
+  quiet?: boolean;
+  debug?: boolean;
+  stream?: NodeJS.WriteStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const stream = options.stream ?? process.stderr;
+  // kleur reads NO_COLOR / FORCE_COLOR itself; also drop colour when stderr is not a terminal.
+  if (!stream.isTTY || process.env.NO_COLOR) kleur.enabled = false;
+  const tty = Boolean(stream.isTTY) && !options.quiet;
+  let progressShown = false;
+  const clear = () => {
+    if (progressShown) {
+      stream.write('\r\x1b[K');
+      progressShown = false;
+    }
+  };
+  const line = (s: string) => {
+    clear();
+    stream.write(s + '\n');
+  };
+  return {
+    info: (m) => {
+      if (!options.quiet) line(m);
+    },
+    warn: (m) => line(`${kleur.yellow('warning')} ${m}`),
+    error: (m) => line(`${kleur.red('error')} ${m}`),
+    debug: (m) => {
+      if (options.debug) line(kleur.dim(m));
+    },
+    progress: (m) => {
+      if (!tty) return;
+      stream.write(`\r\x1b[K${m}`);
+      progressShown = true;
+    },
+    done: clear,
+  };
+}
+
+/** A logger that records lines, for tests and the server's internal runs. */
+export function silentLogger(): Logger {
+  const noop = () => {};
+  return { info: noop, warn: noop, error: noop, debug: noop, progress: noop, done: noop };
+}

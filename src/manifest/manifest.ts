@@ -1,0 +1,154 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { IsrError } from '../errors.js';
+import type { Params, Revalidate } from '../types.js';
+import { writeAtomic } from '../write/write-atomic.js';
+
+/** Bumped on any incompatible change; a manifest of another version is refused, never guessed at. */
+export const MANIFEST_VERSION = 1;
+
+/**
+ * One page of the site, keyed in `Manifest.pages` by its URL path (`/blog/hello/`).
+ *
+ * Invariant: an entry describes what is on disk at `file` (or, after a crash between publishing
+ * and writing the manifest, something older: the page then just renders again when due).
+ */
+export interface PageEntry {
+  /** Route name (see `RouteConfig.name`). */
+  route: string;
+  /** Params the page was built from; omitted for fixed routes. */
+  params?: Params;
+  /** Output file relative to outDir, "/" separated. Absent for `notFound` pages. */
+  file?: string;
+  /** Epoch ms of the last successful load+render (moves on even when the output was unchanged). */
+  builtAt: number;
+  /** Epoch ms when the output bytes last changed (sitemap `lastmod`). */
+  changedAt: number;
+  /** Effective revalidate of the last successful load, in seconds, or false. */
+  revalidate: Revalidate;
+  /** Hash of the props the page was rendered from. */
+  dataHash?: string;
+  /** Hash of the template and every layout/partial it used (see `Manifest.templates`). */
+  templateHash?: string;
+  /** Hash of the output bytes on disk. */
+  outputHash?: string;
+  /** Dependencies: tracked by sources (`file:…`, `url:…`) plus those returned by `load`. Sorted. */
+  tags?: string[];
+  /** `ok`: file is current; `error`: last attempt failed (the last good file stays);
+   * `notFound`: load said so (no file, served as 404); `redirect`: file is a redirect stub. */
+  status: 'ok' | 'error' | 'notFound' | 'redirect';
+  /** Redirect target for `status: 'redirect'`, with `permanent` for a 308. */
+  redirect?: { destination: string; permanent: boolean };
+  /** Last error as one line (`status: 'error'`). */
+  error?: string;
+  /** Consecutive failed attempts; reset by a success. */
+  attempts?: number;
+  /** Epoch ms before which a failed page is not retried (backoff, capped at its revalidate). */
+  retryAt?: number;
+  /** Built because it was named (`--path`, serve fallback), not listed by `paths()`: a re-listing
+   * that does not include it keeps it; only its own `notFound` removes it. */
+  onDemand?: true;
+}
+
+/** A route's last `paths()` listing: when it is due again and what it depended on. */
+export interface RouteEntry {
+  /** Epoch ms of the last successful listing. */
+  listedAt: number;
+  /** Effective list interval at that time. */
+  listRevalidate: Revalidate;
+  /** Tags the listing tracked (e.g. `files:content/posts`); `--tag` re-lists on a match. */
+  tags?: string[];
+  /** Last listing error, if the last attempt failed (pages are then kept as they were). */
+  error?: string;
+}
+
+/** A template's state at the last run: its own hash and the files it pulled in. */
+export interface TemplateEntry {
+  /** Hash of this file alone. */
+  hash: string;
+  /** Layouts/partials seen used by this template's renders, relative to templatesDir. */
+  deps: string[];
+}
+
+export interface Manifest {
+  version: number;
+  /** `isr <version>` that wrote it (informative). */
+  generator: string;
+  /** Epoch ms of the last write. */
+  updatedAt: number;
+  /** Hash of the config source used for the last full build; a change re-renders every page. */
+  configHash: string;
+  /** Every template used, keyed by path relative to templatesDir. */
+  templates: Record<string, TemplateEntry>;
+  routes: Record<string, RouteEntry>;
+  pages: Record<string, PageEntry>;
+  /** Files to delete after this manifest is written (a crash in between leaves them listed here). */
+  pendingRemovals?: string[];
+}
+
+export function emptyManifest(): Manifest {
+  return { version: MANIFEST_VERSION, generator: '', updatedAt: 0, configHash: '', templates: {}, routes: {}, pages: {} };
+}
+
+/**
+ * Read the manifest. `undefined` when there is none (a first build); a clear error when it is
+ * unreadable, corrupt or of another version, so nothing is ever built on a guess.
+ */
+export async function readManifest(file: string, root: string): Promise<Manifest | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
+      file: path.relative(root, file),
+      hint: 'check its permissions',
+    });
+  }
+  const rel = path.relative(root, file);
+  const wayOut = `delete ${rel} and run \`isr build\` to rebuild it (the output folder is kept)`;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new IsrError('MANIFEST_CORRUPT', `the manifest is not valid JSON (${(err as Error).message})`, { file: rel, hint: wayOut });
+  }
+  const m = data as Partial<Manifest>;
+  if (!m || typeof m !== 'object' || typeof m.version !== 'number') {
+    throw new IsrError('MANIFEST_CORRUPT', 'this is not an isr manifest (no "version")', { file: rel, hint: wayOut });
+  }
+  if (m.version !== MANIFEST_VERSION) {
+    throw new IsrError('MANIFEST_CORRUPT', `manifest version ${m.version} is not supported (this isr reads version ${MANIFEST_VERSION})`, {
+      file: rel,
+      hint: wayOut,
+    });
+  }
+  if (!isRecord(m.pages) || !isRecord(m.routes) || !isRecord(m.templates) || typeof m.configHash !== 'string') {
+    throw new IsrError('MANIFEST_CORRUPT', 'the manifest is missing "pages", "routes", "templates" or "configHash"', { file: rel, hint: wayOut });
+  }
+  for (const [p, e] of Object.entries(m.pages)) {
+    if (!isRecord(e) || typeof e.route !== 'string' || typeof e.builtAt !== 'number' || typeof e.status !== 'string') {
+      throw new IsrError('MANIFEST_CORRUPT', `manifest entry for ${JSON.stringify(p)} is malformed`, { file: rel, hint: wayOut });
+    }
+  }
+  return m as Manifest;
+}
+
+/** Written last in every run, atomically: readers see the old or the new manifest, never a mix. */
+export async function writeManifest(file: string, manifest: Manifest): Promise<void> {
+  // Pages sorted by path so the file diffs well and is stable across runs.
+  const pages: Record<string, PageEntry> = {};
+  for (const key of Object.keys(manifest.pages).sort()) pages[key] = manifest.pages[key]!;
+  const out: Manifest = { ...manifest, pages };
+  if (!out.pendingRemovals?.length) delete out.pendingRemovals;
+  // One line per page: readable, diffable, and far faster to write than fully indented JSON.
+  const body = Object.entries(pages)
+    .map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+    .join(',\n');
+  const head = JSON.stringify({ ...out, pages: undefined }, null, 2).replace(/\n}$/, '');
+  await writeAtomic(file, `${head},\n  "pages": {\n${body}\n  }\n}\n`);
+}
+
+function isRecord(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

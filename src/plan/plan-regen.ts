@@ -1,0 +1,254 @@
+/**
+ * The regen planner: which route listings to re-run and which pages to render now, and why.
+ *
+ * Pure: a function of the previous manifest, the current routes, fresh listings, template
+ * hashes, the options and `now`. No disk, no clock, no config loading; that is what lets it be
+ * tested exhaustively and what keeps a 100k-page plan in milliseconds.
+ */
+import type { Manifest, PageEntry } from '../manifest/manifest.js';
+import type { Params, Revalidate } from '../types.js';
+
+export type Reason =
+  | 'build'
+  | 'all'
+  | 'new'
+  | 'expired'
+  | 'retry'
+  | 'path'
+  | 'tag'
+  | 'route'
+  | 'template-changed'
+  | 'config-changed'
+  | 'removed';
+
+/** What the planner needs to know of a route (plain data, no functions). */
+export interface PlanRoute {
+  name: string;
+  template: string;
+  /** True when the route has `:params` (and so a `paths()` listing). */
+  dynamic: boolean;
+  listRevalidate: Revalidate;
+  /** Returns params when `urlPath` belongs to the route. */
+  match(urlPath: string): Params | undefined;
+}
+
+export interface PageRef {
+  path: string;
+  route: string;
+  params: Params;
+}
+
+export interface PlanOptions {
+  /** `build` renders everything; `regen` only what is due or named. */
+  mode: 'build' | 'regen';
+  all?: boolean;
+  paths?: readonly string[];
+  tags?: readonly string[];
+  routes?: readonly string[];
+}
+
+export interface PlannedPage extends PageRef {
+  reasons: Reason[];
+}
+
+export interface PlannedRemoval {
+  path: string;
+  route: string;
+  /** File to delete, outDir-relative, when the page had one. */
+  file?: string;
+  reason: 'removed';
+}
+
+export interface Plan {
+  render: PlannedPage[];
+  remove: PlannedRemoval[];
+  /** Named paths that cannot be rendered, with why. */
+  errors: { path: string; message: string }[];
+  /** Named tags no page or listing recorded. */
+  unmatchedTags: string[];
+  /** Named routes that do not exist. */
+  unknownRoutes: string[];
+}
+
+/** Which routes must have their `paths()` re-run now. Fixed routes are always "listed" (free). */
+export function planListings(
+  manifest: Manifest | undefined,
+  routes: readonly PlanRoute[],
+  options: PlanOptions,
+  configHash: string,
+  now: number,
+): Set<string> {
+  const out = new Set<string>();
+  const configChanged = manifest !== undefined && manifest.configHash !== configHash;
+  for (const r of routes) {
+    const entry = manifest?.routes[r.name];
+    if (
+      !r.dynamic ||
+      options.mode === 'build' ||
+      options.all ||
+      configChanged ||
+      !entry ||
+      entry.error !== undefined ||
+      options.routes?.includes(r.name) ||
+      isDue(entry.listedAt, entry.listRevalidate, now) ||
+      (options.tags?.length && entry.tags?.some((t) => options.tags!.includes(t)))
+    ) {
+      out.add(r.name);
+    }
+  }
+  return out;
+}
+
+/**
+ * The pages to render and remove. `listings` holds the fresh page lists of the routes that were
+ * re-listed (routes whose listing failed are absent: their pages are kept as they are).
+ */
+export function planRegen(input: {
+  manifest: Manifest | undefined;
+  routes: readonly PlanRoute[];
+  listings: ReadonlyMap<string, readonly PageRef[]>;
+  /** Current closure hash of each template (see Renderer.closureHash). */
+  templateHashes: ReadonlyMap<string, string>;
+  configHash: string;
+  options: PlanOptions;
+  now: number;
+}): Plan {
+  const { manifest, routes, listings, templateHashes, options, now } = input;
+  const pages = manifest?.pages ?? {};
+  const byName = new Map(routes.map((r) => [r.name, r]));
+  const configChanged = manifest !== undefined && manifest.configHash !== input.configHash;
+  const named = new Set<string>();
+  const errors: Plan['errors'] = [];
+  const planned = new Map<string, PlannedPage>();
+  const remove: PlannedRemoval[] = [];
+
+  const add = (ref: PageRef, reason: Reason) => {
+    const p = planned.get(ref.path);
+    if (p) {
+      if (!p.reasons.includes(reason)) p.reasons.push(reason);
+    } else planned.set(ref.path, { ...ref, reasons: [reason] });
+  };
+
+  // Named paths: normalise, validate, and match to a route even when never built (fallback in CI).
+  for (const raw of options.paths ?? []) {
+    const problem = checkNamedPath(raw);
+    if (problem) {
+      errors.push({ path: raw, message: problem });
+      continue;
+    }
+    const candidates = raw.endsWith('/') || /\.[A-Za-z0-9]+$/.test(raw) ? [raw] : [raw, `${raw}/`];
+    const known = candidates.find((c) => pages[c] && byName.has(pages[c]!.route));
+    if (known) {
+      named.add(known);
+      continue;
+    }
+    let matched: PageRef | undefined;
+    for (const c of candidates) {
+      for (const r of routes) {
+        const params = r.match(c);
+        if (params) {
+          matched = { path: c, route: r.name, params };
+          break;
+        }
+      }
+      if (matched) break;
+    }
+    if (matched) add(matched, 'path');
+    else errors.push({ path: raw, message: 'matches no route' });
+  }
+
+  const tagSet = new Set(options.tags ?? []);
+  const routeSet = new Set(options.routes ?? []);
+  const usedTags = new Set<string>();
+
+  // Removals and new pages from fresh listings.
+  const listed = new Map<string, PageRef>();
+  for (const refs of listings.values()) for (const ref of refs) listed.set(ref.path, ref);
+  for (const [path, entry] of Object.entries(pages)) {
+    const route = byName.get(entry.route);
+    const relisted = route && listings.has(route.name);
+    // A page that vanished from a fresh listing, or whose route is gone from the config. A page
+    // built on demand (named path / serve fallback) is not in any listing by nature: it stays
+    // until its own load says notFound.
+    if (!route || (relisted && !listed.has(path) && !named.has(path) && !planned.has(path) && !entry.onDemand)) {
+      remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
+    }
+  }
+  const removing = new Set(remove.map((r) => r.path));
+
+  for (const ref of listed.values()) {
+    if (!pages[ref.path]) add(ref, options.mode === 'build' ? 'build' : 'new');
+  }
+
+  // Existing pages: due, named, or changed underneath.
+  for (const [path, entry] of Object.entries(pages)) {
+    if (removing.has(path)) continue;
+    const route = byName.get(entry.route)!;
+    const ref: PageRef = { path, route: entry.route, params: listed.get(path)?.params ?? entry.params ?? {} };
+    if (options.mode === 'build') add(ref, 'build');
+    if (options.all) add(ref, 'all');
+    if (named.has(path)) add(ref, 'path');
+    if (routeSet.has(entry.route)) add(ref, 'route');
+    if (tagSet.size && entry.tags) {
+      for (const t of entry.tags) {
+        if (tagSet.has(t)) {
+          usedTags.add(t);
+          add(ref, 'tag');
+        }
+      }
+    }
+    if (configChanged) add(ref, 'config-changed');
+    if (entry.status === 'error') {
+      if ((entry.retryAt ?? 0) <= now) add(ref, 'retry');
+    } else if (isDue(entry.builtAt, entry.revalidate, now)) {
+      add(ref, 'expired');
+    }
+    const current = templateHashes.get(route.template);
+    if (entry.templateHash && current && entry.templateHash !== current) add(ref, 'template-changed');
+  }
+
+  // A tag also counts as used when it only re-listed a route (a new post re-lists the posts).
+  for (const r of routes) {
+    const tags = manifest?.routes[r.name]?.tags;
+    if (tags) for (const t of tags) if (tagSet.has(t)) usedTags.add(t);
+  }
+
+  return {
+    render: [...planned.values()],
+    remove,
+    errors,
+    unmatchedTags: [...tagSet].filter((t) => !usedTags.has(t)),
+    unknownRoutes: [...routeSet].filter((r) => !byName.has(r)),
+  };
+}
+
+/** True when a thing built at `at` with interval `revalidate` (seconds) is due at `now`. */
+export function isDue(at: number, revalidate: Revalidate, now: number): boolean {
+  return revalidate !== false && at + revalidate * 1000 <= now;
+}
+
+/** Why a `--path` value cannot name a page, or undefined when it can. */
+export function checkNamedPath(p: string): string | undefined {
+  if (!p.startsWith('/')) return 'must start with "/"';
+  if (p.includes('\0') || p.includes('\\')) return 'contains a null byte or backslash';
+  if (p.split('/').some((s) => s === '..' || s === '.')) return 'contains "." or ".." segments';
+  if (p.includes('//')) return 'contains "//"';
+  if (p.length > 1024) return 'is longer than 1024 characters';
+  return undefined;
+}
+
+/**
+ * When a failed page is tried again: 1 min, 2, 4, … doubling per attempt, never later than its
+ * revalidate interval (an hour for `revalidate: false`), so a flapping upstream is not hammered
+ * and a page is never staler than its promise.
+ */
+export function nextRetryAt(now: number, attempts: number, revalidate: Revalidate): number {
+  const cap = (revalidate === false ? 3600 : revalidate) * 1000;
+  return now + Math.min(cap, 60_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/** A page entry is due now (for `isr status` and serve's stale check). */
+export function pageIsDue(entry: PageEntry, now: number): boolean {
+  if (entry.status === 'error') return (entry.retryAt ?? 0) <= now;
+  return isDue(entry.builtAt, entry.revalidate, now);
+}

@@ -1,0 +1,73 @@
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import { PatternError } from '../routes/pattern.js';
+import type { Params } from '../types.js';
+
+/** What a template knows about the page being rendered, as `page`. */
+export interface PageInfo {
+  path: string;
+  route: string;
+  params: Params;
+  /** Epoch ms of this render. */
+  now: number;
+}
+
+/**
+ * The helpers every template sees as plain variables: `url`, `absUrl`, `formatDate`, `site`,
+ * `page`, `now`, plus the config's `helpers`.
+ */
+export function createHelpers(config: ResolvedConfig, page: PageInfo) {
+  const byName = routeIndex(config);
+  return {
+    site: config.site,
+    page,
+    now: new Date(page.now),
+    helpers: config.helpers,
+    /** URL path of a route's page: `url('post', { slug: 'hello' })` → `/blog/hello/`. */
+    url(route: string, params: Params = {}): string {
+      const r = byName.get(route);
+      if (!r) throw new Error(`url(): no route named "${route}" (routes: ${[...byName.keys()].join(', ')})`);
+      try {
+        return encodeURI(r.pattern.fill(params));
+      } catch (err) {
+        if (err instanceof PatternError) throw new Error(`url("${route}"): ${err.message}`);
+        throw err;
+      }
+    },
+    /** Absolute URL from a path, using `site.url` (the path itself when no site URL is set). */
+    absUrl(p: string): string {
+      return config.site.url ? new URL(p, config.site.url).href : p;
+    },
+    formatDate,
+  };
+}
+
+const routeIndexCache = new WeakMap<ResolvedConfig, Map<string, ResolvedConfig['routes'][number]>>();
+function routeIndex(config: ResolvedConfig) {
+  let m = routeIndexCache.get(config);
+  if (!m) {
+    m = new Map(config.routes.map((r) => [r.name, r]));
+    routeIndexCache.set(config, m);
+  }
+  return m;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Format a date (Date, ISO string or epoch ms). `style`: `iso` (2024-05-01), `rfc822` (for RSS),
+ * `long` (May 1, 2024), `medium` (default) or `short`; `locale` defaults to `en-US`. UTC, so the
+ * output does not depend on the machine's time zone.
+ */
+export function formatDate(value: unknown, style: 'iso' | 'rfc822' | 'long' | 'medium' | 'short' = 'medium', locale = 'en-US'): string {
+  const d = value instanceof Date ? value : new Date(value as string | number);
+  if (Number.isNaN(d.getTime())) return '';
+  if (style === 'iso') return d.toISOString().slice(0, 10);
+  if (style === 'rfc822') return d.toUTCString();
+  const key = `${style}|${locale}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: 'UTC' });
+    formatters.set(key, f);
+  }
+  return f.format(d);
+}

@@ -1,0 +1,159 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { Eta } from 'eta';
+import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
+import { IsrError } from '../errors.js';
+import { hash } from '../hash.js';
+import type { TemplateEntry } from '../manifest/manifest.js';
+import { locateRuntimeError, locateSyntaxError } from './template-errors.js';
+import { createHelpers, type PageInfo } from './helpers.js';
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const STATIC_DEP = /\b(?:include|includeAsync|layout)\(\s*(["'`])([^"'`]+)\1/g;
+
+/**
+ * Eta 4 set up for isr: templates are read once per run (so what is hashed is what is rendered),
+ * compiled up front (a syntax error anywhere stops the run before anything is written), and every
+ * layout/partial a render resolves is recorded, so a change to one re-renders exactly its pages.
+ */
+export class Renderer {
+  private readonly eta: Eta;
+  private debugEta: Eta | undefined;
+  /** Template text by absolute path (a snapshot of templatesDir at start). */
+  private readonly texts: Map<string, string>;
+  /** Hash of each template file, by path relative to templatesDir. */
+  readonly fileHashes: ReadonlyMap<string, string>;
+  /** Deps seen per template (relative paths), statically and at render time. */
+  private readonly deps = new Map<string, Set<string>>();
+  private recording: Set<string> | undefined;
+
+  private constructor(
+    private readonly config: ResolvedConfig,
+    texts: Map<string, string>,
+  ) {
+    this.texts = texts;
+    const hashes = new Map<string, string>();
+    for (const [abs, text] of texts) hashes.set(this.rel(abs), hash(text));
+    this.fileHashes = hashes;
+    this.eta = this.createEta(false);
+  }
+
+  static async create(config: ResolvedConfig): Promise<Renderer> {
+    const files = await fg('**/*', { cwd: config.templatesDir, absolute: true, onlyFiles: true, dot: false }).catch(() => [] as string[]);
+    const texts = new Map<string, string>();
+    await Promise.all(files.map(async (f) => texts.set(path.resolve(f), await readFile(f, 'utf8'))));
+    const r = new Renderer(config, texts);
+    r.compileAll();
+    return r;
+  }
+
+  /** Render one page. Sync: data is loaded before, so a render is pure CPU. */
+  render(route: ResolvedRoute, props: Record<string, unknown>, page: PageInfo): string {
+    const data = { ...props, __isr: createHelpers(this.config, page) };
+    const seen = new Set<string>();
+    this.recording = seen;
+    try {
+      return this.eta.render(route.template, data);
+    } catch (err) {
+      throw this.runtimeError(route, data, err);
+    } finally {
+      this.recording = undefined;
+      const set = this.depsOf(route.template);
+      for (const d of seen) if (d !== route.template) set.add(d);
+    }
+  }
+
+  /**
+   * Hash of a template and everything it pulls in, from current file contents. A page stores the
+   * value it was rendered with; the planner compares it with this to find template changes.
+   */
+  closureHash(template: string, deps: Iterable<string> = this.depsOf(template)): string {
+    const parts = [template, ...[...deps].sort()].map((f) => `${f}=${this.fileHashes.get(f) ?? 'missing'}`);
+    return hash(parts.join('\n'));
+  }
+
+  /** The manifest's `templates` section: every template used by a route, with its deps. */
+  templateEntries(templates: Iterable<string>): Record<string, TemplateEntry> {
+    const out: Record<string, TemplateEntry> = {};
+    for (const t of templates) out[t] = { hash: this.fileHashes.get(t) ?? 'missing', deps: [...this.depsOf(t)].sort() };
+    return out;
+  }
+
+  depsOf(template: string): Set<string> {
+    let set = this.deps.get(template);
+    if (!set) {
+      set = new Set();
+      this.deps.set(template, set);
+    }
+    return set;
+  }
+
+  private rel(abs: string): string {
+    return path.relative(this.config.templatesDir, abs).split(path.sep).join('/');
+  }
+
+  private createEta(debug: boolean): Eta {
+    const helperNames = Object.keys(this.config.helpers);
+    for (const n of helperNames) {
+      if (!IDENT.test(n)) throw new IsrError('CONFIG_INVALID', `helpers.${n}: expected a JavaScript identifier as helper name`, { hint: 'rename the helper' });
+    }
+    const eta = new Eta({
+      views: this.config.templatesDir,
+      cache: true,
+      autoEscape: true,
+      debug,
+      // Helpers become plain variables in every template: `<%= url('post', { slug }) %>`.
+      functionHeader:
+        'const {url, absUrl, formatDate, site, page, now} = it.__isr;' +
+        (helperNames.length ? ` const {${helperNames.join(', ')}} = it.__isr.helpers;` : ''),
+    });
+    const resolve = eta.resolvePath!;
+    eta.resolvePath = (template, options) => {
+      const abs = resolve.call(eta, template, options);
+      this.recording?.add(this.rel(abs));
+      return abs;
+    };
+    eta.readFile = (abs) => {
+      const text = this.texts.get(path.resolve(abs));
+      if (text === undefined) {
+        throw new IsrError('TEMPLATE_NOT_FOUND', `template "${this.rel(abs)}" not found`, { hint: 'check the include()/layout() name' });
+      }
+      return text;
+    };
+    return eta;
+  }
+
+  /** Compile every template now so a syntax error stops the run before any page is written. */
+  private compileAll(): void {
+    for (const [abs, text] of this.texts) {
+      if (!abs.endsWith('.eta')) continue;
+      const rel = this.rel(abs);
+      try {
+        this.eta.templatesSync.define(abs, this.eta.compile(text, { filepath: abs }));
+      } catch (err) {
+        const { line, message } = locateSyntaxError(this.eta, text, abs, err);
+        throw new IsrError('TEMPLATE_SYNTAX', `template syntax error: ${message}`, {
+          file: path.relative(this.config.root, abs),
+          line,
+          hint: 'fix the template tag at that line',
+        });
+      }
+      const deps = this.depsOf(rel);
+      for (const m of text.matchAll(STATIC_DEP)) {
+        const name = m[2]!.endsWith('.eta') ? m[2]! : `${m[2]}.eta`;
+        const dep = name.startsWith('/') ? name.slice(1) : path.posix.normalize(path.posix.join(path.posix.dirname(rel), name));
+        if (dep !== rel) deps.add(dep);
+      }
+    }
+  }
+
+  /** Re-render with Eta's debug mode (slower, only on failure) to learn the template and line. */
+  private runtimeError(route: ResolvedRoute, data: object, err: unknown): IsrError {
+    if (err instanceof IsrError) return err;
+    this.debugEta ??= this.createEta(true);
+    const loc = locateRuntimeError(() => this.debugEta!.render(route.template, data), err);
+    const file = loc.file ? path.relative(this.config.root, loc.file) : path.join(path.relative(this.config.root, this.config.templatesDir), route.template);
+    return new IsrError('TEMPLATE_RENDER', `template error: ${loc.message}`, { file, line: loc.line, cause: err });
+  }
+}

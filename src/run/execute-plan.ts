@@ -1,0 +1,148 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
+import { describeError, isInputError } from '../errors.js';
+import { hash } from '../hash.js';
+import type { Logger } from '../logger.js';
+import type { Manifest, PageEntry } from '../manifest/manifest.js';
+import { loadPage } from '../pages/load-page.js';
+import { nextRetryAt, type PlannedPage } from '../plan/plan-regen.js';
+import type { Renderer } from '../render/renderer.js';
+import { outputFileFor } from '../routes/pattern.js';
+import type { SourceSet } from '../sources/source-set.js';
+import type { Stage } from '../write/stage.js';
+import { redirectStub } from '../write/site-files.js';
+
+export interface ExecuteResult {
+  /** URL paths loaded and rendered successfully (including unchanged ones). */
+  rendered: string[];
+  /** Files staged because their bytes changed (outDir-relative). */
+  written: string[];
+  /** Files rendered to identical bytes: not rewritten. */
+  unchanged: string[];
+  /** Files of pages that became notFound (to delete after the manifest is written). */
+  removed: string[];
+  failed: { path: string; error: string }[];
+}
+
+export interface ExecuteContext {
+  config: ResolvedConfig;
+  renderer: Renderer;
+  sources: SourceSet;
+  stage: Stage;
+  /** The manifest being built for this run; entries are replaced in place. */
+  manifest: Manifest;
+  now: number;
+  logger: Logger;
+  /** Paths built because they were named rather than listed (see PageEntry.onDemand). */
+  onDemand: ReadonlySet<string>;
+}
+
+/**
+ * Load → render → stage, page by page, with bounded concurrency. Each page's HTML goes straight
+ * to its temp file, so memory holds only the pages in flight. Page failures are recorded and the
+ * run goes on; input errors (bad loader output, bad params) are rethrown so the caller aborts.
+ */
+export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPage[]): Promise<ExecuteResult> {
+  const { config, manifest } = ctx;
+  const routes = new Map(config.routes.map((r) => [r.name, r]));
+  const result: ExecuteResult = { rendered: [], written: [], unchanged: [], removed: [], failed: [] };
+  const limit = pLimit(config.concurrency);
+  let done = 0;
+  let aborted: unknown;
+
+  const one = async (page: PlannedPage) => {
+    if (aborted) return;
+    const route = routes.get(page.route)!;
+    const prev = manifest.pages[page.path];
+    try {
+      const entry = await buildPage(ctx, route, page, prev, result);
+      if (ctx.onDemand.has(page.path) || prev?.onDemand) entry.onDemand = true;
+      manifest.pages[page.path] = entry;
+      result.rendered.push(page.path);
+    } catch (err) {
+      if (isInputError(err)) {
+        aborted ??= err;
+        return;
+      }
+      if (err instanceof Error && err.message.startsWith('Invariant')) throw err;
+      const error = `${page.path}: ${describeError(err)}`;
+      result.failed.push({ path: page.path, error });
+      const attempts = (prev?.attempts ?? 0) + 1;
+      const revalidate = prev?.revalidate ?? route.revalidate;
+      manifest.pages[page.path] = {
+        ...(prev ?? { route: route.name, builtAt: 0, changedAt: 0, revalidate }),
+        ...(Object.keys(page.params).length ? { params: page.params } : {}),
+        status: 'error',
+        error: describeError(err),
+        attempts,
+        retryAt: nextRetryAt(ctx.now, attempts, revalidate),
+      };
+      if (!prev && ctx.onDemand.has(page.path)) manifest.pages[page.path]!.onDemand = true;
+    } finally {
+      done++;
+      if (done % 200 === 0 || done === pages.length) ctx.logger.progress(`rendering ${done}/${pages.length}`);
+    }
+  };
+
+  await Promise.all(pages.map((p) => limit(() => one(p))));
+  if (aborted) throw aborted;
+
+  // Pages rendered in this run carry the closure hash of their template as it is now (after the
+  // run observed every layout/partial the renders used).
+  const closures = new Map<string, string>();
+  for (const p of result.rendered) {
+    const entry = manifest.pages[p]!;
+    if (entry.status !== 'ok') continue;
+    const template = routes.get(entry.route)!.template;
+    let h = closures.get(template);
+    if (!h) closures.set(template, (h = ctx.renderer.closureHash(template)));
+    entry.templateHash = h;
+  }
+  ctx.logger.done();
+  return result;
+}
+
+async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: PlannedPage, prev: PageEntry | undefined, result: ExecuteResult): Promise<PageEntry> {
+  const { now } = ctx;
+  const loaded = await loadPage(ctx.config, route, page, ctx.sources, now);
+  const base = {
+    route: route.name,
+    ...(Object.keys(page.params).length ? { params: page.params } : {}),
+    builtAt: now,
+    revalidate: loaded.revalidate,
+    ...(loaded.tags.length ? { tags: loaded.tags } : {}),
+  };
+  if (loaded.kind === 'notFound') {
+    if (prev?.file) result.removed.push(prev.file);
+    return { ...base, changedAt: now, status: 'notFound' };
+  }
+  const file = outputFileFor(page.path, route.pattern.directory);
+  let body: string;
+  let extra: Partial<PageEntry>;
+  if (loaded.kind === 'redirect') {
+    body = redirectStub(loaded.destination);
+    extra = { status: 'redirect', redirect: { destination: loaded.destination, permanent: loaded.permanent } };
+  } else {
+    body = ctx.renderer.render(route, loaded.props, { path: page.path, route: route.name, params: page.params, now });
+    extra = { status: 'ok', dataHash: loaded.dataHash };
+  }
+  const outputHash = hash(body);
+  const same = prev?.outputHash === outputHash && prev.file === file && (await exists(path.join(ctx.config.outDir, file)));
+  if (same) result.unchanged.push(file);
+  else {
+    await ctx.stage.stage(file, body);
+    result.written.push(file);
+  }
+  if (prev?.file && prev.file !== file) result.removed.push(prev.file);
+  return { ...base, file, changedAt: same ? prev!.changedAt : now, outputHash, ...extra } as PageEntry;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,164 @@
+import { readFile, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import fg from 'fast-glob';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import { IsrError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { acquireLock } from '../manifest/lock.js';
+import { emptyManifest, readManifest, writeManifest, type Manifest } from '../manifest/manifest.js';
+import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
+import { Renderer } from '../render/renderer.js';
+import { listRoutes, planRoutes } from '../routes/list-paths.js';
+import { SourceSet } from '../sources/source-set.js';
+import { siteFiles } from '../write/site-files.js';
+import { Stage } from '../write/stage.js';
+import { TEMP_SUFFIX } from '../write/write-atomic.js';
+import { executePlan, type ExecuteResult } from './execute-plan.js';
+import { VERSION } from '../version.js';
+
+export interface RunOptions extends PlanOptions {
+  dryRun?: boolean;
+  /** Seconds to wait for another run's lock. */
+  waitSeconds?: number;
+  now: number;
+  logger: Logger;
+  /** Which command holds the lock (shown to a run that finds it taken). */
+  command: string;
+}
+
+export interface RunResult extends ExecuteResult {
+  plan: Plan;
+  /** Route listings that failed (their pages were kept). */
+  listingErrors: { route: string; error: string }[];
+  /** The manifest as written (or as read, for a dry run / no-op). */
+  manifest: Manifest;
+  durationMs: number;
+}
+
+/**
+ * One build or regen, start to finish: lock → manifest → templates → listings → plan → load,
+ * render, stage → site files → publish (renames) → manifest → deletions → unlock. `isr build`,
+ * `isr regen` and every regeneration of `isr serve` go through here.
+ */
+export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<RunResult> {
+  const started = performance.now();
+  const lock = o.dryRun ? undefined : await acquireLock(config.stateDir, { waitSeconds: o.waitSeconds, command: o.command });
+  const sources = new SourceSet(config, o.logger, () => o.now);
+  try {
+    if (lock?.recovered) await sweepTempFiles(config.outDir, o.logger);
+    const previous = await readManifest(config.manifestFile, config.root);
+    if (!previous && o.mode === 'regen') {
+      throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
+        hint: 'run `isr build` first (in CI, restore the output folder and .isr/ from the cache before `isr regen`)',
+      });
+    }
+    const renderer = await Renderer.create(config);
+    const routes = planRoutes(config);
+
+    // Deps recorded by earlier runs count for templates whose own text has not changed; a
+    // changed template re-renders its pages anyway, which records its deps afresh.
+    for (const [t, entry] of Object.entries(previous?.templates ?? {})) {
+      if (renderer.fileHashes.get(t) === entry.hash) for (const d of entry.deps) renderer.depsOf(t).add(d);
+    }
+    const templateHashes = new Map(config.routes.map((r) => [r.template, renderer.closureHash(r.template)]));
+
+    const toList = planListings(previous, routes, o, config.configHash, o.now);
+    const { listings, tags: listingTags, failed: listingFailed } = await listRoutes(config, toList, sources, o.now);
+    const plan = planRegen({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: o, now: o.now });
+    const listingErrors = [...listingFailed].map(([route, error]) => ({ route, error }));
+    const base = { plan, listingErrors, durationMs: 0 };
+    if (o.dryRun) {
+      return { ...base, ...emptyResult(), manifest: previous ?? emptyManifest(), durationMs: performance.now() - started };
+    }
+
+    const manifest: Manifest = previous ? { ...previous, pages: { ...previous.pages }, routes: { ...previous.routes } } : emptyManifest();
+    const stage = new Stage(config.outDir);
+    const onDemand = new Set(plan.render.filter((p) => p.reasons.includes('path')).map((p) => p.path));
+    let result: ExecuteResult;
+    try {
+      result = await executePlan({ config, renderer, sources, stage, manifest, now: o.now, logger: o.logger, onDemand }, plan.render);
+    } catch (err) {
+      await stage.abort();
+      throw err;
+    }
+
+    for (const r of plan.remove) {
+      delete manifest.pages[r.path];
+      if (r.file) result.removed.push(r.file);
+    }
+    for (const name of listings.keys()) {
+      const route = config.routes.find((r) => r.name === name)!;
+      if (route.pattern.names.length === 0) continue;
+      manifest.routes[name] = { listedAt: o.now, listRevalidate: route.listRevalidate, ...(listingTags.get(name)?.length ? { tags: listingTags.get(name) } : {}) };
+    }
+    for (const [name, error] of listingFailed) manifest.routes[name] = { ...(manifest.routes[name] ?? { listedAt: 0, listRevalidate: false }), error };
+    for (const name of Object.keys(manifest.routes)) if (!config.routes.some((r) => r.name === name)) delete manifest.routes[name];
+
+    const changed = result.rendered.length > 0 || plan.remove.length > 0 || result.failed.length > 0 || listingErrors.length > 0 || !previous;
+    if (changed) {
+      manifest.templates = renderer.templateEntries(new Set(config.routes.map((r) => r.template)));
+      manifest.configHash = config.configHash;
+      manifest.generator = `isr ${VERSION}`;
+      manifest.updatedAt = o.now;
+    }
+    // Derived files follow the manifest; they are compared with what is on disk, not rewritten.
+    if (result.written.length || result.removed.length || !previous) {
+      for (const [file, body] of siteFiles(config, manifest)) {
+        if ((await readFile(path.join(config.outDir, file), 'utf8').catch(() => undefined)) !== body) {
+          await stage.stage(file, body);
+          result.written.push(file);
+        }
+      }
+    }
+
+    // Publish: pages first, then the manifest that describes them, then deletions (listed in the
+    // manifest first, so a crash here leaves them to the next run instead of orphaned).
+    await stage.commit();
+    const live = new Set(Object.values(manifest.pages).map((p) => p.file));
+    const removals = [...new Set(result.removed)].filter((f) => !live.has(f));
+    const leftover = previous?.pendingRemovals ?? [];
+    if (changed || leftover.length) {
+      manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
+      await writeManifest(config.manifestFile, manifest);
+      if (manifest.pendingRemovals.length) {
+        await removeFiles(config.outDir, manifest.pendingRemovals);
+        manifest.pendingRemovals = [];
+        await writeManifest(config.manifestFile, manifest);
+      }
+    }
+    result.removed = removals;
+    return { ...base, ...result, manifest, durationMs: performance.now() - started };
+  } finally {
+    await sources.dispose().catch(() => {});
+    await lock?.release();
+  }
+}
+
+function emptyResult(): ExecuteResult {
+  return { rendered: [], written: [], unchanged: [], removed: [], failed: [] };
+}
+
+/** Delete files (outDir-relative) and the folders they leave empty. Missing files are fine. */
+async function removeFiles(outDir: string, files: string[]): Promise<void> {
+  for (const rel of files) {
+    const abs = path.resolve(outDir, rel);
+    if (!abs.startsWith(outDir + path.sep)) continue;
+    await rm(abs, { force: true });
+    let dir = path.dirname(abs);
+    while (dir.startsWith(outDir + path.sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty
+      }
+      dir = path.dirname(dir);
+    }
+  }
+}
+
+/** After a crashed run: delete the temp files it staged (never published, never served). */
+async function sweepTempFiles(outDir: string, logger: Logger): Promise<void> {
+  const temps = await fg(`**/*${TEMP_SUFFIX}`, { cwd: outDir, dot: true, absolute: true }).catch(() => []);
+  await Promise.all(temps.map((t) => rm(t, { force: true })));
+  if (temps.length) logger.debug(`removed ${temps.length} temp file(s) left by a crashed run`);
+}

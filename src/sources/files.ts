@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { IsrError } from '../errors.js';
+import type { DataSource } from '../types.js';
+import { parseFrontMatter, parseYamlObject } from './front-matter.js';
+import { createMarkdown, type MarkdownOptions } from './markdown.js';
+
+export interface FilesOptions {
+  /** Folder relative to the site root. */
+  dir: string;
+  /** Name shown in errors. Default `files`. */
+  name?: string;
+  /** Glob patterns relative to `dir`. Default every .md, .markdown, .json, .yaml and .yml file. */
+  include?: string[];
+  markdown?: MarkdownOptions;
+}
+
+/** One file. `list()` gives `id`, `slug`, `file` and `data`; `get()` adds `content` and `html`. */
+export interface FileEntry {
+  /** Path inside `dir` without extension, "/" separated: `2024/hello`. */
+  id: string;
+  /** Last segment of `id` (or front matter `slug`): `hello`. */
+  slug: string;
+  /** Path relative to the site root. */
+  file: string;
+  /** Front matter (Markdown) or the parsed file (JSON/YAML). */
+  data: Record<string, any>;
+  /** Markdown body (get() only). */
+  content?: string;
+  /** Markdown rendered to HTML (get() only). */
+  html?: string;
+}
+
+const EXTENSIONS = ['.md', '.markdown', '.json', '.yaml', '.yml'];
+
+/**
+ * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
+ * a `list()` records `files:<dir>` so added or removed files re-run the listing.
+ */
+export function files(options: FilesOptions): DataSource<FileEntry> {
+  if (!options || typeof options.dir !== 'string') throw new TypeError('files(): `dir` is required, e.g. files({ dir: "content/posts" })');
+  let root = '';
+  let absDir = '';
+  let dirRel = '';
+  let render: (src: string) => string = () => '';
+  // Per-run cache of parsed files: list() reads every file once; get() then costs no second read.
+  let parsed = new Map<string, Promise<{ data: Record<string, any>; body?: string }>>();
+  let listing: Promise<string[]> | undefined;
+
+  const parse = (abs: string) => {
+    let p = parsed.get(abs);
+    if (!p) {
+      p = readParsed(abs, path.relative(root, abs));
+      parsed.set(abs, p);
+    }
+    return p;
+  };
+  const toEntry = (abs: string, data: Record<string, any>): FileEntry => {
+    const rel = path.relative(absDir, abs).split(path.sep).join('/');
+    const id = rel.replace(/\.[^./]+$/, '');
+    const slug = typeof data.slug === 'string' && data.slug ? data.slug : id.split('/').pop()!;
+    return { id, slug, file: path.relative(root, abs).split(path.sep).join('/'), data };
+  };
+  const collectionTag = () => `files:${dirRel}`;
+
+  return {
+    name: options.name ?? 'files',
+    setup(ctx) {
+      root = ctx.root;
+      absDir = path.resolve(ctx.root, options.dir);
+      dirRel = path.relative(root, absDir).split(path.sep).join('/') || '.';
+      render = createMarkdown(options.markdown);
+      parsed = new Map();
+      listing = undefined;
+    },
+    async list({ track }) {
+      track(collectionTag());
+      listing ??= glob(absDir, options.include, dirRel);
+      const abs = await listing;
+      const entries = await Promise.all(abs.map(async (f) => toEntry(f, (await parse(f)).data)));
+      return entries;
+    },
+    async get({ id, track }) {
+      if (id.includes('..') || path.isAbsolute(id)) return undefined;
+      for (const ext of EXTENSIONS) {
+        const abs = path.join(absDir, id + ext);
+        let result;
+        try {
+          result = await parse(abs);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+            parsed.delete(abs);
+            continue;
+          }
+          throw err;
+        }
+        const entry = toEntry(abs, result.data);
+        track(`file:${entry.file}`);
+        if (result.body !== undefined) {
+          entry.content = result.body;
+          entry.html = render(result.body);
+        }
+        return entry;
+      }
+      // Not there (yet): depend on the collection so the page is rebuilt when the file appears.
+      track(collectionTag());
+      return undefined;
+    },
+    entryTag: (entry) => `file:${entry.file}`,
+    watch() {
+      return {
+        paths: [absDir],
+        tagsFor: (file) => [`file:${path.relative(root, file).split(path.sep).join('/')}`, collectionTag()],
+      };
+    },
+  };
+}
+
+async function glob(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {
+  try {
+    const found = await fg(include ?? ['**/*.{md,markdown,json,yaml,yml}'], {
+      cwd: absDir,
+      absolute: true,
+      onlyFiles: true,
+      suppressErrors: false,
+      throwErrorOnBrokenSymbolicLink: true,
+    });
+    return found.sort();
+  } catch (err) {
+    throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${(err as Error).message}`, {
+      hint: 'check the folder exists and is readable (files({ dir }) is relative to the site root)',
+    });
+  }
+}
+
+async function readParsed(abs: string, rel: string): Promise<{ data: Record<string, any>; body?: string }> {
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw err;
+    throw new IsrError('CONTENT_UNREADABLE', `cannot read ${rel}: ${code ?? (err as Error).message}`, { file: rel, hint: 'check its permissions' });
+  }
+  if (/\.(md|markdown)$/i.test(abs)) {
+    const fm = parseFrontMatter(text, rel);
+    return { data: fm.data, body: fm.body };
+  }
+  if (/\.json$/i.test(abs)) {
+    try {
+      return { data: JSON.parse(text) };
+    } catch (err) {
+      throw new IsrError('FRONT_MATTER', `invalid JSON: ${(err as Error).message}`, { file: rel, hint: 'fix the JSON syntax' });
+    }
+  }
+  return { data: parseYamlObject(text, rel) };
+}

@@ -1,0 +1,51 @@
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { IsrError } from '../errors.js';
+
+export interface FrontMatter {
+  data: Record<string, unknown>;
+  body: string;
+}
+
+const FENCE = /^---[ \t]*\r?\n/;
+const CLOSE = /\r?\n---[ \t]*(?:\r?\n|$)/;
+
+/**
+ * Split `---` YAML front matter from a Markdown body. `file` is for error messages: a YAML error
+ * points at the line in the Markdown file, not in the extracted block.
+ */
+export function parseFrontMatter(text: string, file: string): FrontMatter {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const open = FENCE.exec(src);
+  if (!open) return { data: {}, body: src };
+  const rest = src.slice(open[0].length);
+  const close = CLOSE.exec(rest);
+  if (!close) {
+    throw new IsrError('FRONT_MATTER', 'front matter opened with "---" is never closed', { file, line: 1, hint: 'add a closing "---" line' });
+  }
+  const yaml = rest.slice(0, close.index);
+  const body = rest.slice(close.index + close[0].length);
+  return { data: parseYamlObject(yaml, file, 1), body };
+}
+
+/** Parse YAML that must be a mapping (front matter, `.yaml` data files). `lineOffset` maps lines back. */
+export function parseYamlObject(yaml: string, file: string, lineOffset = 0): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = parseYaml(yaml);
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      const line = (err.linePos?.[0]?.line ?? 1) + lineOffset;
+      throw new IsrError('FRONT_MATTER', `invalid YAML: ${err.message.split('\n')[0]}`, { file, line, hint: 'fix the YAML syntax' });
+    }
+    throw err;
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new IsrError('FRONT_MATTER', `expected YAML key: value pairs, found ${Array.isArray(data) ? 'a list' : typeof data}`, {
+      file,
+      line: lineOffset + 1,
+      hint: 'front matter must be a mapping such as "title: Hello"',
+    });
+  }
+  return data as Record<string, unknown>;
+}

@@ -1,0 +1,204 @@
+/**
+ * The public types of isr: what a user writes in `isr.config.*` and what a data-source plugin
+ * implements. Everything here is exported from the package root.
+ */
+
+/** Seconds until a page may be regenerated, or `false` for "never on a timer, only on demand". */
+export type Revalidate = number | false;
+
+/** Route parameters: `/blog/:slug/` with `{ slug: 'hello' }` gives `/blog/hello/`. */
+export type Params = Record<string, string>;
+
+/** Records that the page being built depends on `tag`; `isr regen --tag` and webhooks use it. */
+export type Track = (tag: string) => void;
+
+// ---------------------------------------------------------------------------------------------
+// Data-source plugins
+// ---------------------------------------------------------------------------------------------
+
+/** Given once to every source before the first call. */
+export interface SourceSetupContext {
+  /** Absolute site root (the folder holding `isr.config.*`). */
+  root: string;
+  /** Absolute folder the source may use for its own cache (it exists). Kept between runs. */
+  cacheDir: string;
+  /** The current time (honours `ISR_NOW`). */
+  now: Date;
+  /** Log a line (warnings go to stderr). */
+  log: (level: 'info' | 'warn', message: string) => void;
+}
+
+/** Given to every `list` / `get` call. */
+export interface SourceCallContext {
+  /** Record a dependency of the page (or route listing) being built. */
+  track: Track;
+  /** The current time (honours `ISR_NOW`). */
+  now: Date;
+}
+
+/**
+ * A data-source plugin: a plain object with a `name` and optional hooks, each taking one options
+ * object so fields can be added later without breaking plugins. The built-in `files` and `http`
+ * sources are written against exactly this interface.
+ *
+ * In a route's `paths` and `load`, a source is reached as `sources.<key>` with `list()` and
+ * `get(id)`; isr passes `track` itself so the page records what it read.
+ */
+export interface DataSource<Entry = unknown> {
+  /** Shown in errors and logs, e.g. `files` or `postgres`. */
+  name: string;
+  /** Called once per run before any other hook. */
+  setup?(ctx: SourceSetupContext): void | Promise<void>;
+  /** Every entry (for index pages, feeds and a route's `paths`). Should `track` what it read. */
+  list?(ctx: SourceCallContext): Promise<Entry[]>;
+  /** One entry by id, or `undefined` when there is none. Must not load every entry. */
+  get?(ctx: SourceCallContext & { id: string }): Promise<Entry | undefined>;
+  /**
+   * The tag of one entry (e.g. `post:42`). A page whose props contain an entry returned by `list`
+   * or `get` records this tag, so a listing page depends on exactly the entries it shows.
+   */
+  entryTag?(entry: Entry): string | undefined;
+  /**
+   * For `isr serve --watch`: absolute files or folders this source reads, and the tags a change to
+   * one of them invalidates. `collection` tags are also invalidated when a file is added/removed.
+   */
+  watch?(): { paths: string[]; tagsFor(file: string, event: 'add' | 'change' | 'unlink'): string[] };
+  /** Called once when the run ends (close database pools here). */
+  dispose?(): void | Promise<void>;
+}
+
+/** A source as seen from a route: the plugin with `track` and `now` filled in. */
+export interface BoundSource<Entry = unknown> {
+  list(): Promise<Entry[]>;
+  get(id: string): Promise<Entry | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+// ---------------------------------------------------------------------------------------------
+
+/** Given to a route's `paths()`; modelled on Next.js `getStaticPaths`. */
+export interface PathsContext {
+  sources: Record<string, BoundSource<any>>;
+  site: SiteInfo;
+  now: Date;
+  track: Track;
+}
+
+/** Given to a route's `load()`; modelled on Next.js `getStaticProps`. */
+export interface LoadContext {
+  params: Params;
+  /** The URL path being built, e.g. `/blog/hello/`. */
+  path: string;
+  sources: Record<string, BoundSource<any>>;
+  site: SiteInfo;
+  now: Date;
+  /** Record an extra dependency tag (same as returning it in `tags`). */
+  track: Track;
+}
+
+/** What `load()` returns. Exactly one of `props`, `notFound`, `redirect` is meaningful. */
+export interface LoadResult<Props = Record<string, unknown>> {
+  /** Data for the template; spread onto `it`. */
+  props?: Props;
+  /** Overrides the route/site default for this page. */
+  revalidate?: Revalidate;
+  /** The page does not exist: it is removed from the output (404). */
+  notFound?: boolean;
+  /** Write a redirect stub and a `_redirects` line instead of a page. */
+  redirect?: string | { destination: string; permanent?: boolean };
+  /** Extra dependency tags, e.g. `post:42`. Tags tracked by sources are added automatically. */
+  tags?: string[];
+}
+
+/** A URL pattern with a template, modelled on getStaticPaths + getStaticProps. */
+export interface RouteConfig<Props = any> {
+  /**
+   * URL pattern. `/blog/:slug/` builds `blog/<slug>/index.html`; a last segment with an extension
+   * (`/feed.xml`, `/404.html`) builds exactly that file. Params fill one path segment each.
+   */
+  path: string;
+  /** Template file, relative to `templatesDir`. */
+  template: string;
+  /** Stable id used by `--route` and the `url()` helper. Defaults to `path`. */
+  name?: string;
+  /**
+   * The route's pages: params objects or concrete URL paths. Required when `path` has params.
+   * Re-run when the route's listing is due (see `listRevalidate`).
+   */
+  paths?: (ctx: PathsContext) => Promise<Array<Params | string>> | Array<Params | string>;
+  /** Load ONE page's data. Without it the template gets no props. */
+  load?: (ctx: LoadContext) => Promise<LoadResult<Props>> | LoadResult<Props>;
+  /** Default `revalidate` of the route's pages (falls back to the site's). */
+  revalidate?: Revalidate;
+  /** How often `paths()` is re-run to find new and vanished pages. Defaults to `revalidate`. */
+  listRevalidate?: Revalidate;
+  /** `isr serve`: render unknown paths on first request (`'blocking'`) or 404 (`false`, default). */
+  fallback?: 'blocking' | false;
+  /** Leave the route's pages out of `sitemap.xml` (feeds, 404 and redirects are always left out). */
+  sitemap?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config
+// ---------------------------------------------------------------------------------------------
+
+/** Site-wide data, available to templates as `site` and to loaders as `ctx.site`. */
+export interface SiteInfo {
+  /** Absolute base URL, e.g. `https://example.com`. Enables `sitemap.xml` and absolute feed links. */
+  url?: string;
+  title?: string;
+  [key: string]: unknown;
+}
+
+/** The files changed by a build/regen, relative to outDir. */
+export interface ChangeSet {
+  written: string[];
+  removed: string[];
+}
+
+/** What the revalidation webhook of `isr serve` turns a request body into. */
+export interface RevalidateTarget {
+  paths?: string[];
+  tags?: string[];
+}
+
+/** `isr.config.*` default export. Only `routes` is required. */
+export interface UserConfig {
+  site?: SiteInfo;
+  /** Output folder, relative to the site root. Default `dist`. */
+  outDir?: string;
+  /** Template folder, relative to the site root. Default `templates`. */
+  templatesDir?: string;
+  /** Manifest file, relative to the site root. Default `.isr/manifest.json` (never deployed). */
+  manifest?: string;
+  /** Site-wide default `revalidate`. Default `false`. */
+  revalidate?: Revalidate;
+  /** Pages loaded/rendered at once. Default 16. */
+  concurrency?: number;
+  /** Named data sources, reached in routes as `sources.<name>`. */
+  sources?: Record<string, DataSource<any>>;
+  routes: RouteConfig[];
+  /** Extra functions available in every template by name. */
+  helpers?: Record<string, (...args: any[]) => unknown>;
+  /** Write `_headers` with per-page Cache-Control (Netlify / Cloudflare Pages). Default true. */
+  headersFile?: boolean;
+  /** Write `sitemap.xml` when `site.url` is set. Default true. */
+  sitemap?: boolean;
+  /** Called after a build/regen that changed files (CDN purge, upload). */
+  onChange?: (changes: ChangeSet) => void | Promise<void>;
+  /** `isr serve` options. */
+  serve?: {
+    /** Secret for the revalidation webhook; `ISR_REVALIDATE_SECRET` wins. No secret: webhook off. */
+    revalidateSecret?: string;
+    /** Webhook path. Default `/__isr/revalidate`. */
+    revalidatePath?: string;
+    /** Map a CMS payload (e.g. a Contentful entry) to paths/tags. */
+    webhook?: (payload: unknown) => RevalidateTarget | undefined | Promise<RevalidateTarget | undefined>;
+  };
+}
+
+/** Identity function that gives `isr.config.ts` type inference. */
+export function defineConfig(config: UserConfig): UserConfig {
+  return config;
+}

@@ -1,0 +1,81 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { IsrError } from '../errors.js';
+import { tempPathFor } from './write-atomic.js';
+
+/**
+ * Two-phase publishing. During a run every page is written to a temp file beside its target
+ * (`stage`); nothing visible changes. `commit` then renames them all into place, which is fast
+ * and per-file atomic; `abort` deletes them. So bad input found halfway through a run publishes
+ * nothing, and a crash before commit leaves the old site whole (temp files are swept later).
+ */
+export class Stage {
+  private readonly staged = new Map<string, string>();
+  private readonly createdDirs = new Set<string>();
+
+  constructor(private readonly outDir: string) {}
+
+  /** Stage `data` for `rel` (outDir-relative). A later stage of the same file replaces it. */
+  async stage(rel: string, data: string | Uint8Array): Promise<void> {
+    const target = this.resolve(rel);
+    const dir = path.dirname(target);
+    if (!this.createdDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.createdDirs.add(dir);
+    }
+    const tmp = tempPathFor(target);
+    try {
+      await writeFile(tmp, data);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw writeError(rel, err);
+    }
+    const previous = this.staged.get(rel);
+    this.staged.set(rel, tmp);
+    if (previous) await rm(previous, { force: true });
+  }
+
+  get size(): number {
+    return this.staged.size;
+  }
+
+  has(rel: string): boolean {
+    return this.staged.has(rel);
+  }
+
+  /** Rename every staged file into place. Returns the files published, outDir-relative. */
+  async commit(): Promise<string[]> {
+    const done: string[] = [];
+    for (const [rel, tmp] of this.staged) {
+      try {
+        await rename(tmp, this.resolve(rel));
+      } catch (err) {
+        throw writeError(rel, err);
+      }
+      this.staged.delete(rel);
+      done.push(rel);
+    }
+    return done;
+  }
+
+  /** Delete every staged temp file; the published site is untouched. */
+  async abort(): Promise<void> {
+    await Promise.all([...this.staged.values()].map((tmp) => rm(tmp, { force: true }).catch(() => {})));
+    this.staged.clear();
+  }
+
+  resolve(rel: string): string {
+    const abs = path.resolve(this.outDir, rel);
+    // Defence in depth: params are validated earlier, but no write may ever leave outDir.
+    if (!abs.startsWith(this.outDir + path.sep)) throw new Error(`Invariant: output path ${rel} escapes outDir`);
+    return abs;
+  }
+}
+
+function writeError(rel: string, err: unknown): IsrError {
+  const e = err as NodeJS.ErrnoException;
+  return new IsrError('WRITE_FAILED', `cannot write ${rel}: ${e.code ?? ''} ${e.message}`.trim(), {
+    hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the output folder is writable',
+    cause: err,
+  });
+}
