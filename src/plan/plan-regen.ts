@@ -45,6 +45,11 @@ export interface PlanOptions {
   paths?: readonly string[];
   tags?: readonly string[];
   routes?: readonly string[];
+  /**
+   * Render only what is named (paths, tags, routes): no expired pages, retries, template or
+   * config changes, listings or removals. `isr serve` uses it for one stale page or a webhook.
+   */
+  onlyNamed?: boolean;
 }
 
 export interface PlannedPage extends PageRef {
@@ -82,6 +87,7 @@ export function planListings(
   const configChanged = manifest !== undefined && manifest.configHash !== configHash;
   for (const r of routes) {
     const entry = manifest?.routes[r.name];
+    if (options.onlyNamed) continue;
     if (
       !r.dynamic ||
       options.mode === 'build' ||
@@ -170,6 +176,7 @@ export function planRegen(input: {
     // A page that vanished from a fresh listing, or whose route is gone from the config. A page
     // built on demand (named path / serve fallback) is not in any listing by nature: it stays
     // until its own load says notFound.
+    if (options.onlyNamed) break;
     if (!route || (relisted && !listed.has(path) && !named.has(path) && !planned.has(path) && !entry.onDemand)) {
       remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
     }
@@ -197,6 +204,7 @@ export function planRegen(input: {
         }
       }
     }
+    if (options.onlyNamed) continue;
     if (configChanged) add(ref, 'config-changed');
     if (entry.status === 'error') {
       if ((entry.retryAt ?? 0) <= now) add(ref, 'retry');
