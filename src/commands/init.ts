@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IsrError } from '../errors.js';
@@ -13,6 +13,8 @@ export async function initCommand(dir: string, opts: { force?: boolean }): Promi
   const starter = fileURLToPath(new URL('../../templates/starter', import.meta.url));
   await mkdir(target, { recursive: true });
   await cp(starter, target, { recursive: true, force: Boolean(opts.force), errorOnExist: false });
+  // npm drops files named .gitignore from published packages, so the starter ships it without the dot.
+  await rename(path.join(target, 'gitignore'), path.join(target, '.gitignore')).catch(() => {});
   const rel = path.relative(process.cwd(), target) || '.';
   process.stdout.write(
     `Created a starter site in ${rel}\n\nNext:\n  cd ${rel}\n  npm install\n  npx isr build     # render into dist/\n  npx isr serve     # preview with stale-while-revalidate\n`,
