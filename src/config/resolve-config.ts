@@ -65,7 +65,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     });
   };
   const u = user as unknown as Record<string, unknown>;
-  checkKeys(u, TOP_KEYS, '', fail);
+  checkKeys(u, TOP_KEYS, '', file);
 
   const optional = <T>(key: string, value: unknown, test: (v: unknown) => boolean, expected: string, dflt: T): T =>
     value === undefined ? dflt : test(value) ? (value as T) : fail(key, expected, value);
@@ -100,7 +100,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   }
 
   const serveIn = optional<Record<string, unknown>>('serve', u.serve, isPlainObject, 'an object', {});
-  checkKeys(serveIn, SERVE_KEYS, 'serve.', fail);
+  checkKeys(serveIn, SERVE_KEYS, 'serve.', file);
   const serve = {
     revalidateSecret: optional<string | undefined>('serve.revalidateSecret', serveIn.revalidateSecret, isNonEmptyString, 'a non-empty string', undefined),
     revalidatePath: optional('serve.revalidatePath', serveIn.revalidatePath, (v) => isNonEmptyString(v) && v.startsWith('/'), 'a path starting with "/"', '/__isr/revalidate'),
@@ -111,7 +111,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   if (!Array.isArray(u.routes) || u.routes.length === 0) {
     fail('routes', 'a non-empty array of routes', u.routes, 'add at least one { path, template } route');
   }
-  const routes = (u.routes as unknown[]).map((r, i) => resolveRoute(r, `routes[${i}]`, { revalidate, templatesDir, fail }));
+  const routes = (u.routes as unknown[]).map((r, i) => resolveRoute(r, `routes[${i}]`, { revalidate, templatesDir, fail, file }));
   checkRouteClashes(routes, fail);
 
   const manifestFile = path.resolve(ctx.root, manifestRel);
@@ -143,12 +143,12 @@ type Fail = (key: string, expected: string, found: unknown, hint?: string) => ne
 function resolveRoute(
   input: unknown,
   key: string,
-  ctx: { revalidate: Revalidate; templatesDir: string; fail: Fail },
+  ctx: { revalidate: Revalidate; templatesDir: string; fail: Fail; file: string },
 ): ResolvedRoute {
   const { fail } = ctx;
   if (!isPlainObject(input)) fail(key, 'a route object { path, template, ... }', input);
   const r = input as Record<string, unknown>;
-  checkKeys(r, ROUTE_KEYS, `${key}.`, fail);
+  checkKeys(r, ROUTE_KEYS, `${key}.`, ctx.file);
   if (!isNonEmptyString(r.path)) fail(`${key}.path`, 'a URL pattern such as "/blog/:slug/"', r.path);
   let pattern: Pattern;
   try {
@@ -209,11 +209,14 @@ function checkRouteClashes(routes: ResolvedRoute[], fail: Fail): void {
   });
 }
 
-function checkKeys(obj: Record<string, unknown>, allowed: string[], prefix: string, fail: Fail): void {
+function checkKeys(obj: Record<string, unknown>, allowed: string[], prefix: string, file: string): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
       const near = allowed.find((a) => a.toLowerCase() === k.toLowerCase() || editDistance(a, k) <= 2);
-      fail(`${prefix}${k}`, `one of the known keys (${allowed.join(', ')})`, 'an unknown key', near ? `did you mean "${prefix}${near}"?` : 'remove it');
+      throw new IsrError('CONFIG_INVALID', `${prefix}${k}: unknown key (known keys: ${allowed.join(', ')})`, {
+        file,
+        hint: near ? `did you mean "${prefix}${near}"?` : 'remove it',
+      });
     }
   }
 }
@@ -228,7 +231,6 @@ function editDistance(a: string, b: string): number {
 }
 
 function describe(v: unknown): string {
-  if (v === 'an unknown key') return v;
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (typeof v === 'function') return 'a function';
