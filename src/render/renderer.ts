@@ -116,9 +116,8 @@ export class Renderer {
     };
     eta.readFile = (abs) => {
       const text = this.texts.get(path.resolve(abs));
-      if (text === undefined) {
-        throw new IsrError('TEMPLATE_NOT_FOUND', `template "${this.rel(abs)}" not found`, { hint: 'check the include()/layout() name' });
-      }
+      // A plain error, so the runtime-error path can still find which template line asked for it.
+      if (text === undefined) throw new MissingTemplate(this.rel(abs));
       return text;
     };
     return eta;
@@ -143,6 +142,13 @@ export class Renderer {
       for (const m of text.matchAll(STATIC_DEP)) {
         const name = m[2]!.endsWith('.eta') ? m[2]! : `${m[2]}.eta`;
         const dep = name.startsWith('/') ? name.slice(1) : path.posix.normalize(path.posix.join(path.posix.dirname(rel), name));
+        if (!this.fileHashes.has(dep)) {
+          throw new IsrError('TEMPLATE_NOT_FOUND', `template "${dep}" not found (named "${m[2]}")`, {
+            file: path.relative(this.config.root, abs),
+            line: text.slice(0, m.index).split('\n').length,
+            hint: `create ${path.relative(this.config.root, path.join(this.config.templatesDir, dep))} or fix the name`,
+          });
+        }
         if (dep !== rel) deps.add(dep);
       }
     }
@@ -154,6 +160,15 @@ export class Renderer {
     this.debugEta ??= this.createEta(true);
     const loc = locateRuntimeError(() => this.debugEta!.render(route.template, data), err);
     const file = loc.file ? path.relative(this.config.root, loc.file) : path.join(path.relative(this.config.root, this.config.templatesDir), route.template);
+    if (err instanceof MissingTemplate) {
+      return new IsrError('TEMPLATE_NOT_FOUND', `template "${err.template}" not found`, { file, line: loc.line, hint: 'check the include()/layout() name' });
+    }
     return new IsrError('TEMPLATE_RENDER', `template error: ${loc.message}`, { file, line: loc.line, cause: err });
+  }
+}
+
+class MissingTemplate extends Error {
+  constructor(readonly template: string) {
+    super(`template "${template}" not found`);
   }
 }
