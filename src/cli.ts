@@ -20,9 +20,12 @@ function buildProgram(): Command {
   const program = new Command('isr')
     .description('Incremental Static Regeneration for any static site')
     .version(VERSION, '-v, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Usage errors on one line, like every other isr error.
+  program.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => write(`isr: ${s.replace(/^error: /, '').trim()} (see isr --help)\n`),
+  });
 
   const common = (cmd: Command) =>
     cmd
@@ -38,10 +41,10 @@ function buildProgram(): Command {
     .action(async (root, opts) => (await import('./commands/build.js')).buildCommand(root, opts));
 
   common(program.command('regen').description('re-render only what is due (expired, named by --path/--tag/--route, or changed)'))
-    .option('--path <path>', 'render this URL path, due or not (repeatable)', collect, [])
+    .option('--path <path>', 'render this URL path, due or not (repeatable)', collect)
     .option('--paths-from <file>', 'read paths from a file, one per line ("-" for stdin)')
-    .option('--tag <tag>', 'render every page that recorded this tag (repeatable)', collect, [])
-    .option('--route <name>', 'render every page of this route (repeatable)', collect, [])
+    .option('--tag <tag>', 'render every page that recorded this tag (repeatable)', collect)
+    .option('--route <name>', 'render every page of this route (repeatable)', collect)
     .option('--all', 're-render every page')
     .option('--dry-run', 'print the plan (what would render and why) and render nothing')
     .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))
@@ -78,8 +81,8 @@ function buildProgram(): Command {
   return program;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function positiveInt(flag: string) {

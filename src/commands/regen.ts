@@ -6,10 +6,10 @@ import { commandContext, type CommonOptions } from './context.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
 
 export interface RegenOptions extends CommonOptions {
-  path: string[];
+  path?: string[];
   pathsFrom?: string;
-  tag: string[];
-  route: string[];
+  tag?: string[];
+  route?: string[];
   all?: boolean;
   dryRun?: boolean;
   wait?: number;
@@ -18,7 +18,7 @@ export interface RegenOptions extends CommonOptions {
 
 /** `isr regen [root]`: re-render only what is due or named; made to run from cron. */
 export async function regenCommand(root: string, opts: RegenOptions): Promise<void> {
-  const paths = [...opts.path, ...(opts.pathsFrom ? await readPaths(opts.pathsFrom) : [])];
+  const paths = [...(opts.path ?? []), ...(opts.pathsFrom ? await readPaths(opts.pathsFrom) : [])];
   const { config, logger, now } = await commandContext(root, opts);
   const result = await runSite(config, {
     mode: 'regen',
@@ -26,8 +26,8 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     logger,
     all: opts.all,
     paths,
-    tags: opts.tag,
-    routes: opts.route,
+    tags: opts.tag ?? [],
+    routes: opts.route ?? [],
     dryRun: opts.dryRun,
     waitSeconds: opts.wait,
     command: 'isr regen',
