@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
@@ -129,7 +129,9 @@ async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: Planne
     extra = { status: 'ok', dataHash: loaded.dataHash };
   }
   const outputHash = hash(body);
-  const same = prev?.outputHash === outputHash && prev.file === file && (await exists(path.join(ctx.config.outDir, file)));
+  // "Unchanged" is judged against the bytes on disk, not only the manifest: after a crash between
+  // publishing and writing the manifest, the file can be newer than its entry says.
+  const same = prev?.outputHash === outputHash && prev.file === file && (await sameBytes(path.join(ctx.config.outDir, file), body));
   if (same) result.unchanged.push(file);
   else {
     await ctx.stage.stage(file, body);
@@ -139,9 +141,9 @@ async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: Planne
   return { ...base, file, changedAt: same ? prev!.changedAt : now, outputHash, ...extra } as PageEntry;
 }
 
-async function exists(file: string): Promise<boolean> {
+async function sameBytes(file: string, body: string): Promise<boolean> {
   try {
-    return (await stat(file)).isFile();
+    return (await readFile(file)).equals(Buffer.from(body));
   } catch {
     return false;
   }
