@@ -175,27 +175,31 @@ export function planRegen(input: {
     const relisted = route && listings.has(route.name);
     // A page that vanished from a fresh listing, or whose route is gone from the config. A page
     // built on demand (named path / serve fallback) is not in any listing by nature: it stays
-    // until its own load says notFound.
+    // until its own load says notFound. A path that another route lists now (a route renamed, a
+    // pattern moved) is not removed: that route re-renders it below, over the same file.
     if (options.onlyNamed) break;
-    if (!route || (relisted && !listed.has(path) && !named.has(path) && !planned.has(path) && !entry.onDemand)) {
+    if ((!route && !listed.has(path)) || (relisted && !listed.has(path) && !named.has(path) && !planned.has(path) && !entry.onDemand)) {
       remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
     }
   }
   const removing = new Set(remove.map((r) => r.path));
 
   for (const ref of listed.values()) {
-    if (!pages[ref.path]) add(ref, options.mode === 'build' ? 'build' : 'new');
+    const prev = pages[ref.path];
+    if (!prev || prev.route !== ref.route) add(ref, options.mode === 'build' ? 'build' : 'new');
   }
 
   // Existing pages: due, named, or changed underneath.
   for (const [path, entry] of Object.entries(pages)) {
     if (removing.has(path)) continue;
-    const route = byName.get(entry.route)!;
-    const ref: PageRef = { path, route: entry.route, params: listed.get(path)?.params ?? entry.params ?? {} };
+    const ref: PageRef = listed.get(path) ?? { path, route: entry.route, params: entry.params ?? {} };
+    const route = byName.get(ref.route);
+    // Its route is gone and nothing lists it (onlyNamed skips removals): nothing can render it.
+    if (!route) continue;
     if (options.mode === 'build') add(ref, 'build');
     if (options.all) add(ref, 'all');
     if (named.has(path)) add(ref, 'path');
-    if (routeSet.has(entry.route)) add(ref, 'route');
+    if (routeSet.has(ref.route)) add(ref, 'route');
     if (tagSet.size && entry.tags) {
       for (const t of entry.tags) {
         if (tagSet.has(t)) {
