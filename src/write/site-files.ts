@@ -12,11 +12,16 @@ export function siteFiles(config: ResolvedConfig, manifest: Manifest): Map<strin
   const out = new Map<string, string>();
   const routes = new Map(config.routes.map((r) => [r.name, r]));
   const claimed = new Set(Object.values(manifest.pages).map((p) => p.file));
+  // Sorted by path: the manifest's insertion order follows render completion order (concurrent),
+  // and these files must come out byte-identical for the same site, or every run rewrites them.
+  const pages = Object.keys(manifest.pages)
+    .sort()
+    .map((p) => [p, manifest.pages[p]!] as const);
 
   if (config.sitemap && config.site.url && !claimed.has('sitemap.xml')) {
     const base = config.site.url.replace(/\/+$/, '');
     const urls: string[] = [];
-    for (const [path, p] of Object.entries(manifest.pages)) {
+    for (const [path, p] of pages) {
       if (p.status !== 'ok' && p.status !== 'error') continue;
       if (!p.file || !routes.get(p.route)?.sitemap) continue;
       urls.push(`  <url><loc>${xml(base + encodeURI(path))}</loc><lastmod>${new Date(p.changedAt).toISOString()}</lastmod></url>`);
@@ -33,7 +38,7 @@ export function siteFiles(config: ResolvedConfig, manifest: Manifest): Map<strin
     const lines: string[] = ['# Written by isr: Cache-Control per page from its revalidate interval.'];
     for (const r of config.routes) lines.push(r.pattern.source, `  Cache-Control: ${cacheControl(r.revalidate)}`);
     const overrides: [string, Revalidate][] = [];
-    for (const [path, p] of Object.entries(manifest.pages)) {
+    for (const [path, p] of pages) {
       const route = routes.get(p.route);
       if (route && p.file && p.revalidate !== route.revalidate) overrides.push([path, p.revalidate]);
     }
@@ -41,7 +46,7 @@ export function siteFiles(config: ResolvedConfig, manifest: Manifest): Map<strin
     out.set('_headers', lines.join('\n') + '\n');
   }
 
-  const redirects = Object.entries(manifest.pages).filter(([, p]) => p.status === 'redirect' && p.redirect);
+  const redirects = pages.filter(([, p]) => p.status === 'redirect' && p.redirect);
   if (redirects.length && !claimed.has('_redirects')) {
     out.set('_redirects', redirects.map(([path, p]) => `${path} ${p.redirect!.destination} ${p.redirect!.permanent ? 308 : 307}`).join('\n') + '\n');
   }
