@@ -1,0 +1,252 @@
+/**
+ * `isr serve` as a library: an HTTP origin over outDir with stale-while-revalidate, blocking
+ * fallback, on-demand revalidation and (optionally) watch mode with live reload. Tests start it
+ * in-process with an injected clock and `port: 0`; the CLI is a thin wrapper around it.
+ *
+ * Every regeneration goes through `runSite` (mode `regen`, only what is named, or a full regen
+ * in watch mode), serialised by one queue and by the site lock, so a cron `isr regen` and the
+ * server never publish over each other.
+ */
+import { realpath } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../config/load-config.js';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import { systemClock, type Clock } from '../clock.js';
+import { afterChange } from '../commands/report.js';
+import { describeError, IsrError } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { runSite, type RunResult } from '../run/run-site.js';
+import { logRequests } from './access-log.js';
+import { FileStore } from './file-store.js';
+import { createHandler } from './handle-request.js';
+import { injectLiveScript, LiveReload } from './live-reload.js';
+import { MemoryCache } from './memory-cache.js';
+import { RegenQueue, type RegenJob } from './regen-queue.js';
+import { createWebhook } from './revalidate-webhook.js';
+import { SiteState } from './site-state.js';
+import type { SiteWatcher, WatchChange } from './watch.js';
+
+export interface ServeOptions {
+  config: ResolvedConfig;
+  /** Epoch ms "now" for every SWR decision and regeneration. Default: `systemClock()` (ISR_NOW). */
+  clock?: Clock;
+  logger?: Logger;
+  /** Address to bind. Default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Port; 0 picks a free one (see `IsrServer.url`). Default 3000. */
+  port?: number;
+  /** Watch templates, content and config; re-render what changed and reload open tabs. */
+  watch?: boolean;
+  /** One line per request (`--log`). */
+  accessLog?: (line: string) => void;
+  /** Where `ISR_REVALIDATE_SECRET` is read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Watch mode: how to load the edited config. Default `loadConfig(config.root)` with the same outDir. */
+  reloadConfig?: () => Promise<ResolvedConfig>;
+  /** Memory for file bytes and their compressed variants. Default 128 MiB. */
+  memoryBytes?: number;
+  /** Files larger than this are streamed from disk. Default 8 MiB. */
+  maxFileBytes?: number;
+  /** Seconds a regeneration waits for the site lock (held by a cron `isr regen`). Default 60. */
+  lockWaitSeconds?: number;
+  /** Milliseconds running responses get at shutdown before connections are cut. Default 5000. */
+  shutdownGraceMs?: number;
+}
+
+export interface IsrServer {
+  /** `http://host:port/` as bound. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly server: http.Server;
+  /** The config in use (watch mode replaces it when the file changes). */
+  config(): ResolvedConfig;
+  /** Resolves once no regeneration is running or queued (and watch events are handled). */
+  idle(): Promise<void>;
+  /** Reload the manifest now if another process changed it (requests also check, at most every second). */
+  syncManifest(): Promise<void>;
+  /** Stop accepting, let a running regeneration finish its writes, then close. */
+  close(): Promise<void>;
+}
+
+/** How long background regeneration stays paused after a run that threw (not a page failure). */
+const PAUSE_AFTER_CRASH_MS = 10_000;
+
+export async function createServer(o: ServeOptions): Promise<IsrServer> {
+  let config = o.config;
+  const logger = o.logger ?? createLogger();
+  const clock = o.clock ?? systemClock();
+  const env = o.env ?? process.env;
+  const realOutDir = await realpath(config.outDir).catch(() => {
+    throw new IsrError('MANIFEST_MISSING', `output folder ${config.outDir} does not exist: nothing has been built to serve`, { hint: 'run `isr build` first' });
+  });
+  const cache = new MemoryCache(o.memoryBytes ?? 128 * 1024 * 1024, o.maxFileBytes ?? 8 * 1024 * 1024);
+  const live = o.watch ? new LiveReload() : undefined;
+  const store = new FileStore({ outDir: config.outDir, realOutDir, cache, transformHtml: live ? injectLiveScript : undefined });
+  const state = await SiteState.load({
+    config,
+    logger,
+    onChange: (files) => (files === 'all' ? store.invalidateAll() : store.invalidate(files)),
+  });
+
+  let pausedUntil = 0;
+  const queue = new RegenQueue(async (job) => {
+    const cfg = config;
+    let result: RunResult;
+    try {
+      result = await runSite(cfg, {
+        mode: 'regen',
+        onlyNamed: !job.full,
+        paths: job.paths,
+        tags: job.tags,
+        now: clock(),
+        logger,
+        command: 'isr serve',
+        waitSeconds: o.lockWaitSeconds ?? 60,
+      });
+    } catch (err) {
+      logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}`);
+      pausedUntil = performance.now() + PAUSE_AFTER_CRASH_MS;
+      throw err;
+    }
+    const changed = [...result.written, ...result.removed];
+    await state.adopt(result.manifest, changed);
+    reportRun(logger, job, result);
+    if (changed.length) {
+      live?.reload(changed);
+      await afterChange(cfg, result, undefined, logger);
+    }
+    return result;
+  });
+
+  const makeWebhook = (c: ResolvedConfig) => {
+    const secret = env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret;
+    if (!secret) return undefined;
+    return createWebhook({ secret, map: c.serve.webhook, logger, revalidate: (t) => queue.request(t) });
+  };
+  let webhook = makeWebhook(config);
+
+  let handler = createHandler({
+    config: () => config,
+    realOutDir,
+    clock,
+    logger,
+    state,
+    store,
+    cache,
+    queue,
+    live,
+    webhook: () => webhook,
+    regenerateInBackground(key) {
+      if (queue.has(key) || performance.now() < pausedUntil) return;
+      queue.request({ paths: [key] }).catch(() => {}); // logged by the queue's runner
+    },
+  });
+  if (o.accessLog) handler = logRequests(handler, o.accessLog);
+
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, handler);
+  // A client that goes away mid-response must cost nothing but its socket.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  const host = o.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      state.close();
+      live?.close();
+      if (err.code === 'EADDRINUSE') reject(new IsrError('USAGE', `port ${o.port} on ${host} is already in use`, { hint: 'pass --port 0 for a free port, or another --port' }));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new IsrError('USAGE', `cannot bind to ${host}: ${err.code}`, { hint: 'pass a local address to --host' }));
+      else reject(err);
+    });
+    server.listen(o.port ?? 3000, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+
+  // Watch mode: changes become full regens (the planner finds what they affect).
+  let watcher: SiteWatcher | undefined;
+  let watchWork: Promise<void> = Promise.resolve();
+  const reload = o.reloadConfig ?? (() => loadConfig(config.root, { outDir: config.outDir, concurrency: config.concurrency }));
+  const startWatch = async () => {
+    const { watchSite } = await import('./watch.js');
+    watcher = await watchSite(config, {
+      logger,
+      now: clock(),
+      onChange: (c) => {
+        watchWork = watchWork.then(() => onWatch(c));
+      },
+    });
+  };
+  const onWatch = async (c: WatchChange) => {
+    logger.info(`changed: ${c.files.join(', ')}`);
+    if (c.config) {
+      let next: ResolvedConfig;
+      try {
+        next = await reload();
+      } catch (err) {
+        logger.error(`config not reloaded: ${describeError(err)}`);
+        return;
+      }
+      if (next.outDir !== config.outDir || next.manifestFile !== config.manifestFile) {
+        logger.error('outDir or manifest changed in the config: restart `isr serve` to use them');
+        return;
+      }
+      config = next;
+      webhook = makeWebhook(config);
+      await watcher?.close();
+      await startWatch();
+    }
+    if (c.config || c.templates || c.tags.length) await queue.request({ full: true, tags: c.tags, join: false }).catch(() => {});
+  };
+  if (o.watch) await startWatch();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    port,
+    server,
+    config: () => config,
+    async idle() {
+      for (;;) {
+        const w = watchWork;
+        await w;
+        await queue.idle();
+        if (w === watchWork && !queue.busy) return;
+      }
+    },
+    syncManifest: () => state.check(),
+    close() {
+      closing ??= (async () => {
+        const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await watcher?.close();
+        live?.close();
+        await watchWork;
+        await queue.close();
+        state.close();
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), o.shutdownGraceMs ?? 5000);
+        await done;
+        clearTimeout(grace);
+      })();
+      return closing;
+    },
+  };
+}
+
+function describeJob(job: RegenJob): string {
+  const named = [...job.paths, ...job.tags.map((t) => `tag:${t}`)];
+  return named.length ? named.join(' ') : 'changed pages';
+}
+
+function reportRun(logger: Logger, job: RegenJob, r: RunResult): void {
+  for (const f of r.failed) logger.error(`regeneration failed, serving the last good page: ${f.error}`);
+  for (const l of r.listingErrors) logger.error(l.error);
+  for (const e of r.plan.errors) logger.warn(`${e.path}: ${e.message}`);
+  if (r.rendered.length || r.removed.length) {
+    logger.info(`regenerated ${describeJob(job)}: ${r.rendered.length} rendered, ${r.written.length} written, ${r.removed.length} removed in ${Math.round(r.durationMs)} ms`);
+  }
+}

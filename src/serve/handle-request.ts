@@ -1,0 +1,240 @@
+/**
+ * One request, from URL to response. The hot path for a cached page is: a map lookup of the raw
+ * path, the manifest entry, the SWR decision, the bytes from memory; no parsing of the manifest,
+ * no file system call. Everything slower (first resolution, disk, compression, rendering) is
+ * async and happens once per file or page, not per request.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import type { Clock } from '../clock.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { PageEntry } from '../manifest/manifest.js';
+import type { Revalidate } from '../types.js';
+import { cacheControl } from '../write/cache-control.js';
+import type { FileStore, ServedFile } from './file-store.js';
+import { LIVE_PATH, type LiveReload } from './live-reload.js';
+import type { MemoryCache } from './memory-cache.js';
+import type { RegenQueue } from './regen-queue.js';
+import { sendFile } from './send-file.js';
+import type { SiteState } from './site-state.js';
+import { lookupPath, parseUrlPath } from './static-files.js';
+import { decideSwr, type CacheState } from './swr.js';
+
+export interface HandlerContext {
+  config(): ResolvedConfig;
+  realOutDir: string;
+  clock: Clock;
+  logger: Logger;
+  state: SiteState;
+  store: FileStore;
+  cache: MemoryCache;
+  queue: RegenQueue;
+  live?: LiveReload;
+  /** The revalidation endpoint, when a secret is set. */
+  webhook(): ((req: IncomingMessage, res: ServerResponse, query: string) => Promise<void>) | undefined;
+  /** Ask for one background regeneration of a stale page (deduplicated by the queue). */
+  regenerateInBackground(key: string): void;
+}
+
+/** What a raw request path names, under the current manifest. */
+type Target =
+  | { kind: 'page'; key: string }
+  | { kind: 'file'; rel: string }
+  | { kind: 'redirect'; to: string }
+  | { kind: 'fallback'; key: string }
+  | { kind: 'notFound' }
+  | { kind: 'bad' };
+
+/** The `x-isr-cache` of a response, kept for the access log (headers given to writeHead are not readable back). */
+export const CACHE_STATE = Symbol('isrCacheState');
+type Tagged = ServerResponse & { [CACHE_STATE]?: CacheState };
+
+const STATIC_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+const MAX_TARGETS = 20_000;
+
+export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
+  // Raw path → target. Valid for one manifest object: any change (own run or another process)
+  // replaces the object, and the map is cleared on the next request.
+  const targets = new Map<string, Target>();
+  let targetsOf = ctx.state.manifest;
+  const cacheControls = new Map<Revalidate, string>();
+  const pageCacheControl = (r: Revalidate) => {
+    let v = cacheControls.get(r);
+    if (v === undefined) cacheControls.set(r, (v = cacheControl(r)));
+    return v;
+  };
+
+  async function resolve(raw: string): Promise<Target> {
+    const parsed = parseUrlPath(raw);
+    if (!parsed.ok) return parsed.status === 400 ? { kind: 'bad' } : { kind: 'notFound' };
+    const p = parsed.path;
+    const { state } = ctx;
+    if (state.page(p)) return { kind: 'page', key: p };
+    const owner = state.byFile.get(p.slice(1));
+    if (owner) return { kind: 'page', key: owner };
+    // Directory pages are canonical with their trailing slash, file pages without one.
+    if (!p.endsWith('/') && state.page(`${p}/`)) return { kind: 'redirect', to: `${raw}/` };
+    if (p.length > 1 && p.endsWith('/') && state.page(p.slice(0, -1))) return { kind: 'redirect', to: raw.slice(0, -1) };
+    const found = await lookupPath(ctx.config().outDir, ctx.realOutDir, parsed.segments);
+    if (found?.kind === 'file') return { kind: 'file', rel: found.file.rel };
+    if (found?.kind === 'dir') return { kind: 'redirect', to: `${raw}/` };
+    for (const route of ctx.config().routes) {
+      if (route.fallback !== 'blocking') continue;
+      if (route.pattern.match(p)) return { kind: 'fallback', key: p };
+      if (route.pattern.directory && !p.endsWith('/') && route.pattern.match(`${p}/`)) return { kind: 'redirect', to: `${raw}/` };
+    }
+    return { kind: 'notFound' };
+  }
+
+  function serve(req: IncomingMessage, res: Tagged, raw: string, query: string, t: Target): void | Promise<void> {
+    switch (t.kind) {
+      case 'page':
+        return servePage(req, res, raw, t.key);
+      case 'file':
+        return serveStatic(req, res, raw, query, t.rel);
+      case 'redirect': {
+        const to = query ? `${t.to}?${query}` : t.to;
+        return text(req, res, 308, `Redirecting to ${to}\n`, { location: to, 'cache-control': STATIC_CACHE_CONTROL });
+      }
+      case 'fallback':
+        return renderNow(req, res, t.key);
+      case 'bad':
+        return text(req, res, 400, 'Bad Request\n');
+      case 'notFound':
+        return notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
+    }
+  }
+
+  function servePage(req: IncomingMessage, res: Tagged, raw: string, key: string): void | Promise<void> {
+    const entry = ctx.state.page(key);
+    if (!entry) {
+      targets.delete(raw);
+      return notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
+    }
+    const d = decideSwr(entry, ctx.clock());
+    if (d.action === 'render') return renderNow(req, res, key);
+    if (d.action === 'fail') return failed(req, res, entry);
+    if (d.regenerate) ctx.regenerateInBackground(key);
+    res[CACHE_STATE] = d.cache;
+    const headers: OutgoingHttpHeaders = { 'cache-control': pageCacheControl(entry.revalidate), 'x-isr-cache': d.cache };
+    return sendPage(req, res, key, entry, headers);
+  }
+
+  function sendPage(req: IncomingMessage, res: Tagged, key: string, entry: PageEntry, headers: OutgoingHttpHeaders): void | Promise<void> {
+    if (entry.status === 'notFound' || !entry.file) return notFound(req, res, headers);
+    const rel = entry.file;
+    const send = (f: ServedFile | undefined) => {
+      if (!f) {
+        // Listed in the manifest but gone from disk (deleted by hand): render it again.
+        ctx.logger.warn(`${key}: ${rel} is missing from the output folder; regenerating it`);
+        ctx.regenerateInBackground(key);
+        return notFound(req, res, headers);
+      }
+      if (entry.status === 'redirect' && entry.redirect) {
+        headers.location = entry.redirect.destination;
+        return sendFile(req, res, f, { status: entry.redirect.permanent ? 308 : 307, headers, cache: ctx.cache });
+      }
+      return sendFile(req, res, f, { status: 200, headers, cache: ctx.cache });
+    };
+    const hot = ctx.store.peek(rel);
+    if (hot) return send(hot);
+    const got = ctx.store.get(rel);
+    return got instanceof Promise ? got.then(send) : send(got);
+  }
+
+  function serveStatic(req: IncomingMessage, res: Tagged, raw: string, query: string, rel: string): void | Promise<void> {
+    const headers: OutgoingHttpHeaders = { 'cache-control': STATIC_CACHE_CONTROL };
+    const hot = ctx.store.peek(rel);
+    if (hot) return sendFile(req, res, hot, { status: 200, headers, cache: ctx.cache });
+    const got = ctx.store.get(rel);
+    const send = (f: ServedFile | undefined): void | Promise<void> => {
+      if (f) return sendFile(req, res, f, { status: 200, headers, cache: ctx.cache });
+      // Gone since it was resolved: resolve the path afresh.
+      targets.delete(raw);
+      return resolve(raw).then((t) => (t.kind === 'file' ? notFound(req, res, headers) : serve(req, res, raw, query, t)));
+    };
+    return got instanceof Promise ? got.then(send) : send(got);
+  }
+
+  /** First request for an unknown fallback path, or a page never built: render while it waits. */
+  async function renderNow(req: IncomingMessage, res: Tagged, key: string): Promise<void> {
+    res[CACHE_STATE] = 'MISS';
+    try {
+      await ctx.queue.request({ paths: [key] });
+    } catch (err) {
+      res[CACHE_STATE] = 'ERROR';
+      return text(req, res, 500, `Could not render ${key}: ${describeError(err)}\n`, { 'x-isr-cache': 'ERROR', 'cache-control': 'no-store' });
+    }
+    if (res.destroyed) return;
+    const entry = ctx.state.page(key);
+    if (!entry) return notFound(req, res, { 'x-isr-cache': 'MISS', 'cache-control': STATIC_CACHE_CONTROL });
+    if (entry.status === 'error' && !entry.file) return failed(req, res, entry);
+    return sendPage(req, res, key, entry, { 'cache-control': pageCacheControl(entry.revalidate), 'x-isr-cache': 'MISS' });
+  }
+
+  function failed(req: IncomingMessage, res: Tagged, entry: PageEntry): void {
+    res[CACHE_STATE] = 'ERROR';
+    const retry = Math.max(1, Math.ceil(((entry.retryAt ?? 0) - ctx.clock()) / 1000));
+    text(req, res, 500, `This page could not be rendered (${entry.error ?? 'unknown error'}). Next attempt in ${retry} s.\n`, {
+      'x-isr-cache': 'ERROR',
+      'retry-after': String(retry),
+      'cache-control': 'no-store',
+    });
+  }
+
+  function notFound(req: IncomingMessage, res: Tagged, headers: OutgoingHttpHeaders): void | Promise<void> {
+    const send = (f: ServedFile | undefined) =>
+      f ? sendFile(req, res, f, { status: 404, headers, cache: ctx.cache }) : text(req, res, 404, 'Not Found\n', headers);
+    const hot = ctx.store.peek('404.html');
+    if (hot) return send(hot);
+    const got = ctx.store.get('404.html');
+    return got instanceof Promise ? got.then(send) : send(got);
+  }
+
+  return (req, res: Tagged) => {
+    const url = req.url ?? '/';
+    const qi = url.indexOf('?');
+    const raw = qi < 0 ? url : url.slice(0, qi);
+    const query = qi < 0 ? '' : url.slice(qi + 1);
+    ctx.state.maybeCheck();
+    let work: void | Promise<void> = undefined;
+    try {
+      const webhook = ctx.webhook();
+      if (webhook && raw === ctx.config().serve.revalidatePath) work = webhook(req, res, query);
+      else if (ctx.live && raw === LIVE_PATH) ctx.live.handle(req, res);
+      else if (req.method !== 'GET' && req.method !== 'HEAD') text(req, res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
+      else {
+        if (ctx.state.manifest !== targetsOf) {
+          targets.clear();
+          targetsOf = ctx.state.manifest;
+        }
+        const t = targets.get(raw);
+        if (t) work = serve(req, res, raw, query, t);
+        else
+          work = resolve(raw).then((t) => {
+            if ((t.kind === 'page' || t.kind === 'file' || t.kind === 'redirect') && targetsOf === ctx.state.manifest) {
+              if (targets.size >= MAX_TARGETS) targets.clear();
+              targets.set(raw, t);
+            }
+            return serve(req, res, raw, query, t);
+          });
+      }
+    } catch (err) {
+      work = Promise.reject(err);
+    }
+    if (work) work.catch((err) => internalError(ctx.logger, req, res, err));
+  };
+}
+
+function text(req: IncomingMessage, res: ServerResponse, status: number, body: string, headers: OutgoingHttpHeaders = {}): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function internalError(logger: Logger, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  logger.error(`${req.method} ${req.url}: ${describeError(err)}`);
+  if (res.headersSent) res.destroy();
+  else text(req, res, 500, 'Internal Server Error\n', { 'cache-control': 'no-store' });
+}

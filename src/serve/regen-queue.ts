@@ -1,0 +1,137 @@
+/**
+ * Serialises the server's regenerations and merges them. At most one run at a time (each run
+ * takes the site lock anyway); everything asked for while one runs is merged into the next run.
+ * A path or tag already in the running or the next run is not asked for twice: callers join
+ * that run (single flight per path), so a burst of stale requests costs one regeneration.
+ */
+import type { RunResult } from '../run/run-site.js';
+
+export interface RegenRequest {
+  paths?: readonly string[];
+  tags?: readonly string[];
+  /**
+   * A full regen (watch mode): the planner also finds expired, template-changed and
+   * config-changed pages and re-lists routes, instead of rendering only what is named.
+   */
+  full?: boolean;
+  /**
+   * Join the running run when it already covers the request (default). A file watcher says
+   * false: its change happened after that run read its input.
+   */
+  join?: boolean;
+}
+
+/** What one run is asked to do: the union of the requests merged into it. */
+export interface RegenJob {
+  paths: string[];
+  tags: string[];
+  full: boolean;
+}
+
+/** The part of a run's result a caller sees (merged when a request spans two runs). */
+export type RegenOutcome = Pick<RunResult, 'rendered' | 'written' | 'unchanged' | 'removed' | 'failed'> & {
+  errors: { path: string; message: string }[];
+  unmatchedTags: string[];
+  durationMs: number;
+};
+
+interface Batch {
+  paths: Set<string>;
+  tags: Set<string>;
+  full: boolean;
+  promise: Promise<RunResult>;
+  resolve(r: RunResult): void;
+  reject(e: unknown): void;
+}
+
+export class RegenQueue {
+  private running: Batch | undefined;
+  private pending: Batch | undefined;
+  private closed = false;
+  private drained: Array<() => void> = [];
+
+  constructor(private readonly run: (job: RegenJob) => Promise<RunResult>) {}
+
+  /** True when `path` is being regenerated or is queued for the next run. */
+  has(path: string): boolean {
+    return Boolean(this.running?.paths.has(path) || this.pending?.paths.has(path));
+  }
+
+  get busy(): boolean {
+    return Boolean(this.running || this.pending);
+  }
+
+  request(req: RegenRequest): Promise<RegenOutcome> {
+    if (this.closed) return Promise.reject(new Error('the server is shutting down'));
+    const paths = [...new Set(req.paths ?? [])];
+    const tags = [...new Set(req.tags ?? [])];
+    const join = req.join !== false && !req.full;
+    const r = this.running;
+    const waits: Promise<RunResult>[] = [];
+    const restPaths = join && r ? paths.filter((p) => !r.paths.has(p)) : paths;
+    const restTags = join && r ? tags.filter((t) => !r.tags.has(t)) : tags;
+    if (r && join && (restPaths.length < paths.length || restTags.length < tags.length)) waits.push(r.promise);
+    if (restPaths.length || restTags.length || req.full || waits.length === 0) {
+      const p = (this.pending ??= newBatch());
+      for (const x of restPaths) p.paths.add(x);
+      for (const x of restTags) p.tags.add(x);
+      if (req.full) p.full = true;
+      waits.push(p.promise);
+      queueMicrotask(() => this.kick());
+    }
+    return Promise.all(waits).then(merge);
+  }
+
+  /** Resolves when nothing is running or queued. */
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  /** Refuse new requests and drop the queued run; the running one finishes (its writes are atomic). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(new Error('the server is shutting down'));
+    if (this.running) await this.running.promise.catch(() => {});
+    for (const d of this.drained.splice(0)) d();
+  }
+
+  private kick(): void {
+    if (this.running || !this.pending) return;
+    const b = (this.running = this.pending);
+    this.pending = undefined;
+    this.run({ paths: [...b.paths], tags: [...b.tags], full: b.full }).then(b.resolve, b.reject).finally(() => {
+      this.running = undefined;
+      this.kick();
+      if (!this.busy) for (const d of this.drained.splice(0)) d();
+    });
+  }
+}
+
+function newBatch(): Batch {
+  let resolve!: (r: RunResult) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<RunResult>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Background requests may not wait on it; an unhandled rejection must not kill the server.
+  promise.catch(() => {});
+  return { paths: new Set(), tags: new Set(), full: false, promise, resolve, reject };
+}
+
+function merge(results: RunResult[]): RegenOutcome {
+  const u = <T>(xs: T[][]) => [...new Set(xs.flat())];
+  return {
+    rendered: u(results.map((r) => r.rendered)),
+    written: u(results.map((r) => r.written)),
+    unchanged: u(results.map((r) => r.unchanged)),
+    removed: u(results.map((r) => r.removed)),
+    failed: results.flatMap((r) => r.failed),
+    errors: results.flatMap((r) => r.plan.errors),
+    unmatchedTags: u(results.map((r) => r.plan.unmatchedTags)),
+    durationMs: results.reduce((s, r) => s + r.durationMs, 0),
+  };
+}

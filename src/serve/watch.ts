@@ -1,0 +1,103 @@
+/**
+ * `isr serve --watch`: watches the templates, the config and what each data source says it
+ * reads (`DataSource.watch`), and reports debounced changes as what they invalidate: templates
+ * (the planner finds template-changed pages itself), the config (reload it), or tags (a content
+ * file's own tag and its collection's, which also re-lists the routes that list it).
+ */
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { TEMP_SUFFIX } from '../write/write-atomic.js';
+
+export interface WatchChange {
+  templates: boolean;
+  config: boolean;
+  tags: string[];
+  /** Changed files, relative to the site root (for the log line). */
+  files: string[];
+}
+
+export interface SiteWatcher {
+  close(): Promise<void>;
+}
+
+type TagsFor = (file: string, event: 'add' | 'change' | 'unlink') => string[];
+
+export async function watchSite(
+  config: ResolvedConfig,
+  o: { logger: Logger; now: number; onChange(change: WatchChange): void; debounceMs?: number },
+): Promise<SiteWatcher> {
+  const sources = await sourceWatches(config, o.logger, o.now);
+  const inside = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep);
+  const ignoredDirs = [config.outDir, config.stateDir];
+  const watcher: FSWatcher = watch([config.templatesDir, config.configFile, ...sources.flatMap((s) => s.paths)], {
+    ignoreInitial: true,
+    ignored: (p) => ignoredDirs.some((d) => inside(p, d)) || p.endsWith(TEMP_SUFFIX) || p.split(path.sep).includes('node_modules'),
+  });
+
+  let pending: WatchChange | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    const change = pending!;
+    pending = undefined;
+    change.tags = [...new Set(change.tags)];
+    o.onChange(change);
+  };
+
+  watcher.on('all', (event, file) => {
+    if (event !== 'add' && event !== 'change' && event !== 'unlink') return;
+    const abs = path.resolve(file);
+    const c = (pending ??= { templates: false, config: false, tags: [], files: [] });
+    c.files.push(path.relative(config.root, abs));
+    if (abs === config.configFile) c.config = true;
+    else if (inside(abs, config.templatesDir)) c.templates = true;
+    for (const s of sources) {
+      if (!s.paths.some((p) => inside(abs, p))) continue;
+      try {
+        c.tags.push(...s.tagsFor(abs, event));
+      } catch (err) {
+        o.logger.error(`watch: tagsFor(${c.files.at(-1)}) of source "${s.key}" threw: ${describeError(err)}`);
+      }
+    }
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(flush, o.debounceMs ?? 60);
+  });
+  watcher.on('error', (err) => o.logger.error(`watch: ${describeError(err)}`));
+  await new Promise<void>((resolve) => watcher.once('ready', resolve));
+
+  return {
+    async close() {
+      if (timer) clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}
+
+/**
+ * Each source's watch list. A source's `watch()` may depend on its `setup()` (the files source
+ * resolves its folder there), so it is set up first, asked, and disposed again: every run sets
+ * the sources up afresh anyway.
+ */
+async function sourceWatches(config: ResolvedConfig, logger: Logger, now: number): Promise<{ key: string; paths: string[]; tagsFor: TagsFor }[]> {
+  const out: { key: string; paths: string[]; tagsFor: TagsFor }[] = [];
+  for (const [key, src] of Object.entries(config.sources)) {
+    if (!src.watch) continue;
+    try {
+      await src.setup?.({
+        root: config.root,
+        cacheDir: config.cacheDir,
+        now: new Date(now),
+        log: (level, m) => (level === 'warn' ? logger.warn(`${key}: ${m}`) : logger.info(`${key}: ${m}`)),
+      });
+      const w = src.watch();
+      out.push({ key, paths: w.paths.map((p) => path.resolve(config.root, p)), tagsFor: w.tagsFor });
+      await src.dispose?.();
+    } catch (err) {
+      logger.error(`watch: source "${key}" cannot be watched: ${describeError(err)}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cacheControl } from '../../src/write/cache-control.js';
+import { serveFixture, T0, type ServedSite } from './helpers.js';
+
+describe('isr serve: stale-while-revalidate', () => {
+  let s: ServedSite;
+  afterEach(() => s?.close());
+
+  it('marks a page inside its window HIT, with the Cache-Control of its revalidate', async () => {
+    s = await serveFixture('serve-site');
+    const r = await s.get('/items/alpha/');
+    expect(r.status).toBe(200);
+    expect(r.headers['x-isr-cache']).toBe('HIT');
+    expect(r.headers['cache-control']).toBe(cacheControl(60));
+    await s.server.idle();
+    expect(await s.renders()).toEqual([]);
+  });
+
+  it('serves a page past its window at once as STALE, regenerates it once in the background, then serves the new page', async () => {
+    s = await serveFixture('serve-site');
+    await s.site.write('content/items/alpha.json', JSON.stringify({ title: 'Alpha v2', tags: ['green'] }));
+    s.clock.now = T0 + 60_000; // builtAt + revalidate*1000 <= now
+    const stale = await s.get('/items/alpha/');
+    expect(stale.status).toBe(200);
+    expect(stale.headers['x-isr-cache']).toBe('STALE');
+    expect(stale.text).toContain('<h1 id="title">Alpha</h1>');
+    await s.server.idle();
+    const fresh = await s.get('/items/alpha/');
+    expect(fresh.headers['x-isr-cache']).toBe('HIT');
+    expect(fresh.text).toContain('Alpha v2');
+    expect(await s.renders()).toEqual(['/items/alpha/']);
+    const m = await s.site.manifest();
+    expect(m.pages['/items/alpha/'].builtAt).toBe(T0 + 60_000);
+  });
+
+  it('runs exactly one regeneration for 20 concurrent stale requests', async () => {
+    s = await serveFixture('serve-site');
+    // A slow load keeps the regeneration running while the other requests arrive.
+    await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Beta v2', delayMs: 300 }));
+    s.clock.now = T0 + 3_600_000;
+    const replies = await Promise.all(Array.from({ length: 20 }, () => s.get('/items/beta/')));
+    for (const r of replies) {
+      expect(r.status).toBe(200);
+      expect(r.headers['x-isr-cache']).toBe('STALE');
+      expect(r.text).toContain('<h1 id="title">Beta</h1>');
+    }
+    await s.server.idle();
+    // More stale-time requests after it finished: the page is fresh now, nothing more to do.
+    for (let i = 0; i < 5; i++) expect((await s.get('/items/beta/')).headers['x-isr-cache']).toBe('HIT');
+    await s.server.idle();
+    expect(await s.renders()).toEqual(['/items/beta/']);
+    expect((await s.get('/items/beta/')).text).toContain('Beta v2');
+  });
+
+  it('keeps the last good page when a regeneration fails, logs it, and retries only after retryAt', async () => {
+    s = await serveFixture('serve-site');
+    await s.site.write('content/items/alpha.json', JSON.stringify({ title: 'Broken', fail: true }));
+    s.clock.now = T0 + 61_000;
+    expect((await s.get('/items/alpha/')).headers['x-isr-cache']).toBe('STALE');
+    await s.server.idle();
+    expect(s.logger.lines.some((l) => l.startsWith('error') && l.includes('upstream for alpha is down'))).toBe(true);
+
+    const entry = (await s.site.manifest()).pages['/items/alpha/'];
+    expect(entry.status).toBe('error');
+    expect(entry.retryAt).toBe(T0 + 61_000 + 60_000);
+    const kept = await s.get('/items/alpha/');
+    expect(kept.status).toBe(200);
+    expect(kept.text).toContain('<h1 id="title">Alpha</h1>');
+    expect(kept.headers['x-isr-cache']).toBe('STALE');
+    await s.server.idle();
+    expect(await s.renders()).toEqual(['/items/alpha/']); // backing off: no second attempt yet
+
+    s.clock.now = entry.retryAt;
+    await writeFile(path.join(s.site.root, 'content/items/alpha.json'), JSON.stringify({ title: 'Alpha again' }));
+    expect((await s.get('/items/alpha/')).status).toBe(200);
+    await s.server.idle();
+    expect(await s.renders()).toEqual(['/items/alpha/', '/items/alpha/']);
+    const back = await s.get('/items/alpha/');
+    expect(back.headers['x-isr-cache']).toBe('HIT');
+    expect(back.text).toContain('Alpha again');
+  });
+
+  it('notices a manifest rewritten by a cron `isr regen` and serves its pages', async () => {
+    s = await serveFixture('serve-site');
+    expect((await s.get('/items/beta/')).text).toContain('<h1 id="title">Beta</h1>');
+    await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Beta from cron' }));
+    const cron = await s.site.run(['regen', '--path', '/items/beta/'], { now: T0 + 5_000 });
+    expect(cron.code).toBe(0);
+    await s.server.syncManifest();
+    const r = await s.get('/items/beta/');
+    expect(r.text).toContain('Beta from cron');
+    expect(r.headers['x-isr-cache']).toBe('HIT');
+    await s.server.idle();
+    expect(await s.renders()).toEqual(['/items/beta/']); // rendered by cron, not by the server
+  });
+
+  it('notices a cron regen without being told (file watch or the once-a-second stat)', async () => {
+    s = await serveFixture('serve-site');
+    expect((await s.get('/items/beta/')).text).toContain('<h1 id="title">Beta</h1>');
+    await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Beta polled' }));
+    expect((await s.site.run(['regen', '--path', '/items/beta/'], { now: T0 + 5_000 })).code).toBe(0);
+    const { until } = await import('./helpers.js');
+    await until(async () => (await s.get('/items/beta/')).text.includes('Beta polled'), 'the cron-built page');
+  });
+
+  it('regenerates a page whose file was deleted by hand', async () => {
+    s = await serveFixture('serve-site');
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(s.config.outDir, 'items/beta/index.html'));
+    await s.server.syncManifest();
+    const { until } = await import('./helpers.js');
+    await until(async () => (await s.get('/items/beta/')).status === 200, 'the page rebuilt');
+    expect(await s.renders()).toEqual(['/items/beta/']);
+  });
+});
