@@ -7,7 +7,8 @@ export interface FrontMatter {
 }
 
 const FENCE = /^---[ \t]*\r?\n/;
-const CLOSE = /\r?\n---[ \t]*(?:\r?\n|$)/;
+// `^` too: an empty block (`---` right after `---`) is valid front matter.
+const CLOSE = /(?:^|\r?\n)---[ \t]*(?:\r?\n|$)/;
 
 /**
  * Split `---` YAML front matter from a Markdown body. `file` is for error messages: a YAML error
@@ -35,7 +36,9 @@ export function parseYamlObject(yaml: string, file: string, lineOffset = 0): Rec
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const line = (err.linePos?.[0]?.line ?? 1) + lineOffset;
-      throw new IsrError('FRONT_MATTER', `invalid YAML: ${err.message.split('\n')[0]}`, { file, line, hint: 'fix the YAML syntax' });
+      // yaml's own "at line N, column M" counts from the block, not the file: drop it, file:line says where.
+      const message = err.message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?\s*$/, '');
+      throw new IsrError('FRONT_MATTER', `invalid YAML: ${message}`, { file, line, hint: 'fix the YAML syntax' });
     }
     throw err;
   }
