@@ -164,6 +164,7 @@ function resolveRoute(
   if (!templateFile.startsWith(ctx.templatesDir + path.sep)) fail(`${key}.template`, 'a file inside the templates folder', r.template);
   if (!existsSync(templateFile)) {
     throw new IsrError('TEMPLATE_NOT_FOUND', `${key}.template: template "${template}" not found in ${path.relative(process.cwd(), ctx.templatesDir) || '.'}`, {
+      file: ctx.file,
       hint: 'create the file or fix the name',
     });
   }
