@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT, IsrError } from './errors.js';
+import { EXIT, IsrError, oneLine } from './errors.js';
 import { VERSION } from './version.js';
 
 /**
@@ -24,7 +24,8 @@ function buildProgram(): Command {
   // Usage errors on one line, like every other isr error.
   program.configureOutput({
     writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => write(`isr: ${s.replace(/^error: /, '').trim()} (see isr --help)\n`),
+    // oneLine: commander puts its suggestion on a second line ("(Did you mean build?)").
+    outputError: (s, write) => write(`isr: ${oneLine(s.replace(/^error: /, ''))} (see isr --help)\n`),
   });
 
   const common = (cmd: Command) =>

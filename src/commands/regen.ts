@@ -20,6 +20,13 @@ export interface RegenOptions extends CommonOptions {
 export async function regenCommand(root: string, opts: RegenOptions): Promise<void> {
   const paths = [...(opts.path ?? []), ...(opts.pathsFrom ? await readPaths(opts.pathsFrom) : [])];
   const { config, logger, now } = await commandContext(root, opts);
+  // A usage error: refuse before the run, not after it has already rendered what was due.
+  const unknownRoutes = (opts.route ?? []).filter((name) => !config.routes.some((r) => r.name === name));
+  if (unknownRoutes.length) {
+    throw new IsrError('USAGE', `--route ${unknownRoutes.join(', ')}: no such route`, {
+      hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}`,
+    });
+  }
   const result = await runSite(config, {
     mode: 'regen',
     now,
@@ -35,11 +42,6 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   const { plan } = result;
   for (const e of plan.errors) logger.error(`--path ${e.path}: ${e.message}`);
   for (const t of plan.unmatchedTags) logger.warn(`--tag ${t}: no page recorded this tag; nothing to render for it`);
-  if (plan.unknownRoutes.length) {
-    throw new IsrError('USAGE', `--route ${plan.unknownRoutes.join(', ')}: no such route`, {
-      hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}`,
-    });
-  }
   const planJson = {
     render: plan.render.map((p) => ({ path: p.path, route: p.route, reasons: p.reasons })),
     remove: plan.remove.map((r) => ({ path: r.path, file: r.file, reason: r.reason })),

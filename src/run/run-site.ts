@@ -73,7 +73,13 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
 
     const manifest: Manifest = previous ? { ...previous, pages: { ...previous.pages }, routes: { ...previous.routes } } : emptyManifest();
     const stage = new Stage(config.outDir);
-    const onDemand = new Set(plan.render.filter((p) => p.reasons.includes('path')).map((p) => p.path));
+    // On demand: a named page that no fresh listing gives and that did not exist. Naming an
+    // existing, listed page (`--path` from a CMS webhook) must not exempt it from later listings,
+    // or it would never be removed when its entry is deleted.
+    const listedPaths = new Set([...listings.values()].flatMap((refs) => refs.map((r) => r.path)));
+    const onDemand = new Set(
+      plan.render.filter((p) => p.reasons.includes('path') && !previous?.pages[p.path] && !listedPaths.has(p.path)).map((p) => p.path),
+    );
     let result: ExecuteResult;
     try {
       result = await executePlan({ config, renderer, sources, stage, manifest, now: o.now, logger: o.logger, onDemand }, plan.render);
@@ -94,15 +100,20 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     for (const [name, error] of listingFailed) manifest.routes[name] = { ...(manifest.routes[name] ?? { listedAt: 0, listRevalidate: false }), error };
     for (const name of Object.keys(manifest.routes)) if (!config.routes.some((r) => r.name === name)) delete manifest.routes[name];
 
-    const changed = result.rendered.length > 0 || plan.remove.length > 0 || result.failed.length > 0 || listingErrors.length > 0 || !previous;
+    // A re-run listing counts too: its listedAt (and a cleared error) must be recorded, or the
+    // route would be listed again on every run.
+    const relisted = [...listings.keys()].some((name) => config.routes.find((r) => r.name === name)!.pattern.names.length > 0);
+    const changed =
+      result.rendered.length > 0 || plan.remove.length > 0 || result.failed.length > 0 || listingErrors.length > 0 || relisted || !previous;
     if (changed) {
       manifest.templates = renderer.templateEntries(new Set(config.routes.map((r) => r.template)));
       manifest.configHash = config.configHash;
       manifest.generator = `isr ${VERSION}`;
       manifest.updatedAt = o.now;
     }
-    // Derived files follow the manifest; they are compared with what is on disk, not rewritten.
-    if (result.written.length || result.removed.length || !previous) {
+    // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
+    // even when no page bytes changed); they are compared with what is on disk, not rewritten.
+    if (changed) {
       for (const [file, body] of siteFiles(config, manifest)) {
         if ((await readFile(path.join(config.outDir, file), 'utf8').catch(() => undefined)) !== body) {
           await stage.stage(file, body);

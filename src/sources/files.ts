@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { IsrError } from '../errors.js';
@@ -118,6 +118,14 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
 }
 
 async function glob(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {
+  const hint = 'check the folder exists and is readable (files({ dir }) is relative to the site root)';
+  // fast-glob finds nothing in a missing folder without an error: a mistyped `dir`, or a CI
+  // checkout without the content, would then read as "every entry was deleted" and remove pages.
+  const st = await stat(absDir).catch((err: NodeJS.ErrnoException) => err);
+  if (st instanceof Error || !st.isDirectory()) {
+    const why = st instanceof Error ? (st.code === 'ENOENT' ? 'it does not exist' : st.message) : 'it is not a folder';
+    throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${why}`, { hint });
+  }
   try {
     const found = await fg(include ?? ['**/*.{md,markdown,json,yaml,yml}'], {
       cwd: absDir,
@@ -128,9 +136,7 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
     });
     return found.sort();
   } catch (err) {
-    throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${(err as Error).message}`, {
-      hint: 'check the folder exists and is readable (files({ dir }) is relative to the site root)',
-    });
+    throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${(err as Error).message}`, { hint });
   }
 }
 
