@@ -48,10 +48,14 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
       logger.info(`${signal}: shutting down (waiting for running regenerations)`);
       server.close().then(resolve, (err) => {
         logger.error(`shutdown: ${(err as Error).message}`);
+        process.exitCode = 1;
         resolve();
       });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  // Everything of ours is closed and written; a data source may still hold handles (a database
+  // pool, keep-alive sockets) that would keep the process up, so leave explicitly.
+  process.exit();
 }

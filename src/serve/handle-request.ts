@@ -200,9 +200,15 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     ctx.state.maybeCheck();
     let work: void | Promise<void> = undefined;
     try {
-      const webhook = ctx.webhook();
-      if (webhook && raw === ctx.config().serve.revalidatePath) work = webhook(req, res, query);
-      else if (ctx.live && raw === LIVE_PATH) ctx.live.handle(req, res);
+      if (raw === ctx.config().serve.revalidatePath) {
+        const webhook = ctx.webhook();
+        if (webhook) work = webhook(req, res, query);
+        else {
+          // Off without a secret: the endpoint does not exist, whatever the method.
+          ctx.logger.debug(`${req.method} ${raw}: revalidation is off (set ISR_REVALIDATE_SECRET or serve.revalidateSecret)`);
+          work = notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
+        }
+      } else if (ctx.live && raw === LIVE_PATH) ctx.live.handle(req, res);
       else if (req.method !== 'GET' && req.method !== 'HEAD') text(req, res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
       else {
         if (ctx.state.manifest !== targetsOf) {

@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, tempSite, type TempSite } from '../helpers/site.js';
+import { request, T0, until } from './helpers.js';
+
+interface CliServer {
+  child: ChildProcess;
+  url: string;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `isr serve` as a subprocess; resolves once it printed its URL. */
+function startCli(site: TempSite, args: string[], env: Record<string, string> = {}): Promise<CliServer> {
+  const child = spawn(process.execPath, [BIN, 'serve', site.root, '--port', '0', ...args], {
+    env: { ...process.env, NO_COLOR: '1', ISR_NOW: '', ISR_REVALIDATE_SECRET: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = () => {
+      const m = /isr serve: .* at (http:\/\/\S+)/.exec(out);
+      if (m) {
+        child.stdout!.off('data', onData);
+        resolve({ child, url: m[1]!, out: () => out, err: () => err, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    exited.then((code) => reject(new Error(`isr serve exited with ${code}: ${err}`)));
+  });
+}
+
+describe('isr serve (CLI)', () => {
+  let site: TempSite | undefined;
+  let server: CliServer | undefined;
+  afterEach(async () => {
+    if (server && server.child.exitCode === null) {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    server = undefined;
+    await site?.cleanup();
+  });
+
+  async function built(): Promise<TempSite> {
+    site = await tempSite('serve-site');
+    expect((await site.run(['build'], { now: T0 })).code).toBe(0);
+    await site.write('renders.log', '');
+    return site;
+  }
+
+  it('binds 127.0.0.1 on a free port with --port 0, prints the URL and logs each request with --log', async () => {
+    const s = await built();
+    server = await startCli(s, ['--log'], { ISR_NOW: String(T0 + 1000) });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await request(server.url, '/items/alpha/')).headers['x-isr-cache']).toBe('HIT');
+    expect((await request(server.url, '/nope')).status).toBe(404);
+    expect((await request(server.url, '/__isr/revalidate?secret=config-secret', { method: 'POST', body: '{' })).status).toBe(400);
+    await until(async () => server!.out().includes('POST'), 'the access log lines');
+    expect(server.out()).toMatch(/^GET \/items\/alpha\/ 200 HIT \d+\.\dms$/m);
+    expect(server.out()).toMatch(/^GET \/nope 404 - \d+\.\dms$/m);
+    expect(server.out()).toContain('POST /__isr/revalidate?secret=*** 400');
+    expect(server.out()).not.toContain('config-secret');
+  });
+
+  it('moves time through ISR_NOW_FILE, re-read per request', async () => {
+    const s = await built();
+    const nowFile = path.join(s.root, 'now.txt');
+    await writeFile(nowFile, new Date(T0 + 1000).toISOString());
+    server = await startCli(s, [], { ISR_NOW_FILE: nowFile });
+    expect((await request(server.url, '/items/alpha/')).headers['x-isr-cache']).toBe('HIT');
+    await writeFile(nowFile, String(T0 + 120_000));
+    expect((await request(server.url, '/items/alpha/')).headers['x-isr-cache']).toBe('STALE');
+    await until(async () => (await request(server!.url, '/items/alpha/')).headers['x-isr-cache'] === 'HIT', 'the regenerated page');
+    expect((await s.manifest()).pages['/items/alpha/'].builtAt).toBe(T0 + 120_000);
+  });
+
+  it('on SIGTERM lets a running regeneration finish its writes, then exits 0', async () => {
+    const s = await built();
+    await s.write('content/items/beta.json', JSON.stringify({ title: 'Beta after shutdown', delayMs: 1500 }));
+    server = await startCli(s, [], { ISR_NOW: String(T0 + 3_600_000) });
+    expect((await request(server.url, '/items/beta/')).headers['x-isr-cache']).toBe('STALE');
+    // The regeneration is under way once its load() has logged itself.
+    await until(async () => (await s.read('renders.log')).includes('/items/beta/'), 'the regeneration to start');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(await s.read('dist/items/beta/index.html')).toContain('Beta after shutdown');
+    expect((await s.manifest()).pages['/items/beta/'].builtAt).toBe(T0 + 3_600_000);
+    const leftovers = (await readdir(path.join(s.root, 'dist'), { recursive: true })).filter((f) => String(f).endsWith('.isr-tmp'));
+    expect(leftovers).toEqual([]);
+    expect(await readdir(path.join(s.root, '.isr'))).not.toContain('lock');
+    expect(server.err()).toContain('SIGTERM');
+  });
+
+  it('fails with a clear message when the port is taken', async () => {
+    const s = await built();
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = await s.run(['serve', '--port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('fails with a clear message when nothing was built', async () => {
+    site = await tempSite('serve-site');
+    const r = await site.run(['serve', '--port', '0']);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/run `isr build` first/);
+  });
+
+  it('--watch reloads an edited config, and keeps the last one when an edit breaks it', async () => {
+    const s = await built();
+    server = await startCli(s, ['--watch'], { ISR_NOW: String(T0 + 1000) });
+    expect(server.out()).toContain('(watching for changes)');
+    const cfg = await s.read('isr.config.mjs');
+    await s.write('isr.config.mjs', cfg.replace("title: 'Serve fixture'", "title: 'Renamed site'"));
+    await until(async () => (await request(server!.url, '/fixed/one/')).text.includes('Renamed site'), 'a page with the new title');
+    expect(await readFile(path.join(s.root, 'dist/fixed/one/index.html'), 'utf8')).toContain('Renamed site');
+
+    await s.write('isr.config.mjs', 'export default {{ broken');
+    await until(async () => server!.err().includes('config not reloaded'), 'the config error');
+    const still = await request(server.url, '/fixed/one/');
+    expect(still.status).toBe(200);
+    expect(still.text).toContain('Renamed site');
+  });
+});
