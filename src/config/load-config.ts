@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,7 +56,7 @@ async function importConfig(file: string, root: string): Promise<UserConfig> {
     const e = err as Error;
     throw new IsrError('CONFIG_LOAD', `cannot load config: ${e.message.split('\n')[0]}`, {
       file: rel,
-      line: lineOf(e, file),
+      line: lineOf(e, file) ?? (e instanceof SyntaxError && !/\.m?ts$/.test(file) ? syntaxErrorLine(file) : undefined),
       hint: 'fix the error in the config file',
       cause: err,
     });
@@ -74,5 +75,16 @@ function lineOf(err: Error, file: string): number | undefined {
   const text = `${err.stack ?? ''}\n${err.message}`;
   const base = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const m = new RegExp(`${base}(?:\\?t=\\d+)?:(\\d+)`).exec(text) ?? /\((\d+):\d+\)/.exec(err.message);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Node's ESM loader throws a SyntaxError that carries no location (the `file:line` arrow is only
+ * printed for uncaught errors), so on that error path only, `node --check` finds the line.
+ */
+function syntaxErrorLine(file: string): number | undefined {
+  const r = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
+  const base = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`${base}:(\\d+)`).exec(r.stderr ?? '');
   return m ? Number(m[1]) : undefined;
 }
