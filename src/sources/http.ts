@@ -72,7 +72,12 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
     async list({ track }) {
       if (!options.list) throw new IsrError('HTTP_SOURCE', `${name}: no \`list\` URL configured`, { hint: 'set list: "https://…"' });
       track(`url:${options.list}`);
-      const json = await fetchJson(options.list);
+      const url = options.list;
+      const json = await fetchJson(url).catch((err: unknown) => {
+        // A 404 means "no such entry" for get(); for the list it is a broken URL, not an empty list.
+        if (err instanceof NotFound) throw new IsrError('HTTP_SOURCE', `${name}: GET ${url} answered HTTP 404`, { hint: 'check the `list` URL' });
+        throw err;
+      });
       const entries = options.select ? options.select(json) : json;
       if (!Array.isArray(entries)) {
         throw new IsrError('HTTP_SOURCE', `${name}: ${options.list} did not return a JSON array`, { hint: 'use `select: (json) => json.items` to pick the array' });
@@ -149,7 +154,8 @@ async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
     }
     return json;
   }
-  throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} failed after ${o.retries + 1} attempts: ${lastError}`, {
+  const attempts = `${o.retries + 1} attempt${o.retries === 0 ? '' : 's'}`;
+  throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} failed after ${attempts}: ${lastError}`, {
     hint: 'the upstream API is failing; the last good pages are kept',
   });
 }
