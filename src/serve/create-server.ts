@@ -52,6 +52,8 @@ export interface ServeOptions {
   lockWaitSeconds?: number;
   /** Milliseconds running responses get at shutdown before connections are cut. Default 5000. */
   shutdownGraceMs?: number;
+  /** Socket timeouts in ms: headers 20 s, whole request body 30 s, idle keep-alive 5 s by default. */
+  timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
 }
 
 export interface IsrServer {
@@ -70,7 +72,8 @@ export interface IsrServer {
   close(): Promise<void>;
 }
 
-/** How long background regeneration stays paused after a run that threw (not a page failure). */
+/** How long background regeneration stays paused after a run that threw (not a page failure),
+ * and how long a path that no route can render is not asked for again. */
 const PAUSE_AFTER_CRASH_MS = 10_000;
 
 export async function createServer(o: ServeOptions): Promise<IsrServer> {
@@ -91,6 +94,9 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   });
 
   let pausedUntil = 0;
+  // Paths a run could not render at all (no route matches any more): not asked for again by
+  // every stale request for a while, or a busy page would keep the queue spinning.
+  const unrenderable = new Map<string, number>();
   const queue = new RegenQueue(async (job) => {
     const cfg = config;
     let result: RunResult;
@@ -111,6 +117,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       throw err;
     }
     const changed = [...result.written, ...result.removed];
+    for (const e of result.plan.errors) unrenderable.set(e.path, performance.now() + PAUSE_AFTER_CRASH_MS);
     await state.adopt(result.manifest, changed);
     reportRun(logger, job, result);
     if (changed.length) {
@@ -139,18 +146,25 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     live,
     webhook: () => webhook,
     regenerateInBackground(key) {
-      if (queue.has(key) || performance.now() < pausedUntil) return;
+      const t = performance.now();
+      if (queue.has(key) || t < pausedUntil || t < (unrenderable.get(key) ?? 0)) return;
+      unrenderable.delete(key);
       queue.request({ paths: [key] }).catch(() => {}); // logged by the queue's runner
     },
   });
   if (o.accessLog) handler = logRequests(handler, o.accessLog);
 
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 20_000, keepAliveTimeout: 5_000 }, handler);
-  // A client that goes away mid-response must cost nothing but its socket.
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  // Slow or stalled clients (slowloris) are cut off; the check interval follows the shortest limit.
+  const t = { headersMs: 20_000, requestMs: 30_000, keepAliveMs: 5_000, ...o.timeouts };
+  const server = http.createServer(
+    {
+      headersTimeout: t.headersMs,
+      requestTimeout: Math.max(t.requestMs, t.headersMs),
+      keepAliveTimeout: t.keepAliveMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, t.headersMs / 4)),
+    },
+    handler,
+  );
   const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
