@@ -48,6 +48,11 @@ export interface ServeOptions {
   memoryBytes?: number;
   /** Files larger than this are streamed from disk. Default 8 MiB. */
   maxFileBytes?: number;
+  /**
+   * At most how often (ms) a request may compare a held file, or the manifest, with the disk.
+   * Default 1000. (Manifest writes are also noticed at once through a file watch.)
+   */
+  diskCheckMs?: number;
   /** Seconds a regeneration waits for the site lock (held by a cron `isr regen`). Default 60. */
   lockWaitSeconds?: number;
   /** Milliseconds running responses get at shutdown before connections are cut. Default 5000. */
@@ -86,10 +91,11 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   });
   const cache = new MemoryCache(o.memoryBytes ?? 128 * 1024 * 1024, o.maxFileBytes ?? 8 * 1024 * 1024);
   const live = o.watch ? new LiveReload() : undefined;
-  const store = new FileStore({ outDir: config.outDir, realOutDir, cache, transformHtml: live ? injectLiveScript : undefined });
+  const store = new FileStore({ outDir: config.outDir, realOutDir, cache, transformHtml: live ? injectLiveScript : undefined, recheckMs: o.diskCheckMs });
   const state = await SiteState.load({
     config,
     logger,
+    checkEveryMs: o.diskCheckMs,
     onChange: (files) => (files === 'all' ? store.invalidateAll() : store.invalidate(files)),
   });
 
