@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
@@ -9,10 +9,13 @@ import { IsrError } from '../errors.js';
  * (build, regen, each regeneration of `serve`) holds it for that whole span, so runs are
  * serialised and no run can publish a render older than one already published.
  *
- * The lock is a directory (mkdir is atomic on every file system) holding `owner.json` with pid,
- * host and a random token. A lock whose process is gone on this host is stale and taken over by
- * renaming it aside first: only one contender can win that rename, and the winner checks that
- * what it moved is the stale lock it judged (not a fresh one that replaced it meanwhile).
+ * The lock is a directory holding `owner.json` with pid, host and a random token. It is prepared
+ * complete under a private name and renamed into place (renaming a directory onto an existing,
+ * non-empty one fails), so a lock dir is never seen without its owner: a contender can never
+ * mistake a lock being created for an abandoned one. A lock whose process is gone on this host is
+ * stale and taken over by renaming it aside first: only one contender can win that rename, and
+ * the winner checks that what it moved is the stale lock it judged (not a fresh one that replaced
+ * it meanwhile). Release also renames aside before deleting, so a lock is never half-deleted.
  */
 export interface Lock {
   release(): Promise<void>;
@@ -44,7 +47,12 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
   let delay = 25;
   let recovered = false;
   for (;;) {
-    if (await tryCreate(dir, me)) return { release: () => release(dir, me.token), recovered };
+    if (await tryCreate(dir, me)) {
+      // A takeover interrupted between its rename-aside and its own lock leaves `lock.stale-*`
+      // and no lock: the run it took over may have left temp files, so report a recovery.
+      if (await removeDebris(stateDir)) recovered = true;
+      return { release: () => release(dir, me.token), recovered };
+    }
     const holder = await readOwner(dir);
     if (holder === 'gone') continue;
     if (holder === undefined || isStale(holder, options.foreignStaleMs ?? 6 * 3600_000)) {
@@ -63,17 +71,61 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
 }
 
 async function tryCreate(dir: string, me: Owner): Promise<boolean> {
+  const fresh = `${dir}.new-${me.token}`;
   try {
-    await mkdir(dir);
+    await mkdir(fresh);
+    await writeFile(path.join(fresh, 'owner.json'), JSON.stringify(me));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    await rm(fresh, { recursive: true, force: true }).catch(() => {});
+    throw lockWriteError(dir, err);
   }
-  // The owner file is written via rename so readers never see it half-written.
-  const tmp = path.join(dir, `.owner.${me.token}`);
-  await writeFile(tmp, JSON.stringify(me));
-  await rename(tmp, path.join(dir, 'owner.json'));
-  return true;
+  try {
+    await rename(fresh, dir);
+    return true;
+  } catch (err) {
+    await rm(fresh, { recursive: true, force: true }).catch(() => {});
+    const code = (err as NodeJS.ErrnoException).code;
+    // Held by someone (ENOTEMPTY or EEXIST, by platform), or our prepared dir was swept as debris.
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return false;
+    throw lockWriteError(dir, err);
+  }
+}
+
+function lockWriteError(dir: string, err: unknown): IsrError {
+  const e = err as NodeJS.ErrnoException;
+  return new IsrError('WRITE_FAILED', `cannot create the lock: ${e.code ?? ''} ${e.message}`.trim(), {
+    file: path.relative(process.cwd(), dir),
+    hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the folder of the manifest is writable',
+    cause: err,
+  });
+}
+
+/**
+ * Remove what interrupted lock operations leave beside the lock: `lock.stale-*` / `lock.released-*`
+ * (renamed aside, not yet deleted) and `lock.new-*` older than a minute (prepared by a process that
+ * died before renaming it into place; a live one renames within milliseconds). Called while
+ * holding the lock. True when an interrupted takeover was found.
+ */
+async function removeDebris(stateDir: string): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await readdir(stateDir);
+  } catch {
+    return false;
+  }
+  let takeover = false;
+  for (const name of names) {
+    const m = /^lock\.(stale|released|new)-/.exec(name);
+    if (!m) continue;
+    const full = path.join(stateDir, name);
+    if (m[1] === 'new') {
+      const age = Date.now() - ((await stat(full).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if (age < 60_000) continue;
+    }
+    if (m[1] === 'stale') takeover = true;
+    await rm(full, { recursive: true, force: true }).catch(() => {});
+  }
+  return takeover;
 }
 
 /** The holder, `undefined` when the lock dir exists without a readable owner, `gone` when released. */
@@ -83,7 +135,8 @@ async function readOwner(dir: string): Promise<Owner | undefined | 'gone'> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      // Either released (dir gone) or just created and the owner not written yet.
+      // Released (dir gone), or a dir without an owner: left by hand or by an older isr that
+      // created the dir before writing the owner (so give such a writer a moment).
       if (!(await exists(dir))) return 'gone';
       await new Promise((r) => setTimeout(r, 20));
       try {
@@ -127,7 +180,12 @@ async function takeOver(dir: string, judged: Owner | undefined): Promise<boolean
 
 async function release(dir: string, token: string): Promise<void> {
   const o = await readOwner(dir);
-  if (typeof o === 'object' && o?.token === token) await rm(dir, { recursive: true, force: true });
+  if (typeof o !== 'object' || o?.token !== token) return;
+  // Renamed aside first: deleting in place would leave an empty `lock` dir for an instant, which a
+  // contender's rename could replace, and a recursive delete could then remove its fresh lock.
+  const aside = `${dir}.released-${token}`;
+  await rename(dir, aside);
+  await rm(aside, { recursive: true, force: true });
 }
 
 async function exists(p: string): Promise<boolean> {
