@@ -10,7 +10,7 @@ import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/pl
 import { Renderer } from '../render/renderer.js';
 import { listRoutes, planRoutes } from '../routes/list-paths.js';
 import { SourceSet } from '../sources/source-set.js';
-import { siteFiles } from '../write/site-files.js';
+import { siteFiles, staleSiteFiles } from '../write/site-files.js';
 import { Stage } from '../write/stage.js';
 import { TEMP_SUFFIX } from '../write/write-atomic.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
@@ -114,12 +114,14 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
     // even when no page bytes changed); they are compared with what is on disk, not rewritten.
     if (changed) {
-      for (const [file, body] of siteFiles(config, manifest)) {
+      const files = siteFiles(config, manifest);
+      for (const [file, body] of files) {
         if ((await readFile(path.join(config.outDir, file), 'utf8').catch(() => undefined)) !== body) {
           await stage.stage(file, body);
           result.written.push(file);
         }
       }
+      result.removed.push(...staleSiteFiles(previous, files));
     }
 
     // Publish: pages first, then the manifest that describes them, then deletions (listed in the

@@ -53,6 +53,16 @@ export function siteFiles(config: ResolvedConfig, manifest: Manifest): Map<strin
   return out;
 }
 
+/**
+ * Site files an earlier run wrote that the current manifest no longer produces, to delete. Only
+ * `_redirects` goes this way in normal use (the last redirecting page became a page again), and a
+ * stale one is harmful: hosts apply it before serving files, so the page would keep redirecting.
+ */
+export function staleSiteFiles(previous: Manifest | undefined, current: ReadonlyMap<string, string>): string[] {
+  const hadRedirects = Object.values(previous?.pages ?? {}).some((p) => p.status === 'redirect' && p.redirect);
+  return hadRedirects && !current.has('_redirects') ? ['_redirects'] : [];
+}
+
 /** The HTML stub written for a redirect: works on any static host, even without `_redirects`. */
 export function redirectStub(destination: string): string {
   const d = xml(destination);

@@ -203,6 +203,13 @@ describe('redirects', () => {
     await item('cherry', { name: 'Cherry', price: 3, movedTo: 'https://elsewhere.example/cherry' });
     await site.run(['regen', '--quiet', '--path', '/items/cherry/'], { now: at(1) });
     expect(await site.read('dist/_redirects')).toBe('/items/cherry/ https://elsewhere.example/cherry 307\n');
+    // Back to a normal page: no redirect is left, so _redirects must go (hosts apply it first).
+    await item('cherry', { name: 'Cherry', price: 3, revalidate: 600 });
+    const r = await site.run(['regen', '--json', '--path', '/items/cherry/'], { now: at(2) });
+    expect(r.code).toBe(0);
+    expect(json(r).removed).toEqual(['_redirects']);
+    expect(existsSync(path.join(site.root, 'dist/_redirects'))).toBe(false);
+    expect(await site.read('dist/items/cherry/index.html')).toContain('Price: $3');
   });
 });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/resolve-config.js';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
 import type { UserConfig } from '../../src/types.js';
-import { redirectStub, siteFiles } from '../../src/write/site-files.js';
+import { redirectStub, siteFiles, staleSiteFiles } from '../../src/write/site-files.js';
 
 let root: string;
 beforeAll(() => {
@@ -116,6 +116,20 @@ describe('_redirects', () => {
 
   it('is not written when no page redirects', () => {
     expect(siteFiles(config(), manifest({ '/': page('home', 'index.html') })).has('_redirects')).toBe(false);
+  });
+});
+
+describe('stale site files', () => {
+  it('names _redirects for deletion once the last redirecting page is gone', () => {
+    const now = manifest({ '/': page('home', 'index.html') });
+    expect(staleSiteFiles(SITE(), siteFiles(config(), now))).toEqual(['_redirects']);
+  });
+
+  it('names nothing while a page still redirects, or when none ever did', () => {
+    expect(staleSiteFiles(SITE(), siteFiles(config(), SITE()))).toEqual([]);
+    const plain = manifest({ '/': page('home', 'index.html') });
+    expect(staleSiteFiles(plain, siteFiles(config(), plain))).toEqual([]);
+    expect(staleSiteFiles(undefined, siteFiles(config(), plain))).toEqual([]);
   });
 });
 
