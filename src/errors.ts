@@ -116,6 +116,15 @@ export function isInputError(err: unknown): err is IsrError {
   return err instanceof IsrError && [EXIT.input, EXIT.template, EXIT.config].includes(err.exitCode as 3);
 }
 
+/**
+ * Errors that stop the whole run before anything is published: bad input, and output that cannot
+ * be written (a full disk fails every page after it; recording each as a page failure would
+ * publish a partial site and put pages that are fine on retry backoff).
+ */
+export function abortsRun(err: unknown): err is IsrError {
+  return isInputError(err) || (err instanceof IsrError && err.code === 'WRITE_FAILED');
+}
+
 /** A thrown value as one line, for logs and the manifest's `error` field. */
 export function describeError(err: unknown): string {
   if (err instanceof IsrError) return err.toLine();

@@ -93,7 +93,7 @@ async function tryCreate(dir: string, me: Owner): Promise<boolean> {
 
 function lockWriteError(dir: string, err: unknown): IsrError {
   const e = err as NodeJS.ErrnoException;
-  return new IsrError('WRITE_FAILED', `cannot create the lock: ${e.code ?? ''} ${e.message}`.trim(), {
+  return new IsrError('WRITE_FAILED', `cannot create the lock: ${e.code && !e.message.startsWith(e.code) ? `${e.code} ` : ''}${e.message}`, {
     file: path.relative(process.cwd(), dir),
     hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the folder of the manifest is writable',
     cause: err,

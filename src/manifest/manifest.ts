@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import type { Params, Revalidate } from '../types.js';
-import { writeAtomic } from '../write/write-atomic.js';
+import { writeTemp, type TempFile } from '../write/write-atomic.js';
 
 /** Bumped on any incompatible change; a manifest of another version is refused, never guessed at. */
 export const MANIFEST_VERSION = 1;
@@ -136,6 +136,19 @@ export async function readManifest(file: string, root: string): Promise<Manifest
 
 /** Written last in every run, atomically: readers see the old or the new manifest, never a mix. */
 export async function writeManifest(file: string, manifest: Manifest): Promise<void> {
+  const staged = await stageManifest(file, manifest);
+  try {
+    await staged.publish();
+  } catch (err) {
+    throw manifestWriteError(file, err);
+  }
+}
+
+/**
+ * Write the manifest to its temp file without publishing it. A run stages it before renaming any
+ * page into place, so a full disk is found while the site is still untouched.
+ */
+export async function stageManifest(file: string, manifest: Manifest): Promise<TempFile> {
   // Pages sorted by path so the file diffs well and is stable across runs.
   const pages: Record<string, PageEntry> = {};
   for (const key of Object.keys(manifest.pages).sort()) pages[key] = manifest.pages[key]!;
@@ -146,7 +159,20 @@ export async function writeManifest(file: string, manifest: Manifest): Promise<v
     .map(([k, v]) => `    ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
     .join(',\n');
   const head = JSON.stringify({ ...out, pages: undefined }, null, 2).replace(/\n}$/, '');
-  await writeAtomic(file, `${head},\n  "pages": {\n${body}\n  }\n}\n`);
+  try {
+    return await writeTemp(file, `${head},\n  "pages": {\n${body}\n  }\n}\n`);
+  } catch (err) {
+    throw manifestWriteError(file, err);
+  }
+}
+
+function manifestWriteError(file: string, err: unknown): IsrError {
+  const e = err as NodeJS.ErrnoException;
+  return new IsrError('WRITE_FAILED', `cannot write the manifest: ${e.code && !e.message.startsWith(e.code) ? `${e.code} ` : ''}${e.message}`, {
+    file: path.relative(process.cwd(), file),
+    hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the folder of the manifest is writable',
+    cause: err,
+  });
 }
 
 function isRecord(v: unknown): v is Record<string, any> {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
-import { describeError, isInputError } from '../errors.js';
+import { abortsRun, describeError } from '../errors.js';
 import { hash } from '../hash.js';
 import type { Logger } from '../logger.js';
 import type { Manifest, PageEntry } from '../manifest/manifest.js';
@@ -42,7 +42,8 @@ export interface ExecuteContext {
 /**
  * Load → render → stage, page by page, with bounded concurrency. Each page's HTML goes straight
  * to its temp file, so memory holds only the pages in flight. Page failures are recorded and the
- * run goes on; input errors (bad loader output, bad params) are rethrown so the caller aborts.
+ * run goes on; input errors (bad loader output, bad params) and write failures (full disk) are
+ * rethrown so the caller aborts.
  */
 export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPage[]): Promise<ExecuteResult> {
   const { config, manifest } = ctx;
@@ -62,7 +63,7 @@ export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPa
       manifest.pages[page.path] = entry;
       result.rendered.push(page.path);
     } catch (err) {
-      if (isInputError(err)) {
+      if (abortsRun(err)) {
         aborted ??= err;
         return;
       }

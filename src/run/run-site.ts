@@ -2,10 +2,11 @@ import { readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { IsrError } from '../errors.js';
+import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
-import { emptyManifest, readManifest, writeManifest, type Manifest } from '../manifest/manifest.js';
+import { emptyManifest, readManifest, stageManifest, writeManifest, type Manifest } from '../manifest/manifest.js';
+import type { TempFile } from '../write/write-atomic.js';
 import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
 import { Renderer } from '../render/renderer.js';
 import { listRoutes, planRoutes } from '../routes/list-paths.js';
@@ -45,7 +46,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   const lock = o.dryRun ? undefined : await acquireLock(config.stateDir, { waitSeconds: o.waitSeconds, command: o.command });
   const sources = new SourceSet(config, o.logger, () => o.now);
   try {
-    if (lock?.recovered) await sweepTempFiles(config.outDir, o.logger);
+    if (lock?.recovered) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
     const previous = await readManifest(config.manifestFile, config.root);
     if (!previous && o.mode === 'regen') {
       throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
@@ -81,63 +82,86 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       plan.render.filter((p) => p.reasons.includes('path') && !previous?.pages[p.path] && !listedPaths.has(p.path)).map((p) => p.path),
     );
     let result: ExecuteResult;
+    let stagedManifest: TempFile | undefined;
+    let removals: string[] = [];
+    // Phase one: every byte of the run goes to temp files (pages, site files, the manifest). Any
+    // failure here (bad input, a full disk) deletes them all: the published site is untouched.
     try {
       result = await executePlan({ config, renderer, sources, stage, manifest, now: o.now, logger: o.logger, onDemand }, plan.render);
+
+      for (const r of plan.remove) {
+        delete manifest.pages[r.path];
+        if (r.file) result.removed.push(r.file);
+      }
+      for (const name of listings.keys()) {
+        const route = config.routes.find((r) => r.name === name)!;
+        if (route.pattern.names.length === 0) continue;
+        manifest.routes[name] = { listedAt: o.now, listRevalidate: route.listRevalidate, ...(listingTags.get(name)?.length ? { tags: listingTags.get(name) } : {}) };
+      }
+      for (const [name, error] of listingFailed) manifest.routes[name] = { ...(manifest.routes[name] ?? { listedAt: 0, listRevalidate: false }), error };
+      for (const name of Object.keys(manifest.routes)) if (!config.routes.some((r) => r.name === name)) delete manifest.routes[name];
+
+      // A re-run listing counts too: its listedAt (and a cleared error) must be recorded, or the
+      // route would be listed again on every run.
+      const relisted = [...listings.keys()].some((name) => config.routes.find((r) => r.name === name)!.pattern.names.length > 0);
+      const changed =
+        result.rendered.length > 0 || plan.remove.length > 0 || result.failed.length > 0 || listingErrors.length > 0 || relisted || !previous;
+      if (changed) {
+        manifest.templates = renderer.templateEntries(new Set(config.routes.map((r) => r.template)));
+        manifest.configHash = config.configHash;
+        manifest.generator = `isr ${VERSION}`;
+        manifest.updatedAt = o.now;
+      }
+      // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
+      // even when no page bytes changed); they are compared with what is on disk, not rewritten.
+      if (changed) {
+        const files = siteFiles(config, manifest);
+        for (const [file, body] of files) {
+          if ((await readFile(path.join(config.outDir, file), 'utf8').catch(() => undefined)) !== body) {
+            await stage.stage(file, body);
+            result.written.push(file);
+          }
+        }
+        result.removed.push(...staleSiteFiles(previous, files));
+      }
+
+      // Deletions are listed in the manifest before they happen, so a crash after it is published
+      // leaves them to the next run instead of orphaned.
+      const live = new Set(Object.values(manifest.pages).map((p) => p.file));
+      removals = [...new Set(result.removed)].filter((f) => !live.has(f));
+      const leftover = previous?.pendingRemovals ?? [];
+      if (changed || leftover.length) {
+        manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
+        stagedManifest = await stageManifest(config.manifestFile, manifest);
+      }
     } catch (err) {
       await stage.abort();
       throw err;
     }
 
-    for (const r of plan.remove) {
-      delete manifest.pages[r.path];
-      if (r.file) result.removed.push(r.file);
+    // Phase two, publish: renames only (no new space needed): pages, then the manifest that
+    // describes them, then deletions. A rename failing midway leaves pages newer than the
+    // manifest, which the invariant allows (they render again when due).
+    try {
+      await stage.commit();
+    } catch (err) {
+      await stage.abort();
+      await stagedManifest?.discard();
+      throw err;
     }
-    for (const name of listings.keys()) {
-      const route = config.routes.find((r) => r.name === name)!;
-      if (route.pattern.names.length === 0) continue;
-      manifest.routes[name] = { listedAt: o.now, listRevalidate: route.listRevalidate, ...(listingTags.get(name)?.length ? { tags: listingTags.get(name) } : {}) };
-    }
-    for (const [name, error] of listingFailed) manifest.routes[name] = { ...(manifest.routes[name] ?? { listedAt: 0, listRevalidate: false }), error };
-    for (const name of Object.keys(manifest.routes)) if (!config.routes.some((r) => r.name === name)) delete manifest.routes[name];
-
-    // A re-run listing counts too: its listedAt (and a cleared error) must be recorded, or the
-    // route would be listed again on every run.
-    const relisted = [...listings.keys()].some((name) => config.routes.find((r) => r.name === name)!.pattern.names.length > 0);
-    const changed =
-      result.rendered.length > 0 || plan.remove.length > 0 || result.failed.length > 0 || listingErrors.length > 0 || relisted || !previous;
-    if (changed) {
-      manifest.templates = renderer.templateEntries(new Set(config.routes.map((r) => r.template)));
-      manifest.configHash = config.configHash;
-      manifest.generator = `isr ${VERSION}`;
-      manifest.updatedAt = o.now;
-    }
-    // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
-    // even when no page bytes changed); they are compared with what is on disk, not rewritten.
-    if (changed) {
-      const files = siteFiles(config, manifest);
-      for (const [file, body] of files) {
-        if ((await readFile(path.join(config.outDir, file), 'utf8').catch(() => undefined)) !== body) {
-          await stage.stage(file, body);
-          result.written.push(file);
-        }
+    if (stagedManifest) {
+      try {
+        await stagedManifest.publish();
+      } catch (err) {
+        throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, { hint: 'check the folder of the manifest is writable', cause: err });
       }
-      result.removed.push(...staleSiteFiles(previous, files));
     }
-
-    // Publish: pages first, then the manifest that describes them, then deletions (listed in the
-    // manifest first, so a crash here leaves them to the next run instead of orphaned).
-    await stage.commit();
-    const live = new Set(Object.values(manifest.pages).map((p) => p.file));
-    const removals = [...new Set(result.removed)].filter((f) => !live.has(f));
-    const leftover = previous?.pendingRemovals ?? [];
-    if (changed || leftover.length) {
-      manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
-      await writeManifest(config.manifestFile, manifest);
-      if (manifest.pendingRemovals.length) {
-        await removeFiles(config.outDir, manifest.pendingRemovals);
-        manifest.pendingRemovals = [];
-        await writeManifest(config.manifestFile, manifest);
-      }
+    if (manifest.pendingRemovals?.length) {
+      await removeFiles(config.outDir, manifest.pendingRemovals);
+      manifest.pendingRemovals = [];
+      // Everything is published; failing to clear the list only makes the next run retry the
+      // (idempotent) deletions, so it must not turn a good run into a failed one.
+      await writeManifest(config.manifestFile, manifest).catch((err) => o.logger.warn(`${describeError(err)} (the next run finishes the removals)`));
     }
     result.removed = removals;
     return { ...base, ...result, manifest, durationMs: performance.now() - started };
@@ -169,9 +193,16 @@ async function removeFiles(outDir: string, files: string[]): Promise<void> {
   }
 }
 
-/** After a crashed run: delete the temp files it staged (never published, never served). */
-async function sweepTempFiles(outDir: string, logger: Logger): Promise<void> {
-  const temps = await fg(`**/*${TEMP_SUFFIX}`, { cwd: outDir, dot: true, absolute: true }).catch(() => []);
-  await Promise.all(temps.map((t) => rm(t, { force: true })));
-  if (temps.length) logger.debug(`removed ${temps.length} temp file(s) left by a crashed run`);
+/**
+ * After a crashed run: delete the temp files it left (staged pages in outDir, a manifest or a
+ * source's cache entry in the state folder): never published, never served.
+ */
+async function sweepTempFiles(dirs: string[], logger: Logger): Promise<void> {
+  let n = 0;
+  for (const dir of new Set(dirs)) {
+    const temps = await fg(`**/*${TEMP_SUFFIX}`, { cwd: dir, dot: true, absolute: true }).catch(() => []);
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+    n += temps.length;
+  }
+  if (n) logger.debug(`removed ${n} temp file(s) left by a crashed run`);
 }

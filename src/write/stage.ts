@@ -74,7 +74,7 @@ export class Stage {
 
 function writeError(rel: string, err: unknown): IsrError {
   const e = err as NodeJS.ErrnoException;
-  return new IsrError('WRITE_FAILED', `cannot write ${rel}: ${e.code ?? ''} ${e.message}`.trim(), {
+  return new IsrError('WRITE_FAILED', `cannot write ${rel}: ${e.code && !e.message.startsWith(e.code) ? `${e.code} ` : ''}${e.message}`, {
     hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the output folder is writable',
     cause: err,
   });

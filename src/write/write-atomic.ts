@@ -14,15 +14,40 @@ export function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
 }
 
-/** Write `data` to `file` via temp file + rename; creates parent folders. */
-export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/** A file written under its temp name, not yet visible: `publish` renames it into place. */
+export interface TempFile {
+  publish(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * Phase one of an atomic write: all the bytes go to a temp file beside `file` (creating parent
+ * folders). Whatever can fail for lack of space fails here, before anything is visible.
+ */
+export async function writeTemp(file: string, data: string | Uint8Array): Promise<TempFile> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = tempPathFor(file);
+  const discard = () => rm(tmp, { force: true }).catch(() => {});
   try {
     await writeFile(tmp, data);
-    await rename(tmp, file);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => {});
+    await discard();
     throw err;
   }
+  return {
+    publish: async () => {
+      try {
+        await rename(tmp, file);
+      } catch (err) {
+        await discard();
+        throw err;
+      }
+    },
+    discard,
+  };
+}
+
+/** Write `data` to `file` via temp file + rename; creates parent folders. */
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await (await writeTemp(file, data)).publish();
 }
