@@ -184,9 +184,12 @@ export function planRegen(input: {
   }
   const removing = new Set(remove.map((r) => r.path));
 
+  // New: not built yet, built by another route, or recorded as notFound (say a draft someone
+  // requested before it was published): the listing now says the page exists, so render it now
+  // rather than when its notFound entry expires.
   for (const ref of listed.values()) {
     const prev = pages[ref.path];
-    if (!prev || prev.route !== ref.route) add(ref, options.mode === 'build' ? 'build' : 'new');
+    if (!prev || prev.route !== ref.route || prev.status === 'notFound') add(ref, options.mode === 'build' ? 'build' : 'new');
   }
 
   // Existing pages: due, named, or changed underneath.

@@ -293,6 +293,19 @@ describe('isr regen: content added, edited and deleted', () => {
     expect((await site.manifest()).pages['/blog/hello-world/']).toBeUndefined();
   });
 
+  it('publishes a draft as soon as it is listed, even after a request recorded it as notFound', async () => {
+    await fresh();
+    const early = await site.run(['regen', '--json', '--path', '/blog/draft-notes/'], { now: at(1) });
+    expect(json(early).rendered).toEqual(['/blog/draft-notes/']);
+    expect((await site.manifest()).pages['/blog/draft-notes/']).toMatchObject({ status: 'notFound', onDemand: true });
+    await site.write('content/posts/draft-notes.md', (await site.read('content/posts/draft-notes.md')).replace('draft: true\n', ''));
+    const r = await site.run(['regen', '--json', '--tag', 'files:content/posts'], { now: at(2) });
+    expect(r.code).toBe(0);
+    expect(planned(r)['/blog/draft-notes/']).toEqual(['new']);
+    expect(json(r).written).toContain('blog/draft-notes/index.html');
+    expect((await site.manifest()).pages['/blog/draft-notes/'].status).toBe('ok');
+  });
+
   it('removes a page whose load says notFound (the post became a draft) and drops it from the sitemap', async () => {
     await fresh();
     const file = 'content/posts/why-static.md';

@@ -286,6 +286,19 @@ describe('planRegen: listings', () => {
     expect(p.remove).toEqual([]);
   });
 
+  it('renders at once a listed page that was notFound before (a draft published after a request for it)', () => {
+    const m = SITE();
+    m.pages['/blog/c/'] = entry('post', { params: { slug: 'c' }, status: 'notFound', onDemand: true });
+    const p = plan({ manifest: m, listings: { ...FIXED, post: [postRef('a'), postRef('b'), postRef('c')] } });
+    expect(rendered(p)).toEqual({ '/blog/c/': ['new'] });
+  });
+
+  it('does not re-render a notFound page that its route does not list', () => {
+    const m = SITE();
+    m.pages['/blog/c/'] = entry('post', { params: { slug: 'c' }, status: 'notFound', onDemand: true });
+    expect(plan({ manifest: m, listings: { ...FIXED, post: [postRef('a'), postRef('b')] } }).render).toEqual([]);
+  });
+
   it('removes a page that vanished from a fresh listing, naming its file', () => {
     const p = plan({ manifest: SITE(), listings: { ...FIXED, post: [postRef('a')] } });
     expect(p.remove).toEqual([{ path: '/blog/b/', route: 'post', file: 'blog/b/index.html', reason: 'removed' }]);
