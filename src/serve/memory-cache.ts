@@ -27,6 +27,7 @@ export interface CachedFile {
 export class MemoryCache {
   private readonly entries = new Map<string, CachedFile>();
   private used = 0;
+  private newest: string | undefined;
 
   /**
    * @param maxBytes total bytes held (bodies and variants).
@@ -39,10 +40,12 @@ export class MemoryCache {
 
   get(rel: string): CachedFile | undefined {
     const e = this.entries.get(rel);
-    if (e) {
+    if (e && this.newest !== rel) {
       // Re-insert: Map iteration order is insertion order, so the first key is the LRU one.
+      // (Skipped when it already is the newest: a single hot page costs no Map churn.)
       this.entries.delete(rel);
       this.entries.set(rel, e);
+      this.newest = rel;
     }
     return e;
   }
@@ -50,6 +53,7 @@ export class MemoryCache {
   set(file: CachedFile): void {
     this.delete(file.rel);
     this.entries.set(file.rel, file);
+    this.newest = file.rel;
     this.used += file.body.length;
     this.evict();
   }
@@ -65,11 +69,13 @@ export class MemoryCache {
     const e = this.entries.get(rel);
     if (!e) return;
     this.entries.delete(rel);
+    if (this.newest === rel) this.newest = undefined;
     this.used -= sizeOf(e);
   }
 
   clear(): void {
     this.entries.clear();
+    this.newest = undefined;
     this.used = 0;
   }
 

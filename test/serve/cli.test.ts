@@ -100,6 +100,16 @@ describe('isr serve (CLI)', () => {
     expect(server.err()).toContain('SIGTERM');
   });
 
+  it('binds the --host given, and stops on SIGINT with status 0', async () => {
+    const s = await built();
+    server = await startCli(s, ['--host', '127.0.0.2'], { ISR_NOW: String(T0 + 1000) });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+\/$/);
+    expect((await request(server.url, '/')).status).toBe(200);
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    expect(server.err()).toContain('SIGINT');
+  });
+
   it('fails with a clear message when the port is taken', async () => {
     const s = await built();
     const blocker = net.createServer();
