@@ -14,7 +14,17 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.exitCode = reportError(err, debug);
   }
+  // The command is done (serve returns only at shutdown). Something a data source started may
+  // still hold the event loop — a load() that hung past its timeout, a pool not closed in
+  // dispose() — and a cron job must not stay up because of it. Unref'd: a clean exit is not delayed.
+  setTimeout(() => {
+    process.stderr.write('warning exiting although a data source still has work running (a load() that timed out, or a connection not closed in dispose())\n');
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
 }
+
+/** How long a finished command waits for stray work of data sources before exiting anyway. */
+const EXIT_GRACE_MS = 1000;
 
 function buildProgram(): Command {
   const program = new Command('isr')
