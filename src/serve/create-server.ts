@@ -173,14 +173,20 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   );
   const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
+    const failed = (err: NodeJS.ErrnoException) => {
       state.close();
       live?.close();
       if (err.code === 'EADDRINUSE') reject(new IsrError('USAGE', `port ${o.port} on ${host} is already in use`, { hint: 'pass --port 0 for a free port, or another --port' }));
       else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new IsrError('USAGE', `cannot bind to ${host}: ${err.code}`, { hint: 'pass a local address to --host' }));
       else reject(err);
+    };
+    server.once('error', failed);
+    server.listen(o.port ?? 3000, host, () => {
+      server.off('error', failed);
+      // Once listening, an error (e.g. out of file descriptors on accept) is logged, not fatal.
+      server.on('error', (err) => logger.error(`server: ${describeError(err)}`));
+      resolve();
     });
-    server.listen(o.port ?? 3000, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;

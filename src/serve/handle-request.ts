@@ -163,8 +163,10 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     try {
       await ctx.queue.request({ paths: [key] });
     } catch (err) {
+      // The details (lock holder, file paths, upstream URLs) go to the log, not to the visitor.
       res[CACHE_STATE] = 'ERROR';
-      return text(req, res, 500, `Could not render ${key}: ${describeError(err)}\n`, { 'x-isr-cache': 'ERROR', 'cache-control': 'no-store' });
+      ctx.logger.debug(`${key}: render for a waiting request failed: ${describeError(err)}`);
+      return text(req, res, 500, 'This page could not be rendered. Please try again shortly.\n', { 'x-isr-cache': 'ERROR', 'cache-control': 'no-store' });
     }
     if (res.destroyed) return;
     const entry = ctx.state.page(key);
@@ -176,7 +178,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
   function failed(req: IncomingMessage, res: Tagged, entry: PageEntry): void {
     res[CACHE_STATE] = 'ERROR';
     const retry = Math.max(1, Math.ceil(((entry.retryAt ?? 0) - ctx.clock()) / 1000));
-    text(req, res, 500, `This page could not be rendered (${entry.error ?? 'unknown error'}). Next attempt in ${retry} s.\n`, {
+    text(req, res, 500, `This page could not be rendered. The next attempt is in ${retry} s.\n`, {
       'x-isr-cache': 'ERROR',
       'retry-after': String(retry),
       'cache-control': 'no-store',
