@@ -130,6 +130,15 @@ export async function readManifest(file: string, root: string): Promise<Manifest
     if (!isRecord(e) || typeof e.route !== 'string' || typeof e.builtAt !== 'number' || typeof e.status !== 'string') {
       throw new IsrError('MANIFEST_CORRUPT', `manifest entry for ${JSON.stringify(p)} is malformed`, { file: rel, hint: wayOut });
     }
+    // Paths and files flow back into file-system calls and into the change set given to onChange
+    // and --exec (a purge or upload script): a tampered or foreign manifest must not name anything
+    // outside the output folder.
+    if (!isSafeUrlPath(p) || (e.file !== undefined && !isSafeRelFile(e.file))) {
+      throw new IsrError('MANIFEST_CORRUPT', `manifest entry for ${JSON.stringify(p)} points outside the output folder`, { file: rel, hint: wayOut });
+    }
+  }
+  if (m.pendingRemovals !== undefined && (!Array.isArray(m.pendingRemovals) || !m.pendingRemovals.every(isSafeRelFile))) {
+    throw new IsrError('MANIFEST_CORRUPT', '"pendingRemovals" must list files inside the output folder', { file: rel, hint: wayOut });
   }
   return m as Manifest;
 }
@@ -173,6 +182,16 @@ function manifestWriteError(file: string, err: unknown): IsrError {
     hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the folder of the manifest is writable',
     cause: err,
   });
+}
+
+/** An outDir-relative, "/"-separated file that cannot leave outDir. */
+function isSafeRelFile(f: unknown): boolean {
+  return typeof f === 'string' && f.length > 0 && !f.startsWith('/') && !/[\\\0]/.test(f) && f.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
+/** A URL path as the planner makes them: absolute, no "." / ".." segments, no backslash or NUL. */
+function isSafeUrlPath(p: string): boolean {
+  return p.startsWith('/') && !/[\\\0]/.test(p) && !p.split('/').some((s) => s === '.' || s === '..');
 }
 
 function isRecord(v: unknown): v is Record<string, any> {
