@@ -57,7 +57,11 @@ export interface ServeOptions {
   lockWaitSeconds?: number;
   /** Milliseconds running responses get at shutdown before connections are cut. Default 5000. */
   shutdownGraceMs?: number;
-  /** Socket timeouts in ms: headers 20 s, whole request body 30 s, idle keep-alive 5 s by default. */
+  /**
+   * Socket timeouts in ms: headers 20 s, whole request 30 s, idle keep-alive 65 s by default
+   * (longer than the 60 s idle timeout of common load balancers and CDNs, so the origin never
+   * closes a connection the proxy is about to reuse).
+   */
   timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
 }
 
@@ -161,7 +165,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   if (o.accessLog) handler = logRequests(handler, o.accessLog);
 
   // Slow or stalled clients (slowloris) are cut off; the check interval follows the shortest limit.
-  const t = { headersMs: 20_000, requestMs: 30_000, keepAliveMs: 5_000, ...o.timeouts };
+  const t = { headersMs: 20_000, requestMs: 30_000, keepAliveMs: 65_000, ...o.timeouts };
   const server = http.createServer(
     {
       headersTimeout: t.headersMs,
