@@ -38,11 +38,11 @@ export default defineConfig({
       name: 'tag',
       template: 'tag.eta',
       paths: async ({ sources }) => {
-        const tags = new Set((await sources.posts.list()).flatMap((p) => p.data.tags ?? []));
+        const tags = new Set((await sources.posts.list()).filter((p) => !p.data.draft).flatMap((p) => p.data.tags ?? []));
         return [...tags].map((tag) => ({ tag }));
       },
       load: async ({ params, sources }) => {
-        const posts = (await sources.posts.list()).filter((p) => (p.data.tags ?? []).includes(params.tag)).sort(byDateDesc);
+        const posts = (await sources.posts.list()).filter((p) => !p.data.draft && (p.data.tags ?? []).includes(params.tag)).sort(byDateDesc);
         if (!posts.length) return { notFound: true };
         return { props: { tag: params.tag, posts } };
       },
