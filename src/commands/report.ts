@@ -13,7 +13,9 @@ export function resultJson(r: RunResult, extra: Record<string, unknown> = {}) {
     written: r.written,
     unchanged: r.unchanged,
     removed: r.removed,
-    failed: [...r.failed, ...r.listingErrors.map((l) => ({ path: l.route, error: l.error }))],
+    failed: r.failed,
+    /** Routes whose `paths()` failed: their pages were kept as they were. */
+    listingFailed: r.listingErrors,
     ...extra,
     durationMs: Math.round(r.durationMs),
   };

@@ -151,7 +151,8 @@ describe('a route listing that fails', () => {
     await rm(path.join(site.root, 'data/items/banana.json'));
     const r1 = await site.run(['regen', '--json'], { now: at(120), env: { SHOP_PATHS_FAIL: '1' } });
     expect(r1.code).toBe(1);
-    expect(json(r1).failed).toEqual([{ path: 'item', error: 'paths() of item failed: inventory API is down' }]);
+    expect(json(r1).failed).toEqual([]);
+    expect(json(r1).listingFailed).toEqual([{ route: 'item', error: 'paths() of item failed: inventory API is down' }]);
     expect(json(r1).plan.remove).toEqual([]);
     let m = await site.manifest();
     expect(m.routes.item).toMatchObject({ listedAt: ms(0), error: 'paths() of item failed: inventory API is down' });
