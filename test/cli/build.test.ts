@@ -51,7 +51,7 @@ describe('isr build of the example blog', () => {
     expect(first.code).toBe(0);
     expect(first.stderr).toBe('');
     const json = JSON.parse(first.stdout);
-    expect(Object.keys(json)).toEqual(['rendered', 'written', 'unchanged', 'removed', 'failed', 'durationMs']);
+    expect(Object.keys(json)).toEqual(['rendered', 'written', 'unchanged', 'removed', 'failed', 'listingFailed', 'durationMs']);
     expect(sorted(json.rendered)).toEqual(PAGES);
     expect(sorted(json.written)).toEqual(ALL_FILES);
     expect(json.unchanged).toEqual([]);
