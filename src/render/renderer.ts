@@ -27,6 +27,7 @@ export class Renderer {
   /** Deps seen per template (relative paths), statically and at render time. */
   private readonly deps = new Map<string, Set<string>>();
   private recording: Set<string> | undefined;
+  private readonly relCache = new Map<string, string>();
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -90,7 +91,13 @@ export class Renderer {
   }
 
   private rel(abs: string): string {
-    return path.relative(this.config.templatesDir, abs).split(path.sep).join('/');
+    // Memoised: every render resolves its template and layout, and path.relative is ~10 µs.
+    let r = this.relCache.get(abs);
+    if (r === undefined) {
+      r = path.relative(this.config.templatesDir, abs).split(path.sep).join('/');
+      this.relCache.set(abs, r);
+    }
+    return r;
   }
 
   private createEta(debug: boolean): Eta {

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import { tempPathFor } from './write-atomic.js';
@@ -8,6 +8,12 @@ import { tempPathFor } from './write-atomic.js';
  * (`stage`); nothing visible changes. `commit` then renames them all into place, which is fast
  * and per-file atomic; `abort` deletes them. So bad input found halfway through a run publishes
  * nothing, and a crash before commit leaves the old site whole (temp files are swept later).
+ *
+ * The file calls are synchronous on purpose: each is a few microseconds on a local file system,
+ * while the promise API costs a thread-pool round trip per call (open, write, close, rename),
+ * which on a 2-core machine made a 20k-page build spend most of its time switching threads
+ * (see BENCHMARKS.md). A regeneration in `isr serve` stages a few pages, so the event loop is
+ * held for microseconds.
  */
 export class Stage {
   private readonly staged = new Map<string, string>();
@@ -19,20 +25,22 @@ export class Stage {
   async stage(rel: string, data: string | Uint8Array): Promise<void> {
     const target = this.resolve(rel);
     const dir = path.dirname(target);
-    if (!this.createdDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      this.createdDirs.add(dir);
-    }
     const tmp = tempPathFor(target);
     try {
-      await writeFile(tmp, data);
+      if (!this.createdDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        this.createdDirs.add(dir);
+      }
+      writeFileSync(tmp, data);
     } catch (err) {
-      await rm(tmp, { force: true }).catch(() => {});
+      try {
+        rmSync(tmp, { force: true });
+      } catch {}
       throw writeError(rel, err);
     }
     const previous = this.staged.get(rel);
     this.staged.set(rel, tmp);
-    if (previous) await rm(previous, { force: true });
+    if (previous) rmSync(previous, { force: true });
   }
 
   get size(): number {
@@ -48,7 +56,7 @@ export class Stage {
     const done: string[] = [];
     for (const [rel, tmp] of this.staged) {
       try {
-        await rename(tmp, this.resolve(rel));
+        renameSync(tmp, this.resolve(rel));
       } catch (err) {
         throw writeError(rel, err);
       }
@@ -60,7 +68,11 @@ export class Stage {
 
   /** Delete every staged temp file; the published site is untouched. */
   async abort(): Promise<void> {
-    await Promise.all([...this.staged.values()].map((tmp) => rm(tmp, { force: true }).catch(() => {})));
+    for (const tmp of this.staged.values()) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {}
+    }
     this.staged.clear();
   }
 
