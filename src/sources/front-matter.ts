@@ -1,5 +1,6 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { IsrError } from '../errors.js';
+import { parseSimpleYaml } from './simple-yaml.js';
 
 export interface FrontMatter {
   data: Record<string, unknown>;
@@ -30,6 +31,8 @@ export function parseFrontMatter(text: string, file: string): FrontMatter {
 
 /** Parse YAML that must be a mapping (front matter, `.yaml` data files). `lineOffset` maps lines back. */
 export function parseYamlObject(yaml: string, file: string, lineOffset = 0): Record<string, unknown> {
+  const simple = parseSimpleYaml(yaml);
+  if (simple) return simple;
   let data: unknown;
   try {
     data = parseYaml(yaml);
