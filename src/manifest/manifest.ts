@@ -1,3 +1,4 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
@@ -84,7 +85,29 @@ export interface Manifest {
   pages: Record<string, PageEntry>;
   /** Files to delete after this manifest is written (a crash in between leaves them listed here). */
   pendingRemovals?: string[];
+  /** Facts about `pages` for a quick "nothing due" (see ManifestSummary). Written, never trusted
+   * from input: `writeManifest` recomputes it from `pages` every time, `readManifest` drops it. */
+  summary?: ManifestSummary;
 }
+
+/**
+ * What a regen needs to know about `pages` to decide that nothing is due without parsing them
+ * (`plan/nothing-due.ts`); at 100k pages, parsing the pages is most of a no-op run. It sits in
+ * the head of the file, before `pages`. Derived data: recomputed from `pages` on every write, so
+ * it can never disagree with the pages written beside it. A manifest without it (written by an
+ * older isr) is simply read in full.
+ */
+export interface ManifestSummary {
+  /** Earliest epoch ms at which any page is due (expired, or a failed page's retry); absent when
+   * no page ever expires. */
+  nextDueAt?: number;
+  /** Per route name: how many pages it has, how many of them are `notFound`, and the distinct
+   * `templateHash` values among them. */
+  routes: Record<string, { pages: number; notFound?: number; templateHashes: string[] }>;
+}
+
+/** The manifest without its pages: what `readManifestHead` gives. */
+export type ManifestHead = Omit<Manifest, 'pages'>;
 
 export function emptyManifest(): Manifest {
   return { version: MANIFEST_VERSION, generator: '', updatedAt: 0, configHash: '', templates: {}, routes: {}, pages: {} };
@@ -99,12 +122,31 @@ export async function readManifest(file: string, root: string): Promise<Manifest
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
-      file: path.relative(root, file),
-      hint: 'check its permissions',
-    });
+    return unreadable(err, file, root);
   }
+  return parseManifest(text, file, root);
+}
+
+/** `readManifest` without the event loop (for a caller that cannot await). */
+export function readManifestSync(file: string, root: string): Manifest | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return unreadable(err, file, root);
+  }
+  return parseManifest(text, file, root);
+}
+
+function unreadable(err: unknown, file: string, root: string): undefined {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  throw new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
+    file: path.relative(root, file),
+    hint: 'check its permissions',
+  });
+}
+
+function parseManifest(text: string, file: string, root: string): Manifest {
   const rel = path.relative(root, file);
   const wayOut = `delete ${rel} and run \`isr build\` to rebuild it (the output folder is kept)`;
   let data: unknown;
@@ -126,7 +168,9 @@ export async function readManifest(file: string, root: string): Promise<Manifest
   if (!isRecord(m.pages) || !isRecord(m.routes) || !isRecord(m.templates) || typeof m.configHash !== 'string') {
     throw new IsrError('MANIFEST_CORRUPT', 'the manifest is missing "pages", "routes", "templates" or "configHash"', { file: rel, hint: wayOut });
   }
-  for (const [p, e] of Object.entries(m.pages)) {
+  // for-in, not Object.entries: no [key, value] array per page (100k of them on a large site).
+  for (const p in m.pages) {
+    const e = m.pages[p];
     if (!isRecord(e) || typeof e.route !== 'string' || typeof e.builtAt !== 'number' || typeof e.status !== 'string') {
       throw new IsrError('MANIFEST_CORRUPT', `manifest entry for ${JSON.stringify(p)} is malformed`, { file: rel, hint: wayOut });
     }
@@ -140,7 +184,61 @@ export async function readManifest(file: string, root: string): Promise<Manifest
   if (m.pendingRemovals !== undefined && (!Array.isArray(m.pendingRemovals) || !m.pendingRemovals.every(isSafeRelFile))) {
     throw new IsrError('MANIFEST_CORRUPT', '"pendingRemovals" must list files inside the output folder', { file: rel, hint: wayOut });
   }
+  // Derived data, only for readManifestHead: dropped here so no stale copy travels in memory.
+  delete m.summary;
   return m as Manifest;
+}
+
+/** How far into the file `readManifestHead` looks for the start of `pages`. */
+const HEAD_BYTES = 256 * 1024;
+const PAGES_START = ',\n  "pages": {\n';
+
+/**
+ * The manifest's head (everything before `pages`, which `writeManifest` puts last), read from the
+ * first bytes of the file without parsing any page. `undefined` whenever that is not plainly
+ * possible (no file, another layout, no summary, a head too large): the caller then reads the
+ * whole manifest with `readManifest`, which also reports any corruption.
+ */
+export function readManifestHead(file: string): ManifestHead | undefined {
+  let text: string;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(HEAD_BYTES);
+      const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+      text = buf.toString('utf8', 0, n);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const end = text.indexOf(PAGES_START);
+  if (end < 0) return undefined;
+  try {
+    const head = JSON.parse(`${text.slice(0, end)}\n}`) as ManifestHead;
+    if (head.version !== MANIFEST_VERSION || !isRecord(head.summary) || !isRecord(head.routes) || !isRecord(head.templates)) return undefined;
+    return head;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The summary of `pages` (see ManifestSummary); the due rule is the planner's (`isDue`, retries). */
+export function summarize(pages: Record<string, PageEntry>): ManifestSummary {
+  let nextDueAt = Infinity;
+  const routes: ManifestSummary['routes'] = {};
+  for (const key in pages) {
+    const e = pages[key]!;
+    const at = e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
+    if (at < nextDueAt) nextDueAt = at;
+    const r = (routes[e.route] ??= { pages: 0, templateHashes: [] });
+    r.pages++;
+    if (e.status === 'notFound') r.notFound = (r.notFound ?? 0) + 1;
+    if (e.templateHash && !r.templateHashes.includes(e.templateHash)) r.templateHashes.push(e.templateHash);
+  }
+  for (const r of Object.values(routes)) r.templateHashes.sort();
+  return Number.isFinite(nextDueAt) ? { nextDueAt, routes } : { routes };
 }
 
 /** Written last in every run, atomically: readers see the old or the new manifest, never a mix. */
@@ -161,7 +259,7 @@ export async function stageManifest(file: string, manifest: Manifest): Promise<T
   // Pages sorted by path so the file diffs well and is stable across runs.
   const pages: Record<string, PageEntry> = {};
   for (const key of Object.keys(manifest.pages).sort()) pages[key] = manifest.pages[key]!;
-  const out: Manifest = { ...manifest, pages };
+  const out: Manifest = { ...manifest, summary: summarize(pages), pages };
   if (!out.pendingRemovals?.length) delete out.pendingRemovals;
   // One line per page: readable, diffable, and far faster to write than fully indented JSON.
   const body = Object.entries(pages)

@@ -5,7 +5,8 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
-import { emptyManifest, readManifest, stageManifest, writeManifest, type Manifest } from '../manifest/manifest.js';
+import { emptyManifest, readManifest, readManifestHead, readManifestSync, stageManifest, writeManifest, type Manifest } from '../manifest/manifest.js';
+import { nothingDue } from '../plan/nothing-due.js';
 import type { TempFile } from '../write/write-atomic.js';
 import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
 import { Renderer } from '../render/renderer.js';
@@ -47,21 +48,25 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   const sources = new SourceSet(config, o.logger, () => o.now);
   try {
     if (lock?.recovered) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
-    const previous = await readManifest(config.manifestFile, config.root);
-    if (!previous && o.mode === 'regen') {
-      throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
-        hint: 'run `isr build` first (in CI, restore the output folder and .isr/ from the cache before `isr regen`)',
-      });
-    }
+    // A regen reads the manifest's head first: when its summary shows that nothing is due, the
+    // pages (most of a no-op run's time on a large site) are never parsed. See plan/nothing-due.ts.
+    const head = o.mode === 'regen' ? readManifestHead(config.manifestFile) : undefined;
+    let previous = head ? undefined : await readManifest(config.manifestFile, config.root);
+    if (!head && !previous && o.mode === 'regen') throw manifestMissing(config);
     const renderer = await Renderer.create(config);
     const routes = planRoutes(config);
 
     // Deps recorded by earlier runs count for templates whose own text has not changed; a
     // changed template re-renders its pages anyway, which records its deps afresh.
-    for (const [t, entry] of Object.entries(previous?.templates ?? {})) {
+    for (const [t, entry] of Object.entries((head ?? previous)?.templates ?? {})) {
       if (renderer.fileHashes.get(t) === entry.hash) for (const d of entry.deps) renderer.depsOf(t).add(d);
     }
     const templateHashes = new Map(config.routes.map((r) => [r.template, renderer.closureHash(r.template)]));
+    if (head) {
+      if (nothingDue({ head, routes, templateHashes, configHash: config.configHash, options: o, now: o.now })) return nothingDueResult(config, started);
+      previous = await readManifest(config.manifestFile, config.root);
+      if (!previous) throw manifestMissing(config);
+    }
 
     const toList = planListings(previous, routes, o, config.configHash, o.now);
     const { listings, tags: listingTags, failed: listingFailed } = await listRoutes(config, toList, sources, o.now);
@@ -169,6 +174,26 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     await sources.dispose().catch(() => {});
     await lock?.release();
   }
+}
+
+function manifestMissing(config: ResolvedConfig): IsrError {
+  return new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
+    hint: 'run `isr build` first (in CI, restore the output folder and .isr/ from the cache before `isr regen`)',
+  });
+}
+
+/** The result of a run that `nothingDue` settled: no page parsed, so the manifest is read only if asked for. */
+function nothingDueResult(config: ResolvedConfig, started: number): RunResult {
+  let manifest: Manifest | undefined;
+  return {
+    plan: { render: [], remove: [], errors: [], unmatchedTags: [], unknownRoutes: [] },
+    listingErrors: [],
+    ...emptyResult(),
+    get manifest() {
+      return (manifest ??= readManifestSync(config.manifestFile, config.root) ?? emptyManifest());
+    },
+    durationMs: performance.now() - started,
+  };
 }
 
 function emptyResult(): ExecuteResult {
