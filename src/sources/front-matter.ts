@@ -1,6 +1,12 @@
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
 import { IsrError } from '../errors.js';
 import { parseSimpleYaml } from './simple-yaml.js';
+
+// The yaml library is loaded on first use: most front matter takes the fast path, and a run that
+// reads no file (a regen with nothing due) does not compile it at start-up.
+const require = createRequire(import.meta.url);
+let yamlLib: typeof import('yaml') | undefined;
+const yamlLibrary = () => (yamlLib ??= require('yaml') as typeof import('yaml'));
 
 export interface FrontMatter {
   data: Record<string, unknown>;
@@ -35,9 +41,9 @@ export function parseYamlObject(yaml: string, file: string, lineOffset = 0): Rec
   if (simple) return simple;
   let data: unknown;
   try {
-    data = parseYaml(yaml);
+    data = yamlLibrary().parse(yaml);
   } catch (err) {
-    if (err instanceof YAMLParseError) {
+    if (err instanceof yamlLibrary().YAMLParseError) {
       const line = (err.linePos?.[0]?.line ?? 1) + lineOffset;
       // yaml's own "at line N, column M" counts from the block, not the file: drop it, file:line says where.
       const message = err.message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?\s*$/, '');

@@ -1,4 +1,9 @@
-import MarkdownIt from 'markdown-it';
+import { createRequire } from 'node:module';
+import type MarkdownIt from 'markdown-it';
+
+// Loaded on first use: a run that renders no Markdown (a regen with nothing due, a JSON site)
+// does not pay for compiling markdown-it and its entity tables at start-up.
+const require = createRequire(import.meta.url);
 
 export interface MarkdownOptions {
   /** Allow raw HTML in Markdown. Off by default: content authors cannot inject script tags. */
@@ -12,7 +17,14 @@ export interface MarkdownOptions {
 }
 
 export function createMarkdown(options: MarkdownOptions = {}): (src: string) => string {
-  const md = new MarkdownIt({ html: options.html ?? false, linkify: options.linkify ?? false, typographer: options.typographer ?? false });
-  options.configure?.(md);
-  return (src) => md.render(src);
+  let md: MarkdownIt | undefined;
+  const create = () => {
+    const Ctor = require('markdown-it') as typeof MarkdownIt;
+    md = new Ctor({ html: options.html ?? false, linkify: options.linkify ?? false, typographer: options.typographer ?? false });
+    options.configure?.(md);
+    return md;
+  };
+  // With a `configure` hook, at once: its errors belong to setup, not to the first page.
+  if (options.configure) create();
+  return (src) => (md ?? create()).render(src);
 }
