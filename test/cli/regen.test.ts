@@ -51,6 +51,7 @@ describe('isr regen: nothing due', () => {
       unchanged: [],
       removed: [],
       failed: [],
+      listingFailed: [],
       plan: { render: [], remove: [], errors: [], unmatchedTags: [] },
       errors: [],
       durationMs: 0,

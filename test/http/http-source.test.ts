@@ -220,9 +220,10 @@ describe('the http source', () => {
     overrides.set('/posts', (_req, res) => res.writeHead(503).end());
     const r = await site.run(['regen', '--json', '--route', 'post'], { now: T0 + 1000, env: { API_URL: api } });
     expect(r.code).toBe(1);
-    expect(json(r).failed).toEqual([
+    expect(json(r).failed).toEqual([]);
+    expect(json(r).listingFailed).toEqual([
       {
-        path: 'post',
+        route: 'post',
         error: `paths() of post failed: http: GET ${api}/posts failed after 3 attempts: HTTP 503 (the upstream API is failing; the last good pages are kept)`,
       },
     ]);
