@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request, serveFixture, T0, type ServedSite } from './helpers.js';
@@ -116,10 +118,17 @@ describe('isr serve: on-demand revalidation webhook', () => {
 
   it('lets a call for a path already regenerating join that regeneration', async () => {
     s = await serveFixture('serve-site');
-    await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Slow beta', delayMs: 300 }));
+    // The regeneration is held open by a gate file until both calls have reached the server, so
+    // "joins" does not depend on how fast this machine is.
+    await s.site.write('beta.gate', '');
+    await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Slow beta', gate: 'beta.gate' }));
     s.clock.now = T0 + 61_000;
     expect((await s.get('/items/beta/')).headers['x-isr-cache']).toBe('STALE'); // starts a background regeneration
-    const [a, b] = await Promise.all([post(s, { path: '/items/beta/' }), post(s, { path: '/items/beta/' })]);
+    while (!(await s.renders()).length) await new Promise((r) => setTimeout(r, 10)); // it is running
+    const calls = Promise.all([post(s, { path: '/items/beta/' }), post(s, { path: '/items/beta/' })]);
+    await new Promise((r) => setTimeout(r, 300)); // both requests are in; the render is still held
+    await rm(path.join(s.site.root, 'beta.gate'));
+    const [a, b] = await calls;
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     expect(JSON.parse(a.text).rendered).toEqual(['/items/beta/']);
