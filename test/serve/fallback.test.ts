@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cacheControl } from '../../src/write/cache-control.js';
 import { serveFixture, T0, type ServedSite } from './helpers.js';
@@ -26,8 +28,14 @@ describe("isr serve: fallback: 'blocking'", () => {
 
   it('renders once for concurrent first requests', async () => {
     s = await serveFixture('serve-site');
-    await s.site.write('content/items/delta.json', JSON.stringify({ title: 'Delta', unlisted: true, delayMs: 200 }));
-    const replies = await Promise.all(Array.from({ length: 12 }, () => s.get('/items/delta/')));
+    // The render is held by a gate file until all 12 requests are in (they all wait for it).
+    await s.site.write('delta.gate', '');
+    await s.site.write('content/items/delta.json', JSON.stringify({ title: 'Delta', unlisted: true, gate: 'delta.gate' }));
+    const pending = Promise.all(Array.from({ length: 12 }, () => s.get('/items/delta/')));
+    while (!(await s.renders()).length) await new Promise((r) => setTimeout(r, 10)); // the render started
+    await new Promise((r) => setTimeout(r, 300)); // the other requests are in, waiting on it
+    await rm(path.join(s.site.root, 'delta.gate'));
+    const replies = await pending;
     for (const r of replies) {
       expect(r.status).toBe(200);
       expect(r.headers['x-isr-cache']).toBe('MISS');

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cacheControl } from '../../src/write/cache-control.js';
@@ -37,8 +37,10 @@ describe('isr serve: stale-while-revalidate', () => {
 
   it('runs exactly one regeneration for 20 concurrent stale requests', async () => {
     s = await serveFixture('serve-site');
-    // A slow load keeps the regeneration running while the other requests arrive.
-    await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Beta v2', delayMs: 300 }));
+    // A gate file holds the regeneration open until every request has been answered (STALE
+    // answers do not wait for it), so the test does not depend on this machine's speed.
+    await s.site.write('beta.gate', '');
+    await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Beta v2', gate: 'beta.gate' }));
     s.clock.now = T0 + 3_600_000;
     const replies = await Promise.all(Array.from({ length: 20 }, () => s.get('/items/beta/')));
     for (const r of replies) {
@@ -46,6 +48,7 @@ describe('isr serve: stale-while-revalidate', () => {
       expect(r.headers['x-isr-cache']).toBe('STALE');
       expect(r.text).toContain('<h1 id="title">Beta</h1>');
     }
+    await rm(path.join(s.site.root, 'beta.gate'));
     await s.server.idle();
     // More stale-time requests after it finished: the page is fresh now, nothing more to do.
     for (let i = 0; i < 5; i++) expect((await s.get('/items/beta/')).headers['x-isr-cache']).toBe('HIT');
