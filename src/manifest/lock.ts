@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
@@ -13,9 +13,11 @@ import { IsrError } from '../errors.js';
  * complete under a private name and renamed into place (renaming a directory onto an existing,
  * non-empty one fails), so a lock dir is never seen without its owner: a contender can never
  * mistake a lock being created for an abandoned one. A lock whose process is gone on this host is
- * stale and taken over by renaming it aside first: only one contender can win that rename, and
- * the winner checks that what it moved is the stale lock it judged (not a fresh one that replaced
- * it meanwhile). Release also renames aside before deleting, so a lock is never half-deleted.
+ * stale. It is taken over under a small mutex (`lock.takeover`, mkdir): the taker re-reads the
+ * owner, and only when it is still the stale one it judged does it rename the lock aside. While
+ * the mutex is held nobody else moves `lock`, and a new lock cannot replace a non-empty one, so a
+ * live lock is never moved. Release also renames aside before deleting, so a lock is never
+ * half-deleted.
  */
 export interface Lock {
   release(): Promise<void>;
@@ -55,12 +57,18 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
     }
     const holder = await readOwner(dir);
     if (holder === 'gone') continue;
-    if (holder === undefined || isStale(holder, options.foreignStaleMs ?? 6 * 3600_000)) {
-      if (await takeOver(dir, holder)) recovered = true;
+    const abandoned = holder === 'ownerless' ? (await ageMs(dir)) > OWNERLESS_STALE_MS : isStale(holder, options.foreignStaleMs ?? 6 * 3600_000);
+    if (abandoned) {
+      if (await takeOver(stateDir, dir, holder)) recovered = true;
+      else await new Promise((r) => setTimeout(r, 10)); // another contender is taking it over
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new IsrError('LOCKED', `another isr run holds the lock (${holder.command}, pid ${holder.pid} on ${holder.host}, since ${new Date(holder.startedAt).toISOString()})`, {
+      const who =
+        holder === 'ownerless'
+          ? `a lock folder without an owner file, taken over when older than ${OWNERLESS_STALE_MS / 1000} s`
+          : `${holder.command}, pid ${holder.pid} on ${holder.host}, since ${new Date(holder.startedAt).toISOString()}`;
+      throw new IsrError('LOCKED', `another isr run holds the lock (${who})`, {
         file: path.relative(process.cwd(), dir),
         hint: 'wait for it to finish, or pass --wait SECONDS',
       });
@@ -115,38 +123,40 @@ async function removeDebris(stateDir: string): Promise<boolean> {
   }
   let takeover = false;
   for (const name of names) {
+    const full = path.join(stateDir, name);
+    if (name === 'lock.takeover' && (await ageMs(full)) > TAKEOVER_STALE_MS) await rm(full, { recursive: true, force: true }).catch(() => {});
     const m = /^lock\.(stale|released|new)-/.exec(name);
     if (!m) continue;
-    const full = path.join(stateDir, name);
-    if (m[1] === 'new') {
-      const age = Date.now() - ((await stat(full).catch(() => undefined))?.mtimeMs ?? Date.now());
-      if (age < 60_000) continue;
-    }
+    if (m[1] === 'new' && (await ageMs(full)) < 60_000) continue;
     if (m[1] === 'stale') takeover = true;
     await rm(full, { recursive: true, force: true }).catch(() => {});
   }
   return takeover;
 }
 
-/** The holder, `undefined` when the lock dir exists without a readable owner, `gone` when released. */
-async function readOwner(dir: string): Promise<Owner | undefined | 'gone'> {
+/**
+ * The holder; `gone` when there is no lock; `ownerless` when the folder has no readable owner file.
+ * A lock is created with its owner inside, so an ownerless folder is either left by hand or by an
+ * older isr, or the lock changed hands between two reads (judged by age, never at once).
+ */
+async function readOwner(dir: string): Promise<Owner | 'gone' | 'ownerless'> {
   try {
-    return JSON.parse(await readFile(path.join(dir, 'owner.json'), 'utf8')) as Owner;
+    const o = JSON.parse(await readFile(path.join(dir, 'owner.json'), 'utf8')) as Owner;
+    return o && typeof o === 'object' && typeof o.token === 'string' ? o : 'ownerless';
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      // Released (dir gone), or a dir without an owner: left by hand or by an older isr that
-      // created the dir before writing the owner (so give such a writer a moment).
-      if (!(await exists(dir))) return 'gone';
-      await new Promise((r) => setTimeout(r, 20));
-      try {
-        return JSON.parse(await readFile(path.join(dir, 'owner.json'), 'utf8')) as Owner;
-      } catch {
-        return undefined;
-      }
-    }
-    return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(dir))) return 'gone';
+    return 'ownerless';
   }
+}
+
+/** An ownerless lock folder older than this is debris (a live lock always has its owner). */
+const OWNERLESS_STALE_MS = 10_000;
+/** A takeover mutex older than this was left by a taker that died. */
+const TAKEOVER_STALE_MS = 30_000;
+
+async function ageMs(p: string): Promise<number> {
+  const st = await stat(p).catch(() => undefined);
+  return st ? Date.now() - st.mtimeMs : 0;
 }
 
 function isStale(o: Owner, foreignStaleMs: number): boolean {
@@ -160,22 +170,45 @@ function isStale(o: Owner, foreignStaleMs: number): boolean {
   }
 }
 
-async function takeOver(dir: string, judged: Owner | undefined): Promise<boolean> {
-  const aside = `${dir}.stale-${randomBytes(6).toString('hex')}`;
+async function takeOver(stateDir: string, dir: string, judged: Owner | 'ownerless'): Promise<boolean> {
+  const mutex = path.join(stateDir, 'lock.takeover');
   try {
-    await rename(dir, aside);
-  } catch {
-    return false; // someone else moved or released it; try again from the top
-  }
-  const moved = await readOwner(aside);
-  const same = judged === undefined ? moved === undefined : typeof moved === 'object' && moved?.token === judged.token;
-  if (!same) {
-    // We moved a fresh lock that replaced the stale one: put it back if the slot is still free.
-    await rename(aside, dir).catch(() => {});
+    await mkdir(mutex);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw lockWriteError(dir, err);
+    if ((await ageMs(mutex)) > TAKEOVER_STALE_MS) await rm(mutex, { recursive: true, force: true }).catch(() => {});
     return false;
   }
+  try {
+    // Under the mutex: is `lock` still exactly what was judged abandoned?
+    const now = await readOwner(dir);
+    if (judged === 'ownerless') {
+      if (now !== 'ownerless' || (await ageMs(dir)) <= OWNERLESS_STALE_MS) return false;
+      // Empty: rmdir (fails if an owner file appeared). Not empty (an older isr's temp owner
+      // file): a new lock cannot be renamed onto it, so moving it aside moves only the debris.
+      const empty = await rmdir(dir).then(
+        () => true,
+        () => false,
+      );
+      if (!empty) {
+        if ((await readOwner(dir)) !== 'ownerless') return false;
+        await moveAsideAndDelete(dir);
+      }
+      return true;
+    }
+    if (typeof now !== 'object' || now.token !== judged.token) return false;
+    await moveAsideAndDelete(dir);
+    return true;
+  } finally {
+    await rm(mutex, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** Rename aside (one atomic step), then delete at leisure; a crash in between leaves `lock.stale-*`. */
+async function moveAsideAndDelete(dir: string): Promise<void> {
+  const aside = `${dir}.stale-${randomBytes(6).toString('hex')}`;
+  await rename(dir, aside);
   await rm(aside, { recursive: true, force: true });
-  return true;
 }
 
 async function release(dir: string, token: string): Promise<void> {
