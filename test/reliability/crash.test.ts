@@ -26,9 +26,11 @@ describe(`crash consistency: SIGKILL build/regen of a ${PAGES}-page site at rand
       let landed = 0;
       let chain = 0;
       // Waves of chains until enough kills have landed (a run that ends before its kill instant
-      // still has its state checked, but is not counted as a kill). Bounded: 3x the planned runs.
-      while (landed < KILLS && chain * CHAIN < KILLS * 3) {
-        const n = Math.max(PARALLEL, Math.ceil((KILLS - landed) / CHAIN));
+      // still has its state checked, but is not counted as a kill; a chain ends early once the
+      // new manifest is in place, so it lands ~1.5 kills on average). Bounded: 3 runs per kill.
+      let runs = 0;
+      while (landed < KILLS && runs < KILLS * 3) {
+        const n = Math.max(PARALLEL, Math.ceil((KILLS - landed) / 1.5));
         const wave = Array.from({ length: n }, (_, i) => ({
           id: chain + i,
           kills: Array.from({ length: CHAIN }, kill),
@@ -38,6 +40,7 @@ describe(`crash consistency: SIGKILL build/regen of a ${PAGES}-page site at rand
         const done = await pool(wave, PARALLEL, (c) => runChain(fx, c.id, c.kills, c.final));
         results.push(...done);
         landed = results.flatMap((c) => c.steps).filter((s) => s.phase !== 'finished-before-kill').length;
+        runs = results.reduce((sum, c) => sum + c.steps.length, 0);
         if (results.some((c) => c.failures.length)) break;
       }
       const steps = results.flatMap((c) => c.steps);
