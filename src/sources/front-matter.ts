@@ -30,9 +30,16 @@ export function parseFrontMatter(text: string, file: string): FrontMatter {
   if (!close) {
     throw new IsrError('FRONT_MATTER', 'front matter opened with "---" is never closed', { file, line: 1, hint: 'add a closing "---" line' });
   }
-  const yaml = rest.slice(0, close.index);
+  // A copy, not a slice: V8 keeps a sliced string's whole parent alive, so every value parsed
+  // from the block (a title) would hold the entire file in memory for as long as the front
+  // matter is cached (the whole run: 1.1 KB a file instead of ~100 bytes; 110 MB at 100k files).
+  const yaml = flatCopy(rest.slice(0, close.index));
   const body = rest.slice(close.index + close[0].length);
   return { data: parseYamlObject(yaml, file, 1), body };
+}
+
+function flatCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** Parse YAML that must be a mapping (front matter, `.yaml` data files). `lineOffset` maps lines back. */

@@ -28,7 +28,7 @@ export interface TempFile {
  * Phase one of an atomic write: all the bytes go to a temp file beside `file` (creating parent
  * folders). Whatever can fail for lack of space fails here, before anything is visible.
  */
-export async function writeTemp(file: string, data: string | Uint8Array): Promise<TempFile> {
+export async function writeTemp(file: string, data: string | Uint8Array | Iterable<string>): Promise<TempFile> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = tempPathFor(file);
   const discard = () => rm(tmp, { force: true }).catch(() => {});
