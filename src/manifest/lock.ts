@@ -52,7 +52,7 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
     if (await tryCreate(dir, me)) {
       // A takeover interrupted between its rename-aside and its own lock leaves `lock.stale-*`
       // and no lock: the run it took over may have left temp files, so report a recovery.
-      if (await removeDebris(stateDir)) recovered = true;
+      if (await removeDebris(stateDir, options.foreignStaleMs ?? 6 * 3600_000)) recovered = true;
       return { release: () => release(dir, me.token), recovered };
     }
     const holder = await readOwner(dir);
@@ -110,11 +110,11 @@ function lockWriteError(dir: string, err: unknown): IsrError {
 
 /**
  * Remove what interrupted lock operations leave beside the lock: `lock.stale-*` / `lock.released-*`
- * (renamed aside, not yet deleted) and `lock.new-*` older than a minute (prepared by a process that
- * died before renaming it into place; a live one renames within milliseconds). Called while
+ * (renamed aside, not yet deleted) and `lock.new-*` prepared by a process that died before renaming
+ * it into place (its owner is dead, or it is older than a minute). Called while
  * holding the lock. True when an interrupted takeover was found.
  */
-async function removeDebris(stateDir: string): Promise<boolean> {
+async function removeDebris(stateDir: string, foreignStaleMs: number): Promise<boolean> {
   let names: string[];
   try {
     names = await readdir(stateDir);
@@ -127,7 +127,13 @@ async function removeDebris(stateDir: string): Promise<boolean> {
     if (name === 'lock.takeover' && (await ageMs(full)) > TAKEOVER_STALE_MS) await rm(full, { recursive: true, force: true }).catch(() => {});
     const m = /^lock\.(stale|released|new)-/.exec(name);
     if (!m) continue;
-    if (m[1] === 'new' && (await ageMs(full)) < 60_000) continue;
+    if (m[1] === 'new') {
+      // Prepared by a process that died before renaming it into place: its owner says so. Without
+      // a readable owner (died before writing it), only age tells.
+      const o = await readOwner(full);
+      const dead = typeof o === 'object' && isStale(o, foreignStaleMs);
+      if (!dead && (await ageMs(full)) < 60_000) continue;
+    }
     if (m[1] === 'stale') takeover = true;
     await rm(full, { recursive: true, force: true }).catch(() => {});
   }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hash } from '../../src/hash.js';
@@ -140,11 +141,16 @@ describe('overlapping regen runs on one site', () => {
     await manifestTrue();
   });
 
-  it('a takeover killed between moving the dead lock aside and deleting it still gets the dead run swept', async () => {
-    // What such a crash leaves: the dead run's lock renamed aside, no lock, the dead run's temp files.
+  it('debris of interrupted lock operations is cleared, and a takeover killed midway still gets the dead run swept', async () => {
+    // A takeover killed between moving the dead lock aside and deleting it: the dead run's lock
+    // aside, no lock, the dead run's temp files. And a run killed while preparing its lock.
+    const dead = { pid: 2 ** 22 + 17, host: hostname(), token: 't', startedAt: 0, command: 'isr regen' };
     const aside = path.join(root, '.isr', 'lock.stale-0123456789ab');
     await mkdir(aside, { recursive: true });
-    await writeFile(path.join(aside, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 17, host: 'x', token: 't', startedAt: 0, command: 'isr regen' }));
+    await writeFile(path.join(aside, 'owner.json'), JSON.stringify(dead));
+    const prepared = path.join(root, '.isr', 'lock.new-0123456789abcdef');
+    await mkdir(prepared, { recursive: true });
+    await writeFile(path.join(prepared, 'owner.json'), JSON.stringify({ ...dead, token: 'u' }));
     await writeFile(path.join(root, 'dist', 'c', '5', '.index.html.4194321.feedf00d.isr-tmp'), '<!doctype html><p>half');
     await writeFile(path.join(root, '.isr', '.manifest.json.4194321.feedf00d.isr-tmp'), '{');
     const r = await startIsr(['regen', root, '--all'], { now: NOW, env: env() }).exited;

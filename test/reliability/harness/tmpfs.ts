@@ -3,7 +3,7 @@
  * `mount`; `tmpfsAvailable()` says why not when it cannot work, and the suite is skipped.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -55,4 +55,3 @@ export async function mountTmpfs(sizeKb: number): Promise<Tmpfs> {
   };
 }
 
-export { mkdir };
