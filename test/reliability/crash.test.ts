@@ -27,10 +27,10 @@ describe(`crash consistency: SIGKILL build/regen of a ${PAGES}-page site at rand
       let chain = 0;
       // Waves of chains until enough kills have landed (a run that ends before its kill instant
       // still has its state checked, but is not counted as a kill; a chain ends early once the
-      // new manifest is in place, so it lands ~1.5 kills on average). Bounded: 3 runs per kill.
+      // new manifest is in place, so it lands ~3 kills on average). Bounded: 3 runs per kill.
       let runs = 0;
       while (landed < KILLS && runs < KILLS * 3) {
-        const n = Math.max(PARALLEL, Math.ceil((KILLS - landed) / 1.5));
+        const n = Math.max(PARALLEL, Math.ceil((KILLS - landed) / 3));
         const wave = Array.from({ length: n }, (_, i) => ({
           id: chain + i,
           kills: Array.from({ length: CHAIN }, kill),
