@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed (apt-get install hyperfine)" >&2; exit 2; }
+mkdir -p bench/.work
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(1000 4000 20000)
 for n in "${sizes[@]}"; do
