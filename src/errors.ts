@@ -136,6 +136,20 @@ export function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/**
+ * A failed file-system write as a WRITE_FAILED error: `what` says what could not be written
+ * ("the manifest", "blog/x/index.html"); a full disk gets its own hint, anything else `otherwise`.
+ */
+export function writeFailed(what: string, err: unknown, otherwise: string, file?: string): IsrError {
+  const e = err as NodeJS.ErrnoException;
+  const code = e.code && !e.message.startsWith(e.code) ? `${e.code} ` : '';
+  return new IsrError('WRITE_FAILED', `cannot write ${what}: ${code}${e.message}`, {
+    file,
+    hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : otherwise,
+    cause: err,
+  });
+}
+
 /** Thrown for states that cannot happen unless isr has a bug. */
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`Invariant: ${message}`);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { IsrError } from '../errors.js';
+import { IsrError, writeFailed } from '../errors.js';
 
 /**
  * One lock per site, next to the manifest: every run that reads and then writes the manifest
@@ -85,7 +85,7 @@ async function tryCreate(dir: string, me: Owner): Promise<boolean> {
     await writeFile(path.join(fresh, 'owner.json'), JSON.stringify(me));
   } catch (err) {
     await rm(fresh, { recursive: true, force: true }).catch(() => {});
-    throw lockWriteError(dir, err);
+    throw writeFailed('the lock', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), dir));
   }
   try {
     await rename(fresh, dir);
@@ -95,18 +95,10 @@ async function tryCreate(dir: string, me: Owner): Promise<boolean> {
     const code = (err as NodeJS.ErrnoException).code;
     // Held by someone (ENOTEMPTY or EEXIST, by platform), or our prepared dir was swept as debris.
     if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return false;
-    throw lockWriteError(dir, err);
+    throw writeFailed('the lock', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), dir));
   }
 }
 
-function lockWriteError(dir: string, err: unknown): IsrError {
-  const e = err as NodeJS.ErrnoException;
-  return new IsrError('WRITE_FAILED', `cannot create the lock: ${e.code && !e.message.startsWith(e.code) ? `${e.code} ` : ''}${e.message}`, {
-    file: path.relative(process.cwd(), dir),
-    hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the folder of the manifest is writable',
-    cause: err,
-  });
-}
 
 /**
  * Remove what interrupted lock operations leave beside the lock: `lock.stale-*` / `lock.released-*`
@@ -181,7 +173,7 @@ async function takeOver(stateDir: string, dir: string, judged: Owner | 'ownerles
   try {
     await mkdir(mutex);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw lockWriteError(dir, err);
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailed('the lock', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), dir));
     if ((await ageMs(mutex)) > TAKEOVER_STALE_MS) await rm(mutex, { recursive: true, force: true }).catch(() => {});
     return false;
   }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { IsrError } from '../errors.js';
+import { IsrError, writeFailed } from '../errors.js';
 import type { Params, Revalidate } from '../types.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
 
@@ -247,7 +247,7 @@ export async function writeManifest(file: string, manifest: Manifest): Promise<v
   try {
     await staged.publish();
   } catch (err) {
-    throw manifestWriteError(file, err);
+    throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
   }
 }
 
@@ -276,18 +276,10 @@ export async function stageManifest(file: string, manifest: Manifest): Promise<T
   try {
     return await writeTemp(file, chunks());
   } catch (err) {
-    throw manifestWriteError(file, err);
+    throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
   }
 }
 
-function manifestWriteError(file: string, err: unknown): IsrError {
-  const e = err as NodeJS.ErrnoException;
-  return new IsrError('WRITE_FAILED', `cannot write the manifest: ${e.code && !e.message.startsWith(e.code) ? `${e.code} ` : ''}${e.message}`, {
-    file: path.relative(process.cwd(), file),
-    hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the folder of the manifest is writable',
-    cause: err,
-  });
-}
 
 /** An outDir-relative, "/"-separated file that cannot leave outDir. */
 function isSafeRelFile(f: unknown): boolean {

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { IsrError } from '../errors.js';
+import { writeFailed } from '../errors.js';
 import { tempPathFor } from './write-atomic.js';
 
 /**
@@ -36,7 +36,7 @@ export class Stage {
       try {
         rmSync(tmp, { force: true });
       } catch {}
-      throw writeError(rel, err);
+      throw writeFailed(rel, err, 'check the output folder is writable');
     }
     const previous = this.staged.get(rel);
     this.staged.set(rel, tmp);
@@ -58,7 +58,7 @@ export class Stage {
       try {
         renameSync(tmp, this.resolve(rel));
       } catch (err) {
-        throw writeError(rel, err);
+        throw writeFailed(rel, err, 'check the output folder is writable');
       }
       this.staged.delete(rel);
       done.push(rel);
@@ -82,12 +82,4 @@ export class Stage {
     if (!abs.startsWith(this.outDir + path.sep)) throw new Error(`Invariant: output path ${rel} escapes outDir`);
     return abs;
   }
-}
-
-function writeError(rel: string, err: unknown): IsrError {
-  const e = err as NodeJS.ErrnoException;
-  return new IsrError('WRITE_FAILED', `cannot write ${rel}: ${e.code && !e.message.startsWith(e.code) ? `${e.code} ` : ''}${e.message}`, {
-    hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : 'check the output folder is writable',
-    cause: err,
-  });
 }

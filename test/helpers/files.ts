@@ -1,7 +1,7 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli, type CliResult, type TempSite } from './site.js';
+import { siteAt, type CliResult, type TempSite } from './site.js';
 
 /** Every file under `dir`, relative and "/" separated, sorted. Missing dir: []. */
 export async function listFiles(dir: string): Promise<string[]> {
@@ -48,17 +48,7 @@ export const sorted = <T>(xs: readonly T[]): T[] => [...xs].sort();
 export async function cloneSite(from: TempSite): Promise<TempSite> {
   const root = await mkdtemp(path.join(tmpdir(), 'isr-clone-'));
   await cp(from.root, root, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-  return {
-    root,
-    run: (args, opts = {}) => runCli(args, { cwd: root, ...opts }),
-    read: (rel) => readFile(path.join(root, rel), 'utf8'),
-    write: async (rel, text) => {
-      await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
-      await writeFile(path.join(root, rel), text);
-    },
-    manifest: async () => JSON.parse(await readFile(path.join(root, '.isr', 'manifest.json'), 'utf8')),
-    cleanup: () => rm(root, { recursive: true, force: true }),
-  };
+  return siteAt(root);
 }
 
 /** Parse the one JSON object a `--json` run prints, with a readable failure when it is not there. */

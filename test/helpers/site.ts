@@ -35,6 +35,11 @@ export async function tempSite(name: string): Promise<TempSite> {
   });
   await mkdir(path.join(root, 'node_modules'), { recursive: true });
   await symlink(REPO, path.join(root, 'node_modules', 'isr'), 'dir');
+  return siteAt(root);
+}
+
+/** The TempSite handle of a site folder (used for fresh copies and for clones of a built one). */
+export function siteAt(root: string): TempSite {
   return {
     root,
     run: (args, opts = {}) => runCli(args, { cwd: root, ...opts }),
