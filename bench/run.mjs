@@ -156,7 +156,9 @@ function restorePosts(site, n) {
 }
 
 function manifestPages(site) {
-  return Object.keys(JSON.parse(readFileSync(path.join(site, '.isr/manifest.json'), 'utf8')).pages).length;
+  // The head counts each shard's pages (the pages themselves are in .isr/manifest-pages/).
+  const head = JSON.parse(readFileSync(path.join(site, '.isr/manifest.json'), 'utf8'));
+  return Object.values(head.shards).reduce((n, s) => n + s.pages, 0);
 }
 
 // ---- scenarios -----------------------------------------------------------------------------

@@ -1,12 +1,16 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { IsrError, writeFailed } from '../errors.js';
+import { IsrError, invariant, writeFailed } from '../errors.js';
 import type { Params, Revalidate } from '../types.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
+import { chooseBits, SHARD_FILE, shardIds, shardOf, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
 
-/** Bumped on any incompatible change; a manifest of another version is refused, never guessed at. */
-export const MANIFEST_VERSION = 1;
+/**
+ * Bumped on any incompatible change; a manifest of another version is refused, never guessed at.
+ * Version 1 (one file holding every page) is still read, and written back as version 2.
+ */
+export const MANIFEST_VERSION = 2;
 
 /**
  * One page of the site, keyed in `Manifest.pages` by its URL path (`/blog/hello/`).
@@ -71,6 +75,11 @@ export interface TemplateEntry {
   deps: string[];
 }
 
+/**
+ * The manifest as a run holds it. On disk it is a head (`manifest.json`: everything below but
+ * `pages`, plus a summary of every shard) and one file per shard of pages in the folder beside
+ * it (`manifest-pages/<shard>.<generation>.json`); see shards.ts for why.
+ */
 export interface Manifest {
   version: number;
   /** `isr <version>` that wrote it (informative). */
@@ -82,168 +91,304 @@ export interface Manifest {
   /** Every template used, keyed by path relative to templatesDir. */
   templates: Record<string, TemplateEntry>;
   routes: Record<string, RouteEntry>;
+  /** The pages of the loaded shards (all of them after `readManifest`), keyed by URL path. */
   pages: Record<string, PageEntry>;
   /** Files to delete after this manifest is written (a crash in between leaves them listed here). */
   pendingRemovals?: string[];
-  /** Facts about `pages` for a quick "nothing due" (see ManifestSummary). Written, never trusted
-   * from input: `writeManifest` recomputes it from `pages` every time, `readManifest` drops it. */
-  summary?: ManifestSummary;
+  /** How the pages are split on disk; absent for a manifest never written (or read from version 1). */
+  shards?: ShardTable;
 }
 
-/**
- * What a regen needs to know about `pages` to decide that nothing is due without parsing them
- * (`plan/nothing-due.ts`); at 100k pages, parsing the pages is most of a no-op run. It sits in
- * the head of the file, before `pages`. Derived data: recomputed from `pages` on every write, so
- * it can never disagree with the pages written beside it. A manifest without it (written by an
- * older isr) is simply read in full.
- */
-export interface ManifestSummary {
-  /** Earliest epoch ms at which any page is due (expired, or a failed page's retry); absent when
-   * no page ever expires. */
-  nextDueAt?: number;
-  /** Per route name: how many pages it has, how many of them are `notFound`, and the distinct
-   * `templateHash` values among them. */
-  routes: Record<string, { pages: number; notFound?: number; templateHashes: string[] }>;
+export interface ShardTable {
+  /** Counts writes; a shard file is named by the generation that wrote it, so a new head can
+   * switch to new shard files in one rename while readers of the old head still find theirs. */
+  generation: number;
+  /** Bits of the path hash that pick a shard (0: one shard). */
+  bits: number;
+  /** Every shard with pages, by id. */
+  info: Record<string, ShardInfo>;
+  /** Which shards' pages are in `Manifest.pages` (in memory only). */
+  loaded: 'all' | Set<string>;
 }
-
-/** The manifest without its pages: what `readManifestHead` gives. */
-export type ManifestHead = Omit<Manifest, 'pages'>;
 
 export function emptyManifest(): Manifest {
   return { version: MANIFEST_VERSION, generator: '', updatedAt: 0, configHash: '', templates: {}, routes: {}, pages: {} };
 }
 
+/** The folder of the shard files of the manifest at `file`. */
+export function shardDir(file: string): string {
+  return path.join(path.dirname(file), `${path.basename(file, '.json')}-pages`);
+}
+
+/** True when every page of the manifest is in `pages`. */
+export function allLoaded(m: Manifest): boolean {
+  return !m.shards || m.shards.loaded === 'all';
+}
+
 /**
- * Read the manifest. `undefined` when there is none (a first build); a clear error when it is
- * unreadable, corrupt or of another version, so nothing is ever built on a guess.
+ * Read the manifest's head: everything but the pages, which stay on disk until `loadShards`.
+ * `undefined` when there is none (a first build); a clear error when it is unreadable, corrupt or
+ * of another version, so nothing is ever built on a guess. A version 1 file comes with all its
+ * pages loaded.
  */
-export async function readManifest(file: string, root: string): Promise<Manifest | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    return unreadable(err, file, root);
-  }
-  return parseManifest(text, file, root);
+export function openManifest(file: string, root: string): Manifest | undefined {
+  const text = readText(file, root);
+  return text === undefined ? undefined : parseHead(text, file, root);
 }
 
-/** `readManifest` without the event loop (for a caller that cannot await). */
+/**
+ * Add the pages of the given shards (or all) to `m.pages`. A shard file replaced by a concurrent
+ * writer after `m`'s head was read is gone: the head is read again and the load retried.
+ */
+export function loadShards(m: Manifest, file: string, root: string, ids: Iterable<string> | 'all', attempt = 0): void {
+  const table = m.shards;
+  if (!table || table.loaded === 'all') return;
+  const loaded = table.loaded;
+  const wanted = ids === 'all' ? Object.keys(table.info) : [...new Set(ids)].filter((id) => table.info[id] && !loaded.has(id));
+  try {
+    for (const id of wanted) {
+      parseShard(readShard(file, root, table.info[id]!.file), id, table.bits, m.pages, file, root);
+      loaded.add(id);
+    }
+    if (ids === 'all') table.loaded = 'all';
+  } catch (err) {
+    if (!(err instanceof ShardGone)) throw err;
+    // Another process published a new generation meanwhile: start over from its head (the
+    // shards loaded so far may be older than it too).
+    const fresh = attempt < 3 ? openManifest(file, root) : undefined;
+    if (!fresh?.shards) throw err.toIsrError();
+    Object.assign(m, fresh);
+    loadShards(m, file, root, ids === 'all' ? 'all' : [...loaded, ...wanted], attempt + 1);
+  }
+}
+
+/** The whole manifest (head and every shard), or `undefined` when there is none. */
 export function readManifestSync(file: string, root: string): Manifest | undefined {
-  let text: string;
+  const m = openManifest(file, root);
+  if (m) loadShards(m, file, root, 'all');
+  return m;
+}
+
+/** `readManifestSync` for callers that like a promise (reads are a few ms per shard, synchronous). */
+export async function readManifest(file: string, root: string): Promise<Manifest | undefined> {
+  return readManifestSync(file, root);
+}
+
+function readText(file: string, root: string): string | undefined {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
-    return unreadable(err, file, root);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
+      file: path.relative(root, file),
+      hint: 'check its permissions',
+    });
   }
-  return parseManifest(text, file, root);
 }
 
-function unreadable(err: unknown, file: string, root: string): undefined {
-  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-  throw new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
-    file: path.relative(root, file),
-    hint: 'check its permissions',
-  });
+class ShardGone extends Error {
+  constructor(
+    readonly rel: string,
+    readonly wayOut: string,
+  ) {
+    super(`shard file ${rel} is missing`);
+  }
+  toIsrError(): IsrError {
+    return new IsrError('MANIFEST_CORRUPT', `a shard of the manifest is missing (${this.rel})`, { hint: this.wayOut });
+  }
 }
 
-function parseManifest(text: string, file: string, root: string): Manifest {
+function readShard(file: string, root: string, name: string): string {
+  const abs = path.join(shardDir(file), name);
+  try {
+    return readFileSync(abs, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ShardGone(path.relative(root, abs), wayOutOf(file, root));
+    throw new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
+      file: path.relative(root, abs),
+      hint: 'check its permissions',
+    });
+  }
+}
+
+function wayOutOf(file: string, root: string): string {
   const rel = path.relative(root, file);
-  const wayOut = `delete ${rel} and run \`isr build\` to rebuild it (the output folder is kept)`;
+  return `delete ${rel} and ${path.relative(root, shardDir(file))}/ and run \`isr build\` to rebuild them (the output folder is kept)`;
+}
+
+function parseHead(text: string, file: string, root: string): Manifest {
+  const rel = path.relative(root, file);
+  const wayOut = wayOutOf(file, root);
+  const corrupt = (msg: string) => new IsrError('MANIFEST_CORRUPT', msg, { file: rel, hint: wayOut });
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new IsrError('MANIFEST_CORRUPT', `the manifest is not valid JSON (${(err as Error).message})`, { file: rel, hint: wayOut });
+    throw corrupt(`the manifest is not valid JSON (${(err as Error).message})`);
   }
-  const m = data as Partial<Manifest>;
-  if (!m || typeof m !== 'object' || typeof m.version !== 'number') {
-    throw new IsrError('MANIFEST_CORRUPT', 'this is not an isr manifest (no "version")', { file: rel, hint: wayOut });
+  const m = data as Partial<Omit<Manifest, 'shards'>> & { shardBits?: unknown; generation?: unknown; shards?: unknown };
+  if (!m || typeof m !== 'object' || typeof m.version !== 'number') throw corrupt('this is not an isr manifest (no "version")');
+  if (m.version !== MANIFEST_VERSION && m.version !== 1) {
+    throw corrupt(`manifest version ${m.version} is not supported (this isr reads versions 1 and ${MANIFEST_VERSION})`);
   }
-  if (m.version !== MANIFEST_VERSION) {
-    throw new IsrError('MANIFEST_CORRUPT', `manifest version ${m.version} is not supported (this isr reads version ${MANIFEST_VERSION})`, {
-      file: rel,
-      hint: wayOut,
-    });
-  }
-  if (!isRecord(m.pages) || !isRecord(m.routes) || !isRecord(m.templates) || typeof m.configHash !== 'string') {
-    throw new IsrError('MANIFEST_CORRUPT', 'the manifest is missing "pages", "routes", "templates" or "configHash"', { file: rel, hint: wayOut });
-  }
-  // for-in, not Object.entries: no [key, value] array per page (100k of them on a large site).
-  for (const p in m.pages) {
-    const e = m.pages[p];
-    if (!isRecord(e) || typeof e.route !== 'string' || typeof e.builtAt !== 'number' || typeof e.status !== 'string') {
-      throw new IsrError('MANIFEST_CORRUPT', `manifest entry for ${JSON.stringify(p)} is malformed`, { file: rel, hint: wayOut });
-    }
-    // Paths and files flow back into file-system calls and into the change set given to onChange
-    // and --exec (a purge or upload script): a tampered or foreign manifest must not name anything
-    // outside the output folder.
-    if (!isSafeUrlPath(p) || (e.file !== undefined && !isSafeRelFile(e.file))) {
-      throw new IsrError('MANIFEST_CORRUPT', `manifest entry for ${JSON.stringify(p)} points outside the output folder`, { file: rel, hint: wayOut });
-    }
+  if (!isRecord(m.routes) || !isRecord(m.templates) || typeof m.configHash !== 'string') {
+    throw corrupt('the manifest is missing "routes", "templates" or "configHash"');
   }
   if (m.pendingRemovals !== undefined && (!Array.isArray(m.pendingRemovals) || !m.pendingRemovals.every(isSafeRelFile))) {
-    throw new IsrError('MANIFEST_CORRUPT', '"pendingRemovals" must list files inside the output folder', { file: rel, hint: wayOut });
+    throw corrupt('"pendingRemovals" must list files inside the output folder');
   }
-  // Derived data, only for readManifestHead: dropped here so no stale copy travels in memory.
-  delete m.summary;
-  return m as Manifest;
+  const base = {
+    version: MANIFEST_VERSION,
+    generator: String(m.generator ?? ''),
+    updatedAt: Number(m.updatedAt ?? 0),
+    configHash: m.configHash,
+    templates: m.templates,
+    routes: m.routes,
+    ...(m.pendingRemovals?.length ? { pendingRemovals: m.pendingRemovals } : {}),
+  };
+  if (m.version === 1) {
+    // One file with every page: all loaded; the next write splits it into shards.
+    if (!isRecord(m.pages)) throw corrupt('the manifest is missing "pages"');
+    for (const p in m.pages) checkEntry(p, m.pages[p], corrupt);
+    return { ...base, pages: m.pages };
+  }
+  const { shards, shardBits: bits, generation } = m;
+  if (!isRecord(shards) || typeof bits !== 'number' || !Number.isInteger(bits) || bits < 0 || bits > 16 || typeof generation !== 'number') {
+    throw corrupt('the manifest is missing "shards", "shardBits" or "generation"');
+  }
+  for (const id in shards) {
+    const s = shards[id] as ShardInfo;
+    const name = isRecord(s) && typeof s.file === 'string' ? SHARD_FILE.exec(s.file) : null;
+    if (!name || name[1] !== id || !isRecord(s.routes) || typeof s.pages !== 'number') throw corrupt(`shard ${JSON.stringify(id)} is malformed`);
+  }
+  return { ...base, pages: {}, shards: { generation, bits, info: shards as Record<string, ShardInfo>, loaded: new Set() } };
 }
 
-/** How far into the file `readManifestHead` looks for the start of `pages`. */
-const HEAD_BYTES = 256 * 1024;
-const PAGES_START = ',\n  "pages": {\n';
+function parseShard(text: string, id: string, bits: number, into: Record<string, PageEntry>, file: string, root: string): void {
+  const rel = path.relative(root, file);
+  const corrupt = (msg: string) => new IsrError('MANIFEST_CORRUPT', msg, { file: rel, hint: wayOutOf(file, root) });
+  let data: { version?: unknown; shard?: unknown; pages?: unknown };
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(`shard ${id} of the manifest is not valid JSON (${(err as Error).message})`);
+  }
+  if (!isRecord(data) || data.shard !== id || !isRecord(data.pages)) throw corrupt(`shard ${id} of the manifest is malformed`);
+  const pages = data.pages as Record<string, unknown>;
+  // for-in, not Object.entries: no [key, value] array per page.
+  for (const p in pages) {
+    checkEntry(p, pages[p], corrupt);
+    if (shardOf(p, bits) !== id) throw corrupt(`manifest entry for ${JSON.stringify(p)} is in the wrong shard (${id})`);
+    into[p] = pages[p] as PageEntry;
+  }
+}
+
+function checkEntry(p: string, e: unknown, corrupt: (msg: string) => IsrError): void {
+  if (!isRecord(e) || typeof e.route !== 'string' || typeof e.builtAt !== 'number' || typeof e.status !== 'string') {
+    throw corrupt(`manifest entry for ${JSON.stringify(p)} is malformed`);
+  }
+  // Paths and files flow back into file-system calls and into the change set given to onChange
+  // and --exec (a purge or upload script): a tampered or foreign manifest must not name anything
+  // outside the output folder.
+  if (!isSafeUrlPath(p) || (e.file !== undefined && !isSafeRelFile(e.file))) {
+    throw corrupt(`manifest entry for ${JSON.stringify(p)} points outside the output folder`);
+  }
+}
+
+export interface WriteOptions {
+  /** Shards whose pages changed in this run (each must be loaded), or `all`. */
+  dirty: ReadonlySet<string> | 'all';
+  /** Route facts the shard summaries need (sitemap, `_headers`). */
+  routes: ReadonlyMap<string, RouteFacts>;
+}
+
+/** The shards a write will produce: the new table and the pages of each shard it rewrites. */
+export interface ShardWrite {
+  table: ShardTable;
+  /** Pages of every rewritten shard, by shard id (an empty map: the shard is gone). */
+  buckets: Map<string, Map<string, PageEntry>>;
+}
 
 /**
- * The manifest's head (everything before `pages`, which `writeManifest` puts last), read from the
- * first bytes of the file without parsing any page. `undefined` whenever that is not plainly
- * possible (no file, another layout, no summary, a head too large): the caller then reads the
- * whole manifest with `readManifest`, which also reports any corruption.
+ * Decide the shards of the next write, without writing: the split, which shards are rewritten
+ * and their new summaries (the site files are derived from them before anything is staged).
  */
-export function readManifestHead(file: string): ManifestHead | undefined {
-  let text: string;
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(HEAD_BYTES);
-      const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
-      text = buf.toString('utf8', 0, n);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined;
+export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
+  const prev = m.shards;
+  const everything = allLoaded(m);
+  invariant(o.dirty !== 'all' || everything, 'all shards dirty but not all loaded');
+  // The split can change only when every page is at hand (a build, a listing): re-splitting
+  // rewrites every shard.
+  const bits = everything ? chooseBits(Object.keys(m.pages).length, prev?.bits) : prev!.bits;
+  const resplit = !prev || bits !== prev.bits;
+  const dirty = resplit || o.dirty === 'all' ? new Set(shardIds(bits)) : new Set(o.dirty);
+  if (!everything) for (const id of dirty) invariant((prev!.loaded as Set<string>).has(id) || !prev!.info[id], `shard ${id} written but not loaded`);
+  const generation = (prev?.generation ?? 0) + 1;
+  const buckets = new Map<string, Map<string, PageEntry>>();
+  for (const id of dirty) buckets.set(id, new Map());
+  for (const key in m.pages) buckets.get(shardOf(key, bits))?.set(key, m.pages[key]!);
+  const info: Record<string, ShardInfo> = resplit ? {} : { ...prev!.info };
+  for (const [id, pages] of buckets) {
+    if (pages.size === 0) delete info[id];
+    else info[id] = { file: `${id}.${generation}.json`, ...summarizeShard(pages, o.routes) };
   }
-  const end = text.indexOf(PAGES_START);
-  if (end < 0) return undefined;
-  try {
-    const head = JSON.parse(`${text.slice(0, end)}\n}`) as ManifestHead;
-    if (head.version !== MANIFEST_VERSION || !isRecord(head.summary) || !isRecord(head.routes) || !isRecord(head.templates)) return undefined;
-    return head;
-  } catch {
-    return undefined;
-  }
+  const loaded = everything ? 'all' : new Set([...(prev!.loaded as Set<string>), ...dirty]);
+  return { table: { generation, bits, info: ordered(info), loaded }, buckets };
 }
 
-/** The summary of `pages` (see ManifestSummary); the due rule is the planner's (`isDue`, retries). */
-export function summarize(pages: Record<string, PageEntry>): ManifestSummary {
-  let nextDueAt = Infinity;
-  const routes: ManifestSummary['routes'] = {};
-  for (const key in pages) {
-    const e = pages[key]!;
-    const at = e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
-    if (at < nextDueAt) nextDueAt = at;
-    const r = (routes[e.route] ??= { pages: 0, templateHashes: [] });
-    r.pages++;
-    if (e.status === 'notFound') r.notFound = (r.notFound ?? 0) + 1;
-    if (e.templateHash && !r.templateHashes.includes(e.templateHash)) r.templateHashes.push(e.templateHash);
+/**
+ * Write the manifest to temp files without publishing it: the rewritten shards under new names,
+ * then the head that names them. A run stages it before renaming any page into place, so a full
+ * disk is found while the site is still untouched. `publish` renames the shards, then the head
+ * (the one rename that switches readers to the new manifest), then deletes the shard files the
+ * new head no longer names.
+ */
+export async function stageManifest(file: string, m: Manifest, w: ShardWrite): Promise<TempFile> {
+  const dir = shardDir(file);
+  const staged: TempFile[] = [];
+  const discard = async () => {
+    await Promise.all(staged.map((t) => t.discard()));
+  };
+  try {
+    for (const [id, pages] of w.buckets) if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardChunks(id, pages)));
+    const head = {
+      version: MANIFEST_VERSION,
+      generator: m.generator,
+      updatedAt: m.updatedAt,
+      configHash: m.configHash,
+      ...(m.pendingRemovals?.length ? { pendingRemovals: m.pendingRemovals } : {}),
+      templates: m.templates,
+      routes: m.routes,
+      generation: w.table.generation,
+      shardBits: w.table.bits,
+      shards: w.table.info,
+    };
+    staged.push(await writeTemp(file, JSON.stringify(head, null, 1) + '\n'));
+  } catch (err) {
+    await discard();
+    throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
   }
-  for (const r of Object.values(routes)) r.templateHashes.sort();
-  return Number.isFinite(nextDueAt) ? { nextDueAt, routes } : { routes };
+  return {
+    async publish() {
+      // Shards first (new names nobody reads yet), then the head: a crash in between leaves the
+      // old head naming the old shards, all still there.
+      for (const t of staged) await t.publish();
+      m.shards = w.table;
+      await removeUnnamed(dir, w.table.info);
+    },
+    discard,
+  };
 }
 
-/** Written last in every run, atomically: readers see the old or the new manifest, never a mix. */
-export async function writeManifest(file: string, manifest: Manifest): Promise<void> {
-  const staged = await stageManifest(file, manifest);
+function ordered(info: Record<string, ShardInfo>): Record<string, ShardInfo> {
+  const out: Record<string, ShardInfo> = {};
+  for (const id of Object.keys(info).sort()) out[id] = info[id]!;
+  return out;
+}
+
+/** Published: the manifest on disk is the new one. */
+export async function writeManifest(file: string, m: Manifest, o: WriteOptions): Promise<void> {
+  const staged = await stageManifest(file, m, prepareShards(m, o));
   try {
     await staged.publish();
   } catch (err) {
@@ -252,34 +397,32 @@ export async function writeManifest(file: string, manifest: Manifest): Promise<v
 }
 
 /**
- * Write the manifest to its temp file without publishing it. A run stages it before renaming any
- * page into place, so a full disk is found while the site is still untouched.
+ * Shard files the head no longer names: the ones this write replaced, and any a crashed run
+ * renamed into place before it could publish its head. Best effort (a reader holding the old
+ * head retries from the new one; a file left behind goes with the next write).
  */
-export async function stageManifest(file: string, manifest: Manifest): Promise<TempFile> {
-  const { pages } = manifest;
-  const out: Manifest = { ...manifest, summary: summarize(pages), pages: {} };
-  if (!out.pendingRemovals?.length) delete out.pendingRemovals;
-  const head = JSON.stringify({ ...out, pages: undefined }, null, 2).replace(/\n}$/, '');
-  // Pages sorted by path so the file diffs well and is stable across runs; one line per page:
-  // readable, diffable, and far faster to write than fully indented JSON. Written in chunks, so
-  // a 100k-page manifest (34 MB) never exists as one string (it did three times over).
-  const keys = Object.keys(pages).sort();
-  function* chunks(): Generator<string> {
-    yield `${head},\n  "pages": {\n`;
-    for (let i = 0; i < keys.length; i += 1000) {
-      let chunk = i ? ',\n' : '';
-      for (let j = i; j < Math.min(i + 1000, keys.length); j++) chunk += `${j > i ? ',\n' : ''}    ${JSON.stringify(keys[j])}: ${JSON.stringify(pages[keys[j]!])}`;
-      yield chunk;
-    }
-    yield '\n  }\n}\n';
-  }
+async function removeUnnamed(dir: string, info: Record<string, ShardInfo>): Promise<void> {
+  const named = new Set(Object.values(info).map((s) => s.file));
+  let names: string[];
   try {
-    return await writeTemp(file, chunks());
-  } catch (err) {
-    throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
+    names = readdirSync(dir);
+  } catch {
+    return;
   }
+  await Promise.all(names.filter((n) => SHARD_FILE.test(n) && !named.has(n)).map((n) => rm(path.join(dir, n), { force: true }).catch(() => {})));
 }
 
+/** One shard as JSON, one line per page sorted by path: stable across runs, readable, diffable. */
+function* shardChunks(id: string, pages: Map<string, PageEntry>): Generator<string> {
+  const keys = [...pages.keys()].sort();
+  yield `{"version":${MANIFEST_VERSION},"shard":${JSON.stringify(id)},"pages":{\n`;
+  for (let i = 0; i < keys.length; i += 500) {
+    let chunk = '';
+    for (let j = i; j < Math.min(i + 500, keys.length); j++) chunk += `${j ? ',\n' : ''}${JSON.stringify(keys[j])}: ${JSON.stringify(pages.get(keys[j]!))}`;
+    yield chunk;
+  }
+  yield '\n}}\n';
+}
 
 /** An outDir-relative, "/"-separated file that cannot leave outDir. */
 function isSafeRelFile(f: unknown): boolean {

@@ -27,6 +27,8 @@ export interface PlanRoute {
   template: string;
   /** True when the route has `:params` (and so a `paths()` listing). */
   dynamic: boolean;
+  /** The route's pattern (`/blog/:slug/`); for a fixed route, its one URL path. */
+  source: string;
   listRevalidate: Revalidate;
   /** Returns params when `urlPath` belongs to the route. */
   match(urlPath: string): Params | undefined;
@@ -142,7 +144,7 @@ export function planRegen(input: {
       errors.push({ path: raw, message: problem });
       continue;
     }
-    const candidates = raw.endsWith('/') || /\.[A-Za-z0-9]+$/.test(raw) ? [raw] : [raw, `${raw}/`];
+    const candidates = namedPathCandidates(raw);
     const known = candidates.find((c) => pages[c] && byName.has(pages[c]!.route));
     if (known) {
       named.add(known);
@@ -240,6 +242,12 @@ export function planRegen(input: {
 /** True when a thing built at `at` with interval `revalidate` (seconds) is due at `now`. */
 export function isDue(at: number, revalidate: Revalidate, now: number): boolean {
   return revalidate !== false && at + revalidate * 1000 <= now;
+}
+
+/** The URL paths a valid `--path` value may name: itself, and with a trailing slash if it has none
+ * and does not look like a file (`/blog/x` → `/blog/x/`, but `/feed.xml` as is). */
+export function namedPathCandidates(raw: string): string[] {
+  return raw.endsWith('/') || /\.[A-Za-z0-9]+$/.test(raw) ? [raw] : [raw, `${raw}/`];
 }
 
 /** Why a `--path` value cannot name a page, or undefined when it can. */

@@ -17,6 +17,7 @@ export function planRoutes(config: ResolvedConfig): PlanRoute[] {
     name: r.name,
     template: r.template,
     dynamic: r.pattern.names.length > 0,
+    source: r.pattern.source,
     listRevalidate: r.listRevalidate,
     match: (p) => r.pattern.match(p),
   }));

@@ -5,8 +5,9 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
-import { emptyManifest, readManifest, readManifestHead, readManifestSync, stageManifest, writeManifest, type Manifest } from '../manifest/manifest.js';
-import { nothingDue } from '../plan/nothing-due.js';
+import { emptyManifest, loadShards, openManifest, prepareShards, stageManifest, writeManifest, type Manifest, type ShardTable } from '../manifest/manifest.js';
+import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
+import { shardsToLoad } from '../plan/shards-to-load.js';
 import type { TempFile } from '../write/write-atomic.js';
 import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
 import { Renderer } from '../render/renderer.js';
@@ -48,24 +49,24 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   const sources = new SourceSet(config, o.logger, () => o.now);
   try {
     if (lock?.recovered) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
-    // A regen reads the manifest's head first: when its summary shows that nothing is due, the
-    // pages (most of a no-op run's time on a large site) are never parsed. See plan/nothing-due.ts.
-    const head = o.mode === 'regen' ? readManifestHead(config.manifestFile) : undefined;
-    let previous = head ? undefined : await readManifest(config.manifestFile, config.root);
-    if (!head && !previous && o.mode === 'regen') throw manifestMissing(config);
+    // The head only: pages stay on disk until the run knows which shards it needs.
+    const previous = openManifest(config.manifestFile, config.root);
+    if (!previous && o.mode === 'regen') throw manifestMissing(config);
     const renderer = await Renderer.create(config);
     const routes = planRoutes(config);
 
     // Deps recorded by earlier runs count for templates whose own text has not changed; a
     // changed template re-renders its pages anyway, which records its deps afresh.
-    for (const [t, entry] of Object.entries((head ?? previous)?.templates ?? {})) {
+    for (const [t, entry] of Object.entries(previous?.templates ?? {})) {
       if (renderer.fileHashes.get(t) === entry.hash) for (const d of entry.deps) renderer.depsOf(t).add(d);
     }
     const templateHashes = new Map(config.routes.map((r) => [r.template, renderer.closureHash(r.template)]));
-    if (head) {
-      if (nothingDue({ head, routes, templateHashes, configHash: config.configHash, options: o, now: o.now })) return nothingDueResult(config, started);
-      previous = await readManifest(config.manifestFile, config.root);
-      if (!previous) throw manifestMissing(config);
+    if (previous) {
+      // Load the shards that can hold a page to render or remove; a regen from cron with nothing
+      // due loads none (see plan/shards-to-load.ts).
+      const need = shardsToLoad({ manifest: previous, routes, templateHashes, configHash: config.configHash, options: o, now: o.now });
+      if (need.nothingDue) return nothingDueResult(config, previous, started);
+      loadShards(previous, config.manifestFile, config.root, need.shards);
     }
 
     const toList = planListings(previous, routes, o, config.configHash, o.now);
@@ -78,6 +79,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     }
 
     const manifest: Manifest = previous ? { ...previous, pages: { ...previous.pages }, routes: { ...previous.routes } } : emptyManifest();
+    const previousTable = previous && tableOf(config, previous);
     const stage = new Stage(config.outDir);
     // On demand: a named page that no fresh listing gives and that did not exist. Naming an
     // existing, listed page (`--path` from a CMS webhook) must not exempt it from later listings,
@@ -88,6 +90,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     );
     let result: ExecuteResult;
     let stagedManifest: TempFile | undefined;
+    const facts = routeFacts(config);
     let removals: string[] = [];
     // Phase one: every byte of the run goes to temp files (pages, site files, the manifest). Any
     // failure here (bad input, a full disk) deletes them all: the published site is untouched.
@@ -117,27 +120,31 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         manifest.generator = `isr ${VERSION}`;
         manifest.updatedAt = o.now;
       }
+      // The shards this run rewrites: those of every page it rendered, failed or removed.
+      const bits = manifest.shards?.bits ?? 0;
+      const dirty = new Set([...result.rendered, ...result.failed.map((f) => f.path), ...plan.remove.map((r) => r.path)].map((p) => shardOf(p, bits)));
+      const leftover = previous?.pendingRemovals ?? [];
+      const shardWrite = changed || leftover.length ? prepareShards(manifest, { dirty, routes: facts }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
-      if (changed) {
-        const files = siteFiles(config, manifest);
-        for (const [file, body] of files) {
+      if (changed && shardWrite) {
+        const files = siteFiles(config, shardWrite.table, shardWrite.buckets);
+        for (const [file, body] of files.write) {
           if ((await readFile(path.join(config.outDir, file), 'utf8').catch(() => undefined)) !== body) {
             await stage.stage(file, body);
             result.written.push(file);
           }
         }
-        result.removed.push(...staleSiteFiles(previous, files));
+        result.removed.push(...staleSiteFiles(config, previousTable, files.names));
       }
 
       // Deletions are listed in the manifest before they happen, so a crash after it is published
       // leaves them to the next run instead of orphaned.
       const live = new Set(Object.values(manifest.pages).map((p) => p.file));
       removals = [...new Set(result.removed)].filter((f) => !live.has(f));
-      const leftover = previous?.pendingRemovals ?? [];
-      if (changed || leftover.length) {
+      if (shardWrite) {
         manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
-        stagedManifest = await stageManifest(config.manifestFile, manifest);
+        stagedManifest = await stageManifest(config.manifestFile, manifest, shardWrite);
       }
     } catch (err) {
       await stage.abort();
@@ -166,7 +173,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       manifest.pendingRemovals = [];
       // Everything is published; failing to clear the list only makes the next run retry the
       // (idempotent) deletions, so it must not turn a good run into a failed one.
-      await writeManifest(config.manifestFile, manifest).catch((err) => o.logger.warn(`${describeError(err)} (the next run finishes the removals)`));
+      await writeManifest(config.manifestFile, manifest, { dirty: new Set(), routes: facts }).catch((err) => o.logger.warn(`${describeError(err)} (the next run finishes the removals)`));
     }
     result.removed = removals;
     return { ...base, ...result, manifest, durationMs: performance.now() - started };
@@ -182,18 +189,31 @@ function manifestMissing(config: ResolvedConfig): IsrError {
   });
 }
 
-/** The result of a run that `nothingDue` settled: no page parsed, so the manifest is read only if asked for. */
-function nothingDueResult(config: ResolvedConfig, started: number): RunResult {
-  let manifest: Manifest | undefined;
+/** The result of a run with nothing due: no page loaded, so they are read only if asked for. */
+function nothingDueResult(config: ResolvedConfig, head: Manifest, started: number): RunResult {
+  let loaded = false;
   return {
     plan: { render: [], remove: [], errors: [], unmatchedTags: [], unknownRoutes: [] },
     listingErrors: [],
     ...emptyResult(),
     get manifest() {
-      return (manifest ??= readManifestSync(config.manifestFile, config.root) ?? emptyManifest());
+      if (!loaded) loadShards(head, config.manifestFile, config.root, 'all');
+      loaded = true;
+      return head;
     },
     durationMs: performance.now() - started,
   };
+}
+
+/** What the shard summaries need to know of each route. */
+function routeFacts(config: ResolvedConfig): Map<string, RouteFacts> {
+  return new Map(config.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }]));
+}
+
+/** The shard table a manifest was written with; for a version 1 manifest (one file, all pages
+ * loaded), the table of one shard it amounts to. */
+function tableOf(config: ResolvedConfig, m: Manifest): Pick<ShardTable, 'bits' | 'info'> {
+  return m.shards ?? { bits: 0, info: { '0': { file: '', ...summarizeShard(new Map(Object.entries(m.pages)), routeFacts(config)) } } };
 }
 
 function emptyResult(): ExecuteResult {

@@ -128,7 +128,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     }
     const changed = [...result.written, ...result.removed];
     for (const e of result.plan.errors) unrenderable.set(e.path, performance.now() + PAUSE_AFTER_CRASH_MS);
-    await state.adopt(result.manifest, changed);
+    await state.adopt(result, changed);
     reportRun(logger, job, result);
     if (changed.length) {
       live?.reload(changed);

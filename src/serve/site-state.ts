@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { readManifest, type Manifest, type PageEntry } from '../manifest/manifest.js';
+import { allLoaded, readManifest, type Manifest, type PageEntry } from '../manifest/manifest.js';
 
 /** What identifies one version of the manifest file (an atomic rename gives a new inode). */
 type Signature = string;
@@ -63,10 +63,30 @@ export class SiteState {
     return Object.hasOwn(this.manifest.pages, key) ? this.manifest.pages[key] : undefined;
   }
 
-  /** After one of our own runs: adopt the manifest it wrote and drop the files it changed. */
-  async adopt(manifest: Manifest, changedFiles: string[]): Promise<void> {
-    this.manifest = manifest;
-    this.index();
+  /**
+   * After one of our own runs: adopt the manifest it wrote and drop the files it changed. A run
+   * loads only the shards it needs (manifest/shards.ts), so its manifest can hold a part of the
+   * pages: the pages it rendered, failed or removed are taken from it into the ones we hold.
+   */
+  async adopt(run: { manifest: Manifest; rendered: string[]; failed: { path: string }[]; plan: { remove: { path: string }[] } }, changedFiles: string[]): Promise<void> {
+    const next = run.manifest;
+    if (allLoaded(next)) {
+      this.manifest = next;
+      this.index();
+    } else {
+      // A new object over the same pages: request caches keyed on the manifest see the change.
+      const pages = this.manifest.pages;
+      for (const key of [...run.rendered, ...run.failed.map((f) => f.path), ...run.plan.remove.map((r) => r.path)]) {
+        const old = pages[key];
+        if (old?.file && this.byFile.get(old.file) === key) this.byFile.delete(old.file);
+        const e = Object.hasOwn(next.pages, key) ? next.pages[key] : undefined;
+        if (e) {
+          pages[key] = e;
+          if (e.file) this.byFile.set(e.file, key);
+        } else delete pages[key];
+      }
+      this.manifest = { ...next, pages, shards: next.shards && { ...next.shards, loaded: 'all' } };
+    }
     this.o.onChange(changedFiles);
     this.signature = await signatureOf(this.o.config.manifestFile);
   }
@@ -144,6 +164,7 @@ export function changedFiles(a: Manifest, b: Manifest): string[] {
   }
   // Derived files (sitemap, _headers) follow the pages; the 404 page may be a plain file.
   for (const f of ['sitemap.xml', '404.html']) out.add(f);
+  for (const m of [a, b]) for (const id in m.shards?.info) out.add(`sitemap-${id}.xml`);
   return [...out];
 }
 

@@ -1,66 +1,107 @@
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import type { Manifest } from '../manifest/manifest.js';
+import type { PageEntry, ShardTable } from '../manifest/manifest.js';
 import type { Revalidate } from '../types.js';
 import { cacheControl } from './cache-control.js';
 
 /**
- * Files derived from the whole manifest (not from one page): `sitemap.xml`, `_headers` and
- * `_redirects`. Each is a pure function of the manifest, so it is rebuilt only when pages were
- * written or removed, and compared with what is on disk before it is written.
+ * Files derived from the whole site (not from one page): `sitemap.xml`, `_headers` and
+ * `_redirects`. They are built from the shard summaries of the manifest head plus the pages of
+ * the shards this run rewrites, never from every page: a run that changes one page of a 100k-page
+ * site costs what one page costs. Only the files that can have changed are returned (`write`);
+ * the caller compares them with what is on disk. `names` is every site file the site has now.
+ *
+ * The sitemap: one `sitemap.xml` while the manifest is one shard; beyond that, `sitemap.xml` is a
+ * sitemap index naming one `sitemap-<shard>.xml` per shard (the protocol's answer for large sites;
+ * one file may hold at most 50,000 URLs anyway), so a changed page rewrites its shard's sitemap and
+ * the small index only.
  */
-export function siteFiles(config: ResolvedConfig, manifest: Manifest): Map<string, string> {
-  const out = new Map<string, string>();
+export function siteFiles(config: ResolvedConfig, table: ShardTable, buckets: ReadonlyMap<string, ReadonlyMap<string, PageEntry>>): { write: Map<string, string>; names: Set<string> } {
+  const write = new Map<string, string>();
+  const names = siteFileNames(config, table);
+  const shards = Object.entries(table.info);
+  const base = (config.site.url ?? '').replace(/\/+$/, '');
   const routes = new Map(config.routes.map((r) => [r.name, r]));
-  const claimed = new Set(Object.values(manifest.pages).map((p) => p.file));
-  // Sorted by path: the manifest's insertion order follows render completion order (concurrent),
-  // and these files must come out byte-identical for the same site, or every run rewrites them.
-  const pages = Object.keys(manifest.pages)
-    .sort()
-    .map((p) => [p, manifest.pages[p]!] as const);
 
-  if (config.sitemap && config.site.url && !claimed.has('sitemap.xml')) {
-    const base = config.site.url.replace(/\/+$/, '');
+  const urlset = (pages: ReadonlyMap<string, PageEntry>) => {
     const urls: string[] = [];
-    for (const [path, p] of pages) {
+    for (const path of [...pages.keys()].sort()) {
+      const p = pages.get(path)!;
       if (p.status !== 'ok' && p.status !== 'error') continue;
       if (!p.file || !routes.get(p.route)?.sitemap) continue;
-      urls.push(`  <url><loc>${xml(base + encodeURI(path))}</loc><lastmod>${new Date(p.changedAt).toISOString()}</lastmod></url>`);
+      urls.push(`  <url><loc>${xml(base + encodeURI(path))}</loc><lastmod>${iso(p.changedAt)}</lastmod></url>`);
     }
-    out.set(
-      'sitemap.xml',
-      `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`,
-    );
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
+  };
+  if (names.has('sitemap.xml')) {
+    if (table.bits === 0) {
+      // `pages` can be a shard not rewritten in this run: then its sitemap has not changed either.
+      const only = buckets.get('0');
+      if (only) write.set('sitemap.xml', urlset(only));
+      else if (!table.info['0']) write.set('sitemap.xml', urlset(new Map()));
+    } else {
+      for (const [id, pages] of buckets) if (names.has(childSitemap(id))) write.set(childSitemap(id), urlset(pages));
+      const entries = shards
+        .filter(([id]) => names.has(childSitemap(id)))
+        .map(([id, s]) => `  <sitemap><loc>${xml(`${base}/${childSitemap(id)}`)}</loc><lastmod>${iso(s.sitemap!.lastmod)}</lastmod></sitemap>`);
+      write.set('sitemap.xml', `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries.join('\n')}\n</sitemapindex>\n`);
+    }
   }
 
-  if (config.headersFile && !claimed.has('_headers')) {
+  if (names.has('_headers')) {
     // One rule per route (its pattern, which Netlify and Cloudflare Pages accept as placeholders),
     // plus a rule per page whose own revalidate differs from its route's.
     const lines: string[] = ['# Written by isr: Cache-Control per page from its revalidate interval.'];
     for (const r of config.routes) lines.push(r.pattern.source, `  Cache-Control: ${cacheControl(r.revalidate)}`);
-    const overrides: [string, Revalidate][] = [];
-    for (const [path, p] of pages) {
-      const route = routes.get(p.route);
-      if (route && p.file && p.revalidate !== route.revalidate) overrides.push([path, p.revalidate]);
-    }
-    for (const [path, rv] of overrides) lines.push(path, `  ! Cache-Control`, `  Cache-Control: ${cacheControl(rv)}`);
-    out.set('_headers', lines.join('\n') + '\n');
+    const overrides = new Map<string, Revalidate>();
+    for (const [, s] of shards) for (const path in s.overrides) overrides.set(path, s.overrides[path]!);
+    for (const path of [...overrides.keys()].sort()) lines.push(path, `  ! Cache-Control`, `  Cache-Control: ${cacheControl(overrides.get(path)!)}`);
+    write.set('_headers', lines.join('\n') + '\n');
   }
 
-  const redirects = pages.filter(([, p]) => p.status === 'redirect' && p.redirect);
-  if (redirects.length && !claimed.has('_redirects')) {
-    out.set('_redirects', redirects.map(([path, p]) => `${path} ${p.redirect!.destination} ${p.redirect!.permanent ? 308 : 307}`).join('\n') + '\n');
+  if (names.has('_redirects')) {
+    const redirects = new Map<string, { destination: string; permanent: boolean }>();
+    for (const [, s] of shards) for (const path in s.redirects) redirects.set(path, s.redirects[path]!);
+    const lines = [...redirects.keys()].sort().map((path) => `${path} ${redirects.get(path)!.destination} ${redirects.get(path)!.permanent ? 308 : 307}`);
+    write.set('_redirects', lines.join('\n') + '\n');
   }
-  return out;
+  return { write, names };
 }
 
 /**
- * Site files an earlier run wrote that the current manifest no longer produces, to delete. Only
- * `_redirects` goes this way in normal use (the last redirecting page became a page again), and a
- * stale one is harmful: hosts apply it before serving files, so the page would keep redirecting.
+ * The site files a manifest with this shard table has, under the current config. A page that
+ * claims one of the names for itself (a route writing `/sitemap.xml`) wins over it.
  */
-export function staleSiteFiles(previous: Manifest | undefined, current: ReadonlyMap<string, string>): string[] {
-  const hadRedirects = Object.values(previous?.pages ?? {}).some((p) => p.status === 'redirect' && p.redirect);
-  return hadRedirects && !current.has('_redirects') ? ['_redirects'] : [];
+export function siteFileNames(config: ResolvedConfig, table: Pick<ShardTable, 'bits' | 'info'>): Set<string> {
+  const claimed = new Set<string>();
+  const shards = Object.entries(table.info);
+  for (const [, s] of shards) for (const f of s.topFiles ?? []) claimed.add(f);
+  const names = new Set<string>();
+  const add = (f: string) => void (claimed.has(f) || names.add(f));
+  if (config.sitemap && config.site.url) {
+    add('sitemap.xml');
+    if (table.bits > 0) for (const [id, s] of shards) if (s.sitemap?.urls) add(childSitemap(id));
+  }
+  if (config.headersFile) add('_headers');
+  if (shards.some(([, s]) => s.redirects && Object.keys(s.redirects).length)) add('_redirects');
+  return names;
+}
+
+/**
+ * Site files an earlier run wrote that the site no longer has, to delete: a shard's sitemap when
+ * the shard is gone or re-split, `_redirects` when the last redirecting page became a page again
+ * (a stale one is harmful: hosts apply it before serving files, so the page would keep
+ * redirecting).
+ */
+export function staleSiteFiles(config: ResolvedConfig, previous: Pick<ShardTable, 'bits' | 'info'> | undefined, current: ReadonlySet<string>): string[] {
+  return previous ? [...siteFileNames(config, previous)].filter((f) => !current.has(f)) : [];
+}
+
+function childSitemap(id: string): string {
+  return `sitemap-${id}.xml`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 /** The HTML stub written for a redirect: works on any static host, even without `_redirects`. */

@@ -202,15 +202,15 @@ const CASES: Case[] = [
     args: ['regen'],
     code: 6,
     stderr:
-      /^isr: \.isr\/manifest\.json: the manifest is not valid JSON \(.+\) \(delete \.isr\/manifest\.json and run `isr build` to rebuild it \(the output folder is kept\)\) \[MANIFEST_CORRUPT\]$/,
+      /^isr: \.isr\/manifest\.json: the manifest is not valid JSON \(.+\) \(delete \.isr\/manifest\.json and \.isr\/manifest-pages\/ and run `isr build` to rebuild them \(the output folder is kept\)\) \[MANIFEST_CORRUPT\]$/,
   },
   {
     name: 'regen with a manifest of another version',
-    break: async () => site.write('.isr/manifest.json', (await site.read('.isr/manifest.json')).replace('"version": 1', '"version": 2')),
+    break: async () => site.write('.isr/manifest.json', (await site.read('.isr/manifest.json')).replace('"version": 2', '"version": 3')),
     args: ['regen'],
     code: 6,
     stderr:
-      'isr: .isr/manifest.json: manifest version 2 is not supported (this isr reads version 1) (delete .isr/manifest.json and run `isr build` to rebuild it (the output folder is kept)) [MANIFEST_CORRUPT]',
+      'isr: .isr/manifest.json: manifest version 3 is not supported (this isr reads versions 1 and 2) (delete .isr/manifest.json and .isr/manifest-pages/ and run `isr build` to rebuild them (the output folder is kept)) [MANIFEST_CORRUPT]',
   },
   {
     name: 'build with a corrupt manifest (never guessed at)',

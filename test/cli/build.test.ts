@@ -66,7 +66,7 @@ describe('isr build of the example blog', () => {
 
   it('writes a manifest describing every page', async () => {
     const m = await site.manifest();
-    expect(m.version).toBe(1);
+    expect(m.version).toBe(2);
     expect(m.generator).toBe('isr 0.1.0');
     expect(m.updatedAt).toBe(T0_MS);
     expect(m.configHash).toMatch(/^[A-Za-z0-9_-]{16}$/);
@@ -171,14 +171,13 @@ describe('isr build of the example blog', () => {
     expect(json.written).toEqual([]);
     expect(sorted(json.unchanged)).toEqual(PAGE_FILES);
     const after = await snapshot(site.root);
-    const { ['.isr/manifest.json']: mBefore, ...outBefore } = before;
-    const { ['.isr/manifest.json']: mAfter, ...outAfter } = after;
-    expect(outAfter).toEqual(outBefore);
+    const out = (s: typeof before) => Object.fromEntries(Object.entries(s).filter(([k]) => !k.startsWith('.isr/')));
+    expect(out(after)).toEqual(out(before));
     // The manifest moves on (builtAt) but the bytes did not change, so changedAt stays.
-    const m = JSON.parse(mAfter!.text);
+    const m = await site.manifest();
     expect(m.pages['/'].builtAt).toBe(T0_MS + 10_000);
     expect(m.pages['/'].changedAt).toBe(T0_MS);
-    expect(mBefore!.text).not.toBe(mAfter!.text);
+    expect(before['.isr/manifest.json']!.text).not.toBe(after['.isr/manifest.json']!.text);
   });
 });
 

@@ -20,11 +20,15 @@ export interface FileState {
 
 /**
  * The published state of a site: every file of its outDir (keys prefixed with `dist/`) and the
- * manifest, with bytes, inode and mtime, to prove a run changed nothing or rewrote nothing.
+ * manifest (head and shard files), with bytes, inode and mtime, to prove a run changed nothing or rewrote nothing.
  */
 export async function snapshot(root: string, outDir = 'dist'): Promise<Record<string, FileState>> {
   const out: Record<string, FileState> = {};
-  const files = [...(await listFiles(path.join(root, outDir))).map((f) => `${outDir}/${f}`), '.isr/manifest.json'];
+  const files = [
+    ...(await listFiles(path.join(root, outDir))).map((f) => `${outDir}/${f}`),
+    '.isr/manifest.json',
+    ...(await listFiles(path.join(root, '.isr', 'manifest-pages'))).map((f) => `.isr/manifest-pages/${f}`),
+  ];
   for (const rel of files) {
     const abs = path.join(root, rel);
     const st = await stat(abs).catch(() => undefined);

@@ -48,7 +48,7 @@ export function siteAt(root: string): TempSite {
       await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
       await writeFile(path.join(root, rel), text);
     },
-    manifest: async () => JSON.parse(await readFile(path.join(root, '.isr', 'manifest.json'), 'utf8')),
+    manifest: async () => readManifestJson(root),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 }
@@ -66,6 +66,19 @@ export function runCli(args: string[], opts: { cwd?: string; now?: string | numb
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     else child.stdin!.end();
   });
+}
+
+/**
+ * The whole manifest of a built site as plain JSON: the head's fields and every page from its
+ * shard files (`pages`), as one object, so tests can look at any page without caring about shards.
+ */
+export async function readManifestJson(root: string, rel = '.isr/manifest.json'): Promise<any> {
+  const file = path.join(root, rel);
+  const head = JSON.parse(await readFile(file, 'utf8'));
+  const pages: Record<string, unknown> = { ...head.pages };
+  const dir = path.join(path.dirname(file), `${path.basename(file, '.json')}-pages`);
+  for (const s of Object.values<{ file: string }>(head.shards ?? {})) Object.assign(pages, JSON.parse(await readFile(path.join(dir, s.file), 'utf8')).pages);
+  return { ...head, pages };
 }
 
 export { spawn };

@@ -45,8 +45,16 @@ const editManifest = (f: (m: any) => void) => async (root: string) => {
   f(m);
   await writeFile(file, JSON.stringify(m));
 };
+/** Edit the pages of the fixture's manifest (one shard: the site is small). */
+const editPages = (f: (pages: any) => void) => async (root: string) => {
+  const head = JSON.parse(await readFile(path.join(root, '.isr', 'manifest.json'), 'utf8'));
+  const file = path.join(root, '.isr', 'manifest-pages', head.shards['0'].file);
+  const shard = JSON.parse(await readFile(file, 'utf8'));
+  f(shard.pages);
+  await writeFile(file, JSON.stringify(shard));
+};
 const WHERE_CONFIG = String.raw`isr\.config\.mjs: `;
-const WAY_OUT = String.raw`\(delete \.isr/manifest\.json and run \`isr build\` to rebuild it \(the output folder is kept\)\) \[MANIFEST_CORRUPT\]`;
+const WAY_OUT = String.raw`\(delete \.isr/manifest\.json and \.isr/manifest-pages/ and run \`isr build\` to rebuild them \(the output folder is kept\)\) \[MANIFEST_CORRUPT\]`;
 
 const ROWS: Row[] = [
   // --- config -------------------------------------------------------------------------------
@@ -100,20 +108,21 @@ const ROWS: Row[] = [
   { name: 'manifest: cut short', setup: async (r) => manifest((await readFile(path.join(r, '.isr/manifest.json'), 'utf8')).slice(0, 400))(r), code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: the manifest is not valid JSON .*${WAY_OUT}$`) },
   { name: 'manifest: a JSON array', setup: manifest('[]'), code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: this is not an isr manifest \\(no "version"\\) ${WAY_OUT}$`) },
   { name: 'manifest: foreign JSON (a package.json)', setup: manifest('{"name":"blog","version":"1.0.0"}'), code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: this is not an isr manifest \\(no "version"\\) ${WAY_OUT}$`) },
-  { name: 'manifest: version 2', setup: editManifest((m) => (m.version = 2)), code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: manifest version 2 is not supported \\(this isr reads version 1\\) ${WAY_OUT}$`) },
-  { name: 'manifest: pages is an array', setup: editManifest((m) => (m.pages = [])), code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: the manifest is missing "pages", "routes", "templates" or "configHash" ${WAY_OUT}$`) },
-  { name: 'manifest: an entry without builtAt', setup: editManifest((m) => delete m.pages['/blog/hello-world/'].builtAt), code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: manifest entry for "/blog/hello-world/" is malformed ${WAY_OUT}$`) },
+  { name: 'manifest: version 3', setup: editManifest((m) => (m.version = 3)), code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: manifest version 3 is not supported \\(this isr reads versions 1 and 2\\) ${WAY_OUT}$`) },
+  { name: 'manifest: shards is an array', setup: editManifest((m) => (m.shards = [])), code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: the manifest is missing "shards", "shardBits" or "generation" ${WAY_OUT}$`) },
+  { name: 'manifest: a shard file is gone', setup: async (r) => rm(path.join(r, '.isr/manifest-pages', JSON.parse(await readFile(path.join(r, '.isr/manifest.json'), 'utf8')).shards['0'].file)), args: ['regen', '{root}', '--all'], code: 6, stderr: new RegExp(`^isr: a shard of the manifest is missing \\(\\.isr/manifest-pages/0\\.\\d+\\.json\\) ${WAY_OUT}$`) },
+  { name: 'manifest: an entry without builtAt', setup: editPages((pages) => delete pages['/blog/hello-world/'].builtAt), args: ['regen', '{root}', '--all'], code: 6, stderr: new RegExp(`^isr: \\.isr/manifest\\.json: manifest entry for "/blog/hello-world/" is malformed ${WAY_OUT}$`) },
   {
     name: 'manifest: an entry whose file escapes the output folder',
-    setup: editManifest((m) => (m.pages['/blog/hello-world/'].file = '../../etc/passwd')),
+    setup: editPages((pages) => (pages['/blog/hello-world/'].file = '../../etc/passwd')),
     args: ['regen', '{root}', '--all'],
     code: 6,
     stderr: new RegExp(`^isr: \\.isr/manifest\\.json: manifest entry for "/blog/hello-world/" .*${WAY_OUT}$`),
   },
   {
     name: 'manifest: a page path with ".." segments',
-    setup: editManifest((m) => {
-      m.pages['/blog/../../../tmp/x/'] = { ...m.pages['/blog/hello-world/'], params: { slug: '../../../tmp/x' } };
+    setup: editPages((pages) => {
+      pages['/blog/../../../tmp/x/'] = { ...pages['/blog/hello-world/'], params: { slug: '../../../tmp/x' } };
     }),
     args: ['regen', '{root}', '--all'],
     code: 6,

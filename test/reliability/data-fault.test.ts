@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readManifestJson } from '../helpers/site.js';
 import { genFaultSite, startUpstream, type Upstream } from './harness/fault-site.js';
 import { count, report, startIsr } from './harness/util.js';
 
@@ -37,7 +38,7 @@ describe('data faults: the last good page stays, the error is recorded, retries 
     return res;
   };
   const setLocal = (version: number, on: boolean) => writeFile(path.join(root, 'faults.json'), JSON.stringify({ version, on }));
-  const manifest = async () => JSON.parse(await readFile(path.join(root, '.isr', 'manifest.json'), 'utf8'));
+  const manifest = () => readManifestJson(root);
   const page = (p: string) => readFile(path.join(root, 'dist', fileOf(p)), 'utf8');
   const calls = async () => (await readFile(path.join(root, 'calls.log'), 'utf8')).split('\n').filter(Boolean);
   const victimIds = Object.keys(VICTIMS).map((p) => p.split('/')[2]!);

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hash } from '../../src/hash.js';
-import { REPO } from '../helpers/site.js';
+import { readManifestJson, REPO } from '../helpers/site.js';
 import { genCounterSite, renderNumber, startCounter, type Counter } from './harness/counter-site.js';
 import { copyDir, count, report, snapshot, startIsr } from './harness/util.js';
 import { watchPages } from './harness/watch-pages.js';
@@ -38,7 +38,7 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 
 /** The manifest parses and every entry's outputHash is the hash of the file it names. */
 async function manifestTrue(): Promise<void> {
-  const m = JSON.parse(await readFile(path.join(root, '.isr', 'manifest.json'), 'utf8'));
+  const m = await readManifestJson(root);
   expect(Object.keys(m.pages)).toHaveLength(PAGES);
   for (const [p, e] of Object.entries<any>(m.pages)) {
     const bytes = await readFile(path.join(root, 'dist', e.file));

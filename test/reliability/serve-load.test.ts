@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hash } from '../../src/hash.js';
+import { readManifestJson } from '../helpers/site.js';
 import { dataVersion, genCounterSite, renderNumber, startCounter, type Counter } from './harness/counter-site.js';
 import { KeepAliveClient } from './harness/raw-http.js';
 import { startServe, type ServeProc } from './harness/serve-proc.js';
@@ -135,7 +136,7 @@ describe('isr serve regenerating under load, with a cron regen on the same site'
     expect(serveRenders, 'the server regenerated expired pages').toBeGreaterThan(0);
     expect(cronCodes.length).toBeGreaterThan(0);
     // Everything settled: each page on disk and over HTTP is the newest render issued for it.
-    const m = JSON.parse(await readFile(path.join(root, '.isr', 'manifest.json'), 'utf8'));
+    const m = await readManifestJson(root);
     const check = new KeepAliveClient(srv.port, 4);
     for (let i = 0; i < PAGES; i++) {
       const html = await readFile(files[i]!, 'utf8');

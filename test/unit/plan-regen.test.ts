@@ -20,7 +20,7 @@ const at = (seconds: number) => T0 + seconds * 1000;
 
 function route(name: string, pattern: string, template: string, listRevalidate: Revalidate = 3600): PlanRoute {
   const p = compilePattern(pattern);
-  return { name, template, dynamic: p.names.length > 0, listRevalidate, match: (u) => p.match(u) };
+  return { name, template, dynamic: p.names.length > 0, source: pattern, listRevalidate, match: (u) => p.match(u) };
 }
 
 const ROUTES: PlanRoute[] = [

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/resolve-config.js';
-import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
+import { prepareShards, type Manifest, type PageEntry } from '../../src/manifest/manifest.js';
 import type { UserConfig } from '../../src/types.js';
 import { redirectStub, siteFiles, staleSiteFiles } from '../../src/write/site-files.js';
 
@@ -29,6 +29,23 @@ function config(extra: Partial<UserConfig> = {}): ResolvedConfig {
     ...extra,
   };
   return resolveConfig(user, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides: {} });
+}
+
+/** The manifest split as a write would split it (every shard rewritten); `ISR_PAGES_PER_SHARD` sets the split. */
+function written(c: ResolvedConfig, m: Manifest) {
+  return prepareShards(structuredClone(m), { dirty: 'all', routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])) });
+}
+
+/** The site files of a manifest whose shards are all rewritten. */
+function filesOf(c: ResolvedConfig, m: Manifest): Map<string, string> {
+  const w = written(c, m);
+  return siteFiles(c, w.table, w.buckets).write;
+}
+
+/** Stale files when the site goes from `before` to `after`. */
+function stale(c: ResolvedConfig, before: Manifest | undefined, after: Manifest): string[] {
+  const w = written(c, after);
+  return staleSiteFiles(c, before && written(c, before).table, siteFiles(c, w.table, w.buckets).names);
 }
 
 const DAY1 = Date.parse('2026-01-01T00:00:00Z');
@@ -58,7 +75,7 @@ const SITE = () =>
 
 describe('sitemap.xml', () => {
   it('lists the pages of sitemap routes with lastmod from changedAt (when the bytes last changed)', () => {
-    expect(siteFiles(config(), SITE()).get('sitemap.xml')).toBe(
+    expect(filesOf(config(), SITE()).get('sitemap.xml')).toBe(
       [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
@@ -73,17 +90,62 @@ describe('sitemap.xml', () => {
   });
 
   it('is not written without site.url, with sitemap: false, or when a page claims sitemap.xml', () => {
-    expect(siteFiles(config({ site: {} }), SITE()).has('sitemap.xml')).toBe(false);
-    expect(siteFiles(config({ sitemap: false }), SITE()).has('sitemap.xml')).toBe(false);
+    expect(filesOf(config({ site: {} }), SITE()).has('sitemap.xml')).toBe(false);
+    expect(filesOf(config({ sitemap: false }), SITE()).has('sitemap.xml')).toBe(false);
     const m = SITE();
     m.pages['/sitemap.xml'] = page('feed', 'sitemap.xml');
-    expect(siteFiles(config(), m).has('sitemap.xml')).toBe(false);
+    expect(filesOf(config(), m).has('sitemap.xml')).toBe(false);
+  });
+});
+
+describe('sitemap of a site split in shards', () => {
+  afterEach(() => vi.unstubAllEnvs());
+  const urls = (xml: string) => [...xml.matchAll(/<url><loc>[^<]*<\/loc><lastmod>[^<]*<\/lastmod><\/url>/g)].map((m) => m[0]);
+
+  it('is an index of one sitemap per shard, together listing exactly the pages one sitemap lists', () => {
+    const single = filesOf(config(), SITE()).get('sitemap.xml')!;
+    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    const files = filesOf(config(), SITE());
+    const children = [...files.keys()].filter((f) => /^sitemap-[0-9a-f]+\.xml$/.test(f));
+    expect(children.length).toBeGreaterThan(1);
+    expect(children.flatMap((f) => urls(files.get(f)!)).sort()).toEqual(urls(single).sort());
+    const index = files.get('sitemap.xml')!;
+    expect(index).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<sitemapindex xmlns="http:\/\/www.sitemaps.org\/schemas\/sitemap\/0.9">\n/);
+    // Each child once, with the latest lastmod of its pages.
+    for (const f of children) {
+      const latest = urls(files.get(f)!).map((u) => u.match(/<lastmod>(.*)<\/lastmod>/)![1]).sort().pop();
+      expect(index).toContain(`  <sitemap><loc>https://example.com/${f}</loc><lastmod>${latest}</lastmod></sitemap>\n`);
+    }
+    expect(index.match(/<sitemap>/g)).toHaveLength(children.length);
+  });
+
+  it('rewrites only the sitemap of a shard that changed, and the index', () => {
+    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    const c = config();
+    const m = SITE();
+    const first = written(c, m);
+    m.shards = first.table;
+    const one = first.table.info[Object.keys(first.table.info).find((id) => first.table.info[id]!.sitemap)!]!;
+    const id = one.file.split('.')[0]!;
+    const w = prepareShards(m, { dirty: new Set([id]), routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])) });
+    expect([...siteFiles(c, w.table, w.buckets).write.keys()].filter((f) => f.startsWith('sitemap')).sort()).toEqual([`sitemap-${id}.xml`, 'sitemap.xml']);
+  });
+
+  it('names the sitemaps of a former split for deletion when the site is split anew', () => {
+    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    const before = SITE();
+    const w = written(config(), before);
+    vi.stubEnv('ISR_PAGES_PER_SHARD', '1000');
+    const after = written(config(), SITE());
+    const gone = staleSiteFiles(config(), w.table, siteFiles(config(), after.table, after.buckets).names);
+    expect(gone.length).toBeGreaterThan(1);
+    expect(gone.every((f) => /^sitemap-[0-9a-f]+\.xml$/.test(f))).toBe(true);
   });
 });
 
 describe('_headers', () => {
   it('has a Cache-Control rule per route and an override per page whose revalidate differs', () => {
-    expect(siteFiles(config(), SITE()).get('_headers')).toBe(
+    expect(filesOf(config(), SITE()).get('_headers')).toBe(
       [
         '# Written by isr: Cache-Control per page from its revalidate interval.',
         '/',
@@ -105,31 +167,31 @@ describe('_headers', () => {
   });
 
   it('is not written with headersFile: false', () => {
-    expect(siteFiles(config({ headersFile: false }), SITE()).has('_headers')).toBe(false);
+    expect(filesOf(config({ headersFile: false }), SITE()).has('_headers')).toBe(false);
   });
 });
 
 describe('_redirects', () => {
   it('has one line per redirect page: 308 when permanent, 307 otherwise', () => {
-    expect(siteFiles(config(), SITE()).get('_redirects')).toBe('/blog/moved/ /blog/new/ 308\n/blog/temp/ https://other.example/x 307\n');
+    expect(filesOf(config(), SITE()).get('_redirects')).toBe('/blog/moved/ /blog/new/ 308\n/blog/temp/ https://other.example/x 307\n');
   });
 
   it('is not written when no page redirects', () => {
-    expect(siteFiles(config(), manifest({ '/': page('home', 'index.html') })).has('_redirects')).toBe(false);
+    expect(filesOf(config(), manifest({ '/': page('home', 'index.html') })).has('_redirects')).toBe(false);
   });
 });
 
 describe('stale site files', () => {
   it('names _redirects for deletion once the last redirecting page is gone', () => {
     const now = manifest({ '/': page('home', 'index.html') });
-    expect(staleSiteFiles(SITE(), siteFiles(config(), now))).toEqual(['_redirects']);
+    expect(stale(config(), SITE(), now)).toEqual(['_redirects']);
   });
 
   it('names nothing while a page still redirects, or when none ever did', () => {
-    expect(staleSiteFiles(SITE(), siteFiles(config(), SITE()))).toEqual([]);
+    expect(stale(config(), SITE(), SITE())).toEqual([]);
     const plain = manifest({ '/': page('home', 'index.html') });
-    expect(staleSiteFiles(plain, siteFiles(config(), plain))).toEqual([]);
-    expect(staleSiteFiles(undefined, siteFiles(config(), plain))).toEqual([]);
+    expect(stale(config(), plain, plain)).toEqual([]);
+    expect(stale(config(), undefined, plain)).toEqual([]);
   });
 });
 

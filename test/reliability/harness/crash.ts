@@ -17,6 +17,7 @@ import { rm, stat } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { hash } from '../../../src/hash.js';
+import { readManifestJson } from '../../helpers/site.js';
 import { genCrashSite, versions, writeData, type GenData } from './gen-site.js';
 import { copyDir, diffSnapshots, killAfter, scratchDir, snapshot, startIsr, sleep } from './util.js';
 
@@ -24,6 +25,8 @@ export const T1 = '2026-01-01T00:00:00.000Z';
 export const T2 = '2026-01-01T01:00:00.000Z';
 const TEMP = /(^|\/)\.[^/]+\.isr-tmp$/;
 const SITE_FILES = new Set(['sitemap.xml', '_headers', '_redirects']);
+/** A shard's sitemap (the 2000-page site is split in shards: sitemap.xml is their index). */
+const SHARD_SITEMAP = /^sitemap-[0-9a-f]+\.xml$/;
 /** Files among the first staged (so the first renamed) in both build and regen plans. */
 const PUBLISH_SIGNALS = ['index.html', 'p/0/index.html', 'p/1/index.html', 'p/10/index.html', 'p/100/index.html', 'sitemap.xml'];
 
@@ -106,7 +109,7 @@ export async function prepareCrashFixture(pages: number): Promise<CrashFixture> 
   await rm(gen, { recursive: true, force: true });
   const built = await startIsr(['build', base], { now: T1 }).exited;
   if (built.code !== 0) throw new Error(`v1 build failed: ${built.stderr}`);
-  const v1ref: Reference = { out: snapshot(path.join(base, 'dist')), manifest: await readJson(path.join(base, '.isr/manifest.json')) };
+  const v1ref: Reference = { out: snapshot(path.join(base, 'dist')), manifest: await readManifestJson(base) };
   await writeData(base, v2);
 
   const refs = {} as Record<Command, Reference>;
@@ -117,7 +120,7 @@ export async function prepareCrashFixture(pages: number): Promise<CrashFixture> 
       const root = path.join(work, `ref-${command}`);
       await copyDir(base, root);
       timing[command] = await measure(root, command, poll.map((f) => (f.startsWith('.isr') ? f : `dist/${f}`)));
-      refs[command] = { out: snapshot(path.join(root, 'dist')), manifest: await readJson(path.join(root, '.isr/manifest.json')) };
+      refs[command] = { out: snapshot(path.join(root, 'dist')), manifest: await readManifestJson(root) };
       await rm(root, { recursive: true, force: true });
     }),
   );
@@ -212,11 +215,11 @@ export async function checkAfterKill(fx: CrashFixture, root: string): Promise<{ 
   const out = snapshot(path.join(root, 'dist'));
   let manifest: any;
   try {
-    manifest = await readJson(path.join(root, '.isr/manifest.json'));
+    manifest = await readManifestJson(root);
   } catch (err) {
     return { failures: [`manifest does not parse: ${(err as Error).message}`], phase: 'before-publish', tempFiles: 0 };
   }
-  if (manifest?.version !== 1 || typeof manifest.pages !== 'object') failures.push('manifest is not a version-1 isr manifest');
+  if (manifest?.version !== 2 || typeof manifest.pages !== 'object') failures.push('manifest is not a version-2 isr manifest');
   const isOld = manifest.updatedAt === v1.manifest.updatedAt;
   const isNew = manifest.updatedAt === v2.manifest.updatedAt;
   if (!isOld && !isNew) failures.push(`manifest updatedAt ${manifest.updatedAt} is neither the old nor the new run's`);
@@ -258,7 +261,7 @@ export async function checkAfterKill(fx: CrashFixture, root: string): Promise<{ 
   }
   const pending = new Set<string>(manifest.pendingRemovals ?? []);
   for (const [rel, bytes] of out) {
-    if (TEMP.test(rel) || claimed.has(rel) || SITE_FILES.has(rel) || pending.has(rel)) continue;
+    if (TEMP.test(rel) || claimed.has(rel) || SITE_FILES.has(rel) || SHARD_SITEMAP.test(rel) || pending.has(rel)) continue;
     const newPage = isOld && (v2.out.get(rel)?.equals(bytes) ?? false);
     if (!newPage) failures.push(`${rel}: on disk but neither in the manifest, nor pending removal, nor a new page published before the manifest`);
   }
@@ -283,7 +286,7 @@ export async function checkFinal(fx: CrashFixture, root: string): Promise<string
   const ref = fx.v2;
   const out = snapshot(path.join(root, 'dist'));
   failures.push(...diffSnapshots(ref.out, out).map((d) => `final outDir: ${d}`));
-  const manifest = await readJson(path.join(root, '.isr/manifest.json')).catch((e) => ({ error: String(e) }));
+  const manifest = await readManifestJson(root).catch((e) => ({ error: String(e) }));
   const a = JSON.stringify(normalise(manifest));
   const b = JSON.stringify(normalise(ref.manifest));
   if (a !== b) failures.push(`final manifest differs from an uninterrupted run's: ${firstDiff(a, b)}`);
@@ -296,7 +299,13 @@ export async function checkFinal(fx: CrashFixture, root: string): Promise<string
 }
 
 /** Key order is not meaningful in the manifest. */
+/** Key-sorted, without what names files rather than content (a recovered chain of runs writes more
+ * generations of the manifest than one uninterrupted run: other shard file names, same pages). */
 function normalise(v: any): any {
+  if (v && typeof v === 'object' && !Array.isArray(v) && 'shards' in v && 'generation' in v) {
+    const { generation: _g, shards, ...rest } = v;
+    return normalise({ ...rest, shards: Object.fromEntries(Object.entries<any>(shards).map(([id, { file: _f, ...info }]) => [id, info])) });
+  }
   if (Array.isArray(v)) return v.map(normalise);
   if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, normalise(v[k])]));
   return v;
@@ -308,9 +317,5 @@ function firstDiff(a: string, b: string): string {
   return `…${a.slice(Math.max(0, i - 80), i + 80)}… vs …${b.slice(Math.max(0, i - 80), i + 80)}…`;
 }
 
-async function readJson(file: string): Promise<any> {
-  const { readFile } = await import('node:fs/promises');
-  return JSON.parse(await readFile(file, 'utf8'));
-}
 
 export type { GenData };

@@ -1,0 +1,110 @@
+/**
+ * How the manifest's pages are split into shard files, and what the head records of each shard.
+ *
+ * Why shards: a regen from cron or a webhook usually touches a handful of pages, but one
+ * manifest file made every such run parse and rewrite an entry for every page of the site
+ * (34 MB at 100k pages, seconds of work). A page lives in the shard named by a hash of its URL
+ * path; the head (`manifest.json`) keeps a small summary of every shard, so a run loads only the
+ * shards that hold a page it must look at and rewrites only the shards it changed.
+ *
+ * Pure: no disk. `manifest.ts` reads and writes the files.
+ */
+import type { Revalidate } from '../types.js';
+import type { PageEntry } from './manifest.js';
+
+/**
+ * Pages per shard aimed at when the split is chosen. Small enough that loading and rewriting one
+ * shard costs about a millisecond, large enough that a 100k-page site has a few hundred files.
+ * `ISR_PAGES_PER_SHARD` overrides it (tests use it to split small fixture sites).
+ */
+export function targetPagesPerShard(): number {
+  const n = Number(process.env.ISR_PAGES_PER_SHARD);
+  return Number.isInteger(n) && n > 0 ? n : 512;
+}
+
+/** The shard a URL path belongs to with `bits` bits of split: FNV-1a of the path, top bits, hex. */
+export function shardOf(urlPath: string, bits: number): string {
+  if (bits === 0) return '0';
+  let h = 0x811c9dc5;
+  for (let i = 0; i < urlPath.length; i++) {
+    h ^= urlPath.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return ((h >>> 0) >>> (32 - bits)).toString(16).padStart(Math.ceil(bits / 4), '0');
+}
+
+/** Every shard id for `bits`. */
+export function shardIds(bits: number): string[] {
+  return Array.from({ length: 2 ** bits }, (_, i) => (bits === 0 ? '0' : i.toString(16).padStart(Math.ceil(bits / 4), '0')));
+}
+
+/**
+ * The split for `pages` pages, given the current one. The current split is kept while shards
+ * average between an eighth and twice the target: a site that grows or shrinks a little does not
+ * rewrite every shard back and forth. Out of that band, the smallest split that meets the target.
+ */
+export function chooseBits(pages: number, current: number | undefined, target = targetPagesPerShard()): number {
+  if (current !== undefined) {
+    const avg = pages / 2 ** current;
+    if (avg <= target * 2 && (avg >= target / 8 || current === 0)) return current;
+  }
+  let bits = 0;
+  while (pages / 2 ** bits > target && bits < 16) bits++;
+  return bits;
+}
+
+/** What the head knows of one shard without reading it. */
+export interface ShardInfo {
+  /** File name inside the shard folder (`3a.17.json`: shard id and the generation that wrote it). */
+  file: string;
+  /** Pages in the shard. */
+  pages: number;
+  /** Earliest epoch ms at which one of its pages is due (expiry, or a failed page's retry). */
+  nextDueAt?: number;
+  /** Per route: its pages here, how many are `notFound`, the distinct `templateHash` values. */
+  routes: Record<string, { pages: number; notFound?: number; templateHashes: string[] }>;
+  /** Pages listed in the sitemap, and the latest `changedAt` among them (the index's `lastmod`). */
+  sitemap?: { urls: number; lastmod: number };
+  /** Pages whose own revalidate differs from their route's (`_headers` needs them). */
+  overrides?: Record<string, Revalidate>;
+  /** Redirecting pages (`_redirects` needs them). */
+  redirects?: Record<string, { destination: string; permanent: boolean }>;
+  /** Page files at the top of outDir (they could be named like a site file, e.g. `sitemap.xml`). */
+  topFiles?: string[];
+}
+
+/** What summarizing needs of a route. */
+export interface RouteFacts {
+  revalidate: Revalidate;
+  sitemap: boolean;
+}
+
+/** The summary of one shard's pages (`file` is set by the writer). */
+export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: ReadonlyMap<string, RouteFacts>): Omit<ShardInfo, 'file'> {
+  let nextDueAt = Infinity;
+  const info: Omit<ShardInfo, 'file'> = { pages: pages.size, routes: {} };
+  for (const [key, e] of pages) {
+    // The planner's due rule (plan-regen.ts isDue / retries): a shard due now is loaded.
+    const at = e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
+    if (at < nextDueAt) nextDueAt = at;
+    const r = (info.routes[e.route] ??= { pages: 0, templateHashes: [] });
+    r.pages++;
+    if (e.status === 'notFound') r.notFound = (r.notFound ?? 0) + 1;
+    if (e.templateHash && !r.templateHashes.includes(e.templateHash)) r.templateHashes.push(e.templateHash);
+    const route = routes.get(e.route);
+    if (e.file && (e.status === 'ok' || e.status === 'error') && route?.sitemap) {
+      info.sitemap ??= { urls: 0, lastmod: 0 };
+      info.sitemap.urls++;
+      if (e.changedAt > info.sitemap.lastmod) info.sitemap.lastmod = e.changedAt;
+    }
+    if (route && e.file && e.revalidate !== route.revalidate) (info.overrides ??= {})[key] = e.revalidate;
+    if (e.status === 'redirect' && e.redirect) (info.redirects ??= {})[key] = e.redirect;
+    if (e.file && !e.file.includes('/')) (info.topFiles ??= []).push(e.file);
+  }
+  for (const r of Object.values(info.routes)) r.templateHashes.sort();
+  if (Number.isFinite(nextDueAt)) info.nextDueAt = nextDueAt;
+  return info;
+}
+
+/** Shard file names: id and generation only, so a tampered head cannot point anywhere else. */
+export const SHARD_FILE = /^([0-9a-f]{1,4})\.(\d{1,15})\.json$/;

@@ -1,0 +1,74 @@
+/**
+ * Which shards of the manifest a run must load before planning: the rest cannot hold a page the
+ * planner would render or remove, so a regen that touches a few pages reads a few shards however
+ * large the site (see manifest/shards.ts). Pure, like the planner, and tied to its rules: every
+ * reason `planRegen` has to look at a page is a reason here to load the shard holding it, and
+ * test/unit/shards-to-load.test.ts checks that planning over the loaded shards gives the same
+ * plan as planning over all of them.
+ */
+import type { Manifest } from '../manifest/manifest.js';
+import { shardOf } from '../manifest/shards.js';
+import { checkNamedPath, namedPathCandidates, planListings, type PlanOptions, type PlanRoute } from './plan-regen.js';
+
+export interface ShardsToLoad {
+  /** Shards to load: `all`, or their ids. */
+  shards: 'all' | Set<string>;
+  /** True when the planner would plan nothing: a regen can stop without loading a page. */
+  nothingDue: boolean;
+}
+
+export function shardsToLoad(input: {
+  /** The manifest's head (no pages needed). */
+  manifest: Manifest;
+  routes: readonly PlanRoute[];
+  /** Current closure hash of each template (see Renderer.closureHash). */
+  templateHashes: ReadonlyMap<string, string>;
+  configHash: string;
+  options: PlanOptions;
+  now: number;
+}): ShardsToLoad {
+  const { manifest: m, routes, templateHashes, options: o, now } = input;
+  const all: ShardsToLoad = { shards: 'all', nothingDue: false };
+  const table = m.shards;
+  if (!table || table.loaded === 'all') return all;
+  // Whole-site reasons: a build, --all, a config change, --tag (tags are not in the summaries),
+  // and a dynamic route whose listing is due (its fresh list is compared with all its pages).
+  if (o.mode !== 'regen' || o.all || o.tags?.length || m.configHash !== input.configHash) return all;
+  const byName = new Map(routes.map((r) => [r.name, r]));
+  const listings = [...planListings(m, routes, o, input.configHash, now)].map((n) => byName.get(n)!);
+  if (listings.some((r) => r.dynamic)) return all;
+
+  const { bits, info } = table;
+  const needed = new Set<string>();
+  for (const raw of o.paths ?? []) {
+    if (!checkNamedPath(raw)) for (const c of namedPathCandidates(raw)) needed.add(shardOf(c, bits));
+  }
+  for (const id in info) {
+    const s = info[id]!;
+    if (o.routes?.some((r) => s.routes[r])) needed.add(id);
+    if (o.onlyNamed) continue;
+    if (s.nextDueAt !== undefined && s.nextDueAt <= now) needed.add(id);
+    for (const name in s.routes) {
+      const route = byName.get(name);
+      // A page whose route is gone is removed; one whose template changed renders again.
+      if (!route || s.routes[name]!.templateHashes.some((h) => h !== templateHashes.get(route.template))) needed.add(id);
+    }
+  }
+  // Fixed routes are "listed" on every run at no cost: the planner renders their one page if it
+  // is missing, recorded as notFound, or owned by another route. The summaries tell when that
+  // cannot be; either way its shard is loaded, or the planner would take it for missing.
+  const fixed = new Set<string>();
+  for (const r of listings) {
+    let pages = 0;
+    let notFound = 0;
+    for (const id in info) {
+      pages += info[id]!.routes[r.name]?.pages ?? 0;
+      notFound += info[id]!.routes[r.name]?.notFound ?? 0;
+    }
+    const id = shardOf(r.source, bits);
+    if (pages !== 1 || notFound) needed.add(id);
+    fixed.add(id);
+  }
+  const nothingDue = needed.size === 0 && !o.paths?.length && !o.routes?.length && !m.pendingRemovals?.length;
+  return { shards: new Set([...needed, ...fixed]), nothingDue };
+}

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listFiles, snapshot, sorted } from '../helpers/files.js';
+import { tempSite, type TempSite } from '../helpers/site.js';
+
+// The example blog with its manifest split in many shards (ISR_PAGES_PER_SHARD=2 gives 8 for its
+// 12 pages), as a large site's is: a regen reads and rewrites only the shards it touches.
+const T0 = Date.parse('2026-06-01T00:00:00Z');
+const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+const env = { ISR_PAGES_PER_SHARD: '2' };
+
+let site: TempSite;
+beforeAll(async () => {
+  site = await tempSite('blog');
+  const r = await site.run(['build', '--quiet'], { now: at(0), env });
+  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
+});
+afterAll(() => site.cleanup());
+
+const shardFiles = () => listFiles(`${site.root}/.isr/manifest-pages`);
+
+describe('a site whose manifest is split in shards', () => {
+  it('writes a head, one file per shard, and a sitemap index of one sitemap per shard', async () => {
+    const head = JSON.parse(await site.read('.isr/manifest.json'));
+    expect(head.shardBits).toBe(3);
+    expect(await shardFiles()).toEqual(sorted(Object.values<{ file: string }>(head.shards).map((s) => s.file)));
+    expect(Object.values<{ pages: number }>(head.shards).reduce((n, s) => n + s.pages, 0)).toBe(Object.keys((await site.manifest()).pages).length);
+    const index = await site.read('dist/sitemap.xml');
+    expect(index).toContain('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">');
+    const children = [...index.matchAll(/<loc>https:\/\/blog\.example\.com\/(sitemap-[0-9a-f]+\.xml)<\/loc>/g)].map((m) => m[1]!);
+    expect(sorted(children)).toEqual((await listFiles(`${site.root}/dist`)).filter((f) => /^sitemap-/.test(f)));
+    const urls: string[] = [];
+    for (const c of children) urls.push(...[...(await site.read(`dist/${c}`)).matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]!));
+    expect(sorted(urls)).toEqual(
+      sorted(['/', '/blog/cron-in-ci/', '/blog/hello-world/', '/blog/revalidate-explained/', '/blog/why-static/', '/tags/ci/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'].map((p) => `https://blog.example.com${p}`)),
+    );
+  });
+
+  it('regen --path of an edited post rewrites its page, its shard, its shard sitemap and the index: nothing else', async () => {
+    await site.write('content/posts/hello-world.md', (await site.read('content/posts/hello-world.md')).replace('This blog is built', 'This blog, edited, is built'));
+    const before = await snapshot(site.root);
+    const r = await site.run(['regen', '--path', '/blog/hello-world/', '--json'], { now: at(60), env });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const shard = out.written.find((f: string) => /^sitemap-/.test(f));
+    expect(sorted(out.written)).toEqual(sorted(['blog/hello-world/index.html', shard, 'sitemap.xml']));
+    const after = await snapshot(site.root);
+    const changed = Object.keys(after).filter((f) => !before[f] || before[f]!.ino !== after[f]!.ino || before[f]!.text !== after[f]!.text);
+    const gone = Object.keys(before).filter((f) => !after[f]);
+    // One shard file replaced (new generation), the head, and the three output files.
+    expect(gone).toHaveLength(1);
+    expect(gone[0]).toMatch(/^\.isr\/manifest-pages\/[0-9a-f]\.1\.json$/);
+    expect(sorted(changed)).toEqual(sorted(['.isr/manifest.json', gone[0]!.replace(/\.1\.json$/, '.2.json'), 'dist/blog/hello-world/index.html', `dist/${shard}`, 'dist/sitemap.xml']));
+    expect((await site.manifest()).pages['/blog/hello-world/'].builtAt).toBe(T0 + 60_000);
+  });
+
+  it('a later regen --tag (every shard read) and a regen with nothing due agree with the pages', async () => {
+    const r = await site.run(['regen', '--tag', 'file:content/posts/hello-world.md', '--json'], { now: at(120), env });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rendered).toContain('/blog/hello-world/');
+    expect(out.rendered).toContain('/');
+    const before = await snapshot(site.root);
+    expect(await site.run(['regen'], { now: at(130), env })).toEqual({ code: 0, stdout: '', stderr: 'nothing due\n' });
+    expect(await snapshot(site.root)).toEqual(before);
+  });
+
+  it('a build with the default split joins the shards back into one and drops the shard sitemaps', async () => {
+    const sitemapsBefore = (await listFiles(`${site.root}/dist`)).filter((f) => /^sitemap-/.test(f));
+    expect(sitemapsBefore.length).toBeGreaterThan(1);
+    const r = await site.run(['build', '--json'], { now: at(200) });
+    expect(r.code).toBe(0);
+    expect(await shardFiles()).toEqual(['0.4.json']);
+    expect((await listFiles(`${site.root}/dist`)).filter((f) => /^sitemap/.test(f))).toEqual(['sitemap.xml']);
+    expect(await site.read('dist/sitemap.xml')).toContain('<urlset');
+    expect(sorted(JSON.parse(r.stdout).removed)).toEqual(sitemapsBefore);
+  });
+});
