@@ -373,8 +373,9 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite): P
       // Shards first (new names nobody reads yet), then the head: a crash in between leaves the
       // old head naming the old shards, all still there.
       for (const t of staged) await t.publish();
+      const previous = m.shards;
       m.shards = w.table;
-      await removeUnnamed(dir, w.table.info);
+      await removeSuperseded(dir, previous, w.table);
     },
     discard,
   };
@@ -397,19 +398,24 @@ export async function writeManifest(file: string, m: Manifest, o: WriteOptions):
 }
 
 /**
- * Shard files the head no longer names: the ones this write replaced, and any a crashed run
- * renamed into place before it could publish its head. Best effort (a reader holding the old
- * head retries from the new one; a file left behind goes with the next write).
+ * Delete the shard files the new head no longer names: the ones this write replaced, or after a
+ * new split or a crashed run (whose renamed shards no head names), every such file in the folder.
+ * Best effort: a reader holding the old head retries from the new one; a file left behind goes
+ * with a later write.
  */
-async function removeUnnamed(dir: string, info: Record<string, ShardInfo>): Promise<void> {
-  const named = new Set(Object.values(info).map((s) => s.file));
+async function removeSuperseded(dir: string, previous: ShardTable | undefined, next: ShardTable): Promise<void> {
+  const named = new Set(Object.values(next.info).map((s) => s.file));
   let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
+  if (previous && previous.bits === next.bits && previous.generation === next.generation - 1) {
+    names = Object.values(previous.info).map((s) => s.file);
+  } else {
+    try {
+      names = readdirSync(dir).filter((n) => SHARD_FILE.test(n));
+    } catch {
+      return;
+    }
   }
-  await Promise.all(names.filter((n) => SHARD_FILE.test(n) && !named.has(n)).map((n) => rm(path.join(dir, n), { force: true }).catch(() => {})));
+  await Promise.all(names.filter((n) => !named.has(n)).map((n) => rm(path.join(dir, n), { force: true }).catch(() => {})));
 }
 
 /** One shard as JSON, one line per page sorted by path: stable across runs, readable, diffable. */
@@ -426,12 +432,14 @@ function* shardChunks(id: string, pages: Map<string, PageEntry>): Generator<stri
 
 /** An outDir-relative, "/"-separated file that cannot leave outDir. */
 function isSafeRelFile(f: unknown): boolean {
-  return typeof f === 'string' && f.length > 0 && !f.startsWith('/') && !/[\\\0]/.test(f) && f.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  return typeof f === 'string' && f.length > 0 && !f.startsWith('/') && !f.endsWith('/') && !UNSAFE_SEGMENT.test(f) && !f.includes('//');
 }
+/** A "." or ".." segment, a backslash or a NUL (one regex, no split: it runs for every entry read). */
+const UNSAFE_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)|[\\\0]/;
 
 /** A URL path as the planner makes them: absolute, no "." / ".." segments, no backslash or NUL. */
 function isSafeUrlPath(p: string): boolean {
-  return p.startsWith('/') && !/[\\\0]/.test(p) && !p.split('/').some((s) => s === '.' || s === '..');
+  return p.startsWith('/') && !UNSAFE_SEGMENT.test(p);
 }
 
 function isRecord(v: unknown): v is Record<string, any> {

@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
-import { emptyManifest, loadShards, openManifest, prepareShards, stageManifest, writeManifest, type Manifest, type ShardTable } from '../manifest/manifest.js';
+import { emptyManifest, loadShards, openManifest, prepareShards, stageManifest, writeManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
 import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
 import type { TempFile } from '../write/write-atomic.js';
@@ -122,13 +122,20 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       }
       // The shards this run rewrites: those of every page it rendered, failed or removed.
       const bits = manifest.shards?.bits ?? 0;
-      const dirty = new Set([...result.rendered, ...result.failed.map((f) => f.path), ...plan.remove.map((r) => r.path)].map((p) => shardOf(p, bits)));
+      const touched = [...result.rendered, ...result.failed.map((f) => f.path), ...plan.remove.map((r) => r.path)];
+      const dirty = new Set(touched.map((p) => shardOf(p, bits)));
+      // A shard's sitemap changes only when one of its pages changed what the sitemap shows (most
+      // regenerations only move builtAt); a build or a config change looks at every one.
+      const sitemaps =
+        o.mode === 'build' || previous?.configHash !== config.configHash
+          ? 'all'
+          : new Set(touched.filter((p) => sitemapChanged(previous?.pages[p], manifest.pages[p])).map((p) => shardOf(p, bits)));
       const leftover = previous?.pendingRemovals ?? [];
       const shardWrite = changed || leftover.length ? prepareShards(manifest, { dirty, routes: facts }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
       if (changed && shardWrite) {
-        const files = siteFiles(config, shardWrite.table, shardWrite.buckets);
+        const files = siteFiles(config, shardWrite.table, shardWrite.buckets, shardWrite.table.bits === bits ? sitemaps : 'all');
         for (const [file, body] of files.write) {
           if ((await readFile(path.join(config.outDir, file), 'utf8').catch(() => undefined)) !== body) {
             await stage.stage(file, body);
@@ -203,6 +210,11 @@ function nothingDueResult(config: ResolvedConfig, head: Manifest, started: numbe
     },
     durationMs: performance.now() - started,
   };
+}
+
+/** True when a page's line in the sitemap can differ between two entries. */
+function sitemapChanged(a: PageEntry | undefined, b: PageEntry | undefined): boolean {
+  return a?.file !== b?.file || a?.status !== b?.status || a?.changedAt !== b?.changedAt || a?.route !== b?.route;
 }
 
 /** What the shard summaries need to know of each route. */

@@ -25,6 +25,7 @@ import { MemoryCache } from './memory-cache.js';
 import { RegenQueue, type RegenJob } from './regen-queue.js';
 import { createWebhook } from './revalidate-webhook.js';
 import { SiteState } from './site-state.js';
+import type { Manifest } from '../manifest/manifest.js';
 import type { SiteWatcher, WatchChange } from './watch.js';
 
 export interface ServeOptions {
@@ -77,6 +78,8 @@ export interface IsrServer {
   idle(): Promise<void>;
   /** Reload the manifest now if another process changed it (requests also check, at most every second). */
   syncManifest(): Promise<void>;
+  /** The manifest as the server holds it now (every page; do not mutate). */
+  manifest(): Manifest;
   /** Stop accepting, let a running regeneration finish its writes, then close. */
   close(): Promise<void>;
 }
@@ -110,6 +113,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   const queue = new RegenQueue(async (job) => {
     const cfg = config;
     let result: RunResult;
+    state.ownRunStarted();
     try {
       result = await runSite(cfg, {
         mode: 'regen',
@@ -122,6 +126,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
         waitSeconds: o.lockWaitSeconds ?? 60,
       });
     } catch (err) {
+      state.ownRunFailed();
       logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}`);
       pausedUntil = performance.now() + PAUSE_AFTER_CRASH_MS;
       throw err;
@@ -251,6 +256,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       }
     },
     syncManifest: () => state.check(),
+    manifest: () => state.manifest,
     close() {
       closing ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,8 +1,10 @@
 /**
- * The manifest as the server holds it: parsed once, replaced after each of its own
- * regenerations (from the run's result, no re-read), and reloaded when another process (a cron
- * `isr regen`, an `isr build`) rewrites it. Each change reports which output files it touched so
- * the memory cache drops exactly those.
+ * The manifest as the server holds it: every page, read once at start, then kept current
+ * without reading it whole again. After each of its own regenerations the server takes the pages
+ * the run rendered, failed or removed from the run's result; when another process (a cron
+ * `isr regen`, an `isr build`) rewrites the manifest, it reads the new head and only the shards
+ * whose file changed (manifest/shards.ts). Each change reports which output files it touched so
+ * the memory cache drops exactly those. Cost per change: the pages changed, not the site.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -10,7 +12,8 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { allLoaded, readManifest, type Manifest, type PageEntry } from '../manifest/manifest.js';
+import { allLoaded, loadShards, openManifest, readManifest, type Manifest, type PageEntry } from '../manifest/manifest.js';
+import { shardOf } from '../manifest/shards.js';
 
 /** What identifies one version of the manifest file (an atomic rename gives a new inode). */
 type Signature = string;
@@ -24,14 +27,27 @@ export interface SiteStateOptions {
   checkEveryMs?: number;
 }
 
+/** What a run of our own changed (a `RunResult` has these). */
+export interface OwnRun {
+  manifest: Manifest;
+  rendered: string[];
+  failed: { path: string }[];
+  plan: { remove: { path: string }[] };
+}
+
 export class SiteState {
+  /** Always whole (every shard's pages). A new object on every change: request caches key on it. */
   manifest: Manifest;
   /** Output file → page key, for requests naming a page's file (`/blog/x/index.html`). */
   byFile = new Map<string, string>();
+  /** Page keys per shard id, so a changed shard replaces exactly its pages. */
+  private keysByShard = new Map<string, Set<string>>();
   private signature: Signature | undefined;
   private lastCheck = performance.now();
   private checking: Promise<void> | undefined;
   private watcher: FSWatcher | undefined;
+  /** Set while a run of ours holds the site: the manifest it rewrites is adopted from its result. */
+  private ownRuns = 0;
   private readonly checkEveryMs: number;
 
   private constructor(
@@ -64,31 +80,48 @@ export class SiteState {
   }
 
   /**
-   * After one of our own runs: adopt the manifest it wrote and drop the files it changed. A run
-   * loads only the shards it needs (manifest/shards.ts), so its manifest can hold a part of the
-   * pages: the pages it rendered, failed or removed are taken from it into the ones we hold.
+   * A run of ours starts: the manifest file will change under us, and the run's result says how,
+   * so disk checks wait for `adopt` (or `ownRunFailed`). Without this, the file watch fires as the
+   * run publishes and the server would read back what it is about to adopt.
    */
-  async adopt(run: { manifest: Manifest; rendered: string[]; failed: { path: string }[]; plan: { remove: { path: string }[] } }, changedFiles: string[]): Promise<void> {
+  ownRunStarted(): void {
+    this.ownRuns++;
+  }
+
+  ownRunFailed(): void {
+    this.ownRuns--;
+    void this.check();
+  }
+
+  /**
+   * After one of our own runs: adopt the manifest it wrote and drop the files it changed. A run
+   * loads only the shards it needs, so its manifest can hold a part of the pages: the pages it
+   * rendered, failed or removed are taken from it into the ones we hold.
+   */
+  async adopt(run: OwnRun, changedFiles: string[]): Promise<void> {
+    try {
+      this.take(run);
+      this.signature = await signatureOf(this.o.config.manifestFile);
+    } finally {
+      this.ownRuns = Math.max(0, this.ownRuns - 1);
+    }
+    this.o.onChange(changedFiles);
+  }
+
+  private take(run: OwnRun): void {
     const next = run.manifest;
-    if (allLoaded(next)) {
+    const bits = next.shards?.bits ?? 0;
+    if (allLoaded(next) || bits !== (this.manifest.shards?.bits ?? 0)) {
+      if (!allLoaded(next)) loadShards(next, this.o.config.manifestFile, this.o.config.root, 'all');
       this.manifest = next;
       this.index();
     } else {
-      // A new object over the same pages: request caches keyed on the manifest see the change.
       const pages = this.manifest.pages;
       for (const key of [...run.rendered, ...run.failed.map((f) => f.path), ...run.plan.remove.map((r) => r.path)]) {
-        const old = pages[key];
-        if (old?.file && this.byFile.get(old.file) === key) this.byFile.delete(old.file);
-        const e = Object.hasOwn(next.pages, key) ? next.pages[key] : undefined;
-        if (e) {
-          pages[key] = e;
-          if (e.file) this.byFile.set(e.file, key);
-        } else delete pages[key];
+        this.put(pages, key, Object.hasOwn(next.pages, key) ? next.pages[key] : undefined, bits);
       }
       this.manifest = { ...next, pages, shards: next.shards && { ...next.shards, loaded: 'all' } };
     }
-    this.o.onChange(changedFiles);
-    this.signature = await signatureOf(this.o.config.manifestFile);
   }
 
   /** Called per request: at most every `checkEveryMs`, look at the disk in the background. */
@@ -111,24 +144,89 @@ export class SiteState {
 
   private async reloadIfChanged(): Promise<void> {
     const { config, logger } = this.o;
+    if (this.ownRuns > 0) return;
     const sig = await signatureOf(config.manifestFile);
     if (sig === this.signature || sig === undefined) return;
     const held = this.manifest;
-    let fresh: Manifest | undefined;
+    let changed: string[] | 'all';
     try {
-      fresh = await readManifest(config.manifestFile, config.root);
+      changed = this.reload(held);
     } catch (err) {
       logger.error(`manifest changed on disk but cannot be read; still serving the last one: ${describeError(err)}`);
       this.signature = sig;
       return;
     }
-    // Our own run may have adopted a newer manifest while we were reading.
-    if (!fresh || this.manifest !== held) return;
-    this.manifest = fresh;
+    if (this.manifest === held) return; // nothing new, or our own run adopted a newer one meanwhile
     this.signature = sig;
-    this.index();
-    this.o.onChange(changedFiles(held, fresh));
+    this.o.onChange(changed);
     logger.debug('manifest changed on disk (another isr run); reloaded');
+  }
+
+  /**
+   * Read what another process changed: the head, then only the shards whose file name (id and
+   * generation) differs from the ones held. A new split, or a head that moved on while we read,
+   * is read whole. Synchronous from the head to the swap, so no run of ours interleaves.
+   */
+  private reload(held: Manifest): string[] | 'all' {
+    const { config } = this.o;
+    const head = openManifest(config.manifestFile, config.root);
+    if (!head || this.ownRuns > 0 || this.manifest !== held) return [];
+    const prev = held.shards;
+    if (!head.shards || !prev || head.shards.bits !== prev.bits) {
+      loadShards(head, config.manifestFile, config.root, 'all');
+      const files = changedFiles(held, head);
+      this.manifest = head;
+      this.index();
+      return files;
+    }
+    const ids = new Set([...Object.keys(head.shards.info), ...Object.keys(prev.info)].filter((id) => head.shards!.info[id]?.file !== prev.info[id]?.file));
+    const generation = head.shards.generation;
+    loadShards(head, config.manifestFile, config.root, ids);
+    if (head.shards.generation !== generation) return this.reloadWhole(held);
+    const pages = held.pages;
+    const out = new Set<string>(DERIVED);
+    for (const id of ids) {
+      out.add(`sitemap-${id}.xml`);
+      const keys = new Set([...(this.keysByShard.get(id) ?? []), ...Object.keys(head.pages)]);
+      for (const key of keys) {
+        if (shardOf(key, head.shards.bits) !== id) continue;
+        const x = pages[key];
+        const y = Object.hasOwn(head.pages, key) ? head.pages[key] : undefined;
+        if (!(x?.file === y?.file && x?.outputHash === y?.outputHash && x?.status === y?.status)) {
+          if (x?.file) out.add(x.file);
+          if (y?.file) out.add(y.file);
+        }
+        this.put(pages, key, y, head.shards.bits);
+      }
+    }
+    this.manifest = { ...head, pages, shards: { ...head.shards, loaded: 'all' } };
+    return [...out];
+  }
+
+  private reloadWhole(held: Manifest): string[] {
+    const fresh = openManifest(this.o.config.manifestFile, this.o.config.root)!;
+    loadShards(fresh, this.o.config.manifestFile, this.o.config.root, 'all');
+    const files = changedFiles(held, fresh);
+    this.manifest = fresh;
+    this.index();
+    return files;
+  }
+
+  /** Set (or delete, with `undefined`) one page in `pages`, keeping the indexes true. */
+  private put(pages: Record<string, PageEntry>, key: string, entry: PageEntry | undefined, bits: number): void {
+    const old = pages[key];
+    if (old?.file && this.byFile.get(old.file) === key) this.byFile.delete(old.file);
+    const id = shardOf(key, bits);
+    if (entry) {
+      pages[key] = entry;
+      if (entry.file) this.byFile.set(entry.file, key);
+      let keys = this.keysByShard.get(id);
+      if (!keys) this.keysByShard.set(id, (keys = new Set()));
+      keys.add(key);
+    } else {
+      delete pages[key];
+      this.keysByShard.get(id)?.delete(key);
+    }
   }
 
   /** Notice writes by other processes at once (inotify & co.); the stat check is the fallback. */
@@ -147,10 +245,23 @@ export class SiteState {
 
   private index(): void {
     const byFile = new Map<string, string>();
-    for (const [key, e] of Object.entries(this.manifest.pages)) if (e.file) byFile.set(e.file, key);
+    const keysByShard = new Map<string, Set<string>>();
+    const bits = this.manifest.shards?.bits ?? 0;
+    for (const key in this.manifest.pages) {
+      const e = this.manifest.pages[key]!;
+      if (e.file) byFile.set(e.file, key);
+      const id = shardOf(key, bits);
+      let keys = keysByShard.get(id);
+      if (!keys) keysByShard.set(id, (keys = new Set()));
+      keys.add(key);
+    }
     this.byFile = byFile;
+    this.keysByShard = keysByShard;
   }
 }
+
+/** Derived files (sitemap, _headers) follow the pages; the 404 page may be a plain file. */
+const DERIVED = ['sitemap.xml', '404.html'];
 
 /** Files whose served bytes may differ between two manifests. */
 export function changedFiles(a: Manifest, b: Manifest): string[] {
@@ -162,8 +273,7 @@ export function changedFiles(a: Manifest, b: Manifest): string[] {
     if (x?.file) out.add(x.file);
     if (y?.file) out.add(y.file);
   }
-  // Derived files (sitemap, _headers) follow the pages; the 404 page may be a plain file.
-  for (const f of ['sitemap.xml', '404.html']) out.add(f);
+  for (const f of DERIVED) out.add(f);
   for (const m of [a, b]) for (const id in m.shards?.info) out.add(`sitemap-${id}.xml`);
   return [...out];
 }

@@ -15,7 +15,13 @@ import { cacheControl } from './cache-control.js';
  * one file may hold at most 50,000 URLs anyway), so a changed page rewrites its shard's sitemap and
  * the small index only.
  */
-export function siteFiles(config: ResolvedConfig, table: ShardTable, buckets: ReadonlyMap<string, ReadonlyMap<string, PageEntry>>): { write: Map<string, string>; names: Set<string> } {
+export function siteFiles(
+  config: ResolvedConfig,
+  table: ShardTable,
+  buckets: ReadonlyMap<string, ReadonlyMap<string, PageEntry>>,
+  /** The rewritten shards whose sitemap can have changed (default: all of them). */
+  sitemaps: ReadonlySet<string> | 'all' = 'all',
+): { write: Map<string, string>; names: Set<string> } {
   const write = new Map<string, string>();
   const names = siteFileNames(config, table);
   const shards = Object.entries(table.info);
@@ -36,10 +42,10 @@ export function siteFiles(config: ResolvedConfig, table: ShardTable, buckets: Re
     if (table.bits === 0) {
       // `pages` can be a shard not rewritten in this run: then its sitemap has not changed either.
       const only = buckets.get('0');
-      if (only) write.set('sitemap.xml', urlset(only));
+      if (only && (sitemaps === 'all' || sitemaps.has('0'))) write.set('sitemap.xml', urlset(only));
       else if (!table.info['0']) write.set('sitemap.xml', urlset(new Map()));
     } else {
-      for (const [id, pages] of buckets) if (names.has(childSitemap(id))) write.set(childSitemap(id), urlset(pages));
+      for (const [id, pages] of buckets) if (names.has(childSitemap(id)) && (sitemaps === 'all' || sitemaps.has(id))) write.set(childSitemap(id), urlset(pages));
       const entries = shards
         .filter(([id]) => names.has(childSitemap(id)))
         .map(([id, s]) => `  <sitemap><loc>${xml(`${base}/${childSitemap(id)}`)}</loc><lastmod>${iso(s.sitemap!.lastmod)}</lastmod></sitemap>`);

@@ -1,6 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cacheControl } from '../../src/write/cache-control.js';
 import { serveFixture, T0, type ServedSite } from './helpers.js';
 
@@ -116,5 +116,45 @@ describe('isr serve: stale-while-revalidate', () => {
     const { until } = await import('./helpers.js');
     await until(async () => (await s.get('/items/beta/')).status === 200, 'the page rebuilt');
     expect(await s.renders()).toEqual(['/items/beta/']);
+  });
+
+  describe('with the manifest split in one shard per page (as a large site\'s is)', () => {
+    afterEach(() => vi.unstubAllEnvs());
+    const pagesOf = (x: ServedSite) => Object.keys(x.server.manifest().pages).sort();
+
+    it('adopts its own regeneration (one shard loaded) without losing the other pages', async () => {
+      vi.stubEnv('ISR_PAGES_PER_SHARD', '1');
+      s = await serveFixture('serve-site');
+      const all = pagesOf(s);
+      expect(Object.keys(JSON.parse(await s.site.read('.isr/manifest.json')).shards).length).toBeGreaterThan(2);
+      await s.site.write('content/items/alpha.json', JSON.stringify({ title: 'Alpha sharded', tags: ['green'] }));
+      s.clock.now = T0 + 60_000;
+      expect((await s.get('/items/alpha/')).headers['x-isr-cache']).toBe('STALE');
+      await s.server.idle();
+      expect((await s.get('/items/alpha/')).text).toContain('Alpha sharded');
+      expect(await s.renders()).toEqual(['/items/alpha/']);
+      expect(pagesOf(s)).toEqual(all);
+      for (const p of all.filter((p) => p.endsWith('/'))) expect((await s.get(p)).status, p).toBe(200);
+    });
+
+    it('reloads only what a cron regen changed, and serves it', async () => {
+      vi.stubEnv('ISR_PAGES_PER_SHARD', '1');
+      s = await serveFixture('serve-site');
+      expect((await s.get('/items/gamma/')).status).toBe(200); // held in memory from now on
+      await s.server.idle();
+      const all = pagesOf(s);
+      expect((await s.get('/items/beta/')).text).toContain('<h1 id="title">Beta</h1>');
+      await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Beta from a sharded cron' }));
+      expect((await s.site.run(['regen', '--path', '/items/beta/'], { now: T0 + 5_000 })).code).toBe(0);
+      await s.server.syncManifest();
+      const r = await s.get('/items/beta/');
+      expect(r.text).toContain('Beta from a sharded cron');
+      expect(r.headers['x-isr-cache']).toBe('HIT');
+      // What the server holds is exactly what is on disk, page for page.
+      expect(s.server.manifest().pages).toEqual((await s.site.manifest()).pages);
+      expect(s.server.manifest().pages['/items/beta/']!.builtAt).toBe(T0 + 5_000);
+      expect(pagesOf(s)).toEqual(all);
+      expect((await s.get('/items/gamma/')).status).toBe(200);
+    });
   });
 });
