@@ -1,6 +1,5 @@
 import { readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import fg from 'fast-glob';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -257,6 +256,9 @@ async function removeFiles(outDir: string, files: string[]): Promise<void> {
 async function sweepTempFiles(dirs: string[], logger: Logger): Promise<void> {
   let n = 0;
   for (const dir of new Set(dirs)) {
+    // Loaded here, not at the top: only a run recovering from a crash needs it, and its import
+    // costs every other run (a regen from cron) tens of milliseconds of start-up.
+    const { default: fg } = await import('fast-glob');
     const temps = await fg(`**/*${TEMP_SUFFIX}`, { cwd: dir, dot: true, absolute: true }).catch(() => []);
     await Promise.all(temps.map((t) => rm(t, { force: true })));
     n += temps.length;
