@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { IsrError, writeFailed } from '../errors.js';
@@ -18,6 +19,10 @@ import { IsrError, writeFailed } from '../errors.js';
  * the mutex is held nobody else moves `lock`, and a new lock cannot replace a non-empty one, so a
  * live lock is never moved. Release also renames aside before deleting, so a lock is never
  * half-deleted.
+ *
+ * Taking a free lock and releasing it use synchronous calls: a handful of microsecond operations
+ * that every run pays (each regeneration of `isr serve`, each webhook), where the promise API
+ * would add a thread-pool round trip per call. Waiting and takeovers stay asynchronous.
  */
 export interface Lock {
   release(): Promise<void>;
@@ -42,14 +47,14 @@ export interface LockOptions {
 }
 
 export async function acquireLock(stateDir: string, options: LockOptions): Promise<Lock> {
-  await mkdir(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
   const dir = path.join(stateDir, 'lock');
   const me: Owner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), startedAt: Date.now(), command: options.command };
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
   let delay = 25;
   let recovered = false;
   for (;;) {
-    if (await tryCreate(dir, me)) {
+    if (tryCreate(dir, me)) {
       // A takeover interrupted between its rename-aside and its own lock leaves `lock.stale-*`
       // and no lock: the run it took over may have left temp files, so report a recovery.
       if (await removeDebris(stateDir, options.foreignStaleMs ?? 6 * 3600_000)) recovered = true;
@@ -78,20 +83,20 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
   }
 }
 
-async function tryCreate(dir: string, me: Owner): Promise<boolean> {
+function tryCreate(dir: string, me: Owner): boolean {
   const fresh = `${dir}.new-${me.token}`;
   try {
-    await mkdir(fresh);
-    await writeFile(path.join(fresh, 'owner.json'), JSON.stringify(me));
+    mkdirSync(fresh);
+    writeFileSync(path.join(fresh, 'owner.json'), JSON.stringify(me));
   } catch (err) {
-    await rm(fresh, { recursive: true, force: true }).catch(() => {});
+    rmQuietly(fresh);
     throw writeFailed('the lock', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), dir));
   }
   try {
-    await rename(fresh, dir);
+    renameSync(fresh, dir);
     return true;
   } catch (err) {
-    await rm(fresh, { recursive: true, force: true }).catch(() => {});
+    rmQuietly(fresh);
     const code = (err as NodeJS.ErrnoException).code;
     // Held by someone (ENOTEMPTY or EEXIST, by platform), or our prepared dir was swept as debris.
     if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return false;
@@ -99,6 +104,13 @@ async function tryCreate(dir: string, me: Owner): Promise<boolean> {
   }
 }
 
+function rmQuietly(p: string): void {
+  try {
+    rmSync(p, { recursive: true, force: true });
+  } catch {
+    // best effort: debris is swept by the next lock holder
+  }
+}
 
 /**
  * Remove what interrupted lock operations leave beside the lock: `lock.stale-*` / `lock.released-*`
@@ -109,7 +121,7 @@ async function tryCreate(dir: string, me: Owner): Promise<boolean> {
 async function removeDebris(stateDir: string, foreignStaleMs: number): Promise<boolean> {
   let names: string[];
   try {
-    names = await readdir(stateDir);
+    names = readdirSync(stateDir).filter((n) => n.startsWith('lock.'));
   } catch {
     return false;
   }
@@ -210,13 +222,18 @@ async function moveAsideAndDelete(dir: string): Promise<void> {
 }
 
 async function release(dir: string, token: string): Promise<void> {
-  const o = await readOwner(dir);
-  if (typeof o !== 'object' || o?.token !== token) return;
+  let o: Owner | undefined;
+  try {
+    o = JSON.parse(readFileSync(path.join(dir, 'owner.json'), 'utf8')) as Owner;
+  } catch {
+    return; // gone or unreadable: not ours to remove
+  }
+  if (o?.token !== token) return;
   // Renamed aside first: deleting in place would leave an empty `lock` dir for an instant, which a
   // contender's rename could replace, and a recursive delete could then remove its fresh lock.
   const aside = `${dir}.released-${token}`;
-  await rename(dir, aside);
-  await rm(aside, { recursive: true, force: true });
+  renameSync(dir, aside);
+  rmSync(aside, { recursive: true, force: true });
 }
 
 async function exists(p: string): Promise<boolean> {
