@@ -172,7 +172,8 @@ export function planRegen(input: {
   // Removals and new pages from fresh listings.
   const listed = new Map<string, PageRef>();
   for (const refs of listings.values()) for (const ref of refs) listed.set(ref.path, ref);
-  for (const [path, entry] of Object.entries(pages)) {
+  for (const path in pages) {
+    const entry = pages[path]!;
     const route = byName.get(entry.route);
     const relisted = route && listings.has(route.name);
     // A page that vanished from a fresh listing, or whose route is gone from the config. A page
@@ -194,34 +195,37 @@ export function planRegen(input: {
     if (!prev || prev.route !== ref.route || prev.status === 'notFound') add(ref, options.mode === 'build' ? 'build' : 'new');
   }
 
-  // Existing pages: due, named, or changed underneath.
-  for (const [path, entry] of Object.entries(pages)) {
+  // Existing pages: due, named, or changed underneath. (for-in and a ref made only for a page
+  // that gets a reason: this loop runs over every loaded page, 100k of them for --tag.)
+  for (const path in pages) {
     if (removing.has(path)) continue;
-    const ref: PageRef = listed.get(path) ?? { path, route: entry.route, params: entry.params ?? {} };
-    const route = byName.get(ref.route);
+    const entry = pages[path]!;
+    const listedRef = listed.get(path);
+    const routeName = listedRef?.route ?? entry.route;
+    const route = byName.get(routeName);
     // Its route is gone and nothing lists it (onlyNamed skips removals): nothing can render it.
     if (!route) continue;
-    if (options.mode === 'build') add(ref, 'build');
-    if (options.all) add(ref, 'all');
-    if (named.has(path)) add(ref, 'path');
-    if (routeSet.has(ref.route)) add(ref, 'route');
+    if (options.mode === 'build') add(refOf(path, routeName, entry, listedRef), 'build');
+    if (options.all) add(refOf(path, routeName, entry, listedRef), 'all');
+    if (named.has(path)) add(refOf(path, routeName, entry, listedRef), 'path');
+    if (routeSet.has(routeName)) add(refOf(path, routeName, entry, listedRef), 'route');
     if (tagSet.size && entry.tags) {
       for (const t of entry.tags) {
         if (tagSet.has(t)) {
           usedTags.add(t);
-          add(ref, 'tag');
+          add(refOf(path, routeName, entry, listedRef), 'tag');
         }
       }
     }
     if (options.onlyNamed) continue;
-    if (configChanged) add(ref, 'config-changed');
+    if (configChanged) add(refOf(path, routeName, entry, listedRef), 'config-changed');
     if (entry.status === 'error') {
-      if ((entry.retryAt ?? 0) <= now) add(ref, 'retry');
+      if ((entry.retryAt ?? 0) <= now) add(refOf(path, routeName, entry, listedRef), 'retry');
     } else if (isDue(entry.builtAt, entry.revalidate, now)) {
-      add(ref, 'expired');
+      add(refOf(path, routeName, entry, listedRef), 'expired');
     }
     const current = templateHashes.get(route.template);
-    if (entry.templateHash && current && entry.templateHash !== current) add(ref, 'template-changed');
+    if (entry.templateHash && current && entry.templateHash !== current) add(refOf(path, routeName, entry, listedRef), 'template-changed');
   }
 
   // A tag also counts as used when it only re-listed a route (a new post re-lists the posts).
@@ -237,6 +241,11 @@ export function planRegen(input: {
     unmatchedTags: [...tagSet].filter((t) => !usedTags.has(t)),
     unknownRoutes: [...routeSet].filter((r) => !byName.has(r)),
   };
+}
+
+/** The page ref of an existing entry (its fresh listing's when listed). */
+function refOf(path: string, route: string, entry: PageEntry, listed: PageRef | undefined): PageRef {
+  return listed ?? { path, route, params: entry.params ?? {} };
 }
 
 /** True when a thing built at `at` with interval `revalidate` (seconds) is due at `now`. */

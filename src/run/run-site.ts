@@ -77,7 +77,11 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       return { ...base, ...emptyResult(), manifest: previous ?? emptyManifest(), durationMs: performance.now() - started };
     }
 
-    const manifest: Manifest = previous ? { ...previous, pages: { ...previous.pages }, routes: { ...previous.routes } } : emptyManifest();
+    // The run updates the loaded pages in place: copying them (a whole site's worth for --tag or a
+    // listing) cost more than a small regen's work. What it may replace is kept for comparison.
+    const before = new Map<string, PageEntry | undefined>();
+    for (const p of [...plan.render, ...plan.remove]) before.set(p.path, previous?.pages[p.path]);
+    const manifest: Manifest = previous ? { ...previous, routes: { ...previous.routes } } : emptyManifest();
     const previousTable = previous && tableOf(config, previous);
     const stage = new Stage(config.outDir);
     // On demand: a named page that no fresh listing gives and that did not exist. Naming an
@@ -128,7 +132,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       const sitemaps =
         o.mode === 'build' || previous?.configHash !== config.configHash
           ? 'all'
-          : new Set(touched.filter((p) => sitemapChanged(previous?.pages[p], manifest.pages[p])).map((p) => shardOf(p, bits)));
+          : new Set(touched.filter((p) => sitemapChanged(before.get(p), manifest.pages[p])).map((p) => shardOf(p, bits)));
       const leftover = previous?.pendingRemovals ?? [];
       const shardWrite = changed || leftover.length ? prepareShards(manifest, { dirty, routes: facts }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
@@ -146,7 +150,8 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
 
       // Deletions are listed in the manifest before they happen, so a crash after it is published
       // leaves them to the next run instead of orphaned.
-      const live = new Set(Object.values(manifest.pages).map((p) => p.file));
+      const live = new Set<string | undefined>();
+      for (const key in manifest.pages) live.add(manifest.pages[key]!.file);
       removals = [...new Set(result.removed)].filter((f) => !live.has(f));
       if (shardWrite) {
         manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
