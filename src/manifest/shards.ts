@@ -71,6 +71,9 @@ export interface ShardInfo {
   redirects?: Record<string, { destination: string; permanent: boolean }>;
   /** Page files at the top of outDir (they could be named like a site file, e.g. `sitemap.xml`). */
   topFiles?: string[];
+  /** A Bloom filter of the tags its pages recorded (see `tagFilter`): `--tag` loads only the
+   * shards that may hold a page with the tag. Absent: no page here has a tag. */
+  tags?: string;
 }
 
 /** What summarizing needs of a route. */
@@ -83,7 +86,9 @@ export interface RouteFacts {
 export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: ReadonlyMap<string, RouteFacts>): Omit<ShardInfo, 'file'> {
   let nextDueAt = Infinity;
   const info: Omit<ShardInfo, 'file'> = { pages: pages.size, routes: {} };
+  const tags = new Set<string>();
   for (const [key, e] of pages) {
+    if (e.tags) for (const t of e.tags) tags.add(t);
     // The planner's due rule (plan-regen.ts isDue / retries): a shard due now is loaded.
     const at = e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
     if (at < nextDueAt) nextDueAt = at;
@@ -103,7 +108,67 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
   }
   for (const r of Object.values(info.routes)) r.templateHashes.sort();
   if (Number.isFinite(nextDueAt)) info.nextDueAt = nextDueAt;
+  if (tags.size) info.tags = tagFilter(tags);
   return info;
+}
+
+/**
+ * A Bloom filter of `tags`, as `<bits>:<base64>`: about 10 bits a tag, 7 probes, so a tag not in
+ * the set is taken for one about 1% of the time (a shard loaded for nothing) and a tag in the set
+ * never missed. Why not the tags themselves: a 100k-page site records 100k+ tags, and the head is
+ * read by every run; the filters cost ~1.2 bytes a tag.
+ */
+export function tagFilter(tags: ReadonlySet<string>): string {
+  const m = Math.max(64, Math.ceil((tags.size * 10) / 8) * 8);
+  const bits = new Uint8Array(m / 8);
+  for (const t of tags) {
+    const h = hashTag(t);
+    for (let i = 0; i < PROBES; i++) {
+      const b = probe(h, i, m);
+      bits[b >> 3]! |= 1 << (b & 7);
+    }
+  }
+  return `${m}:${Buffer.from(bits).toString('base64')}`;
+}
+
+/** A tag's two hashes, computed once and probed against every shard's filter. */
+export type TagHash = readonly [number, number];
+
+export function hashTag(tag: string): TagHash {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x050c5d1f;
+  for (let i = 0; i < tag.length; i++) {
+    const c = tag.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h2 >>> 13);
+  }
+  return [h1 >>> 0, (h2 >>> 0) | 1];
+}
+
+/**
+ * Membership test of a shard's filter: false means the tag is certainly not there. No filter: no
+ * page has a tag. A filter that does not parse cannot rule anything out.
+ */
+export function readTagFilter(filter: string | undefined): (h: TagHash) => boolean {
+  if (filter === undefined) return () => false;
+  const colon = filter.indexOf(':');
+  const m = Number(filter.slice(0, colon));
+  const bits = Buffer.from(filter.slice(colon + 1), 'base64');
+  if (!Number.isInteger(m) || m <= 0 || bits.length * 8 !== m) return () => true;
+  return (h) => {
+    for (let i = 0; i < PROBES; i++) {
+      const b = probe(h, i, m);
+      if (!(bits[b >> 3]! & (1 << (b & 7)))) return false;
+    }
+    return true;
+  };
+}
+
+/** Seven probes (double hashing): with ~10 bits a tag, ~1% false positives. */
+const PROBES = 7;
+
+function probe(h: TagHash, i: number, m: number): number {
+  return ((h[0] + Math.imul(i, h[1])) >>> 0) % m;
 }
 
 /** Shard file names: id and generation only, so a tampered head cannot point anywhere else. */

@@ -7,7 +7,7 @@
  * plan as planning over all of them.
  */
 import type { Manifest } from '../manifest/manifest.js';
-import { shardOf } from '../manifest/shards.js';
+import { hashTag, readTagFilter, shardOf } from '../manifest/shards.js';
 import { checkNamedPath, namedPathCandidates, planListings, type PlanOptions, type PlanRoute } from './plan-regen.js';
 
 export interface ShardsToLoad {
@@ -31,21 +31,27 @@ export function shardsToLoad(input: {
   const all: ShardsToLoad = { shards: 'all', nothingDue: false };
   const table = m.shards;
   if (!table || table.loaded === 'all') return all;
-  // Whole-site reasons: a build, --all, a config change, --tag (tags are not in the summaries),
-  // and a dynamic route whose listing is due (its fresh list is compared with all its pages).
-  if (o.mode !== 'regen' || o.all || o.tags?.length || m.configHash !== input.configHash) return all;
+  // Whole-site reasons: a build, --all, a config change, and a dynamic route whose listing is due
+  // (its fresh list is compared with all its pages; a --tag the listing recorded is one).
+  if (o.mode !== 'regen' || o.all || m.configHash !== input.configHash) return all;
   const byName = new Map(routes.map((r) => [r.name, r]));
   const listings = [...planListings(m, routes, o, input.configHash, now)].map((n) => byName.get(n)!);
   if (listings.some((r) => r.dynamic)) return all;
 
   const { bits, info } = table;
   const needed = new Set<string>();
+  const tagHashes = (o.tags ?? []).map(hashTag);
   for (const raw of o.paths ?? []) {
     if (!checkNamedPath(raw)) for (const c of namedPathCandidates(raw)) needed.add(shardOf(c, bits));
   }
   for (const id in info) {
     const s = info[id]!;
     if (o.routes?.some((r) => s.routes[r])) needed.add(id);
+    // --tag: the shards whose tag filter may hold one of the tags (never misses one that does).
+    if (tagHashes.length) {
+      const has = readTagFilter(s.tags);
+      if (tagHashes.some(has)) needed.add(id);
+    }
     if (o.onlyNamed) continue;
     if (s.nextDueAt !== undefined && s.nextDueAt <= now) needed.add(id);
     for (const name in s.routes) {
@@ -69,6 +75,6 @@ export function shardsToLoad(input: {
     if (pages !== 1 || notFound) needed.add(id);
     fixed.add(id);
   }
-  const nothingDue = needed.size === 0 && !o.paths?.length && !o.routes?.length && !m.pendingRemovals?.length;
+  const nothingDue = needed.size === 0 && !o.paths?.length && !o.routes?.length && !o.tags?.length && !m.pendingRemovals?.length;
   return { shards: new Set([...needed, ...fixed]), nothingDue };
 }

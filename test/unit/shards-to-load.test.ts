@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { prepareShards, type Manifest, type PageEntry } from '../../src/manifest/manifest.js';
-import { shardOf } from '../../src/manifest/shards.js';
+import { hashTag, readTagFilter, shardOf, tagFilter } from '../../src/manifest/shards.js';
 import { planListings, planRegen, type PageRef, type PlanOptions, type PlanRoute } from '../../src/plan/plan-regen.js';
 import { shardsToLoad } from '../../src/plan/shards-to-load.js';
 import { compilePattern } from '../../src/routes/pattern.js';
@@ -101,6 +101,21 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
     expect(check(site(failing), regen, T0 + HOUR).expected.render.map((p) => p.path)).toEqual(['/blog/p9/']);
   });
 
+  it('loads for --tag the shards whose tag filter may hold it: the tagged page\'s, rarely another', () => {
+    const pages = calm(200);
+    pages['/blog/p77/'] = page('post', { params: { slug: 'p77' }, tags: ['file:content/p77.md'] });
+    pages['/blog/p78/'] = page('post', { params: { slug: 'p78' }, tags: ['file:content/p78.md', 'post:78'] });
+    const { need, expected, bits, shards } = check(site(pages), { mode: 'regen', tags: ['post:78'], onlyNamed: true }, T0 + HOUR);
+    expect(expected.render.map((p) => p.path)).toEqual(['/blog/p78/']);
+    expect((need.shards as Set<string>).has(shardOf('/blog/p78/', bits))).toBe(true);
+    expect((need.shards as Set<string>).size).toBeLessThanOrEqual(2);
+    expect(shards).toBeGreaterThan(30);
+    // A tag no page has: nothing to render, and the planner still says so (not "nothing due").
+    const none = check(site(pages), { mode: 'regen', tags: ['post:nope'] }, T0 + HOUR);
+    expect(none.need.nothingDue).toBe(false);
+    expect(none.expected.unmatchedTags).toEqual(['post:nope']);
+  });
+
   it('loads the shards of a route named with --route', () => {
     const { need, expected, bits } = check(site(calm()), { mode: 'regen', routes: ['about'] }, T0 + HOUR);
     expect(expected.render.map((p) => p.path)).toEqual(['/about/']);
@@ -160,5 +175,22 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
       const routes = rnd() < 0.2 ? { post: { listedAt: T0, listRevalidate: 60 } } : { post: { listedAt: T0, listRevalidate: false as const } };
       check(site(pages, { routes }), options, T0 + HOUR);
     }
+  });
+});
+
+describe('tag filters (Bloom) in the shard summaries', () => {
+  it('never misses a tag it holds, and takes about 1% of other tags for one', () => {
+    const tags = new Set(Array.from({ length: 400 }, (_, i) => `file:content/posts/post-${i}.md`));
+    const has = readTagFilter(tagFilter(tags));
+    for (const t of tags) expect(has(hashTag(t))).toBe(true);
+    let wrong = 0;
+    for (let i = 0; i < 20_000; i++) if (has(hashTag(`file:content/posts/other-${i}.md`))) wrong++;
+    expect(wrong / 20_000).toBeLessThan(0.03);
+  });
+
+  it('rules out nothing when the filter is damaged, and everything when there is none', () => {
+    expect(readTagFilter('garbage')(hashTag('x'))).toBe(true);
+    expect(readTagFilter('64:AAAA')(hashTag('x'))).toBe(true); // 3 bytes where 8 are due
+    expect(readTagFilter(undefined)(hashTag('x'))).toBe(false);
   });
 });
