@@ -252,6 +252,18 @@ async function sizeSuite(n) {
       check: (l) => expectJson(l.stdout, { rendered: 1 }),
     });
   }
+  if (want('regen-tag')) {
+    // One post's tag, as a CMS webhook or `isr regen --tag` from CI sends it: the shards' tag
+    // filters tell which shard to read.
+    scenario(n, 'regen-tag', 'tmpfs', ['regen', site, '--json', '--tag', `file:content/posts/${slugOf(Math.ceil(n / 3))}.md`], {
+      runs: rRuns,
+      check: (l) => expectJson(l.stdout, { rendered: 1 }),
+    });
+  }
+  if (want('plan-all')) {
+    // Loading every page of the manifest and planning them all, rendering nothing.
+    scenario(n, 'plan-all', 'tmpfs', ['regen', site, '--all', '--dry-run', '--quiet'], { runs: Math.min(rRuns, 5) });
+  }
   if (want('regen-touch-layout')) {
     const layout = path.join(site, 'templates/layout.eta');
     scenario(n, 'regen-touch-layout', 'tmpfs', ['regen', site, '--json'], {
@@ -401,7 +413,7 @@ function table() {
   const get = (n, name, fs = 'tmpfs') => results.find((r) => r.size === n && r.name === name && r.fs === fs);
   const cell = (r) => (r ? fmtMs(r.medianMs) : '–');
   const rows = [
-    ['pages', 'build (tmpfs)', 'peak MB', 'build (disk)', 'regen no-op', 'regen --path 1', 'edit 1% --tag', 'edit 1% --path', 'touch layout'],
+    ['pages', 'build (tmpfs)', 'peak MB', 'build (disk)', 'regen no-op', 'regen --path 1', 'regen --tag 1', 'edit 1% --tag', 'edit 1% --path', 'touch layout', 'load+plan all'],
   ];
   for (const n of sizes) {
     const b = get(n, 'build');
@@ -412,9 +424,11 @@ function table() {
       cell(get(n, 'build', 'disk')),
       cell(get(n, 'regen-noop')),
       cell(get(n, 'regen-path')),
+      cell(get(n, 'regen-tag')),
       cell(get(n, 'regen-edit-1pct-tag')),
       cell(get(n, 'regen-edit-1pct-path')),
       cell(get(n, 'regen-touch-layout')),
+      cell(get(n, 'plan-all')),
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
