@@ -34,8 +34,14 @@ export interface FileEntry {
 }
 
 const EXTENSIONS = ['.md', '.markdown', '.json', '.yaml', '.yml'];
-/** A cached Markdown file whose body get() has already handed out (see get()). */
+/** A cached Markdown file whose body get() has already handed out, or that list() did not keep. */
 const RELEASED = '\0released';
+/**
+ * Characters of Markdown bodies list() keeps for get() (~16 MB): a build of up to ~15k files reads
+ * each once; past that, get() reads the rest again rather than all being held at once (at 100k
+ * files, 110 MB), and large runs render in workers, which read their pages' files themselves.
+ */
+const BODY_BUDGET = 16 * 1024 * 1024;
 
 /**
  * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
@@ -47,14 +53,21 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
   let absDir = '';
   let dirRel = '';
   let render: (src: string) => string = () => '';
-  // Per-run cache of parsed files: list() reads every file once; get() then costs no second read.
+  // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
+  // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
   let parsed = new Map<string, Promise<{ data: Record<string, any>; body?: string }>>();
   let listing: Promise<string[]> | undefined;
+  let heldBodies = 0;
 
   const parse = (abs: string) => {
     let p = parsed.get(abs);
     if (!p) {
-      p = readParsed(abs, fileOf(abs));
+      p = readParsed(abs, fileOf(abs)).then((r) => {
+        if (typeof r.body !== 'string') return r;
+        if (heldBodies + r.body.length > BODY_BUDGET) return { data: r.data, body: RELEASED };
+        heldBodies += r.body.length;
+        return r;
+      });
       parsed.set(abs, p);
     }
     return p;
@@ -81,6 +94,7 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       render = createMarkdown(options.markdown);
       parsed = new Map();
       listing = undefined;
+      heldBodies = 0;
     },
     async list({ track }) {
       track(collectionTag());
@@ -93,14 +107,13 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       if (id.includes('..') || path.isAbsolute(id)) return undefined;
       for (const ext of EXTENSIONS) {
         const abs = path.join(absDir, id + ext);
+        const listed = parsed.has(abs);
+        let cached;
         let result;
         try {
-          result = await parse(abs);
-          // The body was handed out once already and not kept (below): read the file again.
-          if (result.body === RELEASED) {
-            parsed.delete(abs);
-            result = await parse(abs);
-          }
+          cached = await parse(abs);
+          // The body was handed out once already, or never kept (BODY_BUDGET): read the file again.
+          result = cached.body === RELEASED ? await readParsed(abs, fileOf(abs)) : cached;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
             parsed.delete(abs);
@@ -114,8 +127,12 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
           entry.content = result.body;
           entry.html = render(result.body);
           // A page reads its file's body once; keeping every body to the end of the run held the
-          // whole content folder in memory (~110 MB at 100k files). The front matter stays for list().
-          parsed.set(abs, Promise.resolve({ data: result.data, body: RELEASED }));
+          // whole content folder in memory (~110 MB at 100k files). The front matter stays for a
+          // list() that read it; a file only get() has read is dropped (in a render worker, every
+          // page's: holding them would only grow the heap).
+          if (result === cached) heldBodies -= result.body.length;
+          if (listed) parsed.set(abs, Promise.resolve({ data: result.data, body: RELEASED }));
+          else parsed.delete(abs);
         }
         return entry;
       }
