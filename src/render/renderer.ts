@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
 import { Eta } from 'eta';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
 import { IsrError } from '../errors.js';
@@ -41,9 +40,8 @@ export class Renderer {
   }
 
   static async create(config: ResolvedConfig): Promise<Renderer> {
-    const files = await fg('**/*', { cwd: config.templatesDir, absolute: true, onlyFiles: true, dot: false }).catch(() => [] as string[]);
     const texts = new Map<string, string>();
-    await Promise.all(files.map(async (f) => texts.set(path.resolve(f), await readFile(f, 'utf8'))));
+    for (const f of templateFiles(config.templatesDir)) texts.set(f, readFileSync(f, 'utf8'));
     const r = new Renderer(config, texts);
     r.compileAll();
     return r;
@@ -178,4 +176,30 @@ class MissingTemplate extends Error {
   constructor(readonly template: string) {
     super(`template "${template}" not found`);
   }
+}
+
+/**
+ * Every file under templatesDir except dotfiles and dot-folders, as absolute paths (none if the
+ * folder is missing: the route check reports the template). A directory walk rather than a glob
+ * library: templates are a handful of files, read synchronously on every run (including each
+ * webhook revalidation of `isr serve`), and loading fast-glob alone cost more than the walk.
+ */
+function templateFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    if (name.split(path.sep).some((part) => part.startsWith('.'))) continue;
+    const abs = path.resolve(dir, name);
+    try {
+      if (statSync(abs).isFile()) out.push(abs);
+    } catch {
+      // A broken symlink: not a template.
+    }
+  }
+  return out.sort();
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import fg from 'fast-glob';
 import { IsrError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
@@ -37,11 +36,11 @@ const EXTENSIONS = ['.md', '.markdown', '.json', '.yaml', '.yml'];
 /** A cached Markdown file whose body get() has already handed out, or that list() did not keep. */
 const RELEASED = '\0released';
 /**
- * Characters of Markdown bodies list() keeps for get() (~16 MB): a build of up to ~15k files reads
- * each once; past that, get() reads the rest again rather than all being held at once (at 100k
- * files, 110 MB), and large runs render in workers, which read their pages' files themselves.
+ * Characters of Markdown bodies list() keeps for get() (~32 MB): a build of up to ~30k files of
+ * 1 KB reads each once; past that, get() reads the rest again rather than all being held at once
+ * (110 MB at 100k files, a fifth of that build's peak).
  */
-const BODY_BUDGET = 16 * 1024 * 1024;
+const BODY_BUDGET = 32 * 1024 * 1024;
 
 /**
  * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
@@ -128,8 +127,7 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
           entry.html = render(result.body);
           // A page reads its file's body once; keeping every body to the end of the run held the
           // whole content folder in memory (~110 MB at 100k files). The front matter stays for a
-          // list() that read it; a file only get() has read is dropped (in a render worker, every
-          // page's: holding them would only grow the heap).
+          // list() that read it; a file only get() has read is dropped (nothing will ask again).
           if (result === cached) heldBodies -= result.body.length;
           if (listed) parsed.set(abs, Promise.resolve({ data: result.data, body: RELEASED }));
           else parsed.delete(abs);
@@ -160,6 +158,8 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
     throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${why}`, { hint });
   }
   try {
+    // Imported here: a run that only get()s a page (regen --path, a webhook) never lists.
+    const { default: fg } = await import('fast-glob');
     const found = await fg(include ?? ['**/*.{md,markdown,json,yaml,yml}'], {
       cwd: absDir,
       absolute: true,
