@@ -45,6 +45,7 @@ export class SiteState {
   private signature: Signature | undefined;
   private lastCheck = performance.now();
   private checking: Promise<void> | undefined;
+  private checkAgain = false;
   private watcher: FSWatcher | undefined;
   /** Set while a run of ours holds the site: the manifest it rewrites is adopted from its result. */
   private ownRuns = 0;
@@ -95,32 +96,69 @@ export class SiteState {
 
   /**
    * After one of our own runs: adopt the manifest it wrote and drop the files it changed. A run
-   * loads only the shards it needs, so its manifest can hold a part of the pages: the pages it
-   * rendered, failed or removed are taken from it into the ones we hold.
+   * loads only the shards it needs, so its manifest holds a part of the pages: each shard it
+   * loaded is taken whole (it is what is on disk now, including what another process wrote to
+   * it before the run), the others are kept as held.
+   *
+   * Another process (a cron `isr regen`) may also have published between the head we hold and
+   * the one the run read, or after the run: its changes to shards the run did not load are
+   * found by the disk check that follows (which compares shard file names, so it reads only
+   * what changed). The check runs after every own run rather than trusting the file's
+   * signature: a stat taken now could already be of a foreign write.
    */
   async adopt(run: OwnRun, changedFiles: string[]): Promise<void> {
+    let taken: string[] = [];
     try {
-      this.take(run);
-      this.signature = await signatureOf(this.o.config.manifestFile);
+      taken = this.take(run);
+      this.signature = undefined;
     } finally {
       this.ownRuns = Math.max(0, this.ownRuns - 1);
     }
-    this.o.onChange(changedFiles);
+    this.o.onChange([...changedFiles, ...taken]);
+    void this.check();
   }
 
-  private take(run: OwnRun): void {
+  /** Merge a run's manifest into the one held; returns the output files whose pages differ. */
+  private take(run: OwnRun): string[] {
     const next = run.manifest;
+    const held = this.manifest;
     const bits = next.shards?.bits ?? 0;
-    if (allLoaded(next) || bits !== (this.manifest.shards?.bits ?? 0)) {
+    if (allLoaded(next) || !held.shards || bits !== held.shards.bits) {
       if (!allLoaded(next)) loadShards(next, this.o.config.manifestFile, this.o.config.root, 'all');
+      const files = changedFiles(held, next);
       this.manifest = next;
       this.index();
-    } else {
-      const pages = this.manifest.pages;
-      for (const key of [...run.rendered, ...run.failed.map((f) => f.path), ...run.plan.remove.map((r) => r.path)]) {
-        this.put(pages, key, Object.hasOwn(next.pages, key) ? next.pages[key] : undefined, bits);
+      return files;
+    }
+    const table = next.shards!;
+    const loaded = table.loaded as Set<string>;
+    const pages = held.pages;
+    const out = new Set<string>();
+    for (const id of loaded) this.replaceShard(pages, id, next.pages, bits, out);
+    // Shards the run did not load keep the file names of what we hold, so the check after the
+    // run sees (and reads) any that another process rewrote meanwhile.
+    const info = { ...table.info };
+    for (const id of Object.keys(info)) if (!loaded.has(id)) held.shards.info[id] ? (info[id] = held.shards.info[id]!) : delete info[id];
+    for (const id of Object.keys(held.shards.info)) if (!loaded.has(id) && !info[id]) info[id] = held.shards.info[id]!;
+    this.manifest = { ...next, pages, shards: { ...table, info, loaded: 'all' } };
+    return [...out];
+  }
+
+  /**
+   * Replace the pages of shard `id` in `pages` by those in `from` (a manifest with that shard
+   * loaded), adding to `out` the output files of every page that differs.
+   */
+  private replaceShard(pages: Record<string, PageEntry>, id: string, from: Record<string, PageEntry>, bits: number, out: Set<string>): void {
+    const keys = new Set(this.keysByShard.get(id));
+    for (const key in from) if (shardOf(key, bits) === id) keys.add(key);
+    for (const key of keys) {
+      const x = pages[key];
+      const y = Object.hasOwn(from, key) ? from[key] : undefined;
+      if (!(x?.file === y?.file && x?.outputHash === y?.outputHash && x?.status === y?.status)) {
+        if (x?.file) out.add(x.file);
+        if (y?.file) out.add(y.file);
       }
-      this.manifest = { ...next, pages, shards: next.shards && { ...next.shards, loaded: 'all' } };
+      if (x !== y) this.put(pages, key, y, bits);
     }
   }
 
@@ -132,9 +170,23 @@ export class SiteState {
     void this.check();
   }
 
-  /** Reload the manifest now if the file on disk is not the one we hold. */
+  /**
+   * Reload the manifest now if the file on disk is not the one we hold. A call made while a
+   * check is under way makes it look once more when done: that check may have read the head
+   * just before the write that prompted this call (a lost wake-up, which left the server one
+   * cron run behind until the next request's check).
+   */
   check(): Promise<void> {
-    this.checking ??= this.reloadIfChanged().finally(() => (this.checking = undefined));
+    if (this.checking) {
+      this.checkAgain = true;
+      return this.checking;
+    }
+    this.checking = (async () => {
+      do {
+        this.checkAgain = false;
+        await this.reloadIfChanged();
+      } while (this.checkAgain);
+    })().finally(() => (this.checking = undefined));
     return this.checking;
   }
 
@@ -184,20 +236,15 @@ export class SiteState {
     loadShards(head, config.manifestFile, config.root, ids);
     if (head.shards.generation !== generation) return this.reloadWhole(held);
     const pages = held.pages;
+    if (ids.size === 0) {
+      // Only the head moved (our own run's, or fields such as templates): no page changed.
+      this.manifest = { ...head, pages, shards: { ...head.shards, loaded: 'all' } };
+      return [];
+    }
     const out = new Set<string>(DERIVED);
     for (const id of ids) {
       out.add(`sitemap-${id}.xml`);
-      const keys = new Set([...(this.keysByShard.get(id) ?? []), ...Object.keys(head.pages)]);
-      for (const key of keys) {
-        if (shardOf(key, head.shards.bits) !== id) continue;
-        const x = pages[key];
-        const y = Object.hasOwn(head.pages, key) ? head.pages[key] : undefined;
-        if (!(x?.file === y?.file && x?.outputHash === y?.outputHash && x?.status === y?.status)) {
-          if (x?.file) out.add(x.file);
-          if (y?.file) out.add(y.file);
-        }
-        this.put(pages, key, y, head.shards.bits);
-      }
+      this.replaceShard(pages, id, head.pages, head.shards.bits, out);
     }
     this.manifest = { ...head, pages, shards: { ...head.shards, loaded: 'all' } };
     return [...out];

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { silentLogger } from '../../src/logger.js';
+import { shardOf } from '../../src/manifest/shards.js';
+import { runSite } from '../../src/run/run-site.js';
+import { SiteState } from '../../src/serve/site-state.js';
+import { tempSite, type TempSite } from '../helpers/site.js';
+
+// How the server's view of the manifest stays true when its own regenerations and another
+// process (a cron `isr regen`) both write a sharded manifest. Driven in-process so the order of
+// events is exact: the races it pins down depend on timing when driven through a live server.
+const T0 = Date.parse('2026-06-01T00:00:00Z');
+const env = { ISR_PAGES_PER_SHARD: '2' };
+
+let site: TempSite | undefined;
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await site?.cleanup();
+  site = undefined;
+});
+
+async function builtSite() {
+  vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+  site = await tempSite('blog');
+  const r = await site.run(['build', '--quiet'], { now: new Date(T0).toISOString(), env });
+  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
+  const config = await loadConfig(site.root);
+  const changes: (string[] | 'all')[] = [];
+  // No periodic checks: the test says when the state looks at the disk.
+  const state = await SiteState.load({ config, logger: silentLogger(), onChange: (f) => changes.push(f), checkEveryMs: 1e9 });
+  const head = JSON.parse(await site.read('.isr/manifest.json'));
+  const posts = Object.keys(state.manifest.pages).filter((k) => k.startsWith('/blog/'));
+  const a = posts[0]!;
+  const b = posts.find((k) => shardOf(k, head.shardBits) !== shardOf(a, head.shardBits))!;
+  expect(b, 'two posts in different shards').toBeDefined();
+  return { site: site!, config, state, changes, a, b, bits: head.shardBits as number };
+}
+
+describe('SiteState (the server view of a sharded manifest)', () => {
+  it('takes in what a cron run wrote while a run of its own was under way, in shards that run did not read', async () => {
+    const { site, config, state, a, b } = await builtSite();
+    state.ownRunStarted();
+    // The cron publishes while our run holds the state: the disk check must not read it now.
+    const cron = await site.run(['regen', '--path', a, '--quiet'], { now: new Date(T0 + 60_000).toISOString(), env });
+    expect(cron.code, cron.stderr).toBe(0);
+    await state.check();
+    expect(state.page(a)!.builtAt).toBe(T0);
+    // Our run reads only b's shard (after the cron's write) and publishes over it.
+    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test' });
+    await state.adopt(run, [...run.written, ...run.removed]);
+    await state.check();
+    const disk = await site.manifest();
+    expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
+    expect(state.page(a)!.builtAt, 'the cron render of a shard our run did not load').toBe(T0 + 60_000);
+    expect(state.manifest.pages).toEqual(disk.pages);
+    state.close();
+  });
+
+  it('takes the whole of each shard its own run read, including pages another process changed in it', async () => {
+    const { site, config, state, bits } = await builtSite();
+    // Two pages in one shard (ISR_PAGES_PER_SHARD=2 puts about two in each).
+    const keys = Object.keys(state.manifest.pages);
+    const a = keys.find((k) => keys.some((o) => o !== k && shardOf(o, bits) === shardOf(k, bits)))!;
+    const sibling = keys.find((o) => o !== a && shardOf(o, bits) === shardOf(a, bits))!;
+    expect(sibling).toBeDefined();
+    state.ownRunStarted();
+    const cron = await site.run(['regen', '--path', sibling, '--quiet'], { now: new Date(T0 + 60_000).toISOString(), env });
+    expect(cron.code, cron.stderr).toBe(0);
+    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [a], now: T0 + 120_000, logger: silentLogger(), command: 'test' });
+    await state.adopt(run, [...run.written, ...run.removed]);
+    // Before any disk check: the shard our run loaded already carries the cron's page.
+    expect(state.page(sibling)!.builtAt).toBe(T0 + 60_000);
+    expect(state.page(a)!.builtAt).toBe(T0 + 120_000);
+    await state.check();
+    expect(state.manifest.pages).toEqual((await site.manifest()).pages);
+    state.close();
+  });
+});
