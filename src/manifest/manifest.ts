@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError, invariant, writeFailed } from '../errors.js';
@@ -118,6 +118,19 @@ export function emptyManifest(): Manifest {
 /** The folder of the shard files of the manifest at `file`. */
 export function shardDir(file: string): string {
   return path.join(path.dirname(file), `${path.basename(file, '.json')}-pages`);
+}
+
+/**
+ * What identifies one version of a file: inode, size and mtime. Every manifest write is a
+ * rename of a new file, so a new write gives a new inode even within one mtime tick.
+ */
+export function fileSignature(file: string): string | undefined {
+  try {
+    const s = statSync(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when every page of the manifest is in `pages`. */

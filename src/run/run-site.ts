@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
-import { emptyManifest, loadShards, openManifest, prepareShards, stageManifest, writeManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
+import { emptyManifest, fileSignature, loadShards, openManifest, prepareShards, stageManifest, writeManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
 import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
 import type { TempFile } from '../write/write-atomic.js';
@@ -34,6 +34,8 @@ export interface RunResult extends ExecuteResult {
   listingErrors: { route: string; error: string }[];
   /** The manifest as written (or as read, for a dry run / no-op). */
   manifest: Manifest;
+  /** `fileSignature` of the manifest head this run wrote (none if it wrote none). */
+  manifestSignature?: string;
   durationMs: number;
 }
 
@@ -187,7 +189,10 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       await writeManifest(config.manifestFile, manifest, { dirty: new Set(), routes: facts }).catch((err) => o.logger.warn(`${describeError(err)} (the next run finishes the removals)`));
     }
     result.removed = removals;
-    return { ...base, ...result, manifest, durationMs: performance.now() - started };
+    // Taken while the lock is held, so it is this run's write: `isr serve` compares it with the
+    // file later to tell whether another process wrote since (serve/site-state.ts).
+    const manifestSignature = stagedManifest ? fileSignature(config.manifestFile) : undefined;
+    return { ...base, ...result, manifest, manifestSignature, durationMs: performance.now() - started };
   } finally {
     await sources.dispose().catch(() => {});
     await lock?.release();

@@ -33,6 +33,8 @@ export interface OwnRun {
   rendered: string[];
   failed: { path: string }[];
   plan: { remove: { path: string }[] };
+  /** The signature of the manifest head the run wrote, taken under its lock. */
+  manifestSignature?: string;
 }
 
 export class SiteState {
@@ -96,21 +98,24 @@ export class SiteState {
 
   /**
    * After one of our own runs: adopt the manifest it wrote and drop the files it changed. A run
-   * loads only the shards it needs, so its manifest holds a part of the pages: each shard it
-   * loaded is taken whole (it is what is on disk now, including what another process wrote to
-   * it before the run), the others are kept as held.
+   * loads only the shards it needs, so its manifest holds a part of the pages.
    *
-   * Another process (a cron `isr regen`) may also have published between the head we hold and
-   * the one the run read, or after the run: its changes to shards the run did not load are
-   * found by the disk check that follows (which compares shard file names, so it reads only
-   * what changed). The check runs after every own run rather than trusting the file's
-   * signature: a stat taken now could already be of a foreign write.
+   * When the run read the very head we hold (its generation is ours + 1), the pages it rendered,
+   * failed or removed are all that changed: those are taken, and the head it wrote (its
+   * signature, taken under its lock) becomes ours. Otherwise another process (a cron
+   * `isr regen`) published in between: each shard the run loaded is taken whole (it includes
+   * that write), the others keep the file names we hold, and the disk check that follows reads
+   * the ones the other process rewrote. Either way a check follows, for a write that came after
+   * the run released its lock: with the run's signature it costs one stat.
    */
   async adopt(run: OwnRun, changedFiles: string[]): Promise<void> {
     let taken: string[] = [];
     try {
-      taken = this.take(run);
-      this.signature = undefined;
+      const held = this.manifest.shards;
+      const next = run.manifest.shards;
+      const direct = !!held && !!next && next.bits === held.bits && next.generation === held.generation + 1;
+      taken = direct ? this.takeChanged(run) : this.take(run);
+      this.signature = direct ? run.manifestSignature : undefined;
     } finally {
       this.ownRuns = Math.max(0, this.ownRuns - 1);
     }
@@ -118,7 +123,19 @@ export class SiteState {
     void this.check();
   }
 
-  /** Merge a run's manifest into the one held; returns the output files whose pages differ. */
+  /** The run read the head we hold: only its rendered, failed and removed pages changed. */
+  private takeChanged(run: OwnRun): string[] {
+    const next = run.manifest;
+    const bits = next.shards!.bits;
+    const pages = this.manifest.pages;
+    for (const key of [...run.rendered, ...run.failed.map((f) => f.path), ...run.plan.remove.map((r) => r.path)]) {
+      this.put(pages, key, Object.hasOwn(next.pages, key) ? next.pages[key] : undefined, bits);
+    }
+    this.manifest = { ...next, pages, shards: { ...next.shards!, loaded: 'all' } };
+    return [];
+  }
+
+  /** Merge a run's manifest that may include another process's writes; returns the output files whose pages differ. */
   private take(run: OwnRun): string[] {
     const next = run.manifest;
     const held = this.manifest;
@@ -325,6 +342,7 @@ export function changedFiles(a: Manifest, b: Manifest): string[] {
   return [...out];
 }
 
+/** As manifest.ts `fileSignature`, without blocking: a request may call it. */
 async function signatureOf(file: string): Promise<Signature | undefined> {
   try {
     const s = await stat(file);

@@ -75,4 +75,17 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     expect(state.manifest.pages).toEqual((await site.manifest()).pages);
     state.close();
   });
+
+  it('after a run of its own on the head it holds, takes the pages that run changed and reads nothing back', async () => {
+    const { site, config, state, b, changes } = await builtSite();
+    state.ownRunStarted();
+    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test' });
+    await state.adopt(run, [...run.written, ...run.removed]);
+    await state.check();
+    expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
+    expect(state.manifest.pages).toEqual((await site.manifest()).pages);
+    // One change reported (the run's own files); the disk check found the head the run wrote.
+    expect(changes).toHaveLength(1);
+    state.close();
+  });
 });
