@@ -134,7 +134,7 @@ export function planRegen(input: {
     const p = planned.get(ref.path);
     if (p) {
       if (!p.reasons.includes(reason)) p.reasons.push(reason);
-    } else planned.set(ref.path, { ...ref, reasons: [reason] });
+    } else planned.set(ref.path, { path: ref.path, route: ref.route, params: ref.params, reasons: [reason] });
   };
 
   // Named paths: normalise, validate, and match to a route even when never built (fallback in CI).
