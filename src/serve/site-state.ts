@@ -114,7 +114,8 @@ export class SiteState {
       const held = this.manifest.shards;
       const next = run.manifest.shards;
       const direct = !!held && !!next && next.bits === held.bits && next.generation === held.generation + 1;
-      taken = direct ? this.takeChanged(run) : this.take(run);
+      if (direct) this.takeChanged(run);
+      else taken = this.take(run);
       this.signature = direct ? run.manifestSignature : undefined;
     } finally {
       this.ownRuns = Math.max(0, this.ownRuns - 1);
@@ -124,7 +125,7 @@ export class SiteState {
   }
 
   /** The run read the head we hold: only its rendered, failed and removed pages changed. */
-  private takeChanged(run: OwnRun): string[] {
+  private takeChanged(run: OwnRun): void {
     const next = run.manifest;
     const bits = next.shards!.bits;
     const pages = this.manifest.pages;
@@ -132,7 +133,6 @@ export class SiteState {
       this.put(pages, key, Object.hasOwn(next.pages, key) ? next.pages[key] : undefined, bits);
     }
     this.manifest = { ...next, pages, shards: { ...next.shards!, loaded: 'all' } };
-    return [];
   }
 
   /** Merge a run's manifest that may include another process's writes; returns the output files whose pages differ. */

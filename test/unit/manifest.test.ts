@@ -7,14 +7,12 @@ import {
   emptyManifest,
   loadShards,
   openManifest,
-  prepareShards,
   readManifest,
   shardDir,
-  stageManifest,
-  writeManifest,
   type Manifest,
   type PageEntry,
 } from '../../src/manifest/manifest.js';
+import { prepareShards, stageManifest, writeManifest } from '../../src/manifest/write-manifest.js';
 import { chooseBits, shardOf } from '../../src/manifest/shards.js';
 
 const roots: string[] = [];

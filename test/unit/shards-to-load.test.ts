@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { prepareShards, type Manifest, type PageEntry } from '../../src/manifest/manifest.js';
+import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
+import { prepareShards } from '../../src/manifest/write-manifest.js';
 import { hashTag, readTagFilter, shardOf, tagFilter } from '../../src/manifest/shards.js';
 import { planListings, planRegen, type PageRef, type PlanOptions, type PlanRoute } from '../../src/plan/plan-regen.js';
 import { shardsToLoad } from '../../src/plan/shards-to-load.js';

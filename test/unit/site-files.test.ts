@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/resolve-config.js';
-import { prepareShards, type Manifest, type PageEntry } from '../../src/manifest/manifest.js';
+import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
+import { prepareShards } from '../../src/manifest/write-manifest.js';
 import type { UserConfig } from '../../src/types.js';
 import { redirectStub, siteFiles, staleSiteFiles } from '../../src/write/site-files.js';
 

@@ -1,0 +1,147 @@
+/**
+ * Writing the manifest: decide the shards of the next write (`prepareShards`, pure but for the
+ * invariants), stage them and the head to temp files (`stageManifest`), publish with renames,
+ * then delete the shard files the new head no longer names. Reading is in manifest.ts.
+ */
+import { readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { invariant, writeFailed } from '../errors.js';
+import { writeTemp, type TempFile } from '../write/write-atomic.js';
+import { allLoaded, MANIFEST_VERSION, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
+import { chooseBits, SHARD_FILE, shardIds, shardOf, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
+
+export interface WriteOptions {
+  /** Shards whose pages changed in this run (each must be loaded), or `all`. */
+  dirty: ReadonlySet<string> | 'all';
+  /** Route facts the shard summaries need (sitemap, `_headers`). */
+  routes: ReadonlyMap<string, RouteFacts>;
+}
+
+/** The shards a write will produce: the new table and the pages of each shard it rewrites. */
+export interface ShardWrite {
+  table: ShardTable;
+  /** Pages of every rewritten shard, by shard id (an empty map: the shard is gone). */
+  buckets: Map<string, Map<string, PageEntry>>;
+}
+
+/**
+ * Decide the shards of the next write, without writing: the split, which shards are rewritten
+ * and their new summaries (the site files are derived from them before anything is staged).
+ */
+export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
+  const prev = m.shards;
+  const everything = allLoaded(m);
+  invariant(o.dirty !== 'all' || everything, 'all shards dirty but not all loaded');
+  // The split can change only when every page is at hand (a build, a listing): re-splitting
+  // rewrites every shard.
+  const bits = everything ? chooseBits(Object.keys(m.pages).length, prev?.bits) : prev!.bits;
+  const resplit = !prev || bits !== prev.bits;
+  const dirty = resplit || o.dirty === 'all' ? new Set(shardIds(bits)) : new Set(o.dirty);
+  if (!everything) for (const id of dirty) invariant((prev!.loaded as Set<string>).has(id) || !prev!.info[id], `shard ${id} written but not loaded`);
+  const generation = (prev?.generation ?? 0) + 1;
+  const buckets = new Map<string, Map<string, PageEntry>>();
+  for (const id of dirty) buckets.set(id, new Map());
+  for (const key in m.pages) buckets.get(shardOf(key, bits))?.set(key, m.pages[key]!);
+  const info: Record<string, ShardInfo> = resplit ? {} : { ...prev!.info };
+  for (const [id, pages] of buckets) {
+    if (pages.size === 0) delete info[id];
+    else info[id] = { file: `${id}.${generation}.json`, ...summarizeShard(pages, o.routes) };
+  }
+  const loaded = everything ? 'all' : new Set([...(prev!.loaded as Set<string>), ...dirty]);
+  return { table: { generation, bits, info: ordered(info), loaded }, buckets };
+}
+
+/**
+ * Write the manifest to temp files without publishing it: the rewritten shards under new names,
+ * then the head that names them. A run stages it before renaming any page into place, so a full
+ * disk is found while the site is still untouched. `publish` renames the shards, then the head
+ * (the one rename that switches readers to the new manifest), then deletes the shard files the
+ * new head no longer names.
+ */
+export async function stageManifest(file: string, m: Manifest, w: ShardWrite): Promise<TempFile> {
+  const dir = shardDir(file);
+  const staged: TempFile[] = [];
+  const discard = async () => {
+    await Promise.all(staged.map((t) => t.discard()));
+  };
+  try {
+    for (const [id, pages] of w.buckets) if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardChunks(id, pages)));
+    const head = {
+      version: MANIFEST_VERSION,
+      generator: m.generator,
+      updatedAt: m.updatedAt,
+      configHash: m.configHash,
+      ...(m.pendingRemovals?.length ? { pendingRemovals: m.pendingRemovals } : {}),
+      templates: m.templates,
+      routes: m.routes,
+      generation: w.table.generation,
+      shardBits: w.table.bits,
+      shards: w.table.info,
+    };
+    staged.push(await writeTemp(file, JSON.stringify(head, null, 1) + '\n'));
+  } catch (err) {
+    await discard();
+    throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
+  }
+  return {
+    async publish() {
+      // Shards first (new names nobody reads yet), then the head: a crash in between leaves the
+      // old head naming the old shards, all still there.
+      for (const t of staged) await t.publish();
+      const previous = m.shards;
+      m.shards = w.table;
+      await removeSuperseded(dir, previous, w.table);
+    },
+    discard,
+  };
+}
+
+function ordered(info: Record<string, ShardInfo>): Record<string, ShardInfo> {
+  const out: Record<string, ShardInfo> = {};
+  for (const id of Object.keys(info).sort()) out[id] = info[id]!;
+  return out;
+}
+
+/** Published: the manifest on disk is the new one. */
+export async function writeManifest(file: string, m: Manifest, o: WriteOptions): Promise<void> {
+  const staged = await stageManifest(file, m, prepareShards(m, o));
+  try {
+    await staged.publish();
+  } catch (err) {
+    throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
+  }
+}
+
+/**
+ * Delete the shard files the new head no longer names: the ones this write replaced, or after a
+ * new split or a crashed run (whose renamed shards no head names), every such file in the folder.
+ * Best effort: a reader holding the old head retries from the new one; a file left behind goes
+ * with a later write.
+ */
+async function removeSuperseded(dir: string, previous: ShardTable | undefined, next: ShardTable): Promise<void> {
+  const named = new Set(Object.values(next.info).map((s) => s.file));
+  let names: string[];
+  if (previous && previous.bits === next.bits && previous.generation === next.generation - 1) {
+    names = Object.values(previous.info).map((s) => s.file);
+  } else {
+    try {
+      names = readdirSync(dir).filter((n) => SHARD_FILE.test(n));
+    } catch {
+      return;
+    }
+  }
+  await Promise.all(names.filter((n) => !named.has(n)).map((n) => rm(path.join(dir, n), { force: true }).catch(() => {})));
+}
+
+/** One shard as JSON, one line per page sorted by path: stable across runs, readable, diffable. */
+function* shardChunks(id: string, pages: Map<string, PageEntry>): Generator<string> {
+  const keys = [...pages.keys()].sort();
+  yield `{"version":${MANIFEST_VERSION},"shard":${JSON.stringify(id)},"pages":{\n`;
+  for (let i = 0; i < keys.length; i += 500) {
+    let chunk = '';
+    for (let j = i; j < Math.min(i + 500, keys.length); j++) chunk += `${j ? ',\n' : ''}${JSON.stringify(keys[j])}: ${JSON.stringify(pages.get(keys[j]!))}`;
+    yield chunk;
+  }
+  yield '\n}}\n';
+}
