@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
@@ -54,22 +54,23 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
   let render: (src: string) => string = () => '';
   // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
   // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
-  let parsed = new Map<string, Promise<{ data: Record<string, any>; body?: string }>>();
+  let parsed = new Map<string, Parsed>();
   let listing: Promise<string[]> | undefined;
   let heldBodies = 0;
 
-  const parse = (abs: string) => {
-    let p = parsed.get(abs);
-    if (!p) {
-      p = readParsed(abs, fileOf(abs)).then((r) => {
-        if (typeof r.body !== 'string') return r;
-        if (heldBodies + r.body.length > BODY_BUDGET) return { data: r.data, body: RELEASED };
-        heldBodies += r.body.length;
-        return r;
-      });
-      parsed.set(abs, p);
+  // Synchronous, and values rather than promises: a listing parses every file of the folder
+  // (20k files: 20k promises and microtasks saved), and a read is microseconds (see readParsed).
+  const parse = (abs: string): Parsed => {
+    let r = parsed.get(abs);
+    if (!r) {
+      r = readParsed(abs, fileOf(abs));
+      if (typeof r.body === 'string') {
+        if (heldBodies + r.body.length > BODY_BUDGET) r = { data: r.data, body: RELEASED };
+        else heldBodies += r.body.length;
+      }
+      parsed.set(abs, r);
     }
-    return p;
+    return r;
   };
   // Every `abs` is inside absDir (from the glob, or get() joined a checked id): slicing is exact
   // and spares a path.relative call (~10 µs) per file.
@@ -99,8 +100,7 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       track(collectionTag());
       listing ??= glob(absDir, options.include, dirRel);
       const abs = await listing;
-      const entries = await Promise.all(abs.map(async (f) => toEntry(f, (await parse(f)).data)));
-      return entries;
+      return abs.map((f) => toEntry(f, parse(f).data));
     },
     async get({ id, track }) {
       if (id.includes('..') || path.isAbsolute(id)) return undefined;
@@ -110,9 +110,9 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
         let cached;
         let result;
         try {
-          cached = await parse(abs);
+          cached = parse(abs);
           // The body was handed out once already, or never kept (BODY_BUDGET): read the file again.
-          result = cached.body === RELEASED ? await readParsed(abs, fileOf(abs)) : cached;
+          result = cached.body === RELEASED ? readParsed(abs, fileOf(abs)) : cached;
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
             parsed.delete(abs);
@@ -129,7 +129,7 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
           // whole content folder in memory (~110 MB at 100k files). The front matter stays for a
           // list() that read it; a file only get() has read is dropped (nothing will ask again).
           if (result === cached) heldBodies -= result.body.length;
-          if (listed) parsed.set(abs, Promise.resolve({ data: result.data, body: RELEASED }));
+          if (listed) parsed.set(abs, { data: result.data, body: RELEASED });
           else parsed.delete(abs);
         }
         return entry;
@@ -158,9 +158,10 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
     throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${why}`, { hint });
   }
   try {
-    // Imported here: a run that only get()s a page (regen --path, a webhook) never lists.
+    if (!include) return walk(absDir).sort();
+    // Imported here: only custom `include` patterns need a glob library.
     const { default: fg } = await import('fast-glob');
-    const found = await fg(include ?? ['**/*.{md,markdown,json,yaml,yml}'], {
+    const found = await fg(include, {
       cwd: absDir,
       absolute: true,
       onlyFiles: true,
@@ -173,7 +174,33 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
   }
 }
 
-async function readParsed(abs: string, rel: string): Promise<{ data: Record<string, any>; body?: string }> {
+/**
+ * Every content file (by extension, as the default `**\/*.{md,markdown,json,yaml,yml}` glob
+ * matched) under `dir`: dotfiles and dot-folders skipped, symlinks followed (a folder reached
+ * twice is walked once), an unreadable folder or a broken link an error. A plain walk rather
+ * than fast-glob: for 20k files in one folder, ~15 ms instead of ~250 ms.
+ */
+function walk(dir: string, seen = new Set<string>()): string[] {
+  const real = realpathSync(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  const out: string[] = [];
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    if (d.name.startsWith('.')) continue;
+    const abs = path.join(dir, d.name);
+    const isDir = d.isSymbolicLink() ? statSync(abs).isDirectory() : d.isDirectory();
+    if (isDir) {
+      for (const f of walk(abs, seen)) out.push(f);
+    } else if (CONTENT_FILE.test(d.name)) out.push(abs);
+  }
+  return out;
+}
+const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;
+
+/** One file read and parsed. */
+type Parsed = { data: Record<string, any>; body?: string };
+
+function readParsed(abs: string, rel: string): Parsed {
   let text: string;
   try {
     // Synchronous: a local file of a few KB reads in microseconds, while the promise API pays a

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,5 +66,25 @@ describe('files source', () => {
     expect(await s.get('../secret')).toBeUndefined();
     expect(await s.get('nope')).toBeUndefined();
     expect(s.tags).toContain('files:content');
+  });
+
+  it('lists content files in nested folders, skipping dotfiles, dot-folders and other files, following symlinked folders', async () => {
+    const s = site({ 'a.md': 'a', 'b.json': '{"title":"B"}', 'c.yaml': 'title: C', 'notes.txt': 'x', '.hidden.md': 'h', 'Upper.MD': 'u' });
+    mkdirSync(path.join(s.root, 'content', '2024', 'deep'), { recursive: true });
+    writeFileSync(path.join(s.root, 'content', '2024', 'deep', 'd.markdown'), 'd');
+    mkdirSync(path.join(s.root, 'content', '.drafts'));
+    writeFileSync(path.join(s.root, 'content', '.drafts', 'e.md'), 'e');
+    mkdirSync(path.join(s.root, 'shared'));
+    writeFileSync(path.join(s.root, 'shared', 'f.yml'), 'title: F');
+    symlinkSync(path.join(s.root, 'shared'), path.join(s.root, 'content', 'linked'));
+    // A link back to the folder itself is walked once, not forever.
+    symlinkSync(path.join(s.root, 'content'), path.join(s.root, 'content', 'loop'));
+    expect((await s.list()).map((e) => e.id)).toEqual(['2024/deep/d', 'a', 'b', 'c', 'linked/f']);
+  });
+
+  it('refuses to list a folder holding a broken symlink, as an unreadable folder', async () => {
+    const s = site({ 'a.md': 'a' });
+    symlinkSync(path.join(s.root, 'nowhere'), path.join(s.root, 'content', 'gone'));
+    await expect(s.list()).rejects.toMatchObject({ code: 'CONTENT_UNREADABLE' });
   });
 });
