@@ -188,10 +188,12 @@ function walk(dir: string, seen = new Set<string>()): string[] {
   for (const d of readdirSync(dir, { withFileTypes: true })) {
     if (d.name.startsWith('.')) continue;
     const abs = path.join(dir, d.name);
-    const isDir = d.isSymbolicLink() ? statSync(abs).isDirectory() : d.isDirectory();
-    if (isDir) {
+    // A link counts as what it points to; a FIFO or socket named x.md is not a file (reading it
+    // would block the run).
+    const st = d.isSymbolicLink() ? statSync(abs) : d;
+    if (st.isDirectory()) {
       for (const f of walk(abs, seen)) out.push(f);
-    } else if (CONTENT_FILE.test(d.name)) out.push(abs);
+    } else if (st.isFile() && CONTENT_FILE.test(d.name)) out.push(abs);
   }
   return out;
 }

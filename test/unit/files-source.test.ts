@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,7 +80,10 @@ describe('files source', () => {
     symlinkSync(path.join(s.root, 'shared'), path.join(s.root, 'content', 'linked'));
     // A link back to the folder itself is walked once, not forever.
     symlinkSync(path.join(s.root, 'content'), path.join(s.root, 'content', 'loop'));
-    expect((await s.list()).map((e) => e.id)).toEqual(['2024/deep/d', 'a', 'b', 'c', 'linked/f']);
+    // A link to a file is that file; a FIFO with a content name is not a file.
+    symlinkSync(path.join(s.root, 'shared', 'f.yml'), path.join(s.root, 'content', 'g.yml'));
+    execFileSync('mkfifo', [path.join(s.root, 'content', 'pipe.md')]);
+    expect((await s.list()).map((e) => e.id)).toEqual(['2024/deep/d', 'a', 'b', 'c', 'g', 'linked/f']);
   });
 
   it('refuses to list a folder holding a broken symlink, as an unreadable folder', async () => {
