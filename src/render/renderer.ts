@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Eta } from 'eta';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
+import { walkFiles } from '../walk-files.js';
 import type { TemplateEntry } from '../manifest/manifest.js';
 import { locateRuntimeError, locateSyntaxError } from './template-errors.js';
 import { createHelpers, type PageInfo } from './helpers.js';
@@ -179,27 +180,13 @@ class MissingTemplate extends Error {
 }
 
 /**
- * Every file under templatesDir except dotfiles and dot-folders, as absolute paths (none if the
- * folder is missing: the route check reports the template). A directory walk rather than a glob
- * library: templates are a handful of files, read synchronously on every run (including each
- * webhook revalidation of `isr serve`), and loading fast-glob alone cost more than the walk.
+ * Every template file (see walkFiles), sorted; none if the folder is missing or unreadable (the
+ * route check then reports the template), as with the glob this replaced.
  */
 function templateFiles(dir: string): string[] {
-  let names: string[];
   try {
-    names = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    return walkFiles(dir).sort();
   } catch {
     return [];
   }
-  const out: string[] = [];
-  for (const name of names) {
-    if (name.split(path.sep).some((part) => part.startsWith('.'))) continue;
-    const abs = path.resolve(dir, name);
-    try {
-      if (statSync(abs).isFile()) out.push(abs);
-    } catch {
-      // A broken symlink: not a template.
-    }
-  }
-  return out.sort();
 }

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import type { DataSource } from '../types.js';
+import { walkFiles } from '../walk-files.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
 
@@ -158,7 +159,7 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
     throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${why}`, { hint });
   }
   try {
-    if (!include) return walk(absDir).sort();
+    if (!include) return walkFiles(absDir).filter((f) => CONTENT_FILE.test(f)).sort();
     // Imported here: only custom `include` patterns need a glob library.
     const { default: fg } = await import('fast-glob');
     const found = await fg(include, {
@@ -174,29 +175,7 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
   }
 }
 
-/**
- * Every content file (by extension, as the default `**\/*.{md,markdown,json,yaml,yml}` glob
- * matched) under `dir`: dotfiles and dot-folders skipped, symlinks followed (a folder reached
- * twice is walked once), an unreadable folder or a broken link an error. A plain walk rather
- * than fast-glob: for 20k files in one folder, ~15 ms instead of ~250 ms.
- */
-function walk(dir: string, seen = new Set<string>()): string[] {
-  const real = realpathSync(dir);
-  if (seen.has(real)) return [];
-  seen.add(real);
-  const out: string[] = [];
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    if (d.name.startsWith('.')) continue;
-    const abs = path.join(dir, d.name);
-    // A link counts as what it points to; a FIFO or socket named x.md is not a file (reading it
-    // would block the run).
-    const st = d.isSymbolicLink() ? statSync(abs) : d;
-    if (st.isDirectory()) {
-      for (const f of walk(abs, seen)) out.push(f);
-    } else if (st.isFile() && CONTENT_FILE.test(d.name)) out.push(abs);
-  }
-  return out;
-}
+/** The default `include`: every .md, .markdown, .json, .yaml and .yml file (case as written). */
 const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;
 
 /** One file read and parsed. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles, snapshot, sorted } from '../helpers/files.js';
@@ -266,6 +267,27 @@ describe('isr init', () => {
       const again = await runCli(['init', 'starter'], { cwd: site.root });
       expect(again.code).toBe(2);
       expect(again.stderr).toBe('isr: starter is not empty (choose a new folder, or pass --force to write into it) [USAGE]\n');
+    } finally {
+      await site.cleanup();
+    }
+  });
+});
+
+describe('templates folder', () => {
+  it('finds templates through a symlinked folder (shared partials) and ignores dot-folders', async () => {
+    const site = await tempSite('blog');
+    try {
+      // partials/ moved out of the site and linked back; a dot-folder holds a broken copy.
+      await rename(path.join(site.root, 'templates', 'partials'), path.join(site.root, 'shared-partials'));
+      await symlink(path.join(site.root, 'shared-partials'), path.join(site.root, 'templates', 'partials'), 'dir');
+      await mkdir(path.join(site.root, 'templates', '.trash'));
+      await writeFile(path.join(site.root, 'templates', '.trash', 'post.eta'), '<% broken');
+      const r = await site.run(['build', '--json'], { now: T0 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).failed).toEqual([]);
+      const m = await site.manifest();
+      // The pages used the linked partial (a missing one fails them, checked above).
+      expect(Object.values<{ deps: string[] }>(m.templates).some((t) => t.deps.includes('partials/header.eta'))).toBe(true);
     } finally {
       await site.cleanup();
     }
