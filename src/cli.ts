@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, IsrError, oneLine } from './errors.js';
 import { VERSION } from './version.js';
@@ -8,7 +7,6 @@ import { VERSION } from './version.js';
  * `isr regen` never pays for the server or the watcher.
  */
 export async function main(argv: string[]): Promise<void> {
-  boundHeapGrowth();
   const debug = argv.includes('--debug');
   const program = buildProgram();
   try {
@@ -23,18 +21,6 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write('warning exiting although a data source still has work running (a load() that timed out, or a connection not closed in dispose())\n');
     process.exit();
   }, EXIT_GRACE_MS).unref();
-}
-
-/**
- * Rendering leaves garbage at a steady rate, and some of it (pages in flight across an await)
- * survives into the old generation. After each full GC V8 lets the heap grow to up to ~4x what
- * survived before the next one, so a 100k-page build with ~260 MB live peaked at ~850 MB RSS.
- * Growing 40% per GC keeps it near 600 MB for a few percent more CPU (BENCHMARKS.md, "Memory").
- * Set first thing: V8 applies it when it next sizes the heap after a GC, so setting it once a
- * large run has started is too late (measured: no effect). Small runs never reach a full GC.
- */
-function boundHeapGrowth(): void {
-  setFlagsFromString('--heap-growing-percent=40');
 }
 
 /** How long a finished command waits for stray work of data sources before exiting anyway. */

@@ -9,6 +9,7 @@ import { loadPage } from '../pages/load-page.js';
 import { nextRetryAt, type PlannedPage } from '../plan/plan-regen.js';
 import type { Renderer } from '../render/renderer.js';
 import { outputFileFor } from '../routes/pattern.js';
+import { boundHeapGrowth, LARGE_RUN_PAGES } from './heap.js';
 import type { SourceSet } from '../sources/source-set.js';
 import type { Stage } from '../write/stage.js';
 import { redirectStub } from '../write/site-files.js';
@@ -46,6 +47,7 @@ export interface ExecuteContext {
  */
 export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPage[]): Promise<ExecuteResult> {
   const { config, manifest } = ctx;
+  if (pages.length >= LARGE_RUN_PAGES) boundHeapGrowth();
   const routes = new Map(config.routes.map((r) => [r.name, r]));
   const result: ExecuteResult = { rendered: [], written: [], unchanged: [], removed: [], failed: [] };
   let done = 0;
