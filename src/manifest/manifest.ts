@@ -129,11 +129,15 @@ export function shardDir(file: string): string {
  */
 export function fileSignature(file: string): string | undefined {
   try {
-    const s = statSync(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    return signatureOfStats(statSync(file));
   } catch {
     return undefined;
   }
+}
+
+/** The `fileSignature` of stats already taken (`isr serve` stats without blocking). */
+export function signatureOfStats(s: { ino: number; size: number; mtimeMs: number }): string {
+  return `${s.ino}:${s.size}:${s.mtimeMs}`;
 }
 
 /** True when every page of the manifest is in `pages`. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { allLoaded, loadShards, openManifest, readManifest, type Manifest, type PageEntry } from '../manifest/manifest.js';
+import { allLoaded, loadShards, openManifest, readManifest, signatureOfStats, type Manifest, type PageEntry } from '../manifest/manifest.js';
 import { shardOf } from '../manifest/shards.js';
 
 /** What identifies one version of the manifest file (an atomic rename gives a new inode). */
@@ -342,12 +342,7 @@ export function changedFiles(a: Manifest, b: Manifest): string[] {
   return [...out];
 }
 
-/** As manifest.ts `fileSignature`, without blocking: a request may call it. */
+/** manifest.ts `fileSignature` without blocking: a request may call it. */
 async function signatureOf(file: string): Promise<Signature | undefined> {
-  try {
-    const s = await stat(file);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
+  return stat(file).then(signatureOfStats, () => undefined);
 }
