@@ -1,7 +1,7 @@
 import { cp, mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IsrError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** `isr init [dir]`: copy the starter site from the package's `templates/starter`. */
 export async function initCommand(dir: string, opts: { force?: boolean }): Promise<void> {
@@ -10,7 +10,7 @@ export async function initCommand(dir: string, opts: { force?: boolean }): Promi
   if (existing.length && !opts.force) {
     throw new IsrError('USAGE', `${dir} is not empty`, { hint: 'choose a new folder, or pass --force to write into it' });
   }
-  const starter = fileURLToPath(new URL('../../templates/starter', import.meta.url));
+  const starter = path.join(PACKAGE_ROOT, 'templates', 'starter');
   await mkdir(target, { recursive: true });
   await cp(starter, target, { recursive: true, force: Boolean(opts.force), errorOnExist: false });
   // npm drops files named .gitignore from published packages, so the starter ships it without the dot.

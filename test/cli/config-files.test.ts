@@ -51,3 +51,35 @@ describe('config files', () => {
     expect(await site.read('dist-mjs/index.html')).toBe('<h1>TS site</h1>\n<p>HELLO FROM TYPESCRIPT</p>\n');
   });
 });
+
+describe("the config's import of 'isr'", () => {
+  let site: TempSite;
+  beforeAll(async () => {
+    site = await tempSite('ts-site');
+  });
+  afterAll(() => site.cleanup());
+
+  // The CLI and the user's config must share one copy of isr's modules: an IsrError a plugin
+  // throws is then an input error that stops the run with its code, not an unknown page failure.
+  for (const ext of ['mjs', 'ts']) {
+    it(`gives the CLI's own IsrError class to an isr.config.${ext}`, async () => {
+      await rename(path.join(site.root, 'isr.config.ts'), path.join(site.root, 'isr.config.off')).catch(() => {});
+      await site.write(
+        `isr.config.${ext}`,
+        `import { defineConfig, IsrError } from 'isr';
+export default defineConfig({
+  routes: [{ path: '/', template: 'index.eta', load: () => { throw new IsrError('BAD_LOAD_RESULT', 'the CMS sent no title', { hint: 'add a title' }); } }],
+});
+`,
+      );
+      try {
+        const r = await site.run(['build'], { now: T0 });
+        expect(r.stderr).toBe('isr: the CMS sent no title (add a title) [BAD_LOAD_RESULT]\n');
+        expect(r.code).toBe(5); // EXIT.input: the run stopped, nothing published
+        expect(await listFiles(path.join(site.root, 'dist')).catch(() => [])).toEqual([]);
+      } finally {
+        await rename(path.join(site.root, `isr.config.${ext}`), path.join(site.root, `isr.config.${ext}.off`));
+      }
+    });
+  }
+});
