@@ -3,8 +3,7 @@
  * invariants), stage them and the head to temp files (`stageManifest`), publish with renames,
  * then delete the shard files the new head no longer names. Reading is in manifest.ts.
  */
-import { readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
@@ -131,7 +130,12 @@ async function removeSuperseded(dir: string, previous: ShardTable | undefined, n
       return;
     }
   }
-  await Promise.all(names.filter((n) => !named.has(n)).map((n) => rm(path.join(dir, n), { force: true }).catch(() => {})));
+  for (const n of names) {
+    if (named.has(n)) continue;
+    try {
+      rmSync(path.join(dir, n), { force: true });
+    } catch {}
+  }
 }
 
 /** One shard as JSON, one line per page sorted by path: stable across runs, readable, diffable. */

@@ -1,10 +1,11 @@
-import { readFile, rm, rmdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
-import { emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
+import { emptyManifest, fileSignature, loadHeldShards, loadShards, openHeld, openManifest, type HeldManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
 import { prepareShards, stageManifest, writeManifest } from '../manifest/write-manifest.js';
 import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
@@ -27,6 +28,8 @@ export interface RunOptions extends PlanOptions {
   logger: Logger;
   /** Which command holds the lock (shown to a run that finds it taken). */
   command: string;
+  /** The manifest the caller holds in memory (`isr serve`): used when the disk still has it. */
+  held?: HeldManifest;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -52,7 +55,8 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   try {
     if (lock?.recovered) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
     // The head only: pages stay on disk until the run knows which shards it needs.
-    const previous = openManifest(config.manifestFile, config.root);
+    const fromMemory = o.held && openHeld(o.held, config.manifestFile);
+    const previous = fromMemory || openManifest(config.manifestFile, config.root);
     if (!previous && o.mode === 'regen') throw manifestMissing(config);
     const renderer = await Renderer.create(config);
     const routes = planRoutes(config);
@@ -68,7 +72,8 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // due loads none (see plan/shards-to-load.ts).
       const need = shardsToLoad({ manifest: previous, routes, templateHashes, configHash: config.configHash, options: o, now: o.now });
       if (need.nothingDue) return nothingDueResult(config, previous, started);
-      loadShards(previous, config.manifestFile, config.root, need.shards);
+      if (fromMemory) loadHeldShards(previous, o.held!, need.shards);
+      else loadShards(previous, config.manifestFile, config.root, need.shards);
     }
 
     const toList = planListings(previous, routes, o, config.configHash, o.now);
@@ -143,7 +148,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       if (changed && shardWrite) {
         const files = siteFiles(config, shardWrite.table, shardWrite.buckets, shardWrite.table.bits === bits ? sitemaps : 'all');
         for (const [file, body] of files.write) {
-          if ((await readFile(path.join(config.outDir, file), 'utf8').catch(() => undefined)) !== body) {
+          if (readIfExists(path.join(config.outDir, file)) !== body) {
             await stage.stage(file, body);
             result.written.push(file);
           }
@@ -197,6 +202,16 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   } finally {
     await sources.dispose().catch(() => {});
     await lock?.release();
+  }
+}
+
+/** A site file's text, or undefined when it does not exist yet. Synchronous: a webhook's run
+ * compares two or three small files, and each async read was a thread-pool round trip. */
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

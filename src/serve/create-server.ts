@@ -124,6 +124,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
         logger,
         command: 'isr serve',
         waitSeconds: o.lockWaitSeconds ?? 60,
+        held: state.held(),
       });
     } catch (err) {
       state.ownRunFailed();

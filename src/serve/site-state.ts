@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { allLoaded, loadShards, openManifest, readManifest, signatureOfStats, type Manifest, type PageEntry } from '../manifest/manifest.js';
+import { allLoaded, loadShards, openManifest, readManifest, signatureOfStats, type HeldManifest, type Manifest, type PageEntry } from '../manifest/manifest.js';
 import { shardOf } from '../manifest/shards.js';
 
 /** What identifies one version of the manifest file (an atomic rename gives a new inode). */
@@ -45,6 +45,12 @@ export class SiteState {
   /** Page keys per shard id, so a changed shard replaces exactly its pages. */
   private keysByShard = new Map<string, Set<string>>();
   private signature: Signature | undefined;
+  /**
+   * The signature of the head file `manifest` is exactly, when known: what lets a run of ours
+   * start from memory (`held`). Unlike `signature` it is cleared when a reload fails or a run's
+   * manifest is merged, since the manifest may then differ from the file.
+   */
+  private exact: Signature | undefined;
   private lastCheck = performance.now();
   private checking: Promise<void> | undefined;
   private checkAgain = false;
@@ -59,7 +65,9 @@ export class SiteState {
     signature: Signature | undefined,
   ) {
     this.manifest = manifest;
-    this.signature = signature;
+    // Taken before the manifest was read: the file can only be as new or newer, and a newer
+    // file has another signature, so this never vouches for a manifest older than the disk.
+    this.signature = this.exact = signature;
     this.checkEveryMs = o.checkEveryMs ?? 1000;
     this.index();
   }
@@ -76,6 +84,16 @@ export class SiteState {
     const state = new SiteState(o, manifest, signature);
     state.watchDisk();
     return state;
+  }
+
+  /**
+   * What a run of ours may start from instead of reading the manifest files: the manifest we
+   * hold, with the signature of the file it is. The run compares that with the disk under its
+   * lock; while it runs, nothing here changes (`ownRuns` holds disk checks back).
+   */
+  held(): HeldManifest | undefined {
+    if (!this.exact || !this.manifest.shards) return undefined;
+    return { manifest: this.manifest, signature: this.exact, keysOf: (id) => this.keysByShard.get(id) ?? [] };
   }
 
   page(key: string): PageEntry | undefined {
@@ -116,7 +134,7 @@ export class SiteState {
       const direct = !!held && !!next && next.bits === held.bits && next.generation === held.generation + 1;
       if (direct) this.takeChanged(run);
       else taken = this.take(run);
-      this.signature = direct ? run.manifestSignature : undefined;
+      this.signature = this.exact = direct ? run.manifestSignature : undefined;
     } finally {
       this.ownRuns = Math.max(0, this.ownRuns - 1);
     }
@@ -223,10 +241,11 @@ export class SiteState {
     } catch (err) {
       logger.error(`manifest changed on disk but cannot be read; still serving the last one: ${describeError(err)}`);
       this.signature = sig;
+      this.exact = undefined;
       return;
     }
     if (this.manifest === held) return; // nothing new, or our own run adopted a newer one meanwhile
-    this.signature = sig;
+    this.signature = this.exact = sig;
     this.o.onChange(changed);
     logger.debug('manifest changed on disk (another isr run); reloaded');
   }

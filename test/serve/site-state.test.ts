@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/logger.js';
@@ -86,6 +88,66 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     expect(state.manifest.pages).toEqual((await site.manifest()).pages);
     // One change reported (the run's own files); the disk check found the head the run wrote.
     expect(changes).toHaveLength(1);
+    state.close();
+  });
+});
+
+describe('a run of the server started from the manifest it holds', () => {
+  /** The page keys that share a shard with some other page, and one such sibling. */
+  function twoInOneShard(state: SiteState, bits: number): [string, string] {
+    const keys = Object.keys(state.manifest.pages);
+    const a = keys.find((k) => keys.some((o) => o !== k && shardOf(o, bits) === shardOf(k, bits)))!;
+    return [a, keys.find((o) => o !== a && shardOf(o, bits) === shardOf(a, bits))!];
+  }
+
+  async function shardFileOf(site: TempSite, key: string, bits: number): Promise<string> {
+    const head = JSON.parse(await site.read('.isr/manifest.json'));
+    return path.join(site.root, '.isr/manifest-pages', head.shards[shardOf(key, bits)].file);
+  }
+
+  it('reads no shard file while the head on disk is the one it holds', async () => {
+    const { site, config, state, bits } = await builtSite();
+    const [a, sibling] = twoInOneShard(state, bits);
+    // Spoil a's shard file behind the head's back: a run that read it would fail on it.
+    await writeFile(await shardFileOf(site, a, bits), '{ not json');
+    state.ownRunStarted();
+    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [a], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    await state.adopt(run, [...run.written, ...run.removed]);
+    expect(run.rendered).toEqual([a]);
+    // The shard was rewritten whole from memory: the sibling it holds is intact.
+    const disk = await site.manifest();
+    expect(disk.pages[a].builtAt).toBe(T0 + 120_000);
+    expect(disk.pages[sibling]).toEqual(state.page(sibling));
+    expect(state.manifest.pages).toEqual(disk.pages);
+    state.close();
+  });
+
+  it('reads the files when another process wrote since, so its write in the same shard is not rolled back', async () => {
+    const { site, config, state, bits } = await builtSite();
+    const [a, sibling] = twoInOneShard(state, bits);
+    state.ownRunStarted();
+    const cron = await site.run(['regen', '--path', sibling, '--quiet'], { now: new Date(T0 + 60_000).toISOString(), env });
+    expect(cron.code, cron.stderr).toBe(0);
+    // What the server holds still has the sibling as built at T0.
+    expect(state.page(sibling)!.builtAt).toBe(T0);
+    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [a], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    await state.adopt(run, [...run.written, ...run.removed]);
+    const disk = await site.manifest();
+    expect(disk.pages[sibling].builtAt, "the cron's render survives").toBe(T0 + 60_000);
+    expect(disk.pages[a].builtAt).toBe(T0 + 120_000);
+    await state.check();
+    expect(state.manifest.pages).toEqual(disk.pages);
+    state.close();
+  });
+
+  it('offers nothing to start from after a manifest on disk could not be read', async () => {
+    const { site, state } = await builtSite();
+    expect(state.held()).toBeDefined();
+    const head = path.join(site.root, '.isr/manifest.json');
+    const text = await readFile(head, 'utf8');
+    await writeFile(head, text.replace('"version": 2', '"version": 99'));
+    await state.check();
+    expect(state.held(), 'the held manifest is no longer known to match the disk').toBeUndefined();
     state.close();
   });
 });
