@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
@@ -50,6 +50,9 @@ export interface RunResult extends ExecuteResult {
  */
 export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<RunResult> {
   const started = performance.now();
+  // Refused before the lock, whose folder would otherwise be left behind in a site never built.
+  // (Checked again under the lock: a build may be writing the first manifest right now.)
+  if (o.mode === 'regen' && !existsSync(config.manifestFile)) throw manifestMissing(config);
   const lock = o.dryRun ? undefined : await acquireLock(config.stateDir, { waitSeconds: o.waitSeconds, command: o.command });
   const sources = new SourceSet(config, o.logger, () => o.now);
   try {

@@ -333,6 +333,15 @@ describe('isr status', () => {
     expect(human).toEqual({ code: 0, stdout: `12 pages (12 ok)\n0 due now\nnext expiry: ${at(600)}\n`, stderr: '' });
   });
 
+  it('regen without a manifest writes nothing, not even the state folder', async () => {
+    await fresh();
+    await rm(path.join(site.root, '.isr'), { recursive: true });
+    const r = await site.run(['regen'], { now: at(1) });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/\[MANIFEST_MISSING\]\n$/);
+    expect(existsSync(path.join(site.root, '.isr'))).toBe(false);
+  });
+
   it('tells you to run isr build when there is no manifest', async () => {
     await fresh();
     await rm(path.join(site.root, '.isr'), { recursive: true });
