@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -6,7 +7,7 @@ import { silentLogger } from '../../src/logger.js';
 import { shardOf } from '../../src/manifest/shards.js';
 import { runSite } from '../../src/run/run-site.js';
 import { SiteState } from '../../src/serve/site-state.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { BIN, tempSite, type TempSite } from '../helpers/site.js';
 
 // How the server's view of the manifest stays true when its own regenerations and another
 // process (a cron `isr regen`) both write a sharded manifest. Driven in-process so the order of
@@ -89,6 +90,26 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     // One change reported (the run's own files); the disk check found the head the run wrote.
     expect(changes).toHaveLength(1);
     state.close();
+  });
+});
+
+describe('SiteState disk checks', () => {
+  it('a check asked for while one is under way looks again: a write landing in between is not lost', async () => {
+    const { site, state, a } = await builtSite();
+    state.close(); // no file watch: this test alone says when checks happen
+    const first = state.check(); // stats the manifest now (on the thread pool), answer pending
+    // A cron regen publishes after that stat and before its answer is handled: the event loop
+    // is held by the synchronous call, as a busy server may hold it.
+    const cron = spawnSync(process.execPath, [BIN, 'regen', '--path', a, '--quiet'], {
+      cwd: site.root,
+      env: { ...process.env, ...env, ISR_NOW: new Date(T0 + 60_000).toISOString() },
+      encoding: 'utf8',
+    });
+    expect(cron.status, cron.stderr).toBe(0);
+    // What a watch event for that write does: ask for a check while the first is under way.
+    const second = state.check();
+    await Promise.all([first, second]);
+    expect(state.page(a)!.builtAt, 'the write that landed during the first check').toBe(T0 + 60_000);
   });
 });
 
