@@ -44,7 +44,10 @@ export function siteFiles(
       const only = buckets.get('0');
       if (only && (sitemaps === 'all' || sitemaps.has('0'))) write.set('sitemap.xml', urlset(only));
       else if (!table.info['0']) write.set('sitemap.xml', urlset(new Map()));
-    } else {
+    } else if (sitemaps === 'all' || sitemaps.size > 0) {
+      // The index lists each shard's sitemap with its lastmod: with no shard's sitemap changed
+      // (most regenerations: same bytes, same changedAt) it cannot have changed either, and a
+      // 100k-page site's index is 256 entries to format and compare on every run.
       for (const [id, pages] of buckets) if (names.has(childSitemap(id)) && (sitemaps === 'all' || sitemaps.has(id))) write.set(childSitemap(id), urlset(pages));
       const entries = shards
         .filter(([id]) => names.has(childSitemap(id)))

@@ -132,6 +132,19 @@ describe('sitemap of a site split in shards', () => {
     expect([...siteFiles(c, w.table, w.buckets).write.keys()].filter((f) => f.startsWith('sitemap')).sort()).toEqual([`sitemap-${id}.xml`, 'sitemap.xml']);
   });
 
+  it('leaves the index alone when no shard has a sitemap that changed', () => {
+    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    const c = config();
+    const m = SITE();
+    const first = written(c, m);
+    m.shards = first.table;
+    const id = Object.keys(first.table.info)[0]!;
+    const w = prepareShards(m, { dirty: new Set([id]), routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])) });
+    const files = siteFiles(c, w.table, w.buckets, new Set());
+    expect([...files.write.keys()].filter((f) => f.startsWith('sitemap'))).toEqual([]);
+    expect(files.names.has('sitemap.xml'), 'still a file of the site, not one to delete').toBe(true);
+  });
+
   it('names the sitemaps of a former split for deletion when the site is split anew', () => {
     vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
     const before = SITE();
