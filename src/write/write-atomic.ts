@@ -30,10 +30,9 @@ export interface TempFile {
  *
  * Synchronous inside (like Stage's page writes): the manifest of a webhook's run is a shard and a
  * head, and the promise API's thread-pool round trip per call (mkdir, open, write, close, rename)
- * was about a millisecond of each on-demand revalidation in `isr serve`. A chunked body is joined
- * first: one write of a few hundred KB, never a partial file.
+ * was about a millisecond of each on-demand revalidation in `isr serve`.
  */
-export async function writeTemp(file: string, data: string | Uint8Array | Iterable<string>): Promise<TempFile> {
+export async function writeTemp(file: string, data: string | Uint8Array): Promise<TempFile> {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = tempPathFor(file);
   const discard = async () => {
@@ -42,7 +41,7 @@ export async function writeTemp(file: string, data: string | Uint8Array | Iterab
     } catch {}
   };
   try {
-    writeFileSync(tmp, typeof data === 'string' || data instanceof Uint8Array ? data : [...data].join(''));
+    writeFileSync(tmp, data);
   } catch (err) {
     await discard();
     throw err;
