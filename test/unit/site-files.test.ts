@@ -120,26 +120,25 @@ describe('sitemap of a site split in shards', () => {
     expect(index.match(/<sitemap>/g)).toHaveLength(children.length);
   });
 
-  it('rewrites only the sitemap of a shard that changed, and the index', () => {
+  /** A sharded site written once, then a second write of one of its shards that has a sitemap. */
+  function rewriteOneShard() {
     vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
     const c = config();
     const m = SITE();
     const first = written(c, m);
     m.shards = first.table;
-    const one = first.table.info[Object.keys(first.table.info).find((id) => first.table.info[id]!.sitemap)!]!;
-    const id = one.file.split('.')[0]!;
+    const id = Object.keys(first.table.info).find((k) => first.table.info[k]!.sitemap)!;
     const w = prepareShards(m, { dirty: new Set([id]), routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])) });
+    return { c, w, id };
+  }
+
+  it('rewrites only the sitemap of a shard that changed, and the index', () => {
+    const { c, w, id } = rewriteOneShard();
     expect([...siteFiles(c, w.table, w.buckets).write.keys()].filter((f) => f.startsWith('sitemap')).sort()).toEqual([`sitemap-${id}.xml`, 'sitemap.xml']);
   });
 
   it('leaves the index alone when no shard has a sitemap that changed', () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
-    const c = config();
-    const m = SITE();
-    const first = written(c, m);
-    m.shards = first.table;
-    const id = Object.keys(first.table.info)[0]!;
-    const w = prepareShards(m, { dirty: new Set([id]), routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])) });
+    const { c, w } = rewriteOneShard();
     const files = siteFiles(c, w.table, w.buckets, new Set());
     expect([...files.write.keys()].filter((f) => f.startsWith('sitemap'))).toEqual([]);
     expect(files.names.has('sitemap.xml'), 'still a file of the site, not one to delete').toBe(true);
