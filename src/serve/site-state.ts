@@ -12,7 +12,8 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { allLoaded, loadShards, openManifest, readManifest, signatureOfStats, type HeldManifest, type Manifest, type PageEntry } from '../manifest/manifest.js';
+import type { HeldManifest } from '../manifest/held.js';
+import { allLoaded, loadShards, openManifest, readManifest, signatureOfStats, type Manifest, type PageEntry } from '../manifest/manifest.js';
 import { shardOf } from '../manifest/shards.js';
 
 /** What identifies one version of the manifest file (an atomic rename gives a new inode). */
