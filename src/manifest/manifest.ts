@@ -7,7 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import type { Params, Revalidate } from '../types.js';
-import { SHARD_FILE, shardOf, type ShardInfo } from './shards.js';
+import { findEntries, framed } from './shard-patch.js';
+import { hashTag, readTagFilter, SHARD_FILE, shardOf, type ShardInfo } from './shards.js';
 
 /**
  * Bumped on any incompatible change; a manifest of another version is refused, never guessed at.
@@ -112,6 +113,9 @@ export interface ShardTable {
   info: Record<string, ShardInfo>;
   /** Which shards' pages are in `Manifest.pages` (in memory only). */
   loaded: 'all' | Set<string>;
+  /** Shards of which only some entries were read, with their bytes (in memory only; see
+   * shard-patch.ts). Not in `loaded`: the rest of their pages are not in `Manifest.pages`. */
+  partial?: Map<string, Buffer>;
 }
 
 export function emptyManifest(): Manifest {
@@ -156,17 +160,49 @@ export function openManifest(file: string, root: string): Manifest | undefined {
   return text === undefined ? undefined : parseHead(text, file, root);
 }
 
+/** Entries a run needs of some shards (see plan/shards-to-load.ts `entriesOnly`). */
+export interface EntriesOnly {
+  ids: ReadonlySet<string>;
+  keys: ReadonlySet<string>;
+  tags: readonly string[];
+}
+
 /**
- * Add the pages of the given shards (or all) to `m.pages`. A shard file replaced by a concurrent
+ * Add the pages of the given shards (or all) to `m.pages`; of the shards in `only.ids`, only the
+ * entries it names (their text is kept in `partial`). A shard file replaced by a concurrent
  * writer after `m`'s head was read is gone: the head is read again and the load retried.
  */
-export function loadShards(m: Manifest, file: string, root: string, ids: Iterable<string> | 'all', attempt = 0): void {
+export function loadShards(m: Manifest, file: string, root: string, ids: Iterable<string> | 'all', only?: EntriesOnly, attempt = 0): void {
   const table = m.shards;
   if (!table || table.loaded === 'all') return;
   const loaded = table.loaded;
   const wanted = ids === 'all' ? Object.keys(table.info) : [...new Set(ids)].filter((id) => table.info[id] && !loaded.has(id));
+  const keysOf = only && keysByShard(only.keys, table.bits);
+  const tagHashes = only?.tags.map((t) => [t, hashTag(t)] as const);
   try {
     for (const id of wanted) {
+      const partial = table.partial?.get(id);
+      if (partial !== undefined) {
+        completeShard(m, id, file, root);
+        continue;
+      }
+      if (only?.ids.has(id)) {
+        // Bytes, not a string: the text of a shard read in part is kept to the end of the run,
+        // and ~100 KB strings on the JS heap cost more in scavenges than parsing a few lines.
+        const bytes = readShard(file, root, table.info[id]!.file, true);
+        if (framed(bytes, id, MANIFEST_VERSION)) {
+          // Only the lines that can hold a named page; a tag is looked for only in the shards whose
+          // filter may hold it (scanning every shard for every tag costs more than parsing them).
+          const has = readTagFilter(table.info[id]!.tags);
+          const tags = tagHashes!.filter(([, h]) => has(h)).map(([t]) => t);
+          addEntries(findEntriesChecked(bytes, id, keysOf!.get(id) ?? [], tags, file, root), id, table.bits, m.pages, file, root);
+          (table.partial ??= new Map()).set(id, bytes);
+          continue;
+        }
+        parseShard(bytes.toString('utf8'), id, table.bits, m.pages, file, root);
+        loaded.add(id);
+        continue;
+      }
       parseShard(readShard(file, root, table.info[id]!.file), id, table.bits, m.pages, file, root);
       loaded.add(id);
     }
@@ -177,8 +213,45 @@ export function loadShards(m: Manifest, file: string, root: string, ids: Iterabl
     // shards loaded so far may be older than it too).
     const fresh = attempt < 3 ? openManifest(file, root) : undefined;
     if (!fresh?.shards) throw err.toIsrError();
+    const again = ids === 'all' ? 'all' : [...loaded, ...(table.partial?.keys() ?? []), ...wanted];
     Object.assign(m, fresh);
-    loadShards(m, file, root, ids === 'all' ? 'all' : [...loaded, ...wanted], attempt + 1);
+    loadShards(m, file, root, again, only, attempt + 1);
+  }
+}
+
+/**
+ * Read the rest of a shard loaded in part: its other pages join `m.pages`; the ones already
+ * there stay (a run may have replaced them).
+ */
+export function completeShard(m: Manifest, id: string, file: string, root: string): void {
+  const table = m.shards!;
+  const bytes = table.partial!.get(id)!;
+  const all: Record<string, PageEntry> = {};
+  parseShard(bytes.toString('utf8'), id, table.bits, all, file, root);
+  for (const key in all) if (!(key in m.pages)) m.pages[key] = all[key]!;
+  table.partial!.delete(id);
+  if (table.loaded !== 'all') table.loaded.add(id);
+}
+
+function keysByShard(keys: ReadonlySet<string>, bits: number): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const k of keys) {
+    const id = shardOf(k, bits);
+    const list = out.get(id);
+    if (list) list.push(k);
+    else out.set(id, [k]);
+  }
+  return out;
+}
+
+function findEntriesChecked(text: Buffer, id: string, keys: string[], tags: string[], file: string, root: string): [string, unknown][] {
+  try {
+    return findEntries(text, keys, tags);
+  } catch (err) {
+    throw new IsrError('MANIFEST_CORRUPT', `shard ${id} of the manifest is not valid JSON (${(err as Error).message})`, {
+      file: path.relative(root, file),
+      hint: wayOutOf(file, root),
+    });
   }
 }
 
@@ -218,10 +291,12 @@ class ShardGone extends Error {
   }
 }
 
-function readShard(file: string, root: string, name: string): string {
+function readShard(file: string, root: string, name: string): string;
+function readShard(file: string, root: string, name: string, bytes: true): Buffer;
+function readShard(file: string, root: string, name: string, bytes?: true): string | Buffer {
   const abs = path.join(shardDir(file), name);
   try {
-    return readFileSync(abs, 'utf8');
+    return bytes ? readFileSync(abs) : readFileSync(abs, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ShardGone(path.relative(root, abs), wayOutOf(file, root));
     throw new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
@@ -300,6 +375,16 @@ function parseShard(text: string, id: string, bits: number, into: Record<string,
     checkEntry(p, pages[p], corrupt);
     if (shardOf(p, bits) !== id) throw corrupt(`manifest entry for ${JSON.stringify(p)} is in the wrong shard (${id})`);
     into[p] = pages[p] as PageEntry;
+  }
+}
+
+/** Entries read line by line, checked as `parseShard` checks them. */
+function addEntries(entries: [string, unknown][], id: string, bits: number, into: Record<string, PageEntry>, file: string, root: string): void {
+  const corrupt = (msg: string) => new IsrError('MANIFEST_CORRUPT', msg, { file: path.relative(root, file), hint: wayOutOf(file, root) });
+  for (const [p, e] of entries) {
+    checkEntry(p, e, corrupt);
+    if (shardOf(p, bits) !== id) throw corrupt(`manifest entry for ${JSON.stringify(p)} is in the wrong shard (${id})`);
+    into[p] = e as PageEntry;
   }
 }
 

@@ -90,7 +90,7 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
   for (const [key, e] of pages) {
     if (e.tags) for (const t of e.tags) tags.add(t);
     // The planner's due rule (plan-regen.ts isDue / retries): a shard due now is loaded.
-    const at = e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
+    const at = dueAt(e);
     if (at < nextDueAt) nextDueAt = at;
     const r = (info.routes[e.route] ??= { pages: 0, templateHashes: [] });
     r.pages++;
@@ -109,7 +109,27 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
   for (const r of Object.values(info.routes)) r.templateHashes.sort();
   if (Number.isFinite(nextDueAt)) info.nextDueAt = nextDueAt;
   if (tags.size) info.tags = tagFilter(tags);
-  return info;
+  return canonicalInfo(info);
+}
+
+/** When a page is next due: its expiry, a failed page's retry, or never (Infinity). */
+export function dueAt(e: PageEntry): number {
+  return e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
+}
+
+/** A summary with its fields in one fixed order, however it was built (shard-patch.ts patches
+ * summaries): the head's bytes then depend only on what it says. */
+export function canonicalInfo(i: Omit<ShardInfo, 'file'>): Omit<ShardInfo, 'file'> {
+  return {
+    pages: i.pages,
+    routes: i.routes,
+    ...(i.sitemap && { sitemap: i.sitemap }),
+    ...(i.overrides && { overrides: i.overrides }),
+    ...(i.redirects && { redirects: i.redirects }),
+    ...(i.topFiles && { topFiles: i.topFiles }),
+    ...(i.nextDueAt !== undefined && { nextDueAt: i.nextDueAt }),
+    ...(i.tags !== undefined && { tags: i.tags }),
+  };
 }
 
 /**

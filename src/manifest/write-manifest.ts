@@ -7,14 +7,26 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
-import { allLoaded, MANIFEST_VERSION, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
+import { allLoaded, completeShard, MANIFEST_VERSION, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
+import { patchSummary, shardPrefix, spliceShard, type EntryChange } from './shard-patch.js';
 import { chooseBits, SHARD_FILE, shardIds, shardOf, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
 
 export interface WriteOptions {
-  /** Shards whose pages changed in this run (each must be loaded), or `all`. */
+  /** Shards whose pages changed in this run (each must be loaded or patched), or `all`. */
   dirty: ReadonlySet<string> | 'all';
   /** Route facts the shard summaries need (sitemap, `_headers`). */
   routes: ReadonlyMap<string, RouteFacts>;
+  /** Shards loaded in part and rewritten by splicing (from `patchPartialShards`). */
+  patched?: ReadonlyMap<string, ShardPatch>;
+}
+
+/** A shard rewritten from its old text and its changed pages (see shard-patch.ts). */
+export interface ShardPatch {
+  /** The new shard file, in parts (see `spliceShard`). */
+  parts: Buffer[];
+  /** Its summary for the head (`file` is set by the writer). */
+  info: Omit<ShardInfo, 'file'>;
+  changes: EntryChange[];
 }
 
 /** The shards a write will produce: the new table and the pages of each shard it rewrites. */
@@ -22,6 +34,48 @@ export interface ShardWrite {
   table: ShardTable;
   /** Pages of every rewritten shard, by shard id (an empty map: the shard is gone). */
   buckets: Map<string, Map<string, PageEntry>>;
+  /** Rewritten shards whose pages are not all loaded: their new text and changes. */
+  patched: ReadonlyMap<string, ShardPatch>;
+}
+
+/**
+ * For each dirty shard the run read only in part: its new text and summary from its changed
+ * pages (`before`: every page the run planned, with its entry before the run), or, when that
+ * cannot be exact (a page added or removed, a bound only a full scan gives), the rest of the
+ * shard read now so it is written whole.
+ */
+export function patchPartialShards(
+  m: Manifest,
+  dirty: ReadonlySet<string>,
+  before: ReadonlyMap<string, PageEntry | undefined>,
+  routes: ReadonlyMap<string, RouteFacts>,
+  file: string,
+  root: string,
+): Map<string, ShardPatch> {
+  const out = new Map<string, ShardPatch>();
+  const table = m.shards;
+  if (!table?.partial?.size) return out;
+  const changesOf = new Map<string, (EntryChange | undefined)[]>();
+  for (const [key, was] of before) {
+    const id = shardOf(key, table.bits);
+    if (!table.partial.has(id)) continue;
+    const now = m.pages[key];
+    if (was === now) continue;
+    const list = changesOf.get(id) ?? [];
+    list.push(was && now ? { key, before: was, after: now } : undefined);
+    changesOf.set(id, list);
+  }
+  for (const id of dirty) {
+    const raw = table.partial.get(id);
+    if (raw === undefined) continue;
+    const changes = changesOf.get(id) ?? [];
+    const exact = changes.every((c) => c !== undefined) ? (changes as EntryChange[]) : undefined;
+    const info = exact && patchSummary(table.info[id]!, exact, routes);
+    const parts = info && spliceShard(raw, exact);
+    if (info && parts) out.set(id, { parts, info, changes: exact });
+    else completeShard(m, id, file, root);
+  }
+  return out;
 }
 
 /**
@@ -37,18 +91,21 @@ export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
   const bits = everything ? chooseBits(Object.keys(m.pages).length, prev?.bits) : prev!.bits;
   const resplit = !prev || bits !== prev.bits;
   const dirty = resplit || o.dirty === 'all' ? new Set(shardIds(bits)) : new Set(o.dirty);
-  if (!everything) for (const id of dirty) invariant((prev!.loaded as Set<string>).has(id) || !prev!.info[id], `shard ${id} written but not loaded`);
+  const patched = new Map([...(o.patched ?? [])].filter(([id]) => dirty.has(id)));
+  if (!everything) for (const id of dirty) invariant((prev!.loaded as Set<string>).has(id) || patched.has(id) || !prev!.info[id], `shard ${id} written but not loaded`);
   const generation = (prev?.generation ?? 0) + 1;
   const buckets = new Map<string, Map<string, PageEntry>>();
-  for (const id of dirty) buckets.set(id, new Map());
+  for (const id of dirty) if (!patched.has(id)) buckets.set(id, new Map());
   for (const key in m.pages) buckets.get(shardOf(key, bits))?.set(key, m.pages[key]!);
   const info: Record<string, ShardInfo> = resplit ? {} : { ...prev!.info };
   for (const [id, pages] of buckets) {
     if (pages.size === 0) delete info[id];
     else info[id] = { file: `${id}.${generation}.json`, ...summarizeShard(pages, o.routes) };
   }
-  const loaded = everything ? 'all' : new Set([...(prev!.loaded as Set<string>), ...dirty]);
-  return { table: { generation, bits, info: ordered(info), loaded }, buckets };
+  for (const [id, p] of patched) info[id] = { file: `${id}.${generation}.json`, ...p.info };
+  // A patched shard stays out of `loaded`: only some of its pages are in memory.
+  const loaded = everything ? 'all' : new Set([...(prev!.loaded as Set<string>), ...buckets.keys()]);
+  return { table: { generation, bits, info: ordered(info), loaded }, buckets, patched };
 }
 
 /**
@@ -66,6 +123,7 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite): P
   };
   try {
     for (const [id, pages] of w.buckets) if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardText(id, pages)));
+    for (const [id, p] of w.patched) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), p.parts));
     const head = {
       version: MANIFEST_VERSION,
       generator: m.generator,
@@ -139,11 +197,11 @@ async function removeSuperseded(dir: string, previous: ShardTable | undefined, n
 }
 
 /** One shard as JSON, one line per page sorted by path: stable across runs, readable, diffable. */
-function shardText(id: string, pages: Map<string, PageEntry>): string {
+export function shardText(id: string, pages: ReadonlyMap<string, PageEntry>): string {
   // One plain loop and one join: a shard is ~130 KB at most, and this runs in every webhook of
   // `isr serve`, where a generator's resumptions stayed slow (interpreted) for the first dozens.
   const keys = [...pages.keys()].sort();
   const lines: string[] = new Array(keys.length);
   for (let j = 0; j < keys.length; j++) lines[j] = `${JSON.stringify(keys[j])}: ${JSON.stringify(pages.get(keys[j]!))}`;
-  return `{"version":${MANIFEST_VERSION},"shard":${JSON.stringify(id)},"pages":{\n${lines.join(',\n')}\n}}\n`;
+  return `${shardPrefix(id, MANIFEST_VERSION)}${lines.join(',\n')}\n}}\n`;
 }

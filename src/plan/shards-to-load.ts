@@ -13,6 +13,13 @@ import { checkNamedPath, namedPathCandidates, planListings, type PlanOptions, ty
 export interface ShardsToLoad {
   /** Shards to load: `all`, or their ids. */
   shards: 'all' | Set<string>;
+  /**
+   * Of `shards`, those the planner needs only for named pages: the entries under one of `keys`
+   * (named paths and fixed routes' pages) or holding one of `tags`. Every other entry of such a
+   * shard is one the planner would pass over (not due, template current, route listed), so a run
+   * may read just the matching lines (see manifest/shard-patch.ts). Absent: load them whole.
+   */
+  entriesOnly?: { ids: Set<string>; keys: Set<string>; tags: readonly string[] };
   /** True when the planner would plan nothing: a regen can stop without loading a page. */
   nothingDue: boolean;
 }
@@ -39,25 +46,33 @@ export function shardsToLoad(input: {
   if (listings.some((r) => r.dynamic)) return all;
 
   const { bits, info } = table;
-  const needed = new Set<string>();
+  // `whole`: shards with a page the planner looks at for a reason of its own (due, template or
+  // route changed, --route); `named`: shards it needs only for the entries named below.
+  const whole = new Set<string>();
+  const named = new Set<string>();
+  const keys = new Set<string>();
   const tagHashes = (o.tags ?? []).map(hashTag);
   for (const raw of o.paths ?? []) {
-    if (!checkNamedPath(raw)) for (const c of namedPathCandidates(raw)) needed.add(shardOf(c, bits));
+    if (checkNamedPath(raw)) continue;
+    for (const c of namedPathCandidates(raw)) {
+      keys.add(c);
+      named.add(shardOf(c, bits));
+    }
   }
   for (const id in info) {
     const s = info[id]!;
-    if (o.routes?.some((r) => s.routes[r])) needed.add(id);
+    if (o.routes?.some((r) => s.routes[r])) whole.add(id);
     // --tag: the shards whose tag filter may hold one of the tags (never misses one that does).
     if (tagHashes.length) {
       const has = readTagFilter(s.tags);
-      if (tagHashes.some(has)) needed.add(id);
+      if (tagHashes.some(has)) named.add(id);
     }
     if (o.onlyNamed) continue;
-    if (s.nextDueAt !== undefined && s.nextDueAt <= now) needed.add(id);
+    if (s.nextDueAt !== undefined && s.nextDueAt <= now) whole.add(id);
     for (const name in s.routes) {
       const route = byName.get(name);
       // A page whose route is gone is removed; one whose template changed renders again.
-      if (!route || s.routes[name]!.templateHashes.some((h) => h !== templateHashes.get(route.template))) needed.add(id);
+      if (!route || s.routes[name]!.templateHashes.some((h) => h !== templateHashes.get(route.template))) whole.add(id);
     }
   }
   // Fixed routes are "listed" on every run at no cost: the planner renders their one page if it
@@ -72,9 +87,13 @@ export function shardsToLoad(input: {
       notFound += info[id]!.routes[r.name]?.notFound ?? 0;
     }
     const id = shardOf(r.source, bits);
-    if (pages !== 1 || notFound) needed.add(id);
+    if (pages !== 1 || notFound) whole.add(id);
+    // The planner looks a fixed route's page up by its path only.
+    keys.add(r.source);
     fixed.add(id);
   }
-  const nothingDue = needed.size === 0 && !o.paths?.length && !o.routes?.length && !o.tags?.length && !m.pendingRemovals?.length;
-  return { shards: new Set([...needed, ...fixed]), nothingDue };
+  const nothingDue = whole.size === 0 && named.size === 0 && !o.paths?.length && !o.routes?.length && !o.tags?.length && !m.pendingRemovals?.length;
+  const shards = new Set([...whole, ...named, ...fixed]);
+  const ids = new Set([...shards].filter((id) => !whole.has(id)));
+  return { shards, nothingDue, ...(ids.size ? { entriesOnly: { ids, keys, tags: o.tags ?? [] } } : {}) };
 }

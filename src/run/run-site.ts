@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
 import { loadHeldShards, openHeld, type HeldManifest } from '../manifest/held.js';
 import { emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
-import { prepareShards, stageManifest, writeManifest } from '../manifest/write-manifest.js';
+import { patchPartialShards, prepareShards, stageManifest, writeManifest } from '../manifest/write-manifest.js';
 import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
 import type { TempFile } from '../write/write-atomic.js';
@@ -77,7 +77,10 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       const need = shardsToLoad({ manifest: previous, routes, templateHashes, configHash: config.configHash, options: o, now: o.now });
       if (need.nothingDue) return nothingDueResult(config, previous, started);
       if (fromMemory) loadHeldShards(previous, o.held!, need.shards);
-      else loadShards(previous, config.manifestFile, config.root, need.shards);
+      // Shards needed only for named pages are read line by line (manifest/shard-patch.ts), but
+      // not for `isr serve` (o.held), which adopts whole shards into the manifest it holds.
+      // ISR_SHARD_PATCH=0 reads them whole (a switch for tests and for bisecting a doubt).
+      else loadShards(previous, config.manifestFile, config.root, need.shards, o.held || process.env.ISR_SHARD_PATCH === '0' ? undefined : need.entriesOnly);
     }
 
     const toList = planListings(previous, routes, o, config.configHash, o.now);
@@ -146,13 +149,20 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
           ? 'all'
           : new Set(touched.filter((p) => sitemapChanged(before.get(p), manifest.pages[p])).map((p) => shardOf(p, bits)));
       const leftover = previous?.pendingRemovals ?? [];
-      const shardWrite = changed || leftover.length ? prepareShards(manifest, { dirty, routes: facts }) : undefined;
+      const patched = patchPartialShards(manifest, dirty, before, facts, config.manifestFile, config.root);
+      if (previous?.shards?.partial) o.logger.debug(`manifest: ${patched.size} of ${dirty.size} rewritten shard(s) patched line by line`);
+      const shardWrite = changed || leftover.length ? prepareShards(manifest, { dirty, routes: facts, patched }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
       if (changed && shardWrite) {
-        const files = siteFiles(config, shardWrite.table, shardWrite.buckets, shardWrite.table.bits === bits ? sitemaps : 'all');
+        const onDisk = new Map<string, string | undefined>();
+        const read = (file: string) => {
+          if (!onDisk.has(file)) onDisk.set(file, readIfExists(path.join(config.outDir, file)));
+          return onDisk.get(file);
+        };
+        const files = siteFiles(config, shardWrite.table, shardWrite.buckets, shardWrite.table.bits === bits ? sitemaps : 'all', { shards: shardWrite.patched, read });
         for (const [file, body] of files.write) {
-          if (readIfExists(path.join(config.outDir, file)) !== body) {
+          if (read(file) !== body) {
             await stage.stage(file, body);
             result.written.push(file);
           }

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { PageEntry, ShardTable } from '../manifest/manifest.js';
+import type { EntryChange } from '../manifest/shard-patch.js';
 import type { Revalidate } from '../types.js';
 import { cacheControl } from './cache-control.js';
 
@@ -21,6 +22,10 @@ export function siteFiles(
   buckets: ReadonlyMap<string, ReadonlyMap<string, PageEntry>>,
   /** The rewritten shards whose sitemap can have changed (default: all of them). */
   sitemaps: ReadonlySet<string> | 'all' = 'all',
+  /** Rewritten shards not loaded whole (their new bytes in parts and their changed pages, see
+   * manifest/shard-patch.ts), and the current text of a site file: such a shard's sitemap is the
+   * current one with the changed pages' lines edited. */
+  patched?: { shards: ReadonlyMap<string, { parts: readonly Buffer[]; changes: readonly EntryChange[] }>; read(file: string): string | undefined },
 ): { write: Map<string, string>; names: Set<string> } {
   const write = new Map<string, string>();
   const names = siteFileNames(config, table);
@@ -38,17 +43,46 @@ export function siteFiles(
     }
     return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
   };
+  const listed = (p: PageEntry) => (p.status === 'ok' || p.status === 'error') && !!p.file && !!routes.get(p.route)?.sitemap;
+  // A patched shard's sitemap: each changed page's <lastmod> edited in the file as it is, which is
+  // exact when that file is what the manifest before the run gives (the old line is found
+  // verbatim). Otherwise, or when a page joins or leaves it, it is made from the shard's new text.
+  const patchedUrlset = (file: string, shard: { parts: readonly Buffer[]; changes: readonly EntryChange[] }) => {
+    let out = patched!.read(file);
+    for (const { key, before: a, after: b } of shard.changes) {
+      if (out === undefined || listed(a) !== listed(b)) break;
+      if (!listed(a) || a.changedAt === b.changedAt) continue;
+      const head = `  <url><loc>${xml(base + encodeURI(key))}</loc><lastmod>`;
+      const old = `${head}${iso(a.changedAt)}</lastmod></url>\n`;
+      const at = out.indexOf(old);
+      out = at < 0 ? undefined : `${out.slice(0, at)}${head}${iso(b.changedAt)}</lastmod></url>\n${out.slice(at + old.length)}`;
+    }
+    if (out !== undefined && shard.changes.every((c) => listed(c.before) === listed(c.after))) return out;
+    const { pages } = JSON.parse(Buffer.concat(shard.parts).toString('utf8')) as { pages: Record<string, PageEntry> };
+    return urlset(new Map(Object.entries(pages)));
+  };
+  const sitemapOf = (id: string, file: string): string | undefined => {
+    const pages = buckets.get(id);
+    if (pages) return urlset(pages);
+    const p = patched?.shards.get(id);
+    return p && patchedUrlset(file, p);
+  };
   if (names.has('sitemap.xml')) {
     if (table.bits === 0) {
       // `pages` can be a shard not rewritten in this run: then its sitemap has not changed either.
-      const only = buckets.get('0');
-      if (only && (sitemaps === 'all' || sitemaps.has('0'))) write.set('sitemap.xml', urlset(only));
+      const only = sitemaps === 'all' || sitemaps.has('0') ? sitemapOf('0', 'sitemap.xml') : undefined;
+      if (only !== undefined) write.set('sitemap.xml', only);
       else if (!table.info['0']) write.set('sitemap.xml', urlset(new Map()));
     } else if (sitemaps === 'all' || sitemaps.size > 0) {
       // The index lists each shard's sitemap with its lastmod: with no shard's sitemap changed
       // (most regenerations: same bytes, same changedAt) it cannot have changed either, and a
       // 100k-page site's index is 256 entries to format and compare on every run.
-      for (const [id, pages] of buckets) if (names.has(childSitemap(id)) && (sitemaps === 'all' || sitemaps.has(id))) write.set(childSitemap(id), urlset(pages));
+      for (const id of [...buckets.keys(), ...(patched?.shards.keys() ?? [])]) {
+        const file = childSitemap(id);
+        if (!names.has(file) || (sitemaps !== 'all' && !sitemaps.has(id))) continue;
+        const text = sitemapOf(id, file);
+        if (text !== undefined) write.set(file, text);
+      }
       const entries = shards
         .filter(([id]) => names.has(childSitemap(id)))
         .map(([id, s]) => `  <sitemap><loc>${xml(`${base}/${childSitemap(id)}`)}</loc><lastmod>${iso(s.sitemap!.lastmod)}</lastmod></sitemap>`);

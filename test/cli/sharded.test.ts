@@ -75,3 +75,72 @@ describe('a site whose manifest is split in shards', () => {
     expect(sorted(JSON.parse(r.stdout).removed)).toEqual(sitemapsBefore);
   });
 });
+
+// A regen of named pages reads only their lines of each shard and splices the new ones in
+// (manifest/shard-patch.ts). The same steps on a twin site with ISR_SHARD_PATCH=0 (every shard
+// read and written whole) must leave every byte of the output and the manifest the same.
+describe('a regen of named pages, shards read in part', () => {
+  let a: TempSite;
+  let b: TempSite;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([tempSite('blog'), tempSite('blog')]);
+    for (const s of [a, b]) {
+      const r = await s.run(['build', '--quiet'], { now: at(0), env });
+      if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
+    }
+  });
+  afterAll(async () => {
+    await a.cleanup();
+    await b.cleanup();
+  });
+
+  const texts = async (s: TempSite) => Object.fromEntries(Object.entries(await snapshot(s.root)).map(([f, st]) => [f, st.text]));
+  /** Apply `edit` to both, run the regen, compare; the patched side's debug line is returned. */
+  async function step(args: string[], seconds: number, edit?: (s: TempSite) => Promise<void>): Promise<string> {
+    for (const s of [a, b]) await edit?.(s);
+    const ra = await a.run(['regen', ...args, '--debug'], { now: at(seconds), env });
+    const rb = await b.run(['regen', ...args], { now: at(seconds), env: { ...env, ISR_SHARD_PATCH: '0' } });
+    expect(ra.code).toBe(0);
+    expect(rb.code).toBe(0);
+    expect(await texts(a)).toEqual(await texts(b));
+    return /manifest: (\d+) of (\d+) rewritten shard\(s\) patched/.exec(ra.stderr)?.slice(1).join('/') ?? 'none';
+  }
+  const editPost = (slug: string, words: string) => async (s: TempSite) =>
+    s.write(`content/posts/${slug}.md`, (await s.read(`content/posts/${slug}.md`)).replace(/\n---\n/, `\n---\n${words} `));
+
+  // cron-in-ci shares its shard with another post (ISR_PAGES_PER_SHARD=2).
+  it('right after a build every page ties for the shard\'s next expiry: the shard is written whole', async () => {
+    expect(await step(['--path', '/blog/cron-in-ci/'], 60, editPost('cron-in-ci', 'First edit.'))).toBe('0/1');
+  });
+
+  it('an edited post is patched into its shard, its sitemap and the index, as the whole path writes them', async () => {
+    expect(await step(['--path', '/blog/cron-in-ci/'], 120, editPost('cron-in-ci', 'Second edit.'))).toBe('1/1');
+    expect(await a.read('dist/blog/cron-in-ci/index.html')).toContain('Second edit.');
+  });
+
+  it('a --tag that renders a post and the listing pages that show it', async () => {
+    const patched = await step(['--tag', 'file:content/posts/cron-in-ci.md'], 180, editPost('cron-in-ci', 'Third edit.'));
+    expect(patched).toMatch(/^\d+\/\d+$/);
+    expect(await a.read('dist/index.html')).toContain('cron-in-ci');
+  });
+
+  it('a shard sitemap deleted by hand is written again in full', async () => {
+    const index = await a.read('dist/sitemap.xml');
+    const children = [...index.matchAll(/(sitemap-[0-9a-f]+\.xml)/g)].map((m) => m[1]!);
+    let child = '';
+    for (const c of children) if ((await a.read(`dist/${c}`)).includes('/blog/cron-in-ci/')) child = c;
+    const { rmSync } = await import('node:fs');
+    const patched = await step(['--path', '/blog/cron-in-ci/'], 240, async (s) => {
+      await editPost('cron-in-ci', 'Fourth edit.')(s);
+      rmSync(`${s.root}/dist/${child}`);
+    });
+    expect(patched).toBe('1/1');
+    expect(await a.read(`dist/${child}`)).toContain('/blog/cron-in-ci/');
+  });
+
+  it('a page named for the first time (on demand) is added by rewriting its shard whole', async () => {
+    const post = (await a.read('content/posts/cron-in-ci.md')).replace(/title: .*/, 'title: Brand new');
+    expect(await step(['--path', '/blog/brand-new/'], 300, (s) => s.write('content/posts/brand-new.md', post))).toMatch(/^0\//);
+    expect((await a.manifest()).pages['/blog/brand-new/'].status).toBe('ok');
+  });
+});

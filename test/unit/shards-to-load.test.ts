@@ -62,7 +62,16 @@ function check(full: Manifest, options: PlanOptions, now: number, templateHashes
   const head = opened(full);
   const need = shardsToLoad({ manifest: head, routes: ROUTES, templateHashes, configHash: 'c1', options, now });
   const bits = head.shards!.bits;
-  const partial = { ...head, pages: Object.fromEntries(Object.entries(full.pages).filter(([p]) => need.shards === 'all' || need.shards.has(shardOf(p, bits)))) };
+  // A shard in `entriesOnly` gives only its entries under a named key or with a named tag (what
+  // manifest/shard-patch.ts reads of it); any other shard asked for gives all its entries.
+  const only = need.entriesOnly;
+  const given = ([p, e]: [string, PageEntry]) => {
+    if (need.shards === 'all') return true;
+    const id = shardOf(p, bits);
+    if (!need.shards.has(id)) return false;
+    return !only?.ids.has(id) || only.keys.has(p) || (e.tags ?? []).some((t) => only.tags.includes(t));
+  };
+  const partial = { ...head, pages: Object.fromEntries(Object.entries(full.pages).filter(given)) };
   const expected = plan(full, options, now, templateHashes);
   expect(plan(partial, options, now, templateHashes)).toEqual(expected);
   if (need.nothingDue) expect(expected.render.length + expected.remove.length).toBe(0);
@@ -115,6 +124,21 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
     const none = check(site(pages), { mode: 'regen', tags: ['post:nope'] }, T0 + HOUR);
     expect(none.need.nothingDue).toBe(false);
     expect(none.expected.unmatchedTags).toEqual(['post:nope']);
+  });
+
+  it('marks the shards needed only for named pages as read in part, and a shard with a due page as whole', () => {
+    const pages = calm();
+    pages['/blog/p3/'] = page('post', { revalidate: 60, params: { slug: 'p3' } });
+    pages['/blog/p5/'] = page('post', { params: { slug: 'p5' }, tags: ['t:x'] });
+    const { need, bits } = check(site(pages), { mode: 'regen', paths: ['/blog/p7/'], tags: ['t:x'] }, T0 + HOUR);
+    const only = need.entriesOnly!;
+    expect(only.keys).toEqual(new Set(['/blog/p7/', '/', '/about/']));
+    expect(only.tags).toEqual(['t:x']);
+    expect(only.ids.has(shardOf('/blog/p7/', bits))).toBe(true);
+    expect(only.ids.has(shardOf('/blog/p5/', bits))).toBe(true);
+    // The due page's shard is read whole (the planner looks at every page of it).
+    expect(need.shards).toContain(shardOf('/blog/p3/', bits));
+    expect(only.ids.has(shardOf('/blog/p3/', bits))).toBe(false);
   });
 
   it('loads the shards of a route named with --route', () => {
