@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
-import { allLoaded, completeShard, MANIFEST_VERSION, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
+import { allLoaded, completeShard, MANIFEST_VERSION, readShardBytes, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
 import { patchSummary, shardPrefix, spliceShard, type EntryChange } from './shard-patch.js';
 import { chooseBits, SHARD_FILE, shardIds, shardOf, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
 
@@ -20,13 +20,15 @@ export interface WriteOptions {
   patched?: ReadonlyMap<string, ShardPatch>;
 }
 
-/** A shard rewritten from its old text and its changed pages (see shard-patch.ts). */
+/** A shard rewritten from its old bytes and its changed pages (see shard-patch.ts). */
 export interface ShardPatch {
-  /** The new shard file, in parts (see `spliceShard`). */
-  parts: Buffer[];
+  /** The shard file this run read it from (its lines are spliced when it is staged). */
+  from: string;
   /** Its summary for the head (`file` is set by the writer). */
   info: Omit<ShardInfo, 'file'>;
   changes: EntryChange[];
+  /** Every page of the new shard (reads and parses it whole: for a sitemap made afresh). */
+  pages(): Map<string, PageEntry>;
 }
 
 /** The shards a write will produce: the new table and the pages of each shard it rewrites. */
@@ -34,15 +36,15 @@ export interface ShardWrite {
   table: ShardTable;
   /** Pages of every rewritten shard, by shard id (an empty map: the shard is gone). */
   buckets: Map<string, Map<string, PageEntry>>;
-  /** Rewritten shards whose pages are not all loaded: their new text and changes. */
+  /** Rewritten shards whose pages are not all loaded: their old file and changes. */
   patched: ReadonlyMap<string, ShardPatch>;
 }
 
 /**
- * For each dirty shard the run read only in part: its new text and summary from its changed
- * pages (`before`: every page the run planned, with its entry before the run), or, when that
- * cannot be exact (a page added or removed, a bound only a full scan gives), the rest of the
- * shard read now so it is written whole.
+ * For each dirty shard the run read only in part: its summary patched from its changed pages
+ * (`before`: every page the run planned, with its entry before the run), or, when that cannot
+ * be exact (a page added or removed, a bound only a full scan gives), the rest of the shard read
+ * now so it is written whole.
  */
 export function patchPartialShards(
   m: Manifest,
@@ -66,15 +68,25 @@ export function patchPartialShards(
     changesOf.set(id, list);
   }
   for (const id of dirty) {
-    const raw = table.partial.get(id);
-    if (raw === undefined) continue;
+    if (!table.partial.has(id)) continue;
     const changes = changesOf.get(id) ?? [];
     const exact = changes.every((c) => c !== undefined) ? (changes as EntryChange[]) : undefined;
     const info = exact && patchSummary(table.info[id]!, exact, routes);
-    const parts = info && spliceShard(raw, exact);
-    if (info && parts) out.set(id, { parts, info, changes: exact });
-    else completeShard(m, id, file, root);
+    if (!info) {
+      completeShard(m, id, file, root);
+      continue;
+    }
+    const from = table.info[id]!.file;
+    out.set(id, { from, info, changes: exact, pages: () => wholeShard(file, root, from, exact) });
   }
+  return out;
+}
+
+/** A shard's pages as its old file and the changes make them. */
+function wholeShard(file: string, root: string, from: string, changes: readonly EntryChange[]): Map<string, PageEntry> {
+  const { pages } = JSON.parse(readShardBytes(file, root, from).toString('utf8')) as { pages: Record<string, PageEntry> };
+  const out = new Map(Object.entries(pages));
+  for (const c of changes) out.set(c.key, c.after);
   return out;
 }
 
@@ -115,7 +127,7 @@ export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
  * (the one rename that switches readers to the new manifest), then deletes the shard files the
  * new head no longer names.
  */
-export async function stageManifest(file: string, m: Manifest, w: ShardWrite): Promise<TempFile> {
+export async function stageManifest(file: string, m: Manifest, w: ShardWrite, root = process.cwd()): Promise<TempFile> {
   const dir = shardDir(file);
   const staged: TempFile[] = [];
   const discard = async () => {
@@ -123,7 +135,12 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite): P
   };
   try {
     for (const [id, pages] of w.buckets) if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardText(id, pages)));
-    for (const [id, p] of w.patched) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), p.parts));
+    for (const [id, p] of w.patched) {
+      // The old file's lines around the changed ones, written straight from the read buffer.
+      const parts = spliceShard(readShardBytes(file, root, p.from), p.changes);
+      invariant(parts !== undefined, `shard ${id}: a changed page's line is gone from ${p.from}`);
+      staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), parts));
+    }
     const head = {
       version: MANIFEST_VERSION,
       generator: m.generator,

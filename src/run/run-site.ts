@@ -177,7 +177,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       removals = [...new Set(result.removed)].filter((f) => !live.has(f));
       if (shardWrite) {
         manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
-        stagedManifest = await stageManifest(config.manifestFile, manifest, shardWrite);
+        stagedManifest = await stageManifest(config.manifestFile, manifest, shardWrite, config.root);
       }
     } catch (err) {
       await stage.abort();

@@ -22,10 +22,10 @@ export function siteFiles(
   buckets: ReadonlyMap<string, ReadonlyMap<string, PageEntry>>,
   /** The rewritten shards whose sitemap can have changed (default: all of them). */
   sitemaps: ReadonlySet<string> | 'all' = 'all',
-  /** Rewritten shards not loaded whole (their new bytes in parts and their changed pages, see
+  /** Rewritten shards not loaded whole (their changed pages, and all their pages on demand; see
    * manifest/shard-patch.ts), and the current text of a site file: such a shard's sitemap is the
    * current one with the changed pages' lines edited. */
-  patched?: { shards: ReadonlyMap<string, { parts: readonly Buffer[]; changes: readonly EntryChange[] }>; read(file: string): string | undefined },
+  patched?: { shards: ReadonlyMap<string, { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }>; read(file: string): string | undefined },
 ): { write: Map<string, string>; names: Set<string> } {
   const write = new Map<string, string>();
   const names = siteFileNames(config, table);
@@ -47,7 +47,7 @@ export function siteFiles(
   // A patched shard's sitemap: each changed page's <lastmod> edited in the file as it is, which is
   // exact when that file is what the manifest before the run gives (the old line is found
   // verbatim). Otherwise, or when a page joins or leaves it, it is made from the shard's new text.
-  const patchedUrlset = (file: string, shard: { parts: readonly Buffer[]; changes: readonly EntryChange[] }) => {
+  const patchedUrlset = (file: string, shard: { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }) => {
     let out = patched!.read(file);
     for (const { key, before: a, after: b } of shard.changes) {
       if (out === undefined || listed(a) !== listed(b)) break;
@@ -58,8 +58,7 @@ export function siteFiles(
       out = at < 0 ? undefined : `${out.slice(0, at)}${head}${iso(b.changedAt)}</lastmod></url>\n${out.slice(at + old.length)}`;
     }
     if (out !== undefined && shard.changes.every((c) => listed(c.before) === listed(c.after))) return out;
-    const { pages } = JSON.parse(Buffer.concat(shard.parts).toString('utf8')) as { pages: Record<string, PageEntry> };
-    return urlset(new Map(Object.entries(pages)));
+    return urlset(shard.pages());
   };
   const sitemapOf = (id: string, file: string): string | undefined => {
     const pages = buckets.get(id);
