@@ -141,7 +141,7 @@ async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: Planne
   const same = prev?.outputHash === outputHash && prev.file === file && (await sameBytes(path.join(ctx.config.outDir, file), body));
   if (same) result.unchanged.push(file);
   else {
-    await ctx.stage.stage(file, body);
+    await ctx.stage.stage(file, body, prev?.file === file);
     result.written.push(file);
   }
   if (prev?.file && prev.file !== file) result.removed.push(prev.file);

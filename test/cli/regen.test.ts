@@ -101,6 +101,16 @@ describe('isr regen: named pages', () => {
     expect((await site.manifest()).pages['/blog/hello-world/'].onDemand).toBeUndefined();
   });
 
+  it('writes a --path page again whose folder was deleted by hand', async () => {
+    await fresh();
+    const { rm } = await import('node:fs/promises');
+    await rm(`${site.root}/dist/blog/hello-world`, { recursive: true });
+    const r = await site.run(['regen', '--json', '--path', '/blog/hello-world/'], { now: at(1) });
+    expect(r.code).toBe(0);
+    expect(json(r).written).toContain('blog/hello-world/index.html');
+    expect(await site.read('dist/blog/hello-world/index.html')).toContain('<h1>');
+  });
+
   it('reads paths from a file (one per line, # comments and blank lines ignored)', async () => {
     await fresh();
     await site.write('paths.txt', '# from the CMS\n/blog/why-static/\n\n  /tags/ci  \n');
