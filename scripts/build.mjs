@@ -43,3 +43,26 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// markdown-it and its dependencies as one CommonJS file, loaded by src/sources/markdown.ts on
+// the first Markdown page of a run. As six packages it cost ~35 ms to load (resolution, and
+// `entities` building an encoder markdown-it never uses and decode tables it needs only for
+// entity references); as one file with a lazy `entities` (scripts/entities-lazy.cjs), ~15 ms.
+// It is the markdown-it of isr's own node_modules at build time (package.json pins its major).
+await build({
+  entryPoints: [require.resolve('markdown-it')],
+  outfile: 'dist/vendor/markdown-it.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'lazy-entities',
+      setup(b) {
+        b.onResolve({ filter: /^entities$/ }, () => ({ path: new URL('./entities-lazy.cjs', import.meta.url).pathname }));
+      },
+    },
+  ],
+});

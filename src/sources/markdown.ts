@@ -1,9 +1,21 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type MarkdownIt from 'markdown-it';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 // Loaded on first use: a run that renders no Markdown (a regen with nothing due, a JSON site)
 // does not pay for compiling markdown-it and its entity tables at start-up.
 const require = createRequire(import.meta.url);
+
+/**
+ * markdown-it as built into dist/vendor/ (one file, entity decoding loaded on first need; see
+ * scripts/build.mjs: ~20 ms less per run), or the package itself when running from src/ unbuilt.
+ */
+function loadMarkdownIt(): typeof MarkdownIt {
+  const vendored = path.join(PACKAGE_ROOT, 'dist', 'vendor', 'markdown-it.cjs');
+  return require(existsSync(vendored) ? vendored : 'markdown-it') as typeof MarkdownIt;
+}
 
 export interface MarkdownOptions {
   /** Allow raw HTML in Markdown. Off by default: content authors cannot inject script tags. */
@@ -34,7 +46,7 @@ let plain: ((src: string) => string) | undefined;
 function make(options: MarkdownOptions): (src: string) => string {
   let md: MarkdownIt | undefined;
   const create = () => {
-    const Ctor = require('markdown-it') as typeof MarkdownIt;
+    const Ctor = loadMarkdownIt();
     md = new Ctor({ html: options.html ?? false, linkify: options.linkify ?? false, typographer: options.typographer ?? false });
     options.configure?.(md);
     return md;
