@@ -16,7 +16,7 @@ export interface WriteOptions {
   dirty: ReadonlySet<string> | 'all';
   /** Route facts the shard summaries need (sitemap, `_headers`). */
   routes: ReadonlyMap<string, RouteFacts>;
-  /** Shards loaded in part and rewritten by splicing (from `patchPartialShards`). */
+  /** Shards rewritten by splicing (from `patchShards`). */
   patched?: ReadonlyMap<string, ShardPatch>;
 }
 
@@ -41,26 +41,31 @@ export interface ShardWrite {
 }
 
 /**
- * For each dirty shard the run read only in part: its summary patched from its changed pages
- * (`before`: every page the run planned, with its entry before the run), or, when that cannot
- * be exact (a page added or removed, a bound only a full scan gives), the rest of the shard read
- * now so it is written whole.
+ * Shards to rewrite by splicing (see shard-patch.ts), with their summaries patched from their
+ * changed pages (`before`: every page the run planned, with its entry before the run):
+ * - every dirty shard the run read only in part; when its patch cannot be exact (a page added
+ *   or removed, a bound only a full scan gives) the rest of it is read now and it is written
+ *   whole;
+ * - with `whole`, also a dirty shard read whole with at most `MAX_SPLICED` changed pages (an
+ *   `isr serve` webhook, a regen of a few due pages): the summary and serialization of its
+ *   every page cost more than a few lines. Declined, it is written whole as before. Only for a
+ *   regen under an unchanged config, whose site files follow from the pages' changes alone.
  */
-export function patchPartialShards(
+export function patchShards(
   m: Manifest,
   dirty: ReadonlySet<string>,
   before: ReadonlyMap<string, PageEntry | undefined>,
   routes: ReadonlyMap<string, RouteFacts>,
-  file: string,
-  root: string,
+  o: { file: string; root: string; whole: boolean },
 ): Map<string, ShardPatch> {
   const out = new Map<string, ShardPatch>();
   const table = m.shards;
-  if (!table?.partial?.size) return out;
+  if (!table || (!table.partial?.size && !o.whole)) return out;
+  const candidate = (id: string) => table.partial?.has(id) || (o.whole && table.info[id] !== undefined);
   const changesOf = new Map<string, (EntryChange | undefined)[]>();
   for (const [key, was] of before) {
     const id = shardOf(key, table.bits);
-    if (!table.partial.has(id)) continue;
+    if (!candidate(id)) continue;
     const now = m.pages[key];
     if (was === now) continue;
     const list = changesOf.get(id) ?? [];
@@ -68,19 +73,24 @@ export function patchPartialShards(
     changesOf.set(id, list);
   }
   for (const id of dirty) {
-    if (!table.partial.has(id)) continue;
+    if (!candidate(id)) continue;
+    const partial = table.partial?.has(id);
     const changes = changesOf.get(id) ?? [];
+    if (!partial && changes.length > MAX_SPLICED) continue;
     const exact = changes.every((c) => c !== undefined) ? (changes as EntryChange[]) : undefined;
     const info = exact && patchSummary(table.info[id]!, exact, routes);
     if (!info) {
-      completeShard(m, id, file, root);
+      if (partial) completeShard(m, id, o.file, o.root);
       continue;
     }
     const from = table.info[id]!.file;
-    out.set(id, { from, info, changes: exact, pages: () => wholeShard(file, root, from, exact) });
+    out.set(id, { from, info, changes: exact, pages: () => wholeShard(o.file, o.root, from, exact) });
   }
   return out;
 }
+
+/** Changed pages up to which a shard read whole is still patched (each is a search of its bytes). */
+const MAX_SPLICED = 8;
 
 /** A shard's pages as its old file and the changes make them. */
 function wholeShard(file: string, root: string, from: string, changes: readonly EntryChange[]): Map<string, PageEntry> {
@@ -103,7 +113,8 @@ export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
   const bits = everything ? chooseBits(Object.keys(m.pages).length, prev?.bits) : prev!.bits;
   const resplit = !prev || bits !== prev.bits;
   const dirty = resplit || o.dirty === 'all' ? new Set(shardIds(bits)) : new Set(o.dirty);
-  const patched = new Map([...(o.patched ?? [])].filter(([id]) => dirty.has(id)));
+  // A new split rewrites every shard whole (all are loaded then).
+  const patched = new Map(resplit ? [] : [...(o.patched ?? [])].filter(([id]) => dirty.has(id)));
   if (!everything) for (const id of dirty) invariant((prev!.loaded as Set<string>).has(id) || patched.has(id) || !prev!.info[id], `shard ${id} written but not loaded`);
   const generation = (prev?.generation ?? 0) + 1;
   const buckets = new Map<string, Map<string, PageEntry>>();
@@ -115,8 +126,8 @@ export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
     else info[id] = { file: `${id}.${generation}.json`, ...summarizeShard(pages, o.routes) };
   }
   for (const [id, p] of patched) info[id] = { file: `${id}.${generation}.json`, ...p.info };
-  // A patched shard stays out of `loaded`: only some of its pages are in memory.
-  const loaded = everything ? 'all' : new Set([...(prev!.loaded as Set<string>), ...buckets.keys()]);
+  // A shard read in part stays out of `loaded`: only some of its pages are in memory.
+  const loaded = everything ? 'all' : new Set([...(prev!.loaded as Set<string>), ...[...dirty].filter((id) => !prev!.partial?.has(id))]);
   return { table: { generation, bits, info: ordered(info), loaded }, buckets, patched };
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
 import { loadHeldShards, openHeld, type HeldManifest } from '../manifest/held.js';
 import { emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
-import { patchPartialShards, prepareShards, stageManifest, writeManifest } from '../manifest/write-manifest.js';
+import { patchShards, prepareShards, stageManifest, writeManifest } from '../manifest/write-manifest.js';
 import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
 import type { TempFile } from '../write/write-atomic.js';
@@ -149,8 +149,14 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
           ? 'all'
           : new Set(touched.filter((p) => sitemapChanged(before.get(p), manifest.pages[p])).map((p) => shardOf(p, bits)));
       const leftover = previous?.pendingRemovals ?? [];
-      const patched = patchPartialShards(manifest, dirty, before, facts, config.manifestFile, config.root);
-      if (previous?.shards?.partial) o.logger.debug(`manifest: ${patched.size} of ${dirty.size} rewritten shard(s) patched line by line`);
+      // Shards rewritten by splicing their changed lines (manifest/shard-patch.ts): those read in
+      // part, and in a regen under the same config, those read whole with a few changes.
+      const patched = patchShards(manifest, dirty, before, facts, {
+        file: config.manifestFile,
+        root: config.root,
+        whole: o.mode === 'regen' && previous?.configHash === config.configHash && process.env.ISR_SHARD_PATCH !== '0',
+      });
+      if (patched.size || previous?.shards?.partial) o.logger.debug(`manifest: ${patched.size} of ${dirty.size} rewritten shard(s) patched line by line`);
       const shardWrite = changed || leftover.length ? prepareShards(manifest, { dirty, routes: facts, patched }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
