@@ -115,10 +115,16 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     const d = decideSwr(entry, ctx.clock());
     if (d.action === 'render') return renderNow(req, res, key);
     if (d.action === 'fail') return failed(req, res, entry);
-    if (d.regenerate) ctx.regenerateInBackground(key);
     res[CACHE_STATE] = d.cache;
     const headers: OutgoingHttpHeaders = { 'cache-control': pageCacheControl(entry.revalidate), 'x-isr-cache': d.cache };
-    return sendPage(req, res, key, entry, headers);
+    const sent = sendPage(req, res, key, entry, headers);
+    if (!d.regenerate) return sent;
+    // Once the stale bytes are in hand: a page not yet in memory is read from disk, and a
+    // regeneration started first can publish before that read (its file calls are synchronous),
+    // which would answer STALE with the new page.
+    if (!(sent instanceof Promise)) ctx.regenerateInBackground(key);
+    else void sent.then(() => ctx.regenerateInBackground(key), () => {});
+    return sent;
   }
 
   function sendPage(req: IncomingMessage, res: Tagged, key: string, entry: PageEntry, headers: OutgoingHttpHeaders): void | Promise<void> {
