@@ -115,8 +115,14 @@ export class Renderer {
         (helperNames.length ? ` const {${helperNames.join(', ')}} = it.__isr.helpers;` : ''),
     });
     const resolve = eta.resolvePath!;
+    // Memoised by name and calling template: Eta resolves the page's template and its layout on
+    // every render (a JSON key, joins and a path.relative), ~2% of a build. The answer depends
+    // only on those two and `views`, fixed for this instance; a name that fails is not kept.
+    const resolved = new Map<string, string>();
     eta.resolvePath = (template, options) => {
-      const abs = resolve.call(eta, template, options);
+      const key = `${template}\0${options?.filepath ?? ''}`;
+      let abs = resolved.get(key);
+      if (abs === undefined) resolved.set(key, (abs = resolve.call(eta, template, options)));
       this.recording?.add(this.rel(abs));
       return abs;
     };
