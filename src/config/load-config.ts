@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -83,6 +82,8 @@ function lineOf(err: Error, file: string): number | undefined {
  * printed for uncaught errors), so on that error path only, `node --check` finds the line.
  */
 function syntaxErrorLine(file: string): number | undefined {
+  // Loaded here: node:child_process costs every run a few ms of start-up, and this is an error path.
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const r = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
   const base = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const m = new RegExp(`${base}:(\\d+)`).exec(r.stderr ?? '');

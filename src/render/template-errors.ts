@@ -1,4 +1,3 @@
-import vm from 'node:vm';
 import type { Eta } from 'eta';
 
 /**
@@ -21,6 +20,8 @@ export function locateSyntaxError(eta: Eta, text: string, file: string, err: unk
   }
   const jsMessage = /Bad template syntax\s+([^\n]+)/.exec(msg)?.[1] ?? firstLine(msg);
   try {
+    // node:vm loaded on this error path only (start-up of every run).
+    const vm = process.getBuiltinModule('node:vm');
     new vm.Script(`(function(it, options){\n${code}\n})`, { filename: 'template.js' });
   } catch (e) {
     const gen = /template\.js:(\d+)/.exec((e as Error).stack ?? '');

@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 /** Pages from which a run bounds V8's heap growth (see boundHeapGrowth). */
 export const LARGE_RUN_PAGES = 30_000;
@@ -18,6 +16,9 @@ let bounded = false;
 export function boundHeapGrowth(): void {
   if (bounded) return;
   bounded = true;
+  // Loaded here, for the large runs only: node:v8 and node:vm cost every run start-up time.
+  const { setFlagsFromString } = process.getBuiltinModule('node:v8');
+  const { runInNewContext } = process.getBuiltinModule('node:vm');
   setFlagsFromString('--heap-growing-percent=40');
   // `gc` is exposed to contexts created while the flag is on; the process's own global is not
   // touched, and the flag is turned off again at once.
