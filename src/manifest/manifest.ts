@@ -1,131 +1,17 @@
 /**
- * The manifest's shape and how it is read: the head (`openManifest`), then only the shards a run
- * needs (`loadShards`), every entry validated so a tampered file cannot point outside outDir.
- * Writing is in write-manifest.ts.
+ * How the manifest is read: the head (`openManifest`), then only the shards a run needs
+ * (`loadShards`), whole or the lines it names. Its shape is in model.ts (re-exported here), the
+ * parsing and validation of the texts in parse.ts, writing in write-manifest.ts.
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
-import type { Params, Revalidate } from '../types.js';
+import { MANIFEST_VERSION, shardDir, type Manifest, type PageEntry } from './model.js';
+import { addEntries, parseHead, parseShard, wayOutOf } from './parse.js';
 import { findEntries, framed } from './shard-patch.js';
-import { hashTag, readTagFilter, SHARD_FILE, shardOf, type ShardInfo } from './shards.js';
+import { hashTag, readTagFilter, shardOf } from './shards.js';
 
-/**
- * Bumped on any incompatible change; a manifest of another version is refused, never guessed at.
- * Version 1 (one file holding every page) is still read, and written back as version 2.
- */
-export const MANIFEST_VERSION = 2;
-
-/**
- * One page of the site, keyed in `Manifest.pages` by its URL path (`/blog/hello/`).
- *
- * Invariant: an entry describes what is on disk at `file` (or, after a crash between publishing
- * and writing the manifest, something older: the page then just renders again when due).
- */
-export interface PageEntry {
-  /** Route name (see `RouteConfig.name`). */
-  route: string;
-  /** Params the page was built from; omitted for fixed routes. */
-  params?: Params;
-  /** Output file relative to outDir, "/" separated. Absent for `notFound` pages. */
-  file?: string;
-  /** Epoch ms of the last successful load+render (moves on even when the output was unchanged). */
-  builtAt: number;
-  /** Epoch ms when the output bytes last changed (sitemap `lastmod`). */
-  changedAt: number;
-  /** Effective revalidate of the last successful load, in seconds, or false. */
-  revalidate: Revalidate;
-  /** Hash of the props the page was rendered from. */
-  dataHash?: string;
-  /** Hash of the template and every layout/partial it used (see `Manifest.templates`). */
-  templateHash?: string;
-  /** Hash of the output bytes on disk. */
-  outputHash?: string;
-  /** Dependencies: tracked by sources (`file:…`, `url:…`) plus those returned by `load`. Sorted. */
-  tags?: string[];
-  /** `ok`: file is current; `error`: last attempt failed (the last good file stays);
-   * `notFound`: load said so (no file, served as 404); `redirect`: file is a redirect stub. */
-  status: 'ok' | 'error' | 'notFound' | 'redirect';
-  /** Redirect target for `status: 'redirect'`, with `permanent` for a 308. */
-  redirect?: { destination: string; permanent: boolean };
-  /** Last error as one line (`status: 'error'`). */
-  error?: string;
-  /** Consecutive failed attempts; reset by a success. */
-  attempts?: number;
-  /** Epoch ms before which a failed page is not retried (backoff, capped at its revalidate). */
-  retryAt?: number;
-  /** Built because it was named (`--path`, serve fallback), not listed by `paths()`: a re-listing
-   * that does not include it keeps it; only its own `notFound` removes it. */
-  onDemand?: true;
-}
-
-/** A route's last `paths()` listing: when it is due again and what it depended on. */
-export interface RouteEntry {
-  /** Epoch ms of the last successful listing. */
-  listedAt: number;
-  /** Effective list interval at that time. */
-  listRevalidate: Revalidate;
-  /** Tags the listing tracked (e.g. `files:content/posts`); `--tag` re-lists on a match. */
-  tags?: string[];
-  /** Last listing error, if the last attempt failed (pages are then kept as they were). */
-  error?: string;
-}
-
-/** A template's state at the last run: its own hash and the files it pulled in. */
-export interface TemplateEntry {
-  /** Hash of this file alone. */
-  hash: string;
-  /** Layouts/partials seen used by this template's renders, relative to templatesDir. */
-  deps: string[];
-}
-
-/**
- * The manifest as a run holds it. On disk it is a head (`manifest.json`: everything below but
- * `pages`, plus a summary of every shard) and one file per shard of pages in the folder beside
- * it (`manifest-pages/<shard>.<generation>.json`); see shards.ts for why.
- */
-export interface Manifest {
-  version: number;
-  /** `isr <version>` that wrote it (informative). */
-  generator: string;
-  /** Epoch ms of the last write. */
-  updatedAt: number;
-  /** Hash of the config source used for the last full build; a change re-renders every page. */
-  configHash: string;
-  /** Every template used, keyed by path relative to templatesDir. */
-  templates: Record<string, TemplateEntry>;
-  routes: Record<string, RouteEntry>;
-  /** The pages of the loaded shards (all of them after `readManifest`), keyed by URL path. */
-  pages: Record<string, PageEntry>;
-  /** Files to delete after this manifest is written (a crash in between leaves them listed here). */
-  pendingRemovals?: string[];
-  /** How the pages are split on disk; absent for a manifest never written (or read from version 1). */
-  shards?: ShardTable;
-}
-
-export interface ShardTable {
-  /** Counts writes; a shard file is named by the generation that wrote it, so a new head can
-   * switch to new shard files in one rename while readers of the old head still find theirs. */
-  generation: number;
-  /** Bits of the path hash that pick a shard (0: one shard). */
-  bits: number;
-  /** Every shard with pages, by id. */
-  info: Record<string, ShardInfo>;
-  /** Which shards' pages are in `Manifest.pages` (in memory only). */
-  loaded: 'all' | Set<string>;
-  /** Shards of which only some entries were read (in memory only; see shard-patch.ts). Not in
-   * `loaded`: the rest of their pages are not in `Manifest.pages`. */
-  partial?: Set<string>;
-}
-
-export function emptyManifest(): Manifest {
-  return { version: MANIFEST_VERSION, generator: '', updatedAt: 0, configHash: '', templates: {}, routes: {}, pages: {} };
-}
-
-/** The folder of the shard files of the manifest at `file`. */
-export function shardDir(file: string): string {
-  return path.join(path.dirname(file), `${path.basename(file, '.json')}-pages`);
-}
+export * from './model.js';
 
 /**
  * What identifies one version of a file: inode, size and mtime. Every manifest write is a
@@ -142,11 +28,6 @@ export function fileSignature(file: string): string | undefined {
 /** The `fileSignature` of stats already taken (`isr serve` stats without blocking). */
 export function signatureOfStats(s: { ino: number; size: number; mtimeMs: number }): string {
   return `${s.ino}:${s.size}:${s.mtimeMs}`;
-}
-
-/** True when every page of the manifest is in `pages`. */
-export function allLoaded(m: Manifest): boolean {
-  return !m.shards || m.shards.loaded === 'all';
 }
 
 /**
@@ -337,112 +218,3 @@ function readShard(file: string, root: string, name: string): string {
   }
 }
 
-function wayOutOf(file: string, root: string): string {
-  const rel = path.relative(root, file);
-  return `delete ${rel} and ${path.relative(root, shardDir(file))}/ and run \`isr build\` to rebuild them (the output folder is kept)`;
-}
-
-function parseHead(text: string, file: string, root: string): Manifest {
-  const rel = path.relative(root, file);
-  const wayOut = wayOutOf(file, root);
-  const corrupt = (msg: string) => new IsrError('MANIFEST_CORRUPT', msg, { file: rel, hint: wayOut });
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw corrupt(`the manifest is not valid JSON (${(err as Error).message})`);
-  }
-  const m = data as Partial<Omit<Manifest, 'shards'>> & { shardBits?: unknown; generation?: unknown; shards?: unknown };
-  if (!m || typeof m !== 'object' || typeof m.version !== 'number') throw corrupt('this is not an isr manifest (no "version")');
-  if (m.version !== MANIFEST_VERSION && m.version !== 1) {
-    throw corrupt(`manifest version ${m.version} is not supported (this isr reads versions 1 and ${MANIFEST_VERSION})`);
-  }
-  if (!isRecord(m.routes) || !isRecord(m.templates) || typeof m.configHash !== 'string') {
-    throw corrupt('the manifest is missing "routes", "templates" or "configHash"');
-  }
-  if (m.pendingRemovals !== undefined && (!Array.isArray(m.pendingRemovals) || !m.pendingRemovals.every(isSafeRelFile))) {
-    throw corrupt('"pendingRemovals" must list files inside the output folder');
-  }
-  const base = {
-    version: MANIFEST_VERSION,
-    generator: String(m.generator ?? ''),
-    updatedAt: Number(m.updatedAt ?? 0),
-    configHash: m.configHash,
-    templates: m.templates,
-    routes: m.routes,
-    ...(m.pendingRemovals?.length ? { pendingRemovals: m.pendingRemovals } : {}),
-  };
-  if (m.version === 1) {
-    // One file with every page: all loaded; the next write splits it into shards.
-    if (!isRecord(m.pages)) throw corrupt('the manifest is missing "pages"');
-    for (const p in m.pages) checkEntry(p, m.pages[p], corrupt);
-    return { ...base, pages: m.pages };
-  }
-  const { shards, shardBits: bits, generation } = m;
-  if (!isRecord(shards) || typeof bits !== 'number' || !Number.isInteger(bits) || bits < 0 || bits > 16 || typeof generation !== 'number') {
-    throw corrupt('the manifest is missing "shards", "shardBits" or "generation"');
-  }
-  for (const id in shards) {
-    const s = shards[id] as ShardInfo;
-    const name = isRecord(s) && typeof s.file === 'string' ? SHARD_FILE.exec(s.file) : null;
-    if (!name || name[1] !== id || !isRecord(s.routes) || typeof s.pages !== 'number') throw corrupt(`shard ${JSON.stringify(id)} is malformed`);
-  }
-  return { ...base, pages: {}, shards: { generation, bits, info: shards as Record<string, ShardInfo>, loaded: new Set() } };
-}
-
-function parseShard(text: string, id: string, bits: number, into: Record<string, PageEntry>, file: string, root: string): void {
-  const rel = path.relative(root, file);
-  const corrupt = (msg: string) => new IsrError('MANIFEST_CORRUPT', msg, { file: rel, hint: wayOutOf(file, root) });
-  let data: { version?: unknown; shard?: unknown; pages?: unknown };
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw corrupt(`shard ${id} of the manifest is not valid JSON (${(err as Error).message})`);
-  }
-  if (!isRecord(data) || data.shard !== id || !isRecord(data.pages)) throw corrupt(`shard ${id} of the manifest is malformed`);
-  const pages = data.pages as Record<string, unknown>;
-  // for-in, not Object.entries: no [key, value] array per page.
-  for (const p in pages) {
-    checkEntry(p, pages[p], corrupt);
-    if (shardOf(p, bits) !== id) throw corrupt(`manifest entry for ${JSON.stringify(p)} is in the wrong shard (${id})`);
-    into[p] = pages[p] as PageEntry;
-  }
-}
-
-/** Entries read line by line, checked as `parseShard` checks them. */
-function addEntries(entries: [string, unknown][], id: string, bits: number, into: Record<string, PageEntry>, file: string, root: string): void {
-  const corrupt = (msg: string) => new IsrError('MANIFEST_CORRUPT', msg, { file: path.relative(root, file), hint: wayOutOf(file, root) });
-  for (const [p, e] of entries) {
-    checkEntry(p, e, corrupt);
-    if (shardOf(p, bits) !== id) throw corrupt(`manifest entry for ${JSON.stringify(p)} is in the wrong shard (${id})`);
-    into[p] = e as PageEntry;
-  }
-}
-
-function checkEntry(p: string, e: unknown, corrupt: (msg: string) => IsrError): void {
-  if (!isRecord(e) || typeof e.route !== 'string' || typeof e.builtAt !== 'number' || typeof e.status !== 'string') {
-    throw corrupt(`manifest entry for ${JSON.stringify(p)} is malformed`);
-  }
-  // Paths and files flow back into file-system calls and into the change set given to onChange
-  // and --exec (a purge or upload script): a tampered or foreign manifest must not name anything
-  // outside the output folder.
-  if (!isSafeUrlPath(p) || (e.file !== undefined && !isSafeRelFile(e.file))) {
-    throw corrupt(`manifest entry for ${JSON.stringify(p)} points outside the output folder`);
-  }
-}
-
-/** An outDir-relative, "/"-separated file that cannot leave outDir. */
-function isSafeRelFile(f: unknown): boolean {
-  return typeof f === 'string' && f.length > 0 && !f.startsWith('/') && !f.endsWith('/') && !UNSAFE_SEGMENT.test(f) && !f.includes('//');
-}
-/** A "." or ".." segment, a backslash or a NUL (one regex, no split: it runs for every entry read). */
-const UNSAFE_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)|[\\\0]/;
-
-/** A URL path as the planner makes them: absolute, no "." / ".." segments, no backslash or NUL. */
-function isSafeUrlPath(p: string): boolean {
-  return p.startsWith('/') && !UNSAFE_SEGMENT.test(p);
-}
-
-function isRecord(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
