@@ -147,7 +147,7 @@ describe('a regen of named pages, shards read in part', () => {
 
   it('a page named for the first time (on demand) is added by rewriting its shard whole', async () => {
     const post = (await a.read('content/posts/cron-in-ci.md')).replace(/title: .*/, 'title: Brand new');
-    expect(await step(['--path', '/blog/brand-new/'], 300, (s) => s.write('content/posts/brand-new.md', post))).toMatch(/^0\//);
+    expect(await step(['--path', '/blog/brand-new/'], 960, (s) => s.write('content/posts/brand-new.md', post))).toMatch(/^0\//);
     expect((await a.manifest()).pages['/blog/brand-new/'].status).toBe('ok');
   });
 });
