@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
@@ -17,7 +16,7 @@ import { listRoutes, planRoutes } from '../routes/list-paths.js';
 import { SourceSet } from '../sources/source-set.js';
 import { siteFiles, staleSiteFiles } from '../write/site-files.js';
 import { Stage } from '../write/stage.js';
-import { TEMP_SUFFIX } from '../write/write-atomic.js';
+import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { VERSION } from '../version.js';
 
@@ -275,39 +274,4 @@ function tableOf(config: ResolvedConfig, m: Manifest): Pick<ShardTable, 'bits' |
 
 function emptyResult(): ExecuteResult {
   return { rendered: [], written: [], unchanged: [], removed: [], failed: [] };
-}
-
-/** Delete files (outDir-relative) and the folders they leave empty. Missing files are fine. */
-async function removeFiles(outDir: string, files: string[]): Promise<void> {
-  for (const rel of files) {
-    const abs = path.resolve(outDir, rel);
-    if (!abs.startsWith(outDir + path.sep)) continue;
-    await rm(abs, { force: true });
-    let dir = path.dirname(abs);
-    while (dir.startsWith(outDir + path.sep)) {
-      try {
-        await rmdir(dir);
-      } catch {
-        break; // not empty
-      }
-      dir = path.dirname(dir);
-    }
-  }
-}
-
-/**
- * After a crashed run: delete the temp files it left (staged pages in outDir, a manifest or a
- * source's cache entry in the state folder): never published, never served.
- */
-async function sweepTempFiles(dirs: string[], logger: Logger): Promise<void> {
-  let n = 0;
-  for (const dir of new Set(dirs)) {
-    // Loaded here, not at the top: only a run recovering from a crash needs it, and its import
-    // costs every other run (a regen from cron) tens of milliseconds of start-up.
-    const { default: fg } = await import('fast-glob');
-    const temps = await fg(`**/*${TEMP_SUFFIX}`, { cwd: dir, dot: true, absolute: true }).catch(() => []);
-    await Promise.all(temps.map((t) => rm(t, { force: true })));
-    n += temps.length;
-  }
-  if (n) logger.debug(`removed ${n} temp file(s) left by a crashed run`);
 }
