@@ -15,8 +15,8 @@
  *
  * Pure: no disk.
  */
-import type { PageEntry } from './manifest.js';
-import { canonicalInfo, dueAt, type RouteFacts, type ShardInfo } from './shards.js';
+import type { PageEntry } from './model.js';
+import { canonicalInfo, dueAt, inSitemap, type RouteFacts, type ShardInfo } from './shards.js';
 
 /** One page a run changed: its entry before and after (both present: adds and removes fall back). */
 export interface EntryChange {
@@ -161,9 +161,4 @@ function sameTags(a: readonly string[] | undefined, b: readonly string[] | undef
 
 function isTop(file: string | undefined): boolean {
   return file !== undefined && !file.includes('/');
-}
-
-/** The rule of `summarizeShard`: listed in the sitemap. */
-export function inSitemap(e: PageEntry, facts: RouteFacts | undefined): boolean {
-  return !!e.file && (e.status === 'ok' || e.status === 'error') && !!facts?.sitemap;
 }

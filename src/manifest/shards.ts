@@ -10,7 +10,7 @@
  * Pure: no disk. `manifest.ts` reads and writes the files.
  */
 import type { Revalidate } from '../types.js';
-import type { PageEntry } from './manifest.js';
+import type { PageEntry } from './model.js';
 
 /**
  * Pages per shard aimed at when the split is chosen. Small enough that loading and rewriting one
@@ -97,7 +97,7 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
     if (e.status === 'notFound') r.notFound = (r.notFound ?? 0) + 1;
     if (e.templateHash && !r.templateHashes.includes(e.templateHash)) r.templateHashes.push(e.templateHash);
     const route = routes.get(e.route);
-    if (e.file && (e.status === 'ok' || e.status === 'error') && route?.sitemap) {
+    if (inSitemap(e, route)) {
       info.sitemap ??= { urls: 0, lastmod: 0 };
       info.sitemap.urls++;
       if (e.changedAt > info.sitemap.lastmod) info.sitemap.lastmod = e.changedAt;
@@ -110,6 +110,15 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
   if (Number.isFinite(nextDueAt)) info.nextDueAt = nextDueAt;
   if (tags.size) info.tags = tagFilter(tags);
   return canonicalInfo(info);
+}
+
+/**
+ * Listed in the sitemap: a page with a file, rendered (or failed, its last good file kept), of a
+ * route in the sitemap. One rule for the summaries, their patches and the sitemap files, which
+ * must agree line for line (site-files.ts).
+ */
+export function inSitemap(e: PageEntry, route: Pick<RouteFacts, 'sitemap'> | undefined): boolean {
+  return !!e.file && (e.status === 'ok' || e.status === 'error') && !!route?.sitemap;
 }
 
 /** When a page is next due: its expiry, a failed page's retry, or never (Infinity). */

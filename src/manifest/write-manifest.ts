@@ -36,7 +36,7 @@ export interface ShardWrite {
   table: ShardTable;
   /** Pages of every rewritten shard, by shard id (an empty map: the shard is gone). */
   buckets: Map<string, Map<string, PageEntry>>;
-  /** Rewritten shards whose pages are not all loaded: their old file and changes. */
+  /** Rewritten shards spliced from their old file and their changed pages (not in `buckets`). */
   patched: ReadonlyMap<string, ShardPatch>;
 }
 
@@ -47,9 +47,10 @@ export interface ShardWrite {
  *   or removed, a bound only a full scan gives) the rest of it is read now and it is written
  *   whole;
  * - with `whole`, also a dirty shard read whole with at most `MAX_SPLICED` changed pages (an
- *   `isr serve` webhook, a regen of a few due pages): the summary and serialization of its
- *   every page cost more than a few lines. Declined, it is written whole as before. Only for a
- *   regen under an unchanged config, whose site files follow from the pages' changes alone.
+ *   `isr serve` webhook): the summary and serialization of its every page cost more than a few
+ *   lines. Declined, it is written whole as before (a page rendered because it was due held the
+ *   shard's earliest due time, so a cron regen's shards mostly are). Only for a regen under an
+ *   unchanged config, whose site files follow from the pages' changes alone.
  */
 export function patchShards(
   m: Manifest,

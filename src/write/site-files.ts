@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { PageEntry, ShardTable } from '../manifest/manifest.js';
 import type { EntryChange } from '../manifest/shard-patch.js';
+import { inSitemap } from '../manifest/shards.js';
 import type { Revalidate } from '../types.js';
 import { cacheControl } from './cache-control.js';
 
@@ -32,18 +33,17 @@ export function siteFiles(
   const shards = Object.entries(table.info);
   const base = (config.site.url ?? '').replace(/\/+$/, '');
   const routes = new Map(config.routes.map((r) => [r.name, r]));
+  const listed = (p: PageEntry) => inSitemap(p, routes.get(p.route));
 
   const urlset = (pages: ReadonlyMap<string, PageEntry>) => {
     const urls: string[] = [];
     for (const path of [...pages.keys()].sort()) {
       const p = pages.get(path)!;
-      if (p.status !== 'ok' && p.status !== 'error') continue;
-      if (!p.file || !routes.get(p.route)?.sitemap) continue;
+      if (!listed(p)) continue;
       urls.push(`  <url><loc>${xml(base + encodeURI(path))}</loc><lastmod>${iso(p.changedAt)}</lastmod></url>`);
     }
     return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
   };
-  const listed = (p: PageEntry) => (p.status === 'ok' || p.status === 'error') && !!p.file && !!routes.get(p.route)?.sitemap;
   // A patched shard's sitemap: each changed page's <lastmod> edited in the file as it is, which is
   // exact when that file is what the manifest before the run gives (the old line is found
   // verbatim). Otherwise, or when a page joins or leaves it, it is made from the shard's new text.
