@@ -30,6 +30,6 @@ for (const r of rs.filter((x) => x.medianMs !== undefined && !x.name.startsWith(
 }
 for (const r of rs.filter((x) => x.name.startsWith('serve'))) {
   if (r.skipped) console.log(`\n${r.name}: ${r.note}`);
-  else if (r.name === 'serve-cached') console.log(`\nserve, cached page (${r.size.toLocaleString('en')}-page site): ${Math.round(r.rps).toLocaleString('en')} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx} (\`${r.command.replace(/http:\/\/[^ ]+/, 'URL')}\`)`);
+  else if (r.name.startsWith('serve-cached')) console.log(`\nserve, cached page (${r.size.toLocaleString('en')}-page site): ${Math.round(r.rps).toLocaleString('en')} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}${r.runs ? `, median of ${r.runs} (${r.all.map((x) => Math.round(x.rps)).join(', ')} req/s)` : ''} (\`${r.command.replace(/http:\/\/[^ ]+/, 'URL')}\`)`);
   else console.log(`serve, revalidation POST until response: median ${r.medianMs} ms, max ${r.maxMs} ms, n=${r.runs}`);
 }

@@ -11,7 +11,8 @@
 //   node bench/run.mjs --full           adds 100k
 //   node bench/run.mjs --sizes 1000,20000 --runs 5 --only build,regen-noop
 //   node bench/run.mjs --isr /path/to/other/checkout   (compare builds of isr)
-//   options: --no-disk  --no-serve  --serve-size N  --out FILE  --keep (do not delete sites)
+//   options: --no-disk  --no-serve  --serve-size N  --serve-workers 1,2  --serve-rounds 3
+//            --out FILE  --keep (do not delete sites)
 //            --idle-wait S  --idle-busy F (wait for a quiet machine before each run)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
@@ -313,9 +314,9 @@ async function sizeSuite(n) {
 // ---- serve ---------------------------------------------------------------------------------
 
 /** Start `isr serve` on an ephemeral loopback port; resolves its URL, or undefined if it cannot. */
-function startServe(site, env) {
+function startServe(site, env, args = []) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ISR_BIN, 'serve', site, '--port', '0', '--host', '127.0.0.1'], {
+    const child = spawn(process.execPath, [ISR_BIN, 'serve', site, '--port', '0', '--host', '127.0.0.1', ...args], {
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -337,40 +338,88 @@ function startServe(site, env) {
   });
 }
 
+/** Stop a server started by startServe and wait until it (and any workers) exited. */
+function stopServe(s) {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((resolve) => s.child.once('exit', resolve));
+  s.child.kill('SIGTERM');
+  return exited;
+}
+
 async function serveSuite() {
   log(`\n== serve (${serveSize.toLocaleString('en')} pages) ==`);
   const site = await ensureSite(TMPFS_ROOT, serveSize);
   if (!existsSync(path.join(site, '.isr/manifest.json'))) measure(['build', site, '--quiet']);
   const secret = 'bench-secret';
+  if (spawnSync('which', ['wrk']).status !== 0) {
+    results.push({ size: serveSize, name: 'serve-cached', skipped: true, note: 'wrk not installed (apt-get install wrk)' });
+  } else {
+    // Rounds alternate the worker counts, so a slow spell of the VM hits each of them.
+    const counts = opt('serve-workers', '1,2').split(',').map(Number);
+    const rounds = Number(opt('serve-rounds', '3'));
+    const runs = new Map(counts.map((w) => [w, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const w of counts) {
+        const s = await startServe(site, {}, ['--workers', String(w)]);
+        if (!s.url) {
+          log(`  serve --workers ${w}: did not start (${s.why})`);
+          continue;
+        }
+        try {
+          const page = `${s.url}/posts/${slugOf(1)}/`;
+          const first = await fetch(page);
+          if (first.status !== 200) throw new Error(`GET ${page}: ${first.status}`);
+          await first.text();
+          waitIdle();
+          // Warm-up, then the measured 10 s. wrk and the server share the 2 cores.
+          spawnSync('wrk', ['-t2', '-c50', '-d2s', page], { encoding: 'utf8' });
+          const out = spawnSync('wrk', ['-t2', '-c50', '-d10s', '--latency', page], { encoding: 'utf8' }).stdout;
+          const run = {
+            rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+            p50Ms: toMs(/\s50%\s+([\d.]+\w+)/.exec(out)?.[1]),
+            p99Ms: toMs(/\s99%\s+([\d.]+\w+)/.exec(out)?.[1]),
+            non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0'),
+          };
+          runs.get(w).push(run);
+          log(`  serve-cached --workers ${w}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}`);
+        } finally {
+          await stopServe(s);
+        }
+      }
+    }
+    for (const [w, rs] of runs) {
+      if (!rs.length) continue;
+      const r = {
+        size: serveSize,
+        name: w === 1 ? 'serve-cached' : `serve-cached-w${w}`,
+        fs: 'tmpfs',
+        command: `isr serve --workers ${w}; wrk -t2 -c50 -d10s --latency URL`,
+        runs: rs.length,
+        rps: median(rs.map((x) => x.rps)),
+        p50Ms: median(rs.map((x) => x.p50Ms)),
+        p99Ms: median(rs.map((x) => x.p99Ms)),
+        non2xx: rs.reduce((a, x) => a + x.non2xx, 0),
+        all: rs,
+      };
+      results.push(r);
+      log(`  ${r.name}: median of ${r.runs}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms} ms`);
+    }
+  }
+
   const s = await startServe(site, { ISR_REVALIDATE_SECRET: secret });
   if (!s.url) {
     const note = `skipped: isr serve did not start (${s.why})`;
     log(`  ${note}`);
-    results.push({ size: serveSize, name: 'serve', fs: 'tmpfs', skipped: true, note });
+    results.push({ size: serveSize, name: 'serve-revalidate', fs: 'tmpfs', skipped: true, note });
     return;
   }
   try {
-    const page = `${s.url}/posts/${slugOf(1)}/`;
-    const first = await fetch(page);
-    if (first.status !== 200) throw new Error(`GET ${page}: ${first.status}`);
-    await first.text();
-    if (spawnSync('which', ['wrk']).status !== 0) {
-      results.push({ size: serveSize, name: 'serve-cached', skipped: true, note: 'wrk not installed (apt-get install wrk)' });
-    } else {
-      waitIdle();
-      // Warm-up, then the measured 10 s. wrk and the server share the 2 cores.
-      spawnSync('wrk', ['-t2', '-c50', '-d2s', page], { encoding: 'utf8' });
-      const w = spawnSync('wrk', ['-t2', '-c50', '-d10s', '--latency', page], { encoding: 'utf8' });
-      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(w.stdout)?.[1]);
-      const p99 = toMs(/\s99%\s+([\d.]+\w+)/.exec(w.stdout)?.[1]);
-      const p50 = toMs(/\s50%\s+([\d.]+\w+)/.exec(w.stdout)?.[1]);
-      const errors = /Non-2xx or 3xx responses: (\d+)/.exec(w.stdout)?.[1] ?? '0';
-      results.push({ size: serveSize, name: 'serve-cached', fs: 'tmpfs', command: `wrk -t2 -c50 -d10s --latency ${page}`, rps, p50Ms: p50, p99Ms: p99, non2xx: Number(errors) });
-      log(`  serve-cached: ${Math.round(rps)} req/s, p50 ${p50} ms, p99 ${p99} ms, non-2xx ${errors}`);
-    }
-    // 31 POSTs on a fresh server (the first is dropped: lazy setup), then 100 more after 100
+    // A server that has been answering pages (2 s of wrk, as before the measured wrk runs),
+    // then 31 POSTs (the first is dropped: lazy setup), then 100 more after 100
     // unmeasured ones: a CMS's occasional call meets the first kind; V8 (the server's and the
     // fetch client's) has tiered the code up only after a few dozen calls.
+    if (spawnSync('which', ['wrk']).status === 0) spawnSync('wrk', ['-t2', '-c50', '-d2s', `${s.url}/posts/${slugOf(1)}/`]);
+    waitIdle();
     const times = [];
     for (let i = 0; i < 231; i++) {
       const t0 = process.hrtime.bigint();
@@ -390,7 +439,7 @@ async function serveSuite() {
       log(`  ${name}: median ${r.medianMs} ms (max ${r.maxMs} ms, n=${r.runs})`);
     }
   } finally {
-    s.child.kill();
+    await stopServe(s);
   }
 }
 

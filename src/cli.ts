@@ -86,6 +86,7 @@ function buildProgram(): Command {
     .option('--out <dir>', 'output folder (overrides outDir)')
     .option('--watch', 'rebuild affected pages when templates, content or config change, and reload browsers')
     .option('--log', 'one access-log line per request')
+    .addOption(new Option('--workers <n>', 'server processes sharing the port (uses more cores)').argParser(positiveInt('--workers')).default(1))
     .option('--debug', 'print stack traces')
     .action(async (root, opts) => (await import('./commands/serve.js')).serveCommand(root, opts));
 

@@ -19,6 +19,8 @@ export interface LoggerOptions {
   quiet?: boolean;
   debug?: boolean;
   stream?: NodeJS.WriteStream;
+  /** Put before every line (`w2 ` in a worker of `isr serve --workers`). */
+  prefix?: string;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -26,6 +28,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // kleur reads NO_COLOR / FORCE_COLOR itself; also drop colour when stderr is not a terminal.
   if (!stream.isTTY || process.env.NO_COLOR) kleur.enabled = false;
   const tty = Boolean(stream.isTTY) && !options.quiet;
+  const prefix = options.prefix ?? '';
   let progressShown = false;
   const clear = () => {
     if (progressShown) {
@@ -35,7 +38,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   const line = (s: string) => {
     clear();
-    stream.write(s + '\n');
+    stream.write(prefix + s + '\n');
   };
   return {
     info: (m) => {

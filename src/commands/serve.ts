@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
+import { IsrError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createServer } from '../serve/create-server.js';
 import { fileClock } from '../serve/now-file.js';
+import type { PrimaryMessage, WorkerMessage } from '../serve/workers.js';
 
 export interface ServeCommandOptions {
   host: string;
@@ -12,18 +14,31 @@ export interface ServeCommandOptions {
   watch?: boolean;
   log?: boolean;
   debug?: boolean;
+  /** Server processes on the port (serve/workers.ts). Default 1: this process serves. */
+  workers?: number;
 }
 
 /**
  * `isr serve [root]`: serve outDir until SIGINT/SIGTERM. A signal stops new connections, lets a
  * running regeneration finish its (atomic) writes, then exits; a second signal exits at once.
+ * With `--workers N` this process only starts and stops N workers, each running this same
+ * command (node:cluster re-runs the CLI with the same arguments).
  */
 export async function serveCommand(root: string, opts: ServeCommandOptions): Promise<void> {
-  const logger = createLogger({ debug: opts.debug });
+  const workerId = process.env.ISR_WORKER_ID;
+  const inWorker = Boolean(workerId && process.send);
+  const logger = createLogger({ debug: opts.debug, prefix: inWorker ? `w${workerId} ` : undefined });
+  const workers = opts.workers ?? 1;
+  if (workers > 1 && !inWorker) {
+    if (opts.watch) throw new IsrError('USAGE', '--watch and --workers cannot be used together', { hint: 'watch mode is for editing: drop --workers' });
+    const { runWorkers } = await import('../serve/workers.js');
+    process.exit(await runWorkers(workers, logger));
+  }
   const overrides = { outDir: opts.out };
   const config = await loadConfig(root, overrides);
   const clock = process.env.ISR_NOW_FILE ? fileClock(process.env.ISR_NOW_FILE) : systemClock();
   clock(); // a bad ISR_NOW / ISR_NOW_FILE fails here, before the port is taken
+  const logPrefix = inWorker ? `w${workerId} ` : '';
   const server = await createServer({
     config,
     clock,
@@ -31,21 +46,23 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     host: opts.host,
     port: opts.port,
     watch: opts.watch,
-    accessLog: opts.log ? (line) => process.stdout.write(line + '\n') : undefined,
+    accessLog: opts.log ? (line) => process.stdout.write(logPrefix + line + '\n') : undefined,
     reloadConfig: () => loadConfig(root, overrides),
   });
   const out = path.relative(process.cwd(), config.outDir) || '.';
-  process.stdout.write(`isr serve: ${out} at ${server.url}${opts.watch ? ' (watching for changes)' : ''}\n`);
+  if (inWorker) process.send!({ isr: 'listening', url: server.url, out, watch: Boolean(opts.watch) } satisfies WorkerMessage);
+  else process.stdout.write(`isr serve: ${out} at ${server.url}${opts.watch ? ' (watching for changes)' : ''}\n`);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (signal: string | undefined, escalate = true) => {
       if (stopping) {
+        if (!escalate) return;
         logger.warn(`${signal} again: exiting without waiting`);
         process.exit(130);
       }
       stopping = true;
-      logger.info(`${signal}: shutting down (waiting for running regenerations)`);
+      logger.info(`${signal ? `${signal}: ` : ''}shutting down (waiting for running regenerations)`);
       server.close().then(resolve, (err) => {
         logger.error(`shutdown: ${(err as Error).message}`);
         process.exitCode = 1;
@@ -54,6 +71,12 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    if (inWorker) {
+      // Ctrl-C reaches every worker directly and the primary also asks: the request does not
+      // count as a second signal. A primary that is gone (killed) leaves nobody to answer to.
+      process.on('message', (m: PrimaryMessage) => m?.isr === 'stop' && stop(undefined, false));
+      process.on('disconnect', () => stop('the primary is gone', false));
+    }
   });
   // Everything of ours is closed and written; a data source may still hold handles (a database
   // pool, keep-alive sockets) that would keep the process up, so leave explicitly.
