@@ -15,7 +15,7 @@ import { Renderer } from '../render/renderer.js';
 import { listRoutes, planRoutes } from '../routes/list-paths.js';
 import { SourceSet } from '../sources/source-set.js';
 import { siteFiles, staleSiteFiles } from '../write/site-files.js';
-import { Stage } from '../write/stage.js';
+import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { VERSION } from '../version.js';
@@ -97,7 +97,8 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     for (const p of [...plan.render, ...plan.remove]) before.set(p.path, previous?.pages[p.path]);
     const manifest: Manifest = previous ? { ...previous, routes: { ...previous.routes } } : emptyManifest();
     const previousTable = previous && tableOf(config, previous);
-    const stage = new Stage(config.outDir);
+    // A first build stages the whole output folder and renames it into place (write/stage.ts).
+    const stage = new Stage(config.outDir, o.mode === 'build' ? freshStageDir(config.outDir, config.stateDir) : undefined);
     // On demand: a named page that no fresh listing gives and that did not exist. Naming an
     // existing, listed page (`--path` from a CMS webhook) must not exempt it from later listings,
     // or it would never be removed when its entry is deleted.

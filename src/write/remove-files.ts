@@ -27,8 +27,9 @@ export async function removeFiles(outDir: string, files: string[]): Promise<void
 }
 
 /**
- * After a crashed run: delete the temp files it left (staged pages in outDir, a manifest or a
- * source's cache entry in the state folder): never published, never served.
+ * After a crashed run: delete the temp files it left (staged pages in outDir, a manifest, a
+ * source's cache entry or a first build's whole staged folder in the state folder): never
+ * published, never served.
  */
 export async function sweepTempFiles(dirs: string[], logger: Logger): Promise<void> {
   let n = 0;
@@ -36,8 +37,9 @@ export async function sweepTempFiles(dirs: string[], logger: Logger): Promise<vo
     // Loaded here, not at the top: only a run recovering from a crash needs it, and its import
     // costs every other run (a regen from cron) tens of milliseconds of start-up.
     const { default: fg } = await import('fast-glob');
-    const temps = await fg(`**/*${TEMP_SUFFIX}`, { cwd: dir, dot: true, absolute: true }).catch(() => []);
-    await Promise.all(temps.map((t) => rm(t, { force: true })));
+    // Folders too: a first build stages the whole output folder as one (write/stage.ts).
+    const temps = await fg(`**/*${TEMP_SUFFIX}`, { cwd: dir, dot: true, absolute: true, onlyFiles: false }).catch(() => []);
+    await Promise.all(temps.map((t) => rm(t, { recursive: true, force: true })));
     n += temps.length;
   }
   if (n) logger.debug(`removed ${n} temp file(s) left by a crashed run`);

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles, snapshot, sorted } from '../helpers/files.js';
-import { runCli, tempSite, type CliResult, type TempSite } from '../helpers/site.js';
+import { BIN, runCli, spawn, tempSite, type CliResult, type TempSite } from '../helpers/site.js';
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const T0_MS = Date.parse(T0);
@@ -293,3 +293,42 @@ describe('templates folder', () => {
     }
   });
 });
+
+describe('a first build (no output folder yet)', () => {
+  let site: TempSite | undefined;
+  afterAll(() => site?.cleanup());
+
+  it('publishes the output folder whole: killed midway it leaves none, and the next build sweeps what it staged', async () => {
+    site = await tempSite('serve-site');
+    const s = site;
+    // One page's load() waits while the file `hold` exists, so the build is caught mid-run.
+    await s.write('content/items/zz.json', JSON.stringify({ title: 'Zz', gate: 'hold' }));
+    await s.write('hold', '');
+    const child = spawn(process.execPath, [BIN, 'build', s.root], { env: { ...process.env, ISR_NOW: T0 }, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    const state = path.join(s.root, '.isr');
+    const staged = async () => {
+      const temp = (await readdir(state).catch(() => [] as string[])).find((f) => f.endsWith('.isr-tmp'));
+      return temp && existsSync(path.join(state, temp, 'items/alpha/index.html')) ? temp : undefined;
+    };
+    const deadline = Date.now() + 15_000;
+    let temp: string | undefined;
+    while (!(temp = await staged()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(temp).toMatch(/^\.dist\..*\.isr-tmp$/);
+    // Pages are staged, not one of them published: there is no output folder at all.
+    expect(existsSync(path.join(s.root, 'dist'))).toBe(false);
+    child.kill('SIGKILL');
+    await exited;
+    expect(existsSync(path.join(s.root, 'dist'))).toBe(false);
+
+    await rm(path.join(s.root, 'hold'));
+    const again = await s.run(['build'], { now: T0 });
+    expect(again.code).toBe(0);
+    expect(await s.read('dist/items/zz/index.html')).toContain('Zz');
+    expect(await s.read('dist/items/alpha/index.html')).toContain('Alpha');
+    // The killed build's staged folder is gone (swept when its dead lock was taken over).
+    expect((await readdir(state)).filter((f) => f.endsWith('.isr-tmp'))).toEqual([]);
+    expect(await listFiles(path.join(s.root, 'dist'))).not.toContainEqual(expect.stringMatching(/isr-tmp/));
+  });
+});
+
