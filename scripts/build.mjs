@@ -40,6 +40,18 @@ await build({
   external: Object.keys(pkg.dependencies).filter((d) => d !== 'commander'),
   // commander require()s Node's built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __isrCreateRequire } from 'node:module'; const require = __isrCreateRequire(import.meta.url);" },
+  plugins: [
+    {
+      // commander loads node:child_process at start for a feature isr does not use
+      // (scripts/child-process-lazy.cjs).
+      name: 'lazy-child-process',
+      setup(b) {
+        b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+          /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: new URL('./child-process-lazy.cjs', import.meta.url).pathname } : undefined,
+        );
+      },
+    },
+  ],
   sourcemap: true,
   logLevel: 'warning',
 });

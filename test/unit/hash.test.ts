@@ -8,6 +8,12 @@ describe('content hashes', () => {
     expect(hash('hello')).not.toBe(hash('hello!'));
   });
 
+  it('are the first 16 base64url characters of SHA-1 (the manifests already written depend on it)', () => {
+    expect(hash('hello')).toBe('qvTGHdzF6KLavt4P');
+    expect(hash('héllo — ✓')).toBe('KCyzMU4_SeulrDJI');
+    expect(hash(Buffer.from('héllo — ✓'))).toBe('KCyzMU4_SeulrDJI');
+  });
+
   it('do not change with object key order, at any depth', () => {
     const a = { title: 'x', meta: { tags: ['a', 'b'], date: '2026-01-01' }, n: 1 };
     const b = { n: 1, meta: { date: '2026-01-01', tags: ['a', 'b'] }, title: 'x' };
