@@ -52,6 +52,13 @@ export interface PlanOptions {
    * config changes, listings or removals. `isr serve` uses it for one stale page or a webhook.
    */
   onlyNamed?: boolean;
+  /**
+   * Named paths rendered only if they are still due (past their window, or failed and past their
+   * retry time) in the manifest this run reads under its lock: what `isr serve` asks for a page
+   * it served stale. Another process (a cron `isr regen`, another `--workers` server) may have
+   * rendered it since; then nothing is done. Paths not in the manifest are passed over.
+   */
+  duePaths?: readonly string[];
 }
 
 export interface PlannedPage extends PageRef {
@@ -137,8 +144,19 @@ export function planRegen(input: {
     } else planned.set(ref.path, { path: ref.path, route: ref.route, params: ref.params, reasons: [reason] });
   };
 
+  // Paths asked for only if due: their manifest entries are looked at with the other pages below.
+  // One whose page is not there with a live route is taken as named: rendered by the route that
+  // matches it now, or reported (so `isr serve` stops asking for it).
+  const dueNamed = new Set<string>();
+  const namedRaw = [...(options.paths ?? [])];
+  for (const raw of options.duePaths ?? []) {
+    const known = !checkNamedPath(raw) && namedPathCandidates(raw).find((c) => pages[c] && byName.has(pages[c]!.route));
+    if (known) dueNamed.add(known);
+    else namedRaw.push(raw);
+  }
+
   // Named paths: normalise, validate, and match to a route even when never built (fallback in CI).
-  for (const raw of options.paths ?? []) {
+  for (const raw of namedRaw) {
     const problem = checkNamedPath(raw);
     if (problem) {
       errors.push({ path: raw, message: problem });
@@ -208,6 +226,7 @@ export function planRegen(input: {
     if (options.mode === 'build') add(refOf(path, routeName, entry, listedRef), 'build');
     if (options.all) add(refOf(path, routeName, entry, listedRef), 'all');
     if (named.has(path)) add(refOf(path, routeName, entry, listedRef), 'path');
+    if (dueNamed.has(path) && pageIsDue(entry, now)) add(refOf(path, routeName, entry, listedRef), entry.status === 'error' ? 'retry' : 'expired');
     if (routeSet.has(routeName)) add(refOf(path, routeName, entry, listedRef), 'route');
     if (tagSet.size && entry.tags) {
       for (const t of entry.tags) {

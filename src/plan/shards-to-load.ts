@@ -52,7 +52,7 @@ export function shardsToLoad(input: {
   const named = new Set<string>();
   const keys = new Set<string>();
   const tagHashes = (o.tags ?? []).map(hashTag);
-  for (const raw of o.paths ?? []) {
+  for (const raw of [...(o.paths ?? []), ...(o.duePaths ?? [])]) {
     if (checkNamedPath(raw)) continue;
     for (const c of namedPathCandidates(raw)) {
       keys.add(c);
@@ -92,7 +92,8 @@ export function shardsToLoad(input: {
     keys.add(r.source);
     fixed.add(id);
   }
-  const nothingDue = whole.size === 0 && named.size === 0 && !o.paths?.length && !o.routes?.length && !o.tags?.length && !m.pendingRemovals?.length;
+  const nothingDue =
+    whole.size === 0 && named.size === 0 && !o.paths?.length && !o.duePaths?.length && !o.routes?.length && !o.tags?.length && !m.pendingRemovals?.length;
   const shards = new Set([...whole, ...named, ...fixed]);
   const ids = new Set([...shards].filter((id) => !whole.has(id)));
   return { shards, nothingDue, ...(ids.size ? { entriesOnly: { ids, keys, tags: o.tags ?? [] } } : {}) };

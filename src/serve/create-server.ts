@@ -119,6 +119,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
         mode: 'regen',
         onlyNamed: !job.full,
         paths: job.paths,
+        duePaths: job.due,
         tags: job.tags,
         now: clock(),
         logger,
@@ -164,11 +165,11 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     queue,
     live,
     webhook: () => webhook,
-    regenerateInBackground(key) {
+    regenerateInBackground(key, ifDue) {
       const t = performance.now();
       if (queue.has(key) || t < pausedUntil || t < (unrenderable.get(key) ?? 0)) return;
       unrenderable.delete(key);
-      queue.request({ paths: [key] }).catch(() => {}); // logged by the queue's runner
+      queue.request(ifDue ? { due: [key] } : { paths: [key] }).catch(() => {}); // logged by the queue's runner
     },
   });
   if (o.accessLog) handler = logRequests(handler, o.accessLog);
@@ -278,7 +279,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
 }
 
 function describeJob(job: RegenJob): string {
-  const named = [...job.paths, ...job.tags.map((t) => `tag:${t}`)];
+  const named = [...job.paths, ...job.due, ...job.tags.map((t) => `tag:${t}`)];
   return named.length ? named.join(' ') : 'changed pages';
 }
 

@@ -33,8 +33,11 @@ export interface HandlerContext {
   live?: LiveReload;
   /** The revalidation endpoint, when a secret is set. */
   webhook(): ((req: IncomingMessage, res: ServerResponse, query: string) => Promise<void>) | undefined;
-  /** Ask for one background regeneration of a stale page (deduplicated by the queue). */
-  regenerateInBackground(key: string): void;
+  /**
+   * Ask for one background regeneration of a page (deduplicated by the queue). `ifDue`: a page
+   * served stale, rendered only if it is still due when the run reads the manifest.
+   */
+  regenerateInBackground(key: string, ifDue?: boolean): void;
 }
 
 /** What a raw request path names, under the current manifest. */
@@ -122,8 +125,8 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     // Once the stale bytes are in hand: a page not yet in memory is read from disk, and a
     // regeneration started first can publish before that read (its file calls are synchronous),
     // which would answer STALE with the new page.
-    if (!(sent instanceof Promise)) ctx.regenerateInBackground(key);
-    else void sent.then(() => ctx.regenerateInBackground(key), () => {});
+    if (!(sent instanceof Promise)) ctx.regenerateInBackground(key, true);
+    else void sent.then(() => ctx.regenerateInBackground(key, true), () => {});
     return sent;
   }
 

@@ -8,6 +8,11 @@ import type { RunResult } from '../run/run-site.js';
 
 export interface RegenRequest {
   paths?: readonly string[];
+  /**
+   * Paths to render only if they are still due when the run reads the manifest (a page served
+   * stale: another process may render it first). A path also asked for in `paths` is rendered.
+   */
+  due?: readonly string[];
   tags?: readonly string[];
   /**
    * A full regen (watch mode): the planner also finds expired, template-changed and
@@ -24,6 +29,8 @@ export interface RegenRequest {
 /** What one run is asked to do: the union of the requests merged into it. */
 export interface RegenJob {
   paths: string[];
+  /** Rendered only if still due (see RegenRequest.due); none of them is in `paths`. */
+  due: string[];
   tags: string[];
   full: boolean;
 }
@@ -37,6 +44,7 @@ export type RegenOutcome = Pick<RunResult, 'rendered' | 'written' | 'unchanged' 
 
 interface Batch {
   paths: Set<string>;
+  due: Set<string>;
   tags: Set<string>;
   full: boolean;
   promise: Promise<RunResult>;
@@ -54,7 +62,8 @@ export class RegenQueue {
 
   /** True when `path` is being regenerated or is queued for the next run. */
   has(path: string): boolean {
-    return Boolean(this.running?.paths.has(path) || this.pending?.paths.has(path));
+    const has = (b: Batch | undefined) => Boolean(b && (b.paths.has(path) || b.due.has(path)));
+    return has(this.running) || has(this.pending);
   }
 
   get busy(): boolean {
@@ -64,16 +73,20 @@ export class RegenQueue {
   request(req: RegenRequest): Promise<RegenOutcome> {
     if (this.closed) return Promise.reject(new Error('the server is shutting down'));
     const paths = [...new Set(req.paths ?? [])];
+    const due = [...new Set(req.due ?? [])];
     const tags = [...new Set(req.tags ?? [])];
     const join = req.join !== false && !req.full;
     const r = this.running;
     const waits: Promise<RunResult>[] = [];
+    // A path asked for outright does not join a run that has it only if due (it may skip it).
     const restPaths = join && r ? paths.filter((p) => !r.paths.has(p)) : paths;
+    const restDue = join && r ? due.filter((p) => !r.paths.has(p) && !r.due.has(p)) : due;
     const restTags = join && r ? tags.filter((t) => !r.tags.has(t)) : tags;
-    if (r && join && (restPaths.length < paths.length || restTags.length < tags.length)) waits.push(r.promise);
-    if (restPaths.length || restTags.length || req.full || waits.length === 0) {
+    if (r && join && (restPaths.length < paths.length || restDue.length < due.length || restTags.length < tags.length)) waits.push(r.promise);
+    if (restPaths.length || restDue.length || restTags.length || req.full || waits.length === 0) {
       const p = (this.pending ??= newBatch());
       for (const x of restPaths) p.paths.add(x);
+      for (const x of restDue) p.due.add(x);
       for (const x of restTags) p.tags.add(x);
       if (req.full) p.full = true;
       waits.push(p.promise);
@@ -102,7 +115,7 @@ export class RegenQueue {
     if (this.running || !this.pending) return;
     const b = (this.running = this.pending);
     this.pending = undefined;
-    this.run({ paths: [...b.paths], tags: [...b.tags], full: b.full }).then(b.resolve, b.reject).finally(() => {
+    this.run({ paths: [...b.paths], due: [...b.due].filter((p) => !b.paths.has(p)), tags: [...b.tags], full: b.full }).then(b.resolve, b.reject).finally(() => {
       this.running = undefined;
       this.kick();
       if (!this.busy) for (const d of this.drained.splice(0)) d();
@@ -119,7 +132,7 @@ function newBatch(): Batch {
   });
   // Background requests may not wait on it; an unhandled rejection must not kill the server.
   promise.catch(() => {});
-  return { paths: new Set(), tags: new Set(), full: false, promise, resolve, reject };
+  return { paths: new Set(), due: new Set(), tags: new Set(), full: false, promise, resolve, reject };
 }
 
 function merge(results: RunResult[]): RegenOutcome {

@@ -132,7 +132,11 @@ export class SiteState {
     try {
       const held = this.manifest.shards;
       const next = run.manifest.shards;
-      const direct = !!held && !!next && next.bits === held.bits && next.generation === held.generation + 1;
+      // Only a run that wrote the manifest can have written the generation after ours. One that
+      // wrote nothing (a stale page found rendered already) may have read a head another process
+      // wrote: its loaded shards are taken, and the check below reads the rest.
+      const wrote = run.manifestSignature !== undefined;
+      const direct = wrote && !!held && !!next && next.bits === held.bits && next.generation === held.generation + 1;
       if (direct) this.takeChanged(run);
       else taken = this.take(run);
       this.signature = this.exact = direct ? run.manifestSignature : undefined;

@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cacheControl } from '../../src/write/cache-control.js';
-import { serveFixture, T0, type ServedSite } from './helpers.js';
+import { serveFixture, T0, until, type ServedSite } from './helpers.js';
 
 describe('isr serve: stale-while-revalidate', () => {
   let s: ServedSite;
@@ -55,6 +55,28 @@ describe('isr serve: stale-while-revalidate', () => {
     await s.server.idle();
     expect(await s.renders()).toEqual(['/items/beta/']);
     expect((await s.get('/items/beta/')).text).toContain('Beta v2');
+  });
+
+  it('does not render a stale page again when another process rendered it while its regeneration waited for the lock', async () => {
+    s = await serveFixture('serve-site');
+    await s.site.write('beta.gate', '');
+    await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Beta by cron', gate: 'beta.gate' }));
+    s.clock.now = T0 + 3_600_000;
+    // A cron run (or another `--workers` server) renders beta, holding the site lock while its
+    // load() waits on the gate.
+    const cron = s.site.run(['regen', '--path', '/items/beta/'], { now: T0 + 3_600_000 });
+    await until(async () => (await s.renders()).includes('/items/beta/'), 'the other run to be rendering beta');
+    // The server still has beta past its window: STALE, and a regeneration that waits for the lock.
+    expect((await s.get('/items/beta/')).headers['x-isr-cache']).toBe('STALE');
+    await rm(path.join(s.site.root, 'beta.gate'));
+    expect((await cron).code).toBe(0);
+    await s.server.idle();
+    // Under the lock it read the manifest the other run wrote: beta was no longer due. (The cron
+    // run also rendered the other pages due then.)
+    expect((await s.renders()).filter((p) => p === '/items/beta/')).toHaveLength(1);
+    const fresh = await s.get('/items/beta/');
+    expect(fresh.headers['x-isr-cache']).toBe('HIT');
+    expect(fresh.text).toContain('Beta by cron');
   });
 
   it('keeps the last good page when a regeneration fails, logs it, and retries only after retryAt', async () => {

@@ -130,15 +130,35 @@ describe('RegenQueue', () => {
     const b = queue.request({ paths: ['/b/'] });
     const c = queue.request({ paths: ['/c/'], tags: ['t'] });
     await tick();
-    expect(jobs).toEqual([{ paths: ['/a/'], tags: [], full: false }]);
+    expect(jobs).toEqual([{ paths: ['/a/'], due: [], tags: [], full: false }]);
     gates[0]!();
     expect((await a).rendered).toEqual(['/a/']);
     await tick();
-    expect(jobs[1]).toEqual({ paths: ['/b/', '/c/'], tags: ['t'], full: false });
+    expect(jobs[1]).toEqual({ paths: ['/b/', '/c/'], due: [], tags: ['t'], full: false });
     gates[1]!();
     expect((await b).rendered).toEqual(['/b/', '/c/']);
     await c;
     await queue.idle();
+  });
+
+  it('keeps paths asked for only if due apart, and lets a request for the same path outright win', async () => {
+    const { jobs, gates, queue } = fakeRuns();
+    const first = queue.request({ due: ['/a/'] });
+    expect(queue.has('/a/')).toBe(true);
+    await tick();
+    expect(jobs).toEqual([{ paths: [], due: ['/a/'], tags: [], full: false }]);
+    // Running with /a/ only if due: another "if due" joins it, an outright request does not
+    // (the run may pass /a/ over), and wins over "if due" in the next run.
+    const joined = queue.request({ due: ['/a/'] });
+    const outright = queue.request({ paths: ['/a/'] });
+    const later = queue.request({ due: ['/a/', '/b/'] });
+    gates[0]!();
+    await Promise.all([first, joined]);
+    await tick();
+    expect(jobs[1]).toEqual({ paths: ['/a/'], due: ['/b/'], tags: [], full: false });
+    gates[1]!();
+    await Promise.all([outright, later]);
+    expect(jobs).toHaveLength(2);
   });
 
   it('lets a request for a path being regenerated join that run (single flight)', async () => {

@@ -223,6 +223,36 @@ describe('planRegen: --path', () => {
   });
 });
 
+describe('planRegen: paths asked for only if due (a page isr serve served stale)', () => {
+  const named = { onlyNamed: true, duePaths: ['/blog/a/'] };
+
+  it('renders nothing when the page is no longer due (another process rendered it since)', () => {
+    expect(plan({ manifest: SITE(), options: named, now: at(3599) }).render).toEqual([]);
+    expect(plan({ manifest: SITE(), options: named, now: at(3599) }).errors).toEqual([]);
+  });
+
+  it('renders the page, with reason expired, when it is still due, and nothing else that is due', () => {
+    expect(rendered(plan({ manifest: SITE(), options: named, now: at(3600) }))).toEqual({ '/blog/a/': ['expired'] });
+  });
+
+  it('retries a failed page only once its retryAt is reached', () => {
+    const failed = manifest([post('a', { status: 'error', error: 'boom', attempts: 1, retryAt: at(60) })]);
+    expect(plan({ manifest: failed, listings: {}, options: named, now: at(59) }).render).toEqual([]);
+    expect(rendered(plan({ manifest: failed, listings: {}, options: named, now: at(60) }))).toEqual({ '/blog/a/': ['retry'] });
+  });
+
+  it('renders a page also named outright, due or not', () => {
+    expect(rendered(plan({ manifest: SITE(), options: { ...named, paths: ['/blog/a/'] }, now: at(1) }))).toEqual({ '/blog/a/': ['path'] });
+  });
+
+  it('takes a page whose route is gone as named: reported, so the server stops asking', () => {
+    const gone = manifest([['/old/x/', entry('old', { file: 'old/x/index.html' })]]);
+    const p = plan({ manifest: gone, listings: {}, options: { onlyNamed: true, duePaths: ['/old/x/'] }, now: at(3600) });
+    expect(p.render).toEqual([]);
+    expect(p.errors).toEqual([{ path: '/old/x/', message: 'matches no route' }]);
+  });
+});
+
 describe('planRegen: --tag', () => {
   it('renders every page that recorded the tag: the post and the pages listing it', () => {
     const p = plan({ manifest: SITE(), options: { tags: ['file:posts/a.md'] } });

@@ -97,6 +97,10 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
     const named = check(site(calm()), { mode: 'regen', paths: ['/blog/p7/'], onlyNamed: true }, T0 + HOUR).need;
     expect(named.shards).toEqual(new Set([shardOf('/blog/p7/', bits)]));
     expect(check(site(calm()), { mode: 'regen', paths: ['/blog/new'], onlyNamed: true }, T0 + HOUR).need.shards).toEqual(new Set([shardOf('/blog/new', bits), shardOf('/blog/new/', bits)]));
+    // A path asked for only if due: its entry decides, so its shard is read the same way.
+    const due = check(site(calm()), { mode: 'regen', duePaths: ['/blog/p7/'], onlyNamed: true }, T0 + HOUR).need;
+    expect(due.nothingDue).toBe(false);
+    expect(due.shards).toEqual(new Set([shardOf('/blog/p7/', bits)]));
   });
 
   it('loads the shard of an expired page or a retry due, and no other', () => {
@@ -193,6 +197,8 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
         regen,
         { mode: 'regen', paths: [pick(Object.keys(pages).concat(['/blog/zz', '/nope/']))] },
         { mode: 'regen', paths: [pick(Object.keys(pages).concat(['/blog/zz']))], onlyNamed: true },
+        // isr serve's stale page: rendered only if due, which only its own entry decides.
+        { mode: 'regen', duePaths: [pick(Object.keys(pages).concat(['/blog/zz', '/nope/']))], onlyNamed: true },
         { mode: 'regen', tags: ['t:a'] },
         { mode: 'regen', tags: ['t:b'], onlyNamed: true },
         { mode: 'regen', routes: [pick(['home', 'post', 'about'])] },
