@@ -50,7 +50,7 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     reloadConfig: () => loadConfig(root, overrides),
   });
   const out = path.relative(process.cwd(), config.outDir) || '.';
-  if (inWorker) process.send!({ isr: 'listening', url: server.url, out, watch: Boolean(opts.watch) } satisfies WorkerMessage);
+  if (inWorker) process.send!({ isr: 'listening', url: server.url, out } satisfies WorkerMessage);
   else process.stdout.write(`isr serve: ${out} at ${server.url}${opts.watch ? ' (watching for changes)' : ''}\n`);
 
   await new Promise<void>((resolve) => {

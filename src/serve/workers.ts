@@ -18,7 +18,7 @@ import type { Worker } from 'node:cluster';
 import type { Logger } from '../logger.js';
 
 /** Messages a worker sends the primary. */
-export type WorkerMessage = { isr: 'listening'; url: string; out: string; watch: boolean };
+export type WorkerMessage = { isr: 'listening'; url: string; out: string };
 /** Messages the primary sends a worker. */
 export type PrimaryMessage = { isr: 'stop' };
 
@@ -82,7 +82,7 @@ export async function runWorkers(count: number, logger: Logger): Promise<number>
   try {
     // Worker 1 alone first: a failure at start is printed once, by it, with its exit status.
     first = await start(1);
-    await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 2)));
+    if (!stopping) await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 2)));
   } catch (code) {
     stopAll();
     if (workers.size) await finished;
