@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFailed } from '../errors.js';
 import { tempPathFor } from './write-atomic.js';
@@ -101,7 +101,16 @@ export class Stage {
       // Over an empty folder too: rename(2) replaces an empty directory in one step. Made even
       // when nothing was staged, so that a built site always has its output folder.
       try {
-        renameSync(this.fresh, this.outDir);
+        try {
+          renameSync(this.fresh, this.outDir);
+        } catch (err) {
+          // Windows does not rename over an existing folder, even an empty one: remove it (which
+          // fails if it is not empty) and rename again. The gap is a moment without the folder.
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== 'EPERM' && code !== 'EEXIST' && code !== 'EACCES') throw err;
+          rmdirSync(this.outDir);
+          renameSync(this.fresh, this.outDir);
+        }
       } catch (err) {
         throw writeFailed(path.basename(this.outDir), err, 'the output folder must stay absent or empty during a first build');
       }
