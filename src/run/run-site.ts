@@ -161,14 +161,15 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
       if (changed && shardWrite) {
-        const onDisk = new Map<string, string | undefined>();
+        const onDisk = new Map<string, Buffer | undefined>();
         const read = (file: string) => {
           if (!onDisk.has(file)) onDisk.set(file, readIfExists(path.join(config.outDir, file)));
           return onDisk.get(file);
         };
         const files = siteFiles(config, shardWrite.table, shardWrite.buckets, shardWrite.table.bits === bits ? sitemaps : 'all', { shards: shardWrite.patched, read });
         for (const [file, body] of files.write) {
-          if (read(file) !== body) {
+          const was = read(file);
+          if (was === undefined || !was.equals(typeof body === 'string' ? Buffer.from(body) : body)) {
             await stage.stage(file, body);
             result.written.push(file);
           }
@@ -225,11 +226,11 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   }
 }
 
-/** A site file's text, or undefined when it does not exist yet. Synchronous: a webhook's run
+/** A site file's bytes, or undefined when it does not exist yet. Synchronous: a webhook's run
  * compares two or three small files, and each async read was a thread-pool round trip. */
-function readIfExists(file: string): string | undefined {
+function readIfExists(file: string): Buffer | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch {
     return undefined;
   }

@@ -26,9 +26,9 @@ export function siteFiles(
   /** Rewritten shards not loaded whole (their changed pages, and all their pages on demand; see
    * manifest/shard-patch.ts), and the current text of a site file: such a shard's sitemap is the
    * current one with the changed pages' lines edited. */
-  patched?: { shards: ReadonlyMap<string, { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }>; read(file: string): string | undefined },
-): { write: Map<string, string>; names: Set<string> } {
-  const write = new Map<string, string>();
+  patched?: { shards: ReadonlyMap<string, { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }>; read(file: string): Buffer | undefined },
+): { write: Map<string, string | Buffer>; names: Set<string> } {
+  const write = new Map<string, string | Buffer>();
   const names = siteFileNames(config, table);
   const shards = Object.entries(table.info);
   const base = (config.site.url ?? '').replace(/\/+$/, '');
@@ -47,20 +47,26 @@ export function siteFiles(
   // A patched shard's sitemap: each changed page's <lastmod> edited in the file as it is, which is
   // exact when that file is what the manifest before the run gives (the old line is found
   // verbatim). Otherwise, or when a page joins or leaves it, it is made from the shard's new text.
-  const patchedUrlset = (file: string, shard: { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }) => {
-    let out = patched!.read(file);
+  // Bytes, not text: a 1% edit of a 20k site edits ~59 sitemaps of ~37 KB, and as strings they
+  // were decoded, copied by the young-generation GC, re-encoded and compared. A lastmod is an
+  // ISO date of fixed width, so the new one is written over the old in a copy of the file.
+  const patchedUrlset = (file: string, shard: { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }): string | Buffer => {
+    const old = patched!.read(file);
+    if (old === undefined || !shard.changes.every((c) => listed(c.before) === listed(c.after))) return urlset(shard.pages());
+    let out: Buffer | undefined;
     for (const { key, before: a, after: b } of shard.changes) {
-      if (out === undefined || listed(a) !== listed(b)) break;
       if (!listed(a) || a.changedAt === b.changedAt) continue;
       const head = `  <url><loc>${xml(base + encodeURI(key))}</loc><lastmod>`;
-      const old = `${head}${iso(a.changedAt)}</lastmod></url>\n`;
-      const at = out.indexOf(old);
-      out = at < 0 ? undefined : `${out.slice(0, at)}${head}${iso(b.changedAt)}</lastmod></url>\n${out.slice(at + old.length)}`;
+      const was = iso(a.changedAt);
+      const now = iso(b.changedAt);
+      const at = (out ?? old).indexOf(`${head}${was}</lastmod></url>\n`);
+      if (at < 0 || now.length !== was.length) return urlset(shard.pages());
+      out ??= Buffer.from(old);
+      out.write(now, at + Buffer.byteLength(head), 'latin1');
     }
-    if (out !== undefined && shard.changes.every((c) => listed(c.before) === listed(c.after))) return out;
-    return urlset(shard.pages());
+    return out ?? old;
   };
-  const sitemapOf = (id: string, file: string): string | undefined => {
+  const sitemapOf = (id: string, file: string): string | Buffer | undefined => {
     const pages = buckets.get(id);
     if (pages) return urlset(pages);
     const p = patched?.shards.get(id);

@@ -40,7 +40,8 @@ function written(c: ResolvedConfig, m: Manifest) {
 /** The site files of a manifest whose shards are all rewritten. */
 function filesOf(c: ResolvedConfig, m: Manifest): Map<string, string> {
   const w = written(c, m);
-  return siteFiles(c, w.table, w.buckets).write;
+  // Text: only a patched sitemap (not made here) comes back as bytes.
+  return new Map([...siteFiles(c, w.table, w.buckets).write].map(([f, body]) => [f, body.toString()]));
 }
 
 /** Stale files when the site goes from `before` to `after`. */
