@@ -3,9 +3,10 @@
  * (`loadShards`), whole or the lines it names. Its shape is in model.ts (re-exported here), the
  * parsing and validation of the texts in parse.ts, writing in write-manifest.ts.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
+import { readFdReused } from '../read-reused.js';
 import { MANIFEST_VERSION, shardDir, type Manifest, type PageEntry } from './model.js';
 import { addEntries, parseHead, parseShard, wayOutOf } from './parse.js';
 import { findEntries, framed } from './shard-patch.js';
@@ -169,7 +170,8 @@ class ShardGone extends Error {
 }
 
 /**
- * A shard file's bytes in a buffer reused by every call: valid until the next call. Why: a run
+ * A shard file's bytes in the buffer reused by every whole-file read (read-reused.ts): valid
+ * until the next such read. Why: a run
  * reading in part the shards of edits spread over a site reads megabytes it parses a few lines
  * of; a fresh buffer per file cost ~0.5 ms each in page faults alone (a reused one, 0.03 ms).
  * Shard files never change once named by a head (a write makes new names), so a run holding the
@@ -184,21 +186,13 @@ export function readShardBytes(file: string, root: string, name: string): Buffer
     throw shardReadError(err, file, root, abs);
   }
   try {
-    let n = 0;
-    for (;;) {
-      if (n === scratch.length) scratch = Buffer.concat([scratch, Buffer.allocUnsafeSlow(scratch.length)]);
-      const got = readSync(fd, scratch, n, scratch.length - n, null);
-      if (got === 0) break; // end of file (a short read just goes round again)
-      n += got;
-    }
-    return scratch.subarray(0, n);
+    return readFdReused(fd);
   } catch (err) {
     throw shardReadError(err, file, root, abs);
   } finally {
     closeSync(fd);
   }
 }
-let scratch = Buffer.allocUnsafeSlow(1 << 20);
 
 function shardReadError(err: unknown, file: string, root: string, abs: string): Error {
   if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new ShardGone(path.relative(root, abs), wayOutOf(file, root));

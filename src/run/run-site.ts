@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
@@ -19,6 +19,7 @@ import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { VERSION } from '../version.js';
+import { readFdReused } from '../read-reused.js';
 
 export interface RunOptions extends PlanOptions {
   dryRun?: boolean;
@@ -161,15 +162,13 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
       if (changed && shardWrite) {
-        const onDisk = new Map<string, Buffer | undefined>();
-        const read = (file: string) => {
-          if (!onDisk.has(file)) onDisk.set(file, readIfExists(path.join(config.outDir, file)));
-          return onDisk.get(file);
-        };
+        const read = (file: string) => readReusedIfExists(path.join(config.outDir, file));
         const files = siteFiles(config, shardWrite.table, shardWrite.buckets, shardWrite.table.bits === bits ? sitemaps : 'all', { shards: shardWrite.patched, read });
-        for (const [file, body] of files.write) {
-          const was = read(file);
-          if (was === undefined || !was.equals(typeof body === 'string' ? Buffer.from(body) : body)) {
+        for (const [file, made] of files.write) {
+          // A patched sitemap is made now, in the reused buffer: staged (written) before the next.
+          const body = typeof made === 'function' ? made() : made;
+          if (body === undefined) continue;
+          if (typeof body !== 'string' || readIfExists(path.join(config.outDir, file)) !== body) {
             await stage.stage(file, body);
             result.written.push(file);
           }
@@ -226,13 +225,31 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   }
 }
 
-/** A site file's bytes, or undefined when it does not exist yet. Synchronous: a webhook's run
+/** A site file's text, or undefined when it does not exist yet. Synchronous: a webhook's run
  * compares two or three small files, and each async read was a thread-pool round trip. */
-function readIfExists(file: string): Buffer | undefined {
+function readIfExists(file: string): string | undefined {
   try {
-    return readFileSync(file);
+    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/** A file's bytes in the buffer reused by whole-file reads (valid until the next), or undefined
+ * when it cannot be read (then the caller makes the file whole). */
+function readReusedIfExists(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return readFdReused(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -12,6 +12,10 @@ import { cacheControl } from './cache-control.js';
  * site costs what one page costs. Only the files that can have changed are returned (`write`);
  * the caller compares them with what is on disk. `names` is every site file the site has now.
  *
+ * A patched shard's sitemap is returned as a function (`Made`) that reads the file and edits it
+ * in the buffer reused by whole-file reads when called: take them one at a time, each written
+ * before the next is taken.
+ *
  * The sitemap: one `sitemap.xml` while the manifest is one shard; beyond that, `sitemap.xml` is a
  * sitemap index naming one `sitemap-<shard>.xml` per shard (the protocol's answer for large sites;
  * one file may hold at most 50,000 URLs anyway), so a changed page rewrites its shard's sitemap and
@@ -27,8 +31,8 @@ export function siteFiles(
    * manifest/shard-patch.ts), and the current text of a site file: such a shard's sitemap is the
    * current one with the changed pages' lines edited. */
   patched?: { shards: ReadonlyMap<string, { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }>; read(file: string): Buffer | undefined },
-): { write: Map<string, string | Buffer>; names: Set<string> } {
-  const write = new Map<string, string | Buffer>();
+): { write: Map<string, string | Made>; names: Set<string> } {
+  const write = new Map<string, string | Made>();
   const names = siteFileNames(config, table);
   const shards = Object.entries(table.info);
   const base = (config.site.url ?? '').replace(/\/+$/, '');
@@ -48,25 +52,27 @@ export function siteFiles(
   // exact when that file is what the manifest before the run gives (the old line is found
   // verbatim). Otherwise, or when a page joins or leaves it, it is made from the shard's new text.
   // Bytes, not text: a 1% edit of a 20k site edits ~59 sitemaps of ~37 KB, and as strings they
-  // were decoded, copied by the young-generation GC, re-encoded and compared. A lastmod is an
-  // ISO date of fixed width, so the new one is written over the old in a copy of the file.
-  const patchedUrlset = (file: string, shard: { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }): string | Buffer => {
-    const old = patched!.read(file);
-    if (old === undefined || !shard.changes.every((c) => listed(c.before) === listed(c.after))) return urlset(shard.pages());
-    let out: Buffer | undefined;
+  // were decoded, copied by the young-generation GC, re-encoded and compared; as fresh Buffers
+  // they cost page faults. A lastmod is an ISO date of fixed width, so the new one is written
+  // over the old in the reused buffer the file was read into.
+  const patchedUrlset = (file: string, shard: { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }): Made => () => {
+    if (!shard.changes.every((c) => listed(c.before) === listed(c.after))) return urlset(shard.pages());
+    const bytes = patched!.read(file);
+    if (bytes === undefined) return urlset(shard.pages());
+    let edited = false;
     for (const { key, before: a, after: b } of shard.changes) {
       if (!listed(a) || a.changedAt === b.changedAt) continue;
       const head = `  <url><loc>${xml(base + encodeURI(key))}</loc><lastmod>`;
       const was = iso(a.changedAt);
       const now = iso(b.changedAt);
-      const at = (out ?? old).indexOf(`${head}${was}</lastmod></url>\n`);
+      const at = bytes.indexOf(`${head}${was}</lastmod></url>\n`);
       if (at < 0 || now.length !== was.length) return urlset(shard.pages());
-      out ??= Buffer.from(old);
-      out.write(now, at + Buffer.byteLength(head), 'latin1');
+      bytes.write(now, at + Buffer.byteLength(head), 'latin1');
+      edited = true;
     }
-    return out ?? old;
+    return edited ? bytes : undefined;
   };
-  const sitemapOf = (id: string, file: string): string | Buffer | undefined => {
+  const sitemapOf = (id: string, file: string): string | Made | undefined => {
     const pages = buckets.get(id);
     if (pages) return urlset(pages);
     const p = patched?.shards.get(id);
@@ -161,3 +167,11 @@ export function redirectStub(destination: string): string {
 function xml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
+
+/**
+ * A site file made when called: the current file's bytes edited in a buffer reused by the next
+ * whole-file read (write them out before taking another), the file made whole as text, or
+ * undefined when it does not change.
+ */
+export type Made = () => Buffer | string | undefined;
+

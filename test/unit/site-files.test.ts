@@ -40,8 +40,8 @@ function written(c: ResolvedConfig, m: Manifest) {
 /** The site files of a manifest whose shards are all rewritten. */
 function filesOf(c: ResolvedConfig, m: Manifest): Map<string, string> {
   const w = written(c, m);
-  // Text: only a patched sitemap (not made here) comes back as bytes.
-  return new Map([...siteFiles(c, w.table, w.buckets).write].map(([f, body]) => [f, body.toString()]));
+  // Text: only a patched sitemap (not made here) comes back as a function making bytes.
+  return new Map([...siteFiles(c, w.table, w.buckets).write].map(([f, body]) => [f, String(typeof body === 'function' ? body() : body)]));
 }
 
 /** Stale files when the site goes from `before` to `after`. */
