@@ -5,13 +5,18 @@
 // shared chunks load as a handful. Splitting keeps what a command does not use (the server, the
 // watcher, the init command) out of the others' start-up, and gives the CLI and a user's config
 // (which imports 'isr') the same module instances, so `instanceof IsrError` holds across them.
-// Dependencies stay external: they are installed beside isr, and bundling them saved ~8 ms more.
+// Most dependencies stay external (installed beside isr); the few loaded by every run are built
+// in (BUNDLED, below).
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const require = createRequire(import.meta.url);
+// Dependencies built into dist/ rather than loaded from node_modules. They stay in package.json's
+// dependencies: that is the version range isr is built and tested with, and declarations in
+// dist/ may name their types.
+const BUNDLED = new Set(['commander', 'eta', 'kleur']);
 const pkg = require('../package.json');
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { stdio: 'inherit' });
@@ -34,10 +39,13 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  // Dependencies stay external (installed beside isr), but for commander: every command loads
-  // it first, and as a CommonJS package imported from ES modules it cost ~25 ms of each start
-  // (resolution, cjs-module-lexer, a dozen files); bundled, it is part of the CLI's chunk.
-  external: Object.keys(pkg.dependencies).filter((d) => d !== 'commander'),
+  // Dependencies stay external (installed beside isr), but for BUNDLED ones. commander: every
+  // command loads it first, and as a CommonJS package imported from ESM it cost ~25 ms of each
+  // start (resolution, cjs-module-lexer, a dozen files); bundled, it is part of the CLI's chunk.
+  // eta and kleur: loaded by every run that renders or logs; resolving their package exports and
+  // compiling them as separate modules cost ~15-30 ms of a 20k site's 1%-edit regen (hyperfine
+  // A/B, two orders). Like markdown-it (below), they are then the versions isr was built with.
+  external: Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)),
   // commander require()s Node's built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __isrCreateRequire } from 'node:module'; const require = __isrCreateRequire(import.meta.url);" },
   plugins: [
