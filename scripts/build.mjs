@@ -27,25 +27,6 @@ const shared = {
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  external: Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)),
-  banner: { js: "import { createRequire as __isrCreateRequire } from 'node:module'; const require = __isrCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
-};
-// Loaded by path from dist/ by plain-Node scripts: the lock stress test's contenders
-// (test/reliability/harness/lock-stress.mjs) and bench/load-plan.mjs. Built on their own, each
-// whole: as entry points of the build below they split its shared code into more, smaller
-// chunks, and every chunk is one more file each run reads, compiles and links.
-await build({ ...shared, entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'] });
-await build({
-  entryPoints: ['src/cli.ts', 'src/index.ts'],
-  outbase: 'src',
-  outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
   // Dependencies stay external (installed beside isr), but for BUNDLED ones. commander: every
   // command loads it first, and as a CommonJS package imported from ESM it cost ~25 ms of each
   // start (resolution, cjs-module-lexer, a dozen files); bundled, it is part of the CLI's chunk.
@@ -55,6 +36,18 @@ await build({
   external: Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)),
   // commander require()s Node's built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __isrCreateRequire } from 'node:module'; const require = __isrCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+};
+// Loaded by path from dist/ by plain-Node scripts: the lock stress test's contenders
+// (test/reliability/harness/lock-stress.mjs) and bench/load-plan.mjs. Built on their own, each
+// whole: as entry points of the build below they split its shared code into more, smaller
+// chunks, and every chunk is one more file each run reads, compiles and links.
+await build({ ...shared, entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'] });
+await build({
+  ...shared,
+  entryPoints: ['src/cli.ts', 'src/index.ts'],
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   plugins: [
     {
       // commander loads node:child_process at start for a feature isr does not use
@@ -68,7 +61,6 @@ await build({
     },
   ],
   sourcemap: true,
-  logLevel: 'warning',
 });
 
 // markdown-it and its dependencies as one CommonJS file, loaded by src/sources/markdown.ts on

@@ -1,4 +1,4 @@
-import { readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 /**
  * Whole-file reads into one buffer reused for the whole process: the manifest shards a run reads
@@ -18,3 +18,21 @@ export function readFdReused(fd: number): Buffer {
   return scratch.subarray(0, n);
 }
 let scratch = Buffer.allocUnsafeSlow(1 << 20);
+
+/** A file's bytes in the reused buffer (valid until the next read), or undefined when it cannot
+ * be read (a site file not written yet: the caller makes it whole). */
+export function readReusedIfExists(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return readFdReused(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}

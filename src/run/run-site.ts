@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
@@ -19,7 +19,7 @@ import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { VERSION } from '../version.js';
-import { readFdReused } from '../read-reused.js';
+import { readReusedIfExists } from '../read-reused.js';
 
 export interface RunOptions extends PlanOptions {
   dryRun?: boolean;
@@ -232,24 +232,6 @@ function readIfExists(file: string): string | undefined {
     return readFileSync(file, 'utf8');
   } catch {
     return undefined;
-  }
-}
-
-/** A file's bytes in the buffer reused by whole-file reads (valid until the next), or undefined
- * when it cannot be read (then the caller makes the file whole). */
-function readReusedIfExists(file: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    return readFdReused(fd);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
   }
 }
 

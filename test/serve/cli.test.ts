@@ -38,15 +38,34 @@ function startCli(site: TempSite, args: string[], env: Record<string, string> = 
   });
 }
 
+/** The pids of a process's children (Linux /proc): the workers of `isr serve --workers`. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 describe('isr serve (CLI)', () => {
   let site: TempSite | undefined;
   let server: CliServer | undefined;
+  /** Worker processes of `--workers` tests, killed if a test left them. */
+  let pids: number[] = [];
   afterEach(async () => {
     if (server && server.child.exitCode === null) {
       server.child.kill('SIGKILL');
       await server.exited;
     }
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
     server = undefined;
+    pids = [];
     await site?.cleanup();
   });
 
@@ -146,122 +165,86 @@ describe('isr serve (CLI)', () => {
     expect(still.status).toBe(200);
     expect(still.text).toContain('Renamed site');
   });
-});
 
-/** The pids of a process's children (Linux /proc): the workers of `isr serve --workers`. */
-async function childrenOf(pid: number): Promise<number[]> {
-  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-  return text.trim().split(/\s+/).filter(Boolean).map(Number);
-}
+  describe('--workers', () => {
+    // Round-robin hand-off, so consecutive connections go to alternate workers (the default lets
+    // the kernel pick, which is faster but not predictable enough to assert on).
+    const rr = { NODE_CLUSTER_SCHED_POLICY: 'rr', ISR_NOW: String(T0 + 1000) };
+    const lastLines = (out: string, n: number) => out.trim().split('\n').filter((l) => /^w\d GET /.test(l)).slice(-n);
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+    it('answers on one port from every worker, and a page revalidated through one is served new by all', async () => {
+      const s = await built();
+      server = await startCli(s, ['--workers', '2', '--log'], rr);
+      pids = await childrenOf(server.child.pid!);
+      expect(pids).toHaveLength(2);
+      expect(server.out().match(/isr serve:/g)).toHaveLength(1);
+      expect(server.out()).toMatch(/isr serve: \S*dist at http:\/\/127\.0\.0\.1:\d+\/ \(2 workers\)/);
 
-describe('isr serve --workers (CLI)', () => {
-  let site: TempSite | undefined;
-  let server: CliServer | undefined;
-  let pids: number[] = [];
-  afterEach(async () => {
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
-    }
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    server = undefined;
-    pids = [];
-    await site?.cleanup();
-  });
+      for (let i = 0; i < 4; i++) expect((await request(server.url, '/items/alpha/')).headers['x-isr-cache']).toBe('HIT');
+      await until(async () => lastLines(server!.out(), 4).length === 4, 'the access log lines');
+      expect(new Set(lastLines(server.out(), 4).map((l) => l.slice(0, 2)))).toEqual(new Set(['w1', 'w2']));
 
-  async function built(): Promise<TempSite> {
-    site = await tempSite('serve-site');
-    expect((await site.run(['build'], { now: T0 })).code).toBe(0);
-    await site.write('renders.log', '');
-    return site;
-  }
-  // Round-robin hand-off, so consecutive connections go to alternate workers (the default lets
-  // the kernel pick, which is faster but not predictable enough to assert on).
-  const rr = { NODE_CLUSTER_SCHED_POLICY: 'rr', ISR_NOW: String(T0 + 1000) };
-  const lastLines = (out: string, n: number) => out.trim().split('\n').filter((l) => /^w\d GET /.test(l)).slice(-n);
+      await s.write('content/items/alpha.json', JSON.stringify({ title: 'Alpha revalidated', tags: ['green'] }));
+      const hook = await request(server.url, '/__isr/revalidate', { method: 'POST', headers: { authorization: 'Bearer config-secret' }, body: JSON.stringify({ path: '/items/alpha/' }) });
+      expect(hook.status).toBe(200);
+      // The worker that did not run it notices the manifest another process wrote (a file watch).
+      await until(async () => {
+        for (let i = 0; i < 4; i++) if (!(await request(server!.url, '/items/alpha/')).text.includes('Alpha revalidated')) return false;
+        return true;
+      }, 'every worker serving the new page');
+      const n = server.out().split('\n').length;
+      for (let i = 0; i < 4; i++) expect((await request(server.url, '/items/alpha/')).text).toContain('Alpha revalidated');
+      await until(async () => server!.out().split('\n').length >= n + 4, 'the access log lines');
+      expect(new Set(lastLines(server.out(), 4).map((l) => l.slice(0, 2)))).toEqual(new Set(['w1', 'w2']));
+      // Rendered once, by the worker that took the webhook.
+      expect((await s.read('renders.log')).split('\n').filter((l) => l === '/items/alpha/')).toHaveLength(1);
+    });
 
-  it('answers on one port from every worker, and a page revalidated through one is served new by all', async () => {
-    const s = await built();
-    server = await startCli(s, ['--workers', '2', '--log'], rr);
-    pids = await childrenOf(server.child.pid!);
-    expect(pids).toHaveLength(2);
-    expect(server.out().match(/isr serve:/g)).toHaveLength(1);
-    expect(server.out()).toMatch(/isr serve: \S*dist at http:\/\/127\.0\.0\.1:\d+\/ \(2 workers\)/);
+    it('stops every worker on SIGTERM to the primary, which exits 0', async () => {
+      const s = await built();
+      server = await startCli(s, ['--workers', '2'], rr);
+      pids = await childrenOf(server.child.pid!);
+      expect(pids).toHaveLength(2);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      await until(async () => pids.every((pid) => !alive(pid)), 'the workers to exit');
+      expect(server.err()).toContain('SIGTERM: shutting down 2 worker(s)');
+      expect(await readdir(path.join(s.root, '.isr'))).not.toContain('lock');
+    });
 
-    for (let i = 0; i < 4; i++) expect((await request(server.url, '/items/alpha/')).headers['x-isr-cache']).toBe('HIT');
-    await until(async () => lastLines(server!.out(), 4).length === 4, 'the access log lines');
-    expect(new Set(lastLines(server.out(), 4).map((l) => l.slice(0, 2)))).toEqual(new Set(['w1', 'w2']));
+    it('stops the others and exits 1 when a worker dies', async () => {
+      const s = await built();
+      server = await startCli(s, ['--workers', '2'], rr);
+      pids = await childrenOf(server.child.pid!);
+      process.kill(pids[0]!, 'SIGKILL');
+      expect(await server.exited).toBe(1);
+      await until(async () => pids.every((pid) => !alive(pid)), 'the other worker to exit');
+      expect(server.err()).toMatch(/worker \d exited \(SIGKILL\): stopping the others/);
+    });
 
-    await s.write('content/items/alpha.json', JSON.stringify({ title: 'Alpha revalidated', tags: ['green'] }));
-    const hook = await request(server.url, '/__isr/revalidate', { method: 'POST', headers: { authorization: 'Bearer config-secret' }, body: JSON.stringify({ path: '/items/alpha/' }) });
-    expect(hook.status).toBe(200);
-    // The worker that did not run it notices the manifest another process wrote (a file watch).
-    await until(async () => {
-      for (let i = 0; i < 4; i++) if (!(await request(server!.url, '/items/alpha/')).text.includes('Alpha revalidated')) return false;
-      return true;
-    }, 'every worker serving the new page');
-    const n = server.out().split('\n').length;
-    for (let i = 0; i < 4; i++) expect((await request(server.url, '/items/alpha/')).text).toContain('Alpha revalidated');
-    await until(async () => server!.out().split('\n').length >= n + 4, 'the access log lines');
-    expect(new Set(lastLines(server.out(), 4).map((l) => l.slice(0, 2)))).toEqual(new Set(['w1', 'w2']));
-    // Rendered once, by the worker that took the webhook.
-    expect((await s.read('renders.log')).split('\n').filter((l) => l === '/items/alpha/')).toHaveLength(1);
-  });
+    it('reports a failure at start once, with its exit status', async () => {
+      const s = await built();
+      const blocker = net.createServer();
+      await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+      const port = (blocker.address() as net.AddressInfo).port;
+      try {
+        const r = await s.run(['serve', '--port', String(port), '--workers', '3']);
+        expect(r.code).toBe(2);
+        expect(r.stderr.match(/already in use/g)).toHaveLength(1);
+        expect(r.stdout).not.toContain('isr serve:');
+      } finally {
+        blocker.close();
+      }
+    });
 
-  it('stops every worker on SIGTERM to the primary, which exits 0', async () => {
-    const s = await built();
-    server = await startCli(s, ['--workers', '2'], rr);
-    pids = await childrenOf(server.child.pid!);
-    expect(pids).toHaveLength(2);
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-    await until(async () => pids.every((pid) => !alive(pid)), 'the workers to exit');
-    expect(server.err()).toContain('SIGTERM: shutting down 2 worker(s)');
-    expect(await readdir(path.join(s.root, '.isr'))).not.toContain('lock');
-  });
-
-  it('stops the others and exits 1 when a worker dies', async () => {
-    const s = await built();
-    server = await startCli(s, ['--workers', '2'], rr);
-    pids = await childrenOf(server.child.pid!);
-    process.kill(pids[0]!, 'SIGKILL');
-    expect(await server.exited).toBe(1);
-    await until(async () => pids.every((pid) => !alive(pid)), 'the other worker to exit');
-    expect(server.err()).toMatch(/worker \d exited \(SIGKILL\): stopping the others/);
-  });
-
-  it('reports a failure at start once, with its exit status', async () => {
-    const s = await built();
-    const blocker = net.createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
-    const port = (blocker.address() as net.AddressInfo).port;
-    try {
-      const r = await s.run(['serve', '--port', String(port), '--workers', '3']);
-      expect(r.code).toBe(2);
-      expect(r.stderr.match(/already in use/g)).toHaveLength(1);
-      expect(r.stdout).not.toContain('isr serve:');
-    } finally {
-      blocker.close();
-    }
-  });
-
-  it('refuses --watch with --workers, and a --workers that is not a whole number', async () => {
-    const s = await built();
-    const watch = await s.run(['serve', '--port', '0', '--workers', '2', '--watch']);
-    expect(watch.code).toBe(2);
-    expect(watch.stderr).toContain('--watch and --workers cannot be used together');
-    const bad = await s.run(['serve', '--port', '0', '--workers', '0']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--workers expects a whole number >= 1');
+    it('refuses --watch with --workers, and a --workers that is not a whole number', async () => {
+      const s = await built();
+      const watch = await s.run(['serve', '--port', '0', '--workers', '2', '--watch']);
+      expect(watch.code).toBe(2);
+      expect(watch.stderr).toContain('--watch and --workers cannot be used together');
+      const bad = await s.run(['serve', '--port', '0', '--workers', '0']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--workers expects a whole number >= 1');
+    });
   });
 });
-
