@@ -207,7 +207,11 @@ async function takeOver(stateDir: string, dir: string, judged: Owner | 'ownerles
       return true;
     }
     if (typeof now !== 'object' || now.token !== judged.token) return false;
-    await moveAsideAndDelete(dir);
+    // Moved aside, not deleted: `lock.stale-*` is what tells a run that a dead run's temp files
+    // may be lying about. Deleted here, a crash before this run's own lock is in place left no
+    // sign, and the next run took the lock without sweeping them (seen in the crash test). It is
+    // deleted by removeDebris once a lock is in place, which reports the recovery to that run.
+    await rename(dir, `${dir}.stale-${randomBytes(6).toString('hex')}`);
     return true;
   } finally {
     await rm(mutex, { recursive: true, force: true }).catch(() => {});
