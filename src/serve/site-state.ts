@@ -237,9 +237,14 @@ export class SiteState {
   private async reloadIfChanged(): Promise<void> {
     const { config, logger } = this.o;
     if (this.ownRuns > 0) return;
-    const sig = await signatureOf(config.manifestFile);
-    if (sig === this.signature || sig === undefined) return;
     const held = this.manifest;
+    const sig = await signatureOf(config.manifestFile);
+    // A run of ours started or was adopted while the stat was out: its answer may be the file
+    // from before that run, and taking it would record an old signature for the new manifest
+    // (read back the head for nothing, then make the next run read its shard from disk). The
+    // adoption asked for a check, which was queued behind this one and looks again.
+    if (this.ownRuns > 0 || this.manifest !== held) return;
+    if (sig === this.signature || sig === undefined) return;
     let changed: string[] | 'all';
     try {
       changed = this.reload(held);

@@ -4,10 +4,27 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/logger.js';
+import { fileSignature } from '../../src/manifest/manifest.js';
 import { shardOf } from '../../src/manifest/shards.js';
 import { runSite } from '../../src/run/run-site.js';
 import { SiteState } from '../../src/serve/site-state.js';
 import { BIN, tempSite, type TempSite } from '../helpers/site.js';
+
+// One stat of the manifest can be held: issued at once, its answer handed over when the test
+// says. The server's disk checks stat through node:fs/promises; nothing else here is gated.
+const statGate = vi.hoisted(() => ({ armed: false, answered: Promise.resolve(), hold: Promise.resolve() }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const stat = (async (...args: Parameters<typeof real.stat>) => {
+    if (!statGate.armed || !String(args[0]).endsWith('manifest.json')) return real.stat(...args);
+    statGate.armed = false;
+    const answer = real.stat(...args);
+    statGate.answered = answer.then(() => undefined);
+    await statGate.hold;
+    return answer;
+  }) as typeof real.stat;
+  return { ...real, stat, default: { ...real, stat } };
+});
 
 // How the server's view of the manifest stays true when its own regenerations and another
 // process (a cron `isr regen`) both write a sharded manifest. Driven in-process so the order of
@@ -110,6 +127,27 @@ describe('SiteState disk checks', () => {
     const second = state.check();
     await Promise.all([first, second]);
     expect(state.page(a)!.builtAt, 'the write that landed during the first check').toBe(T0 + 60_000);
+  });
+
+  it('a check whose stat saw the head from before a run of its own reads nothing back once that run is adopted', async () => {
+    const { config, state, b, changes } = await builtSite();
+    state.close(); // no file watch: this test alone says when checks happen
+    let answer!: () => void;
+    statGate.hold = new Promise((r) => (answer = r));
+    statGate.armed = true;
+    const check = state.check();
+    await statGate.answered; // the stat has seen the head as built
+    // A webhook's run starts, publishes and is adopted before that answer is handled.
+    state.ownRunStarted();
+    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    await state.adopt(run, [...run.written, ...run.removed]);
+    answer();
+    await check;
+    // Taking that stale answer for a write by another process read the head back (and recorded
+    // its old signature for the new manifest), reported as a change, then read it once more.
+    expect(changes, "the run's own change, no reload").toHaveLength(1);
+    expect(state.held()?.signature).toBe(fileSignature(config.manifestFile));
+    expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
   });
 });
 
