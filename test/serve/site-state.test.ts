@@ -34,6 +34,8 @@ const env = { ISR_PAGES_PER_SHARD: '2' };
 
 let site: TempSite | undefined;
 afterEach(async () => {
+  statGate.armed = false;
+  statGate.hold = Promise.resolve();
   vi.unstubAllEnvs();
   await site?.cleanup();
   site = undefined;
