@@ -10,7 +10,8 @@ import path from 'node:path';
  * take ~15 ms here against ~250 ms, and no glob library is loaded.
  */
 export function walkFiles(dir: string, seen = new Set<string>()): string[] {
-  const real = realpathSync(dir);
+  // The native call: one system call, where the JS one lstats every component of the path.
+  const real = realpathSync.native(dir);
   if (seen.has(real)) return [];
   seen.add(real);
   const out: string[] = [];

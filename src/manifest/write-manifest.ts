@@ -3,7 +3,7 @@
  * invariants), stage them and the head to temp files (`stageManifest`), publish with renames,
  * then delete the shard files the new head no longer names. Reading is in manifest.ts.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
@@ -163,9 +163,8 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
       routes: m.routes,
       generation: w.table.generation,
       shardBits: w.table.bits,
-      shards: w.table.info,
     };
-    staged.push(await writeTemp(file, JSON.stringify(head, null, 1) + '\n'));
+    staged.push(await writeTemp(file, headText(head, w.table.info)));
   } catch (err) {
     await discard();
     throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
@@ -182,6 +181,27 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
     discard,
   };
 }
+
+/**
+ * The head as JSON: its fields indented, then `shards` with one line per shard (a run's diff of
+ * the head is the lines of the shards it rewrote). Each summary is serialized once per object and
+ * kept: a run rewrites a few shards and the others' summaries are the very objects it read or
+ * adopted, so a webhook of `isr serve` formats only what changed (at 20k pages the whole head
+ * took ~0.08 ms of each, its changed lines ~0.01). Sound because a summary is never changed in
+ * place once made: `prepareShards` makes new ones and `patchSummary` clones.
+ */
+export function headText(fields: object, shards: Readonly<Record<string, ShardInfo>>): string {
+  const lines: string[] = [];
+  for (const id in shards) {
+    const info = shards[id]!;
+    let text = SUMMARY_TEXT.get(info);
+    if (text === undefined) SUMMARY_TEXT.set(info, (text = JSON.stringify(info)));
+    lines.push(`  ${JSON.stringify(id)}: ${text}`);
+  }
+  const body = JSON.stringify(fields, null, 1);
+  return `${body.slice(0, -2)},\n "shards": {${lines.length ? `\n${lines.join(',\n')}\n }` : '}'}\n}\n`;
+}
+const SUMMARY_TEXT = new WeakMap<ShardInfo, string>();
 
 function ordered(info: Record<string, ShardInfo>): Record<string, ShardInfo> {
   const out: Record<string, ShardInfo> = {};
@@ -220,7 +240,9 @@ async function removeSuperseded(dir: string, previous: ShardTable | undefined, n
   for (const n of names) {
     if (named.has(n)) continue;
     try {
-      rmSync(path.join(dir, n), { force: true });
+      // unlink, not rmSync: shard files are plain files, and rmSync's lstat and retry logic
+      // cost ~0.05 ms per webhook of `isr serve`. Gone already (ENOENT) is fine.
+      unlinkSync(path.join(dir, n));
     } catch {}
   }
 }

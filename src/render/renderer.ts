@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Eta } from 'eta';
+import { Eta, type TemplateFunction } from 'eta';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
@@ -141,7 +141,7 @@ export class Renderer {
       if (!abs.endsWith('.eta')) continue;
       const rel = this.rel(abs);
       try {
-        this.eta.templatesSync.define(abs, this.eta.compile(text, { filepath: abs }));
+        this.eta.templatesSync.define(abs, this.compiled(abs, text));
       } catch (err) {
         const { line, message } = locateSyntaxError(this.eta, text, abs, err);
         throw new IsrError('TEMPLATE_SYNTAX', `template syntax error: ${message}`, {
@@ -166,6 +166,24 @@ export class Renderer {
     }
   }
 
+  /**
+   * A template compiled, or the function an earlier run of this process compiled from the same
+   * text: `isr serve` starts a run per webhook, and compiling every template again was ~0.1 ms of
+   * each. The function depends only on Eta's settings (fixed here but for the function header,
+   * which names the helpers), the path and the text, so those are the key.
+   */
+  private compiled(abs: string, text: string): TemplateFunction {
+    const key = `${this.eta.config.functionHeader}\0${abs}\0${text}`;
+    let fn = COMPILED.get(key);
+    if (!fn) {
+      fn = this.eta.compile(text, { filepath: abs });
+      // Bounded: a long watch session editing templates would otherwise keep every version.
+      if (COMPILED.size >= 256) COMPILED.clear();
+      COMPILED.set(key, fn);
+    }
+    return fn;
+  }
+
   /** Re-render with Eta's debug mode (slower, only on failure) to learn the template and line. */
   private runtimeError(route: ResolvedRoute, data: object, err: unknown): IsrError {
     if (err instanceof IsrError) return err;
@@ -178,6 +196,9 @@ export class Renderer {
     return new IsrError('TEMPLATE_RENDER', `template error: ${loc.message}`, { file, line: loc.line, cause: err });
   }
 }
+
+/** Compiled templates of this process, shared by its runs (see `Renderer.compiled`). */
+const COMPILED = new Map<string, TemplateFunction>();
 
 class MissingTemplate extends Error {
   constructor(readonly template: string) {

@@ -54,7 +54,12 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
 
     try {
       const out = await o.revalidate(checked);
-      o.logger.info(`revalidate ${[...checked.paths, ...checked.tags.map((t) => `tag:${t}`)].join(' ')}: ${out.rendered.length} rendered, ${out.failed.length} failed`);
+      // One line per call: when pages were rendered or removed, the run's own line ("regenerated
+      // …") has said so, and a second line is a sync write of stderr on every webhook. A call
+      // that changed nothing (an unknown tag, failures) is never silent.
+      const line = `revalidate ${[...checked.paths, ...checked.tags.map((t) => `tag:${t}`)].join(' ')}: ${out.rendered.length} rendered, ${out.failed.length} failed`;
+      if (out.rendered.length > 0 || out.removed.length > 0) o.logger.debug(line);
+      else o.logger.info(line);
       return json(res, 200, {
         ok: out.failed.length === 0 && out.errors.length === 0,
         rendered: out.rendered,

@@ -12,10 +12,11 @@ import { BIN, tempSite, type TempSite } from '../helpers/site.js';
 
 // One stat of the manifest can be held: issued at once, its answer handed over when the test
 // says. The server's disk checks stat through node:fs/promises; nothing else here is gated.
-const statGate = vi.hoisted(() => ({ armed: false, answered: Promise.resolve(), hold: Promise.resolve() }));
+const statGate = vi.hoisted(() => ({ armed: false, answered: Promise.resolve(), hold: Promise.resolve(), calls: 0 }));
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
   const stat = (async (...args: Parameters<typeof real.stat>) => {
+    if (String(args[0]).endsWith('manifest.json')) statGate.calls++;
     if (!statGate.armed || !String(args[0]).endsWith('manifest.json')) return real.stat(...args);
     statGate.armed = false;
     const answer = real.stat(...args);
@@ -36,6 +37,7 @@ let site: TempSite | undefined;
 afterEach(async () => {
   statGate.armed = false;
   statGate.hold = Promise.resolve();
+  statGate.calls = 0;
   vi.unstubAllEnvs();
   await site?.cleanup();
   site = undefined;
@@ -129,6 +131,36 @@ describe('SiteState disk checks', () => {
     const second = state.check();
     await Promise.all([first, second]);
     expect(state.page(a)!.builtAt, 'the write that landed during the first check').toBe(T0 + 60_000);
+  });
+
+  it('after adopting a run whose head is still the file, starts no disk check (one synchronous stat said so)', async () => {
+    const { config, state, b, changes } = await builtSite();
+    state.close(); // no file watch: this test alone says when checks happen
+    state.ownRunStarted();
+    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    statGate.calls = 0;
+    await state.adopt(run, [...run.written, ...run.removed]);
+    await new Promise((r) => setTimeout(r, 20)); // what a check started by the adoption would have done by now
+    expect(statGate.calls, 'stats of the manifest through the promise API').toBe(0);
+    expect(changes).toHaveLength(1);
+    expect(state.held()?.signature).toBe(fileSignature(config.manifestFile));
+  });
+
+  it('after adopting a run, reads the head another process published once that run released its lock', async () => {
+    const { site, config, state, a, b } = await builtSite();
+    state.close(); // no file watch: only the adoption can look at the disk
+    state.ownRunStarted();
+    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    const cron = spawnSync(process.execPath, [BIN, 'regen', '--path', a, '--quiet'], {
+      cwd: site.root,
+      env: { ...process.env, ...env, ISR_NOW: new Date(T0 + 60_000).toISOString() },
+      encoding: 'utf8',
+    });
+    expect(cron.status, cron.stderr).toBe(0);
+    await state.adopt(run, [...run.written, ...run.removed]);
+    await vi.waitFor(() => expect(state.page(a)!.builtAt, 'the cron write, read by the check the adoption started').toBe(T0 + 60_000));
+    expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
+    expect(state.manifest.pages).toEqual((await site.manifest()).pages);
   });
 
   it('a check whose stat saw the head from before a run of its own reads nothing back once that run is adopted', async () => {

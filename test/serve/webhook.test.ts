@@ -28,6 +28,8 @@ describe('isr serve: on-demand revalidation webhook', () => {
     expect(page.headers['x-isr-cache']).toBe('HIT');
     expect(page.text).toContain('Alpha edited');
     expect(await s.renders()).toEqual(['/items/alpha/']);
+    // One line for the call: the run's, naming the page (the webhook's own line would repeat it).
+    expect(s.logger.lines.filter((l) => l.includes('/items/alpha/'))).toEqual([expect.stringMatching(/^info regenerated \/items\/alpha\/: 1 rendered, \d+ written, 0 removed in \d+ ms$/)]);
   });
 
   it('accepts paths, tags, the x-isr-secret header and ?secret=', async () => {
@@ -40,6 +42,9 @@ describe('isr serve: on-demand revalidation webhook', () => {
     expect(JSON.parse(tag.text).rendered).toEqual(['/items/alpha/']);
     const tags = await post(s, { tags: ['tag:blue', 'tag:none'] });
     expect(JSON.parse(tags.text)).toMatchObject({ rendered: ['/items/beta/'], unmatchedTags: ['tag:none'] });
+    // A call that changed nothing is still logged.
+    await post(s, { tag: 'tag:none' });
+    expect(s.logger.lines).toContain('info revalidate tag:tag:none: 0 rendered, 0 failed');
   });
 
   it('maps a Contentful payload through serve.webhook', async () => {

@@ -207,6 +207,29 @@ describe('a manifest split in shards', () => {
     expect(head.pages).toEqual(m.pages);
   });
 
+  it('writes the head with one line per shard, and a later write changes exactly the lines of the shards it rewrote', async () => {
+    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    await writeManifest(file, valid(12), all);
+    const before = readFileSync(file, 'utf8');
+    const m = openManifest(file, root)!;
+    const lines = (text: string) => text.split('\n').filter((l) => /^ {2}"[0-9a-f]+": \{/.test(l));
+    expect(lines(before)).toHaveLength(Object.keys(m.shards!.info).length);
+    const id = shardOf('/b/', m.shards!.bits);
+    loadShards(m, file, root, [id]);
+    m.pages['/b/'] = entry({ file: 'b/index.html', builtAt: 777, changedAt: 777 });
+    // Written twice from the same summaries: the second write formats them from its cache.
+    await writeManifest(file, m, { dirty: new Set([id]), routes: ROUTES });
+    await writeManifest(file, m, { dirty: new Set([id]), routes: ROUTES });
+    const after = readFileSync(file, 'utf8');
+    const changed = lines(after).filter((l) => !lines(before).includes(l));
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatch(new RegExp(`^  "${id}": \\{"file":"${id}\\.3\\.json"`));
+    // The text says what the table says, cache or not.
+    const head = JSON.parse(after);
+    expect(head.shards).toEqual(JSON.parse(JSON.stringify(m.shards!.info)));
+    expect(head.shards[id].sitemap.lastmod).toBe(777);
+  });
+
   it('rewrites only the shards it is told changed; the others keep their files', async () => {
     vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
     await writeManifest(file, valid(12), all);
