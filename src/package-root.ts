@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * isr's own folder (package.json, templates/), found upward from this module. A fixed `../..`
- * would not do: this code runs from src/ (tests), and from dist/ or dist/chunks/ once bundled.
+ * would not do: this code runs from src/ (tests), and from dist/ once bundled.
  */
 export const PACKAGE_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 
