@@ -46,8 +46,9 @@ const withServe = !flag('no-serve');
 const serveSize = Number(opt('serve-size', '20000'));
 const TIME = '/usr/bin/time';
 
-if (!existsSync(path.join(ISR_DIR, 'dist/cli.js'))) {
-  console.error(`no ${path.join(ISR_DIR, 'dist/cli.js')}: run \`npm run build\` first`);
+// dist/isr.cjs since 42110fe; dist/cli.js in older checkouts (`--isr`).
+if (!['dist/isr.cjs', 'dist/cli.js'].some((f) => existsSync(path.join(ISR_DIR, f)))) {
+  console.error(`no ${path.join(ISR_DIR, 'dist/isr.cjs')}: run \`npm run build\` first`);
   process.exit(2);
 }
 if (!existsSync(TIME)) {

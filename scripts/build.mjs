@@ -44,9 +44,8 @@ const shared = {
   logLevel: 'warning',
 };
 // Loaded by path from dist/ by plain-Node scripts: the lock stress test's contenders
-// (test/reliability/harness/lock-stress.mjs) and bench/load-plan.mjs. Built on their own, each
-// whole: as entry points of the build below they split its shared code into more, smaller
-// chunks, and every chunk is one more file each run reads, compiles and links.
+// (test/reliability/harness/lock-stress.mjs) and bench/load-plan.mjs. Built on their own as ES
+// modules, each whole (they are not part of the package's entry points).
 await build({ ...shared, entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'] });
 await build({
   ...shared,
