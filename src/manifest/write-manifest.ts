@@ -190,7 +190,7 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
  * took ~0.08 ms of each, its changed lines ~0.01). Sound because a summary is never changed in
  * place once made: `prepareShards` makes new ones and `patchSummary` clones.
  */
-export function headText(fields: object, shards: Readonly<Record<string, ShardInfo>>): string {
+function headText(fields: object, shards: Readonly<Record<string, ShardInfo>>): string {
   const lines: string[] = [];
   for (const id in shards) {
     const info = shards[id]!;
