@@ -70,7 +70,7 @@ export function postText(seed, i, variant = 0) {
   return `---\ntitle: ${title}\ndate: ${day}\ntags: [${[...tags].join(', ')}]\n---\n${paras.join('\n\n')}\n`;
 }
 
-export const CONFIG = `import { defineConfig, files } from 'isr';
+export const CONFIG = `import { defineConfig, files } from 'static-isr';
 
 export default defineConfig({
   site: { url: 'https://bench.example.com', title: 'isr bench' },
@@ -122,7 +122,7 @@ export async function generate(dir, n, { seed = 1 } = {}) {
   await mkdir(path.join(dir, 'templates'), { recursive: true });
   await mkdir(path.join(dir, 'node_modules'), { recursive: true });
   // A user's site has isr in node_modules; a symlink to the repo is the same module resolution.
-  await symlink(REPO, path.join(dir, 'node_modules/isr'), 'dir');
+  await symlink(REPO, path.join(dir, 'node_modules/static-isr'), 'dir');
   await writeFile(path.join(dir, 'isr.config.mjs'), CONFIG);
   await writeFile(path.join(dir, 'templates/layout.eta'), LAYOUT);
   await writeFile(path.join(dir, 'templates/post.eta'), POST);

@@ -127,8 +127,8 @@ async function ensureSite(root, n) {
   const t0 = Date.now();
   await generate(dir, n, { seed: SEED });
   if (ISR_DIR !== REPO) {
-    rmSync(path.join(dir, 'node_modules/isr'));
-    execFileSync('ln', ['-s', ISR_DIR, path.join(dir, 'node_modules/isr')]);
+    rmSync(path.join(dir, 'node_modules/static-isr'));
+    execFileSync('ln', ['-s', ISR_DIR, path.join(dir, 'node_modules/static-isr')]);
   }
   writeFileSync(marker, want);
   log(`  generated ${n} posts in ${dir} (${Date.now() - t0} ms)`);

@@ -7,7 +7,7 @@
 // as one CommonJS file, read and compiled once, a 1%-edit regen of the 20k bench site took
 // ~10-15 ms less (paired A/B, 30 pairs; BENCHMARKS.md). dist/index.js is an ES module that takes
 // the library's exports from that same file (through `require`, so the CLI and a user's config,
-// which imports 'isr', share module instances and `instanceof IsrError` holds). The server,
+// which imports 'static-isr', share module instances and `instanceof IsrError` holds). The server,
 // the watcher and `init` are in the file too: as lazily initialised modules they cost only a
 // pre-parse when unused.
 // Most dependencies stay external (installed beside isr); the few loaded by every run are built

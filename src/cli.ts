@@ -75,6 +75,7 @@ function buildProgram(): Command {
     .description('create a starter site (Markdown blog) in a folder')
     .argument('[dir]', 'folder to create', 'my-site')
     .option('--force', 'write into a folder that is not empty')
+    .option('--isr-dep <spec>', 'npm dependency spec for static-isr in the new package.json (default: this copy of isr)')
     .action(async (dir, opts) => (await import('./commands/init.js')).initCommand(dir, opts));
 
   program

@@ -1,6 +1,6 @@
 // A Markdown blog: index, post pages, tag pages, an RSS feed, a 404 page and a sitemap.
 // `npx isr build` renders it into dist/; `npx isr regen` re-renders what is due.
-import { defineConfig, files } from 'isr';
+import { defineConfig, files } from 'static-isr';
 
 const byDateDesc = (a, b) => String(b.data.date).localeCompare(String(a.data.date));
 

@@ -251,7 +251,7 @@ describe('isr --version and --help', () => {
 
 describe('isr init', () => {
   it('creates a starter site that builds', async () => {
-    const site = await tempSite('blog'); // only for a temp folder with node_modules/isr
+    const site = await tempSite('blog'); // only for a temp folder with node_modules/static-isr
     try {
       const r = await runCli(['init', 'starter'], { cwd: site.root });
       expect(r.code).toBe(0);

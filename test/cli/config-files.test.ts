@@ -52,7 +52,7 @@ describe('config files', () => {
   });
 });
 
-describe("the config's import of 'isr'", () => {
+describe("the config's import of 'static-isr'", () => {
   let site: TempSite;
   beforeAll(async () => {
     site = await tempSite('ts-site');
@@ -66,7 +66,7 @@ describe("the config's import of 'isr'", () => {
       await rename(path.join(site.root, 'isr.config.ts'), path.join(site.root, 'isr.config.off')).catch(() => {});
       await site.write(
         `isr.config.${ext}`,
-        `import { defineConfig, IsrError } from 'isr';
+        `import { defineConfig, IsrError } from 'static-isr';
 export default defineConfig({
   routes: [{ path: '/', template: 'index.eta', load: () => { throw new IsrError('BAD_LOAD_RESULT', 'the CMS sent no title', { hint: 'add a title' }); } }],
 });

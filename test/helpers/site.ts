@@ -13,7 +13,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A fixture site copied to a fresh temp dir, with `isr` resolvable from its config. */
+/** A fixture site copied to a fresh temp dir, with `static-isr` resolvable from its config. */
 export interface TempSite {
   root: string;
   run(args: string[], opts?: { now?: string | number; env?: Record<string, string>; input?: string }): Promise<CliResult>;
@@ -24,8 +24,8 @@ export interface TempSite {
 }
 
 /**
- * Copy `fixtures/<name>` (minus build output) to a temp dir. A `node_modules/isr` symlink to this
- * repo lets the fixture's `import { files } from 'isr'` resolve as it would for a user.
+ * Copy `fixtures/<name>` (minus build output) to a temp dir. A `node_modules/static-isr` symlink to this
+ * repo lets the fixture's `import { files } from 'static-isr'` resolve as it would for a user.
  */
 export async function tempSite(name: string): Promise<TempSite> {
   const root = await mkdtemp(path.join(tmpdir(), `isr-${name}-`));
@@ -34,7 +34,7 @@ export async function tempSite(name: string): Promise<TempSite> {
     filter: (src) => !/[/\\](dist|\.isr)([/\\]|$)/.test(path.relative(REPO, src)),
   });
   await mkdir(path.join(root, 'node_modules'), { recursive: true });
-  await symlink(REPO, path.join(root, 'node_modules', 'isr'), 'dir');
+  await symlink(REPO, path.join(root, 'node_modules', 'static-isr'), 'dir');
   return siteAt(root);
 }
 
