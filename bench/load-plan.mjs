@@ -3,9 +3,9 @@
 // without listing routes or rendering), in-process, timing each step. Run `npm run build` first.
 //
 //   node bench/load-plan.mjs <site folder>
-import { loadConfig } from '../dist/config/load-config.js';
-import { loadShards, openManifest } from '../dist/manifest/manifest.js';
-import { planRegen } from '../dist/plan/plan-regen.js';
+import { loadConfig } from '../dist/side/config/load-config.js';
+import { loadShards, openManifest } from '../dist/side/manifest/manifest.js';
+import { planRegen } from '../dist/side/plan/plan-regen.js';
 
 const config = await loadConfig(process.argv[2] ?? '.');
 const t0 = performance.now();

@@ -45,8 +45,9 @@ const shared = {
 };
 // Loaded by path from dist/ by plain-Node scripts: the lock stress test's contenders
 // (test/reliability/harness/lock-stress.mjs) and bench/load-plan.mjs. Built on their own as ES
-// modules, each whole (they are not part of the package's entry points).
-await build({ ...shared, entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'] });
+// modules, each whole, into dist/side/ (not part of the package's entry points, and left out of
+// the published tarball by package.json's `files`).
+await build({ ...shared, outdir: 'dist/side', entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'] });
 await build({
   ...shared,
   outdir: undefined,

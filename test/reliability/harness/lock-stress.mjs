@@ -8,7 +8,7 @@ import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const [stateDir, roundsArg, distDir, dieRateArg] = process.argv.slice(2);
-const { acquireLock } = await import(path.join(distDir, 'manifest', 'lock.js'));
+const { acquireLock } = await import(path.join(distDir, 'side', 'manifest', 'lock.js'));
 const rounds = Number(roundsArg);
 const dieRate = Number(dieRateArg ?? 0);
 const inside = path.join(stateDir, 'inside');
