@@ -43,6 +43,7 @@ function buildProgram(): Command {
       .argument('[root]', 'site folder holding isr.config.*', '.')
       .option('--out <dir>', 'output folder (overrides outDir)')
       .addOption(new Option('--concurrency <n>', 'pages loaded/rendered at once').argParser(positiveInt('--concurrency')))
+      .option('--config <file>', 'config file (default: isr.config.* in the site folder)')
       .option('--json', 'print one JSON object on stdout')
       .option('-q, --quiet', 'print only errors')
       .option('--debug', 'print stack traces and debug lines');
@@ -66,6 +67,7 @@ function buildProgram(): Command {
     .command('status')
     .description('pages, how many are due, the next expiry, failing pages')
     .argument('[root]', 'site folder', '.')
+    .option('--config <file>', 'config file (default: isr.config.* in the site folder)')
     .option('--json', 'print one JSON object on stdout')
     .option('--debug', 'print stack traces')
     .action(async (root, opts) => (await import('./commands/status.js')).statusCommand(root, opts));
@@ -85,14 +87,48 @@ function buildProgram(): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .addOption(new Option('--port <port>', 'port (0 picks a free one)').argParser(nonNegative('--port')).default(3000))
     .option('--out <dir>', 'output folder (overrides outDir)')
+    .option('--config <file>', 'config file (default: isr.config.* in the site folder)')
     .option('--watch', 'rebuild affected pages when templates, content or config change, and reload browsers')
     .option('--log', 'one access-log line per request')
     .addOption(new Option('--workers <n>', 'server processes sharing the port (uses more cores)').argParser(positiveInt('--workers')).default(1))
     .option('--debug', 'print stack traces')
     .action(async (root, opts) => (await import('./commands/serve.js')).serveCommand(root, opts));
 
+  program
+    .command('dev')
+    .description('build if never built, then serve with --watch: edit, save, the browser reloads')
+    .argument('[root]', 'site folder', '.')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .addOption(new Option('--port <port>', 'port (0 picks a free one)').argParser(nonNegative('--port')).default(3000))
+    .option('--out <dir>', 'output folder (overrides outDir)')
+    .option('--config <file>', 'config file (default: isr.config.* in the site folder)')
+    .option('--debug', 'print stack traces')
+    .action(async (root, opts) => (await import('./commands/dev.js')).devCommand(root, opts));
+
+  program.addHelpText('after', HELP_AFTER);
   return program;
 }
+
+const HELP_AFTER = `
+Examples:
+  isr init my-site                 create a starter blog in my-site/
+  isr dev                          build if needed, then preview with live reload
+  isr build                        render every page into dist/
+  isr regen                        from cron: re-render what is due
+  isr regen --path /blog/x/        re-render one page now
+  isr regen --tag post:42 --exec './purge.sh'   pages that used entry 42, then purge them
+  isr serve --port 8080            an origin with stale-while-revalidate and a webhook
+
+Environment:
+  ISR_NOW                  the current time (ISO 8601 or epoch ms), to test expiry
+  ISR_LOAD_TIMEOUT_MS      how long one load() may take (default 60000)
+  ISR_REVALIDATE_SECRET    isr serve's webhook secret (wins over the config)
+  NO_COLOR, FORCE_COLOR    colour off / on (FORCE_COLOR=0 off), whatever the output is
+  .env, .env.local         in the site folder: loaded before the config; the environment wins
+
+Exit codes: 0 ok, 1 pages failed, 2 usage, 3 config, 4 template, 5 content, 6 manifest,
+7 write failed, 75 locked, 70 bug in isr. Docs: README.md of static-isr.
+`;
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

@@ -25,8 +25,7 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stderr;
-  // kleur reads NO_COLOR / FORCE_COLOR itself; also drop colour when stderr is not a terminal.
-  if (!stream.isTTY || process.env.NO_COLOR) kleur.enabled = false;
+  kleur.enabled = colourWanted(Boolean(stream.isTTY), process.env);
   const tty = Boolean(stream.isTTY) && !options.quiet;
   const prefix = options.prefix ?? '';
   let progressShown = false;
@@ -56,6 +55,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     done: clear,
   };
+}
+
+/**
+ * Whether to colour output, by the usual rules (as Node itself applies them): FORCE_COLOR set
+ * decides first (`0` or `false`: off; anything else, empty included: on), so CI logs can have
+ * colour through a pipe; then NO_COLOR set to a non-empty value turns it off (no-color.org);
+ * then a terminal that is not `TERM=dumb` gets colour and a pipe or file does not.
+ */
+export function colourWanted(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.NO_COLOR) return false;
+  return isTTY && env.TERM !== 'dumb';
 }
 
 /** A logger that records lines, for tests and the server's internal runs. */

@@ -28,7 +28,7 @@ export async function initCommand(dir: string, opts: InitOptions): Promise<void>
   await writePackageJson(target, opts.isrDep ?? starterDependency(PACKAGE_ROOT, VERSION));
   const rel = path.relative(process.cwd(), target) || '.';
   process.stdout.write(
-    `Created a starter site in ${rel}\n\nNext:\n  cd ${rel}\n  npm install\n  npm run dev       # build, then preview at http://127.0.0.1:3000 with live reload\n  npm run build     # render into dist/\n  npm run regen     # later, from cron: re-render what is due\n`,
+    `Created a starter site in ${rel}\n\nNext:\n  cd ${rel}\n  npm install\n  npm run dev       # isr dev: build, then preview at http://127.0.0.1:3000 with live reload\n  npm run build     # render into dist/\n  npm run regen     # later, from cron: re-render what is due\n`,
   );
 }
 

@@ -16,6 +16,8 @@ export interface ServeCommandOptions {
   debug?: boolean;
   /** Server processes on the port (serve/workers.ts). Default 1: this process serves. */
   workers?: number;
+  /** `--config <file>` */
+  config?: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     const { runWorkers } = await import('../serve/workers.js');
     process.exit(await runWorkers(workers, logger));
   }
-  const overrides = { outDir: opts.out };
+  const overrides = { outDir: opts.out, configFile: opts.config };
   const config = await loadConfig(root, overrides);
   const clock = process.env.ISR_NOW_FILE ? fileClock(process.env.ISR_NOW_FILE) : systemClock();
   clock(); // a bad ISR_NOW / ISR_NOW_FILE fails here, before the port is taken
