@@ -62,7 +62,7 @@ const CASES: Case[] = [
     break: () => rm(path.join(site.root, CONFIG)),
     code: 3,
     stderr: async () =>
-      `isr: no isr.config.ts/.mts/.js/.mjs in ${site.root} (run \`isr init\` to create a site, or pass the site folder as the first argument) [CONFIG_NOT_FOUND]`,
+      `isr: no isr.config.ts/.mts/.cts/.js/.mjs/.cjs in ${site.root} (run \`isr init\` to create a site, pass the site folder as the first argument, or --config <file>) [CONFIG_NOT_FOUND]`,
   },
   {
     name: 'a syntax error in the config (file:line)',
