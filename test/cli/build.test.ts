@@ -311,7 +311,8 @@ describe('a first build (no output folder yet)', () => {
       const temp = (await readdir(state).catch(() => [] as string[])).find((f) => f.endsWith('.isr-tmp'));
       return temp && existsSync(path.join(state, temp, 'items/alpha/index.html')) ? temp : undefined;
     };
-    const deadline = Date.now() + 15_000;
+    // Only ends a wait that would never succeed (the gate holds the build as long as it takes).
+    const deadline = Date.now() + 45_000;
     let temp: string | undefined;
     while (!(temp = await staged()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(temp).toMatch(/^\.dist\..*\.isr-tmp$/);
@@ -329,6 +330,6 @@ describe('a first build (no output folder yet)', () => {
     // The killed build's staged folder is gone (swept when its dead lock was taken over).
     expect((await readdir(state)).filter((f) => f.endsWith('.isr-tmp'))).toEqual([]);
     expect(await listFiles(path.join(s.root, 'dist'))).not.toContainEqual(expect.stringMatching(/isr-tmp/));
-  });
+  }, 120_000);
 });
 

@@ -122,7 +122,7 @@ describe('overlapping regen runs on one site', () => {
       if (pid === victim.child.pid && !killed) {
         killed = true;
         victim.child.kill('SIGKILL');
-        await new Promise((r) => setTimeout(r, 50));
+        await victim.exited; // answered only once nobody is there to read it
       }
     };
     const v = await victim.exited;

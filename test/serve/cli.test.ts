@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -104,12 +104,17 @@ describe('isr serve (CLI)', () => {
 
   it('on SIGTERM lets a running regeneration finish its writes, then exits 0', async () => {
     const s = await built();
-    await s.write('content/items/beta.json', JSON.stringify({ title: 'Beta after shutdown', delayMs: 1500 }));
+    // The load() is held by a gate file until the server has taken the signal, so the signal
+    // surely comes while the regeneration runs (a slow load was a guess at how long is enough).
+    await s.write('beta.gate', '');
+    await s.write('content/items/beta.json', JSON.stringify({ title: 'Beta after shutdown', gate: 'beta.gate' }));
     server = await startCli(s, [], { ISR_NOW: String(T0 + 3_600_000) });
     expect((await request(server.url, '/items/beta/')).headers['x-isr-cache']).toBe('STALE');
     // The regeneration is under way once its load() has logged itself.
     await until(async () => (await s.read('renders.log')).includes('/items/beta/'), 'the regeneration to start');
     server.child.kill('SIGTERM');
+    await until(async () => server!.err().includes('SIGTERM: shutting down'), 'the server to take the signal');
+    await rm(path.join(s.root, 'beta.gate'));
     expect(await server.exited).toBe(0);
     expect(await s.read('dist/items/beta/index.html')).toContain('Beta after shutdown');
     expect((await s.manifest()).pages['/items/beta/'].builtAt).toBe(T0 + 3_600_000);

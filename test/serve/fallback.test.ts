@@ -2,7 +2,8 @@ import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cacheControl } from '../../src/write/cache-control.js';
-import { serveFixture, T0, type ServedSite } from './helpers.js';
+import { watchRegenRequests } from './gates.js';
+import { serveFixture, T0, type Reply, type ServedSite } from './helpers.js';
 
 describe("isr serve: fallback: 'blocking'", () => {
   let s: ServedSite;
@@ -28,14 +29,19 @@ describe("isr serve: fallback: 'blocking'", () => {
 
   it('renders once for concurrent first requests', async () => {
     s = await serveFixture('serve-site');
-    // The render is held by a gate file until all 12 requests are in (they all wait for it).
+    // The render is held by a gate file until all 12 requests have asked for it (they all wait for it).
     await s.site.write('delta.gate', '');
     await s.site.write('content/items/delta.json', JSON.stringify({ title: 'Delta', unlisted: true, gate: 'delta.gate' }));
-    const pending = Promise.all(Array.from({ length: 12 }, () => s.get('/items/delta/')));
-    while (!(await s.renders()).length) await new Promise((r) => setTimeout(r, 10)); // the render started
-    await new Promise((r) => setTimeout(r, 300)); // the other requests are in, waiting on it
-    await rm(path.join(s.site.root, 'delta.gate'));
-    const replies = await pending;
+    const asked = watchRegenRequests((r) => r.paths?.includes('/items/delta/') === true);
+    let replies: Reply[];
+    try {
+      const pending = Promise.all(Array.from({ length: 12 }, () => s.get('/items/delta/')));
+      await asked.reached(12); // every request is in, waiting on the one render
+      await rm(path.join(s.site.root, 'delta.gate'));
+      replies = await pending;
+    } finally {
+      asked.restore();
+    }
     for (const r of replies) {
       expect(r.status).toBe(200);
       expect(r.headers['x-isr-cache']).toBe('MISS');

@@ -87,8 +87,11 @@ export function request(base: string, p: string, o: { headers?: Record<string, s
   });
 }
 
-/** Poll `check` (no fixed sleeps): for effects of another process or a file watcher. */
-export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+/**
+ * Poll `check` (no fixed sleeps): for effects of another process or a file watcher. The deadline
+ * only ends a wait that would never succeed; it is generous so a loaded machine never reaches it.
+ */
+export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 25_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -50,14 +50,21 @@ async function builtSite() {
   if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
   const config = await loadConfig(site.root);
   const changes: (string[] | 'all')[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  /** Resolves once `n` changes have been reported (an event, not a guess at how long a check takes). */
+  const changesReach = (n: number) => (changes.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })));
+  const onChange = (f: string[] | 'all') => {
+    changes.push(f);
+    for (const w of waiters.filter((w) => changes.length >= w.n)) w.resolve();
+  };
   // No periodic checks: the test says when the state looks at the disk.
-  const state = await SiteState.load({ config, logger: silentLogger(), onChange: (f) => changes.push(f), checkEveryMs: 1e9 });
+  const state = await SiteState.load({ config, logger: silentLogger(), onChange, checkEveryMs: 1e9 });
   const head = JSON.parse(await site.read('.isr/manifest.json'));
   const posts = Object.keys(state.manifest.pages).filter((k) => k.startsWith('/blog/'));
   const a = posts[0]!;
   const b = posts.find((k) => shardOf(k, head.shardBits) !== shardOf(a, head.shardBits))!;
   expect(b, 'two posts in different shards').toBeDefined();
-  return { site: site!, config, state, changes, a, b, bits: head.shardBits as number };
+  return { site: site!, config, state, changes, changesReach, a, b, bits: head.shardBits as number };
 }
 
 describe('SiteState (the server view of a sharded manifest)', () => {
@@ -140,14 +147,16 @@ describe('SiteState disk checks', () => {
     const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
     statGate.calls = 0;
     await state.adopt(run, [...run.written, ...run.removed]);
-    await new Promise((r) => setTimeout(r, 20)); // what a check started by the adoption would have done by now
+    // A check stats the manifest as it starts (signatureOf, in the same tick): one started by the
+    // adoption has been counted once the microtasks it queued have run.
+    await new Promise((r) => setImmediate(r));
     expect(statGate.calls, 'stats of the manifest through the promise API').toBe(0);
     expect(changes).toHaveLength(1);
     expect(state.held()?.signature).toBe(fileSignature(config.manifestFile));
   });
 
   it('after adopting a run, reads the head another process published once that run released its lock', async () => {
-    const { site, config, state, a, b } = await builtSite();
+    const { site, config, state, a, b, changes, changesReach } = await builtSite();
     state.close(); // no file watch: only the adoption can look at the disk
     state.ownRunStarted();
     const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
@@ -158,7 +167,9 @@ describe('SiteState disk checks', () => {
     });
     expect(cron.status, cron.stderr).toBe(0);
     await state.adopt(run, [...run.written, ...run.removed]);
-    await vi.waitFor(() => expect(state.page(a)!.builtAt, 'the cron write, read by the check the adoption started').toBe(T0 + 60_000));
+    expect(changes, "the run's own change").toHaveLength(1);
+    await changesReach(2); // the check the adoption started has read the cron write
+    expect(state.page(a)!.builtAt, 'the cron write, read by the check the adoption started').toBe(T0 + 60_000);
     expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
     expect(state.manifest.pages).toEqual((await site.manifest()).pages);
   });

@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { request, serveFixture, T0, type ServedSite } from './helpers.js';
+import { watchRegenRequests } from './gates.js';
+import { request, serveFixture, T0, until, type Reply, type ServedSite } from './helpers.js';
 
 const post = (s: ServedSite, body: unknown, headers: Record<string, string> = { authorization: 'Bearer config-secret' }, p = '/__isr/revalidate') =>
   request(s.server.url, p, {
@@ -129,11 +130,17 @@ describe('isr serve: on-demand revalidation webhook', () => {
     await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Slow beta', gate: 'beta.gate' }));
     s.clock.now = T0 + 61_000;
     expect((await s.get('/items/beta/')).headers['x-isr-cache']).toBe('STALE'); // starts a background regeneration
-    while (!(await s.renders()).length) await new Promise((r) => setTimeout(r, 10)); // it is running
-    const calls = Promise.all([post(s, { path: '/items/beta/' }), post(s, { path: '/items/beta/' })]);
-    await new Promise((r) => setTimeout(r, 300)); // both requests are in; the render is still held
-    await rm(path.join(s.site.root, 'beta.gate'));
-    const [a, b] = await calls;
+    await until(async () => (await s.renders()).length > 0, 'the background regeneration to be running');
+    const asked = watchRegenRequests((r) => r.paths?.includes('/items/beta/') === true);
+    let a: Reply, b: Reply;
+    try {
+      const calls = Promise.all([post(s, { path: '/items/beta/' }), post(s, { path: '/items/beta/' })]);
+      await asked.reached(2); // both calls are in the queue; the render is still held
+      await rm(path.join(s.site.root, 'beta.gate'));
+      [a, b] = await calls;
+    } finally {
+      asked.restore();
+    }
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     expect(JSON.parse(a.text).rendered).toEqual(['/items/beta/']);

@@ -50,7 +50,12 @@ export default defineConfig({
   concurrency: 8,
   sources: {
     local,
-    api: http({ item: process.env.ISR_REL_UPSTREAM + '/items/:id', retries: 1, retryDelay: 10, timeout: 150 }),
+    // The default timeout (10 s): an answer of the in-process upstream, slowed by a loaded
+    // machine, is not a fault.
+    api: http({ item: process.env.ISR_REL_UPSTREAM + '/items/:id', retries: 1, retryDelay: 10 }),
+    // The slow fault's upstream never answers while on: a short timeout then always fires (and
+    // only then; off, it gets the default like the others).
+    slowApi: http({ item: process.env.ISR_REL_UPSTREAM + '/items/:id', retries: 1, retryDelay: 10, ...(state().on ? { timeout: 150 } : {}) }),
   },
   routes: [
     {
@@ -65,7 +70,7 @@ export default defineConfig({
       name: 'http',
       template: 'page.eta',
       paths: () => ['500', 'reset', 'partial', 'html', 'slow', 'ok1', 'ok2'].map((id) => ({ id })),
-      load: async ({ params, sources }) => ({ props: { item: await sources.api.get(params.id) } }),
+      load: async ({ params, sources }) => ({ props: { item: await (params.id === 'slow' ? sources.slowApi : sources.api).get(params.id) } }),
     },
   ],
 });
@@ -97,8 +102,8 @@ export interface Upstream {
 
 /**
  * A JSON API on 127.0.0.1 whose items named after an HTTP fault misbehave while `state.on`:
- * 500, a reset connection, a body cut short, an HTML page (wrong content type), or an answer
- * slower than the source's timeout.
+ * 500, a reset connection, a body cut short, an HTML page (wrong content type), or no answer
+ * (slower than the source's timeout).
  */
 export async function startUpstream(): Promise<Upstream> {
   const up: Upstream = { url: '', state: { version: 1, on: false }, hits: new Map(), close: async () => {} };
@@ -114,14 +119,13 @@ export async function startUpstream(): Promise<Upstream> {
       req.socket.destroy();
     } else if (fault === 'partial') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(good.length + 50) });
-      res.write(good.slice(0, 12));
-      setTimeout(() => req.socket.destroy(), 5);
+      res.write(good.slice(0, 12), () => req.socket.destroy());
     } else if (fault === 'html') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<!doctype html><h1>Maintenance</h1>');
     } else if (fault === 'slow') {
-      const t = setTimeout(() => res.end(good), 2000);
-      res.on('close', () => clearTimeout(t));
+      // No answer at all (until the client gives up and closes): slower than any timeout, however
+      // loaded the machine is.
     } else {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(good);
