@@ -170,6 +170,11 @@ export interface UserConfig {
   outDir?: string;
   /** Template folder, relative to the site root. Default `templates`. */
   templatesDir?: string;
+  /**
+   * Folder of static assets (CSS, images, fonts, `robots.txt`, `.well-known/`…) copied into
+   * outDir as they are, only when their bytes change. Default `public`; `false`: none.
+   */
+  publicDir?: string | false;
   /** Manifest file, relative to the site root. Default `.isr/manifest.json` (never deployed). */
   manifest?: string;
   /** Site-wide default `revalidate`. Default `false`. */

@@ -26,6 +26,8 @@ export interface ResolvedConfig {
   readonly configHash: string;
   readonly outDir: string;
   readonly templatesDir: string;
+  /** Absolute path of the public folder (it may not exist), or undefined (`publicDir: false`). */
+  readonly publicDir: string | undefined;
   readonly manifestFile: string;
   /** Folder of the manifest: the lock and the sources' caches live here too. */
   readonly stateDir: string;
@@ -43,7 +45,7 @@ export interface ResolvedConfig {
 }
 
 const TOP_KEYS = [
-  'site', 'outDir', 'templatesDir', 'manifest', 'revalidate', 'concurrency', 'sources', 'routes',
+  'site', 'outDir', 'templatesDir', 'publicDir', 'manifest', 'revalidate', 'concurrency', 'sources', 'routes',
   'helpers', 'headersFile', 'sitemap', 'onChange', 'serve',
 ];
 const ROUTE_KEYS = ['path', 'template', 'name', 'paths', 'load', 'revalidate', 'listRevalidate', 'fallback', 'sitemap'];
@@ -76,6 +78,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   }
   const outDirRel = ctx.overrides.outDir ?? optional('outDir', u.outDir, isNonEmptyString, 'a folder path', 'dist');
   const templatesRel = optional('templatesDir', u.templatesDir, isNonEmptyString, 'a folder path', 'templates');
+  const publicRel = optional<string | false>('publicDir', u.publicDir, (v) => v === false || isNonEmptyString(v), 'a folder path or false', 'public');
   const manifestRel = optional('manifest', u.manifest, isNonEmptyString, 'a file path', '.isr/manifest.json');
   const revalidate = optional<Revalidate>('revalidate', u.revalidate, isRevalidate, 'a number of seconds >= 1 or false', false);
   const concurrency =
@@ -122,6 +125,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     configHash: ctx.configHash,
     outDir: path.resolve(ctx.root, outDirRel),
     templatesDir,
+    publicDir: publicRel === false ? undefined : path.resolve(ctx.root, publicRel),
     manifestFile,
     stateDir,
     cacheDir: path.join(stateDir, 'cache'),

@@ -12,10 +12,11 @@ export interface PageInfo {
 }
 
 /**
- * The helpers every template sees as plain variables: `url`, `absUrl`, `formatDate`, `site`,
- * `page`, `now`, plus the config's `helpers`.
+ * The helpers every template sees as plain variables: `url`, `absUrl`, `asset`, `formatDate`,
+ * `site`, `page`, `now`, plus the config's `helpers`. `asset` is the renderer's (it knows the
+ * public folder's hashes and records which pages use which asset).
  */
-export function createHelpers(config: ResolvedConfig, page: PageInfo) {
+export function createHelpers(config: ResolvedConfig, page: PageInfo, asset: (p: string) => string = (p) => p) {
   const byName = routeIndex(config);
   return {
     site: config.site,
@@ -37,6 +38,12 @@ export function createHelpers(config: ResolvedConfig, page: PageInfo) {
     absUrl(p: string): string {
       return config.site.url ? new URL(p, config.site.url).href : p;
     },
+    /**
+     * URL of a `public/` file with a content hash: `asset('/style.css')` → `/style.css?v=Xa3…`,
+     * so a changed stylesheet gets a new URL (CDN and browser caches miss it) without renaming.
+     * A page that uses it is re-rendered when the file's bytes change.
+     */
+    asset,
     formatDate,
   };
 }

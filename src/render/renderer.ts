@@ -10,6 +10,10 @@ import { locateRuntimeError, locateSyntaxError } from './template-errors.js';
 import { createHelpers, type PageInfo } from './helpers.js';
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** The helpers every template sees (render/helpers.ts); a config helper may not take a name. */
+const BUILT_IN_HELPERS = ['url', 'absUrl', 'asset', 'formatDate', 'site', 'page', 'now'];
+/** Prefix of a template dep that is a `public/` asset (see `closureHash`). */
+const ASSET_DEP = 'asset:';
 const STATIC_DEP = /\b(?:include|includeAsync|layout)\(\s*(["'`])([^"'`]+)\1/g;
 
 /**
@@ -27,6 +31,8 @@ export class Renderer {
   /** Deps seen per template (relative paths), statically and at render time. */
   private readonly deps = new Map<string, Set<string>>();
   private recording: Set<string> | undefined;
+  /** Hash of each `public/` asset, by its URL path (`/style.css`). */
+  private assetHashes: ReadonlyMap<string, string> = new Map();
   private readonly relCache = new Map<string, string>();
 
   private constructor(
@@ -50,7 +56,7 @@ export class Renderer {
 
   /** Render one page. Sync: data is loaded before, so a render is pure CPU. */
   render(route: ResolvedRoute, props: Record<string, unknown>, page: PageInfo): string {
-    const data = { ...props, __isr: createHelpers(this.config, page) };
+    const data = { ...props, __isr: createHelpers(this.config, page, this.assetUrl) };
     const seen = new Set<string>();
     this.recording = seen;
     try {
@@ -67,11 +73,28 @@ export class Renderer {
   /**
    * Hash of a template and everything it pulls in, from current file contents. A page stores the
    * value it was rendered with; the planner compares it with this to find template changes.
+   * An asset a render asked for with `asset()` is a dep named `asset:/style.css`, so a changed
+   * stylesheet re-renders exactly the pages whose URL of it changes.
    */
   closureHash(template: string, deps: Iterable<string> = this.depsOf(template)): string {
-    const parts = [template, ...[...deps].sort()].map((f) => `${f}=${this.fileHashes.get(f) ?? 'missing'}`);
+    const parts = [template, ...[...deps].sort()].map((f) => `${f}=${(f.startsWith(ASSET_DEP) ? this.assetHashes.get(f.slice(ASSET_DEP.length)) : this.fileHashes.get(f)) ?? 'missing'}`);
     return hash(parts.join('\n'));
   }
+
+  /** The public folder's assets as this run publishes them (outDir-relative path → hash). */
+  useAssets(assets: ReadonlyMap<string, { hash: string }>): void {
+    this.assetHashes = new Map([...assets].map(([rel, a]) => [`/${rel}`, a.hash]));
+  }
+
+  /** `asset('/style.css')` in a template: the URL with `?v=<hash>`, recorded as a dep. */
+  private readonly assetUrl = (p: string): string => {
+    if (typeof p !== 'string' || !p.startsWith('/')) throw new Error(`asset(${JSON.stringify(p)}): expected a path in the public folder starting with "/", e.g. asset('/style.css')`);
+    const clean = p.split(/[?#]/)[0]!;
+    const h = this.assetHashes.get(clean);
+    if (!h) throw new Error(`asset("${clean}"): no such file in the public folder`);
+    this.recording?.add(ASSET_DEP + clean);
+    return `${encodeURI(clean)}?v=${h}`;
+  };
 
   /** The manifest's `templates` section: every template used by a route, with its deps. */
   templateEntries(templates: Iterable<string>): Record<string, TemplateEntry> {
@@ -103,6 +126,7 @@ export class Renderer {
     const helperNames = Object.keys(this.config.helpers);
     for (const n of helperNames) {
       if (!IDENT.test(n)) throw new IsrError('CONFIG_INVALID', `helpers.${n}: expected a JavaScript identifier as helper name`, { hint: 'rename the helper' });
+      if (BUILT_IN_HELPERS.includes(n)) throw new IsrError('CONFIG_INVALID', `helpers.${n}: "${n}" is a built-in helper`, { hint: `rename the helper (built-ins: ${BUILT_IN_HELPERS.join(', ')})` });
     }
     const eta = new Eta({
       views: this.config.templatesDir,
@@ -111,7 +135,7 @@ export class Renderer {
       debug,
       // Helpers become plain variables in every template: `<%= url('post', { slug }) %>`.
       functionHeader:
-        'const {url, absUrl, formatDate, site, page, now} = it.__isr;' +
+        `const {${BUILT_IN_HELPERS.join(', ')}} = it.__isr;` +
         (helperNames.length ? ` const {${helperNames.join(', ')}} = it.__isr.helpers;` : ''),
     });
     const resolve = eta.resolvePath!;

@@ -17,6 +17,7 @@ import { SourceSet } from '../sources/source-set.js';
 import { siteFiles, staleSiteFiles } from '../write/site-files.js';
 import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
+import { assetClash, readPublicRecord, scanAssets, writePublicRecord, type AssetPlan, type AssetRecord } from '../write/public-assets.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { VERSION } from '../version.js';
 import { readReusedIfExists } from '../read-reused.js';
@@ -64,6 +65,11 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     if (!previous && o.mode === 'regen') throw manifestMissing(config);
     const renderer = await Renderer.create(config);
     const routes = planRoutes(config);
+    // public/ first: `asset()` hashes are part of the template closures compared below.
+    const record = readPublicRecord(config.stateDir);
+    const assets = scanAssets(config.publicDir, config.outDir, record);
+    const recordStale = !sameRecord(record, assets.assets);
+    renderer.useAssets(assets.assets);
 
     // Deps recorded by earlier runs count for templates whose own text has not changed; a
     // changed template re-renders its pages anyway, which records its deps afresh.
@@ -75,7 +81,14 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // Load the shards that can hold a page to render or remove; a regen from cron with nothing
       // due loads none (see plan/shards-to-load.ts).
       const need = shardsToLoad({ manifest: previous, routes, templateHashes, configHash: config.configHash, options: o, now: o.now });
-      if (need.nothingDue) return nothingDueResult(config, previous, started);
+      if (need.nothingDue && !assets.write.size && !assets.removed.length) {
+        if (recordStale && !o.dryRun) {
+          try {
+            writePublicRecord(config.stateDir, assets.assets);
+          } catch {} // a cache: the next run hashes again
+        }
+        return nothingDueResult(config, previous, started);
+      }
       if (fromMemory) loadHeldShards(previous, o.held!, need.shards);
       // Shards needed only for named pages are read line by line (manifest/shard-patch.ts), but
       // not for `isr serve` (o.held), which adopts whole shards into the manifest it holds.
@@ -120,6 +133,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         delete manifest.pages[r.path];
         if (r.file) result.removed.push(r.file);
       }
+      stageAssets(config, assets, manifest, stage, result);
       for (const name of listings.keys()) {
         const route = config.routes.find((r) => r.name === name)!;
         if (route.pattern.names.length === 0) continue;
@@ -207,6 +221,17 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, { hint: 'check the folder of the manifest is writable', cause: err });
       }
     }
+    // Removed assets no page took over (deleted here too: a run that changed only assets writes
+    // no manifest, so no pendingRemovals). Then the record; it is a cache, so failing to write it
+    // costs the next run some hashing, not a failed run.
+    if (assets.removed.length) await removeFiles(config.outDir, assets.removed.filter((f) => removals.includes(f)));
+    if (recordStale || assets.write.size) {
+      try {
+        writePublicRecord(config.stateDir, assets.assets);
+      } catch (err) {
+        o.logger.warn(`cannot record the public folder's hashes: ${describeError(err)} (the next run hashes them again)`);
+      }
+    }
     if (manifest.pendingRemovals?.length) {
       await removeFiles(config.outDir, manifest.pendingRemovals);
       manifest.pendingRemovals = [];
@@ -223,6 +248,41 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     await sources.dispose().catch(() => {});
     await lock?.release();
   }
+}
+
+/**
+ * Stage the public folder's new and changed files with the pages, and list the removed ones. An
+ * asset may not take a page's file or a generated site file (an input error naming both: which
+ * should win is the user's call). Pages are those the run holds: all of them in a build.
+ */
+function stageAssets(config: ResolvedConfig, assets: AssetPlan, manifest: Manifest, stage: Stage, result: ExecuteResult): void {
+  if (!assets.assets.size && !assets.removed.length) return;
+  const publicRel = path.relative(config.root, config.publicDir ?? '') || '.';
+  for (const key in manifest.pages) {
+    const file = manifest.pages[key]!.file;
+    if (file && assets.assets.has(file)) throw assetClash(publicRel, file, `the page ${key}`);
+  }
+  const generated = [config.sitemap ? 'sitemap.xml' : '', config.headersFile ? '_headers' : ''].filter(Boolean);
+  for (const name of generated) if (assets.assets.has(name)) throw assetClash(publicRel, name, `isr's generated ${name}`);
+  for (const [rel, src] of assets.write) {
+    stage.stageCopy(rel, src);
+    result.written.push(rel);
+  }
+  // Unchanged assets are not listed: `unchanged` names what the run rendered or copied and found
+  // identical, and a regen looks at no asset whose stat is unchanged.
+  for (const rel of assets.removed) result.removed.push(rel);
+}
+
+/** True when the record on disk already says what the scan found (no rewrite needed). */
+function sameRecord(record: Record<string, AssetRecord>, now: Map<string, AssetRecord>): boolean {
+  const keys = Object.keys(record);
+  if (keys.length !== now.size) return false;
+  for (const k of keys) {
+    const a = record[k]!;
+    const b = now.get(k);
+    if (!b || a.hash !== b.hash || a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ino !== b.ino) return false;
+  }
+  return true;
 }
 
 /** A site file's text, or undefined when it does not exist yet. Synchronous: a webhook's run

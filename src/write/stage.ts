@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFailed } from '../errors.js';
 import { tempPathFor } from './write-atomic.js';
@@ -85,6 +85,27 @@ export class Stage {
       throw writeFailed(rel, err, 'check the output folder is writable');
     }
     this.staged.set(rel, file);
+  }
+
+  /**
+   * Stage a copy of the file `src` for `rel` (a `public/` asset): copied by the kernel
+   * (copy_file_range where it can), never read into memory, so a large video costs no heap.
+   */
+  stageCopy(rel: string, src: string): void {
+    const target = this.resolve(rel);
+    const file = this.fresh ? path.join(this.fresh, target.slice(this.outDir.length + 1)) : tempPathFor(target);
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      copyFileSync(src, file);
+    } catch (err) {
+      try {
+        if (!this.fresh) rmSync(file, { force: true });
+      } catch {}
+      throw writeFailed(rel, err, 'check the output folder is writable');
+    }
+    const previous = this.staged.get(rel);
+    this.staged.set(rel, file);
+    if (previous && previous !== file) rmSync(previous, { force: true });
   }
 
   get size(): number {

@@ -36,7 +36,7 @@ const PAGE_FILES = [
   'tags/isr/index.html',
   'tags/meta/index.html',
 ];
-const ALL_FILES = sorted([...PAGE_FILES, '_headers', 'sitemap.xml']);
+const ALL_FILES = sorted([...PAGE_FILES, '_headers', 'sitemap.xml', 'style.css']);
 
 describe('isr build of the example blog', () => {
   let site: TempSite;
@@ -73,7 +73,7 @@ describe('isr build of the example blog', () => {
     expect(m.configHash).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(m.pendingRemovals).toBeUndefined();
     expect(Object.keys(m.templates).sort()).toEqual(['404.eta', 'feed.eta', 'index.eta', 'post.eta', 'tag.eta']);
-    expect(m.templates['post.eta'].deps).toEqual(['layouts/base.eta', 'partials/header.eta']);
+    expect(m.templates['post.eta'].deps).toEqual(['asset:/style.css', 'layouts/base.eta', 'partials/header.eta']);
     expect(m.templates['feed.eta'].deps).toEqual([]);
     expect(m.routes).toEqual({
       post: { listedAt: T0_MS, listRevalidate: 3600, tags: ['files:content/posts'] },
@@ -193,7 +193,7 @@ describe('isr build options', () => {
     const r = await site.run(['build'], { now: T0 });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^built 12 pages in \d+\.\d\ds: 14 written, 0 unchanged, 0 removed, 0 failed\n$/);
+    expect(r.stderr).toMatch(/^built 12 pages in \d+\.\d\ds: 15 written, 0 unchanged, 0 removed, 0 failed\n$/);
   });
 
   it('prints nothing with --quiet', async () => {
@@ -203,9 +203,9 @@ describe('isr build options', () => {
 
   it('writes into the --out folder (relative to the site root) and leaves outDir alone', async () => {
     const before = await listFiles(path.join(site.root, 'dist'));
-    const r = await site.run(['build', '--out', 'public', '--quiet'], { now: T0 });
+    const r = await site.run(['build', '--out', 'www', '--quiet'], { now: T0 });
     expect(r.code).toBe(0);
-    expect(await listFiles(path.join(site.root, 'public'))).toEqual(ALL_FILES);
+    expect(await listFiles(path.join(site.root, 'www'))).toEqual(ALL_FILES);
     expect(await listFiles(path.join(site.root, 'dist'))).toEqual(before);
   });
 

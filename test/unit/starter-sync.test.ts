@@ -10,9 +10,9 @@ describe('the starter site and the example blog', () => {
   it('have the same templates, content and config (but for the header comment)', async () => {
     const a = path.join(REPO, 'fixtures/blog');
     const b = path.join(REPO, 'templates/starter');
-    const files = await fg(['templates/**', 'content/**'], { cwd: a });
+    const files = await fg(['templates/**', 'content/**', 'public/**'], { cwd: a });
     expect(files.length).toBeGreaterThan(5);
-    expect((await fg(['templates/**', 'content/**'], { cwd: b })).sort()).toEqual(files.sort());
+    expect((await fg(['templates/**', 'content/**', 'public/**'], { cwd: b })).sort()).toEqual(files.sort());
     for (const f of files) expect(await readFile(path.join(b, f), 'utf8'), f).toBe(await readFile(path.join(a, f), 'utf8'));
     const body = async (dir: string) => (await readFile(path.join(dir, 'isr.config.mjs'), 'utf8')).split('\n').slice(2).join('\n');
     expect(await body(b)).toBe(await body(a));

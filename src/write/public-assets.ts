@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { IsrError } from '../errors.js';
+import { walkFiles } from '../walk-files.js';
+
+/**
+ * `public/` assets: copied into outDir as they are, incrementally. What is known of each copy
+ * (the source's stat and the hash of its bytes) is kept in `.isr/public.json`, so a run with no
+ * change reads no asset and copies nothing; a source whose stat changed is hashed (mtime alone is
+ * unsafe: a checkout can restore an old mtime) and copied only if its bytes differ from the copy
+ * in outDir. With the record lost (`.isr/` not restored), the bytes in outDir decide: identical
+ * files are adopted, not rewritten. Files are hashed in chunks and copied with copyFile, never
+ * loaded whole. The run stages the copies like pages (`Stage#stageCopy`) and renames them in its
+ * publish phase: a run that aborts leaves every asset as it was. The record is a separate file,
+ * not part of the manifest head that every run and every serve process reads: a site can have
+ * thousands of assets, and the record is only a cache (the bytes in outDir are the truth).
+ */
+
+/** What the last publish knew of one asset (key: its path relative to outDir, `/`-separated). */
+export interface AssetRecord {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  /** Content hash (base64url, 16 chars), also the `?v=` of `asset()`. */
+  hash: string;
+}
+
+export interface PublicRecordFile {
+  version: 1;
+  files: Record<string, AssetRecord>;
+}
+
+export interface AssetPlan {
+  /** Every asset now in the public folder, with its hash (for `asset()`). */
+  assets: Map<string, AssetRecord>;
+  /** Assets whose bytes differ from outDir (new or changed), with their source file. */
+  write: Map<string, string>;
+  /** Assets gone from the public folder since the last publish (to delete from outDir). */
+  removed: string[];
+  /** Assets whose copy in outDir already has their bytes. */
+  unchanged: string[];
+}
+
+const RECORD_NAME = 'public.json';
+/** Files up to this size are hashed in one read; larger ones in chunks (memory stays bounded). */
+const ONE_READ_MAX = 1 << 20;
+
+/** The record of the last publish, or an empty one (missing, unreadable or foreign: compare bytes). */
+export function readPublicRecord(stateDir: string): Record<string, AssetRecord> {
+  try {
+    const r = JSON.parse(readFileSync(path.join(stateDir, RECORD_NAME), 'utf8')) as PublicRecordFile;
+    return r && r.version === 1 && r.files && typeof r.files === 'object' ? r.files : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Write the record atomically (temp + rename). */
+export function writePublicRecord(stateDir: string, files: Map<string, AssetRecord>): void {
+  const file = path.join(stateDir, RECORD_NAME);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.isr-tmp`;
+  const body: PublicRecordFile = { version: 1, files: Object.fromEntries(files) };
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(tmp, JSON.stringify(body));
+  renameSync(tmp, file);
+}
+
+/**
+ * Hash every asset and decide what to copy and what to remove. Reads, writes nothing: the run
+ * stages the copies once its pages are known (a page's file may not be taken by an asset).
+ */
+export function scanAssets(publicDir: string | undefined, outDir: string, record: Record<string, AssetRecord>): AssetPlan {
+  const assets = new Map<string, AssetRecord>();
+  const write = new Map<string, string>();
+  const unchanged: string[] = [];
+  for (const [rel, abs] of publicDir ? listAssets(publicDir) : []) {
+    const st = statSync(abs);
+    const known = record[rel];
+    const sameStat = known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino;
+    const entry: AssetRecord = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash: sameStat ? known.hash : hashFile(abs, st.size) };
+    assets.set(rel, entry);
+    const target = path.join(outDir, rel);
+    // Published by the last run and not changed since: nothing to read. Otherwise the bytes in
+    // outDir decide (a lost record, or a copy changed by hand).
+    const size = sizeOf(target);
+    if (size === st.size && ((known && known.hash === entry.hash) || hashFile(target, size) === entry.hash)) unchanged.push(rel);
+    else write.set(rel, abs);
+  }
+  const removed = Object.keys(record).filter((rel) => !assets.has(rel));
+  return { assets, write, removed, unchanged };
+}
+
+/** A public file that would take a page's (or a site file's) output: an input error naming both. */
+export function assetClash(publicRel: string, rel: string, owner: string): IsrError {
+  return new IsrError('DUPLICATE_OUTPUT', `${publicRel}/${rel} and ${owner} both write ${rel}`, {
+    hint: `rename or remove ${publicRel}/${rel}, or change what writes ${rel}`,
+  });
+}
+
+/** Every file under the public folder as [outDir-relative `/` path, absolute path], sorted. */
+function listAssets(publicDir: string): [string, string][] {
+  let files: string[];
+  try {
+    files = walkFiles(publicDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new IsrError('CONTENT_UNREADABLE', `cannot read the public folder: ${(err as Error).message}`, { hint: 'make it readable, or set publicDir: false' });
+  }
+  return files.map((abs) => [path.relative(publicDir, abs).split(path.sep).join('/'), abs] as [string, string]).sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** The content hash of a file, streamed in 1 MiB chunks past ONE_READ_MAX. */
+export function hashFile(file: string, size: number): string {
+  const h = createHash('sha1');
+  if (size <= ONE_READ_MAX) h.update(readFileSync(file));
+  else {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(ONE_READ_MAX);
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return h.digest('base64url').slice(0, 16);
+}
