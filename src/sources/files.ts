@@ -43,6 +43,14 @@ const RELEASED = '\0released';
  */
 const BODY_BUDGET = 32 * 1024 * 1024;
 
+/** The `dir` of each files() source, for the config's check that outDir never holds content. */
+const contentDirs = new WeakMap<object, string>();
+
+/** The content folder (relative to the site root) of a source made by files(), else undefined. */
+export function contentDirOf(source: object): string | undefined {
+  return contentDirs.get(source);
+}
+
 /**
  * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
  * a `list()` records `files:<dir>` so added or removed files re-run the listing.
@@ -86,7 +94,7 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
   };
   const collectionTag = () => `files:${dirRel}`;
 
-  return {
+  const source: DataSource<FileEntry> = {
     name: options.name ?? 'files',
     setup(ctx) {
       root = ctx.root;
@@ -147,6 +155,8 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       };
     },
   };
+  contentDirs.set(source, options.dir);
+  return source;
 }
 
 async function glob(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {
