@@ -66,13 +66,23 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
   let parsed = new Map<string, Parsed>();
   let listing: Promise<string[]> | undefined;
   let heldBodies = 0;
+  // Entries list() gave for files it could not read (over a bound): `data` is empty, and a page
+  // showing one fails with this error instead of publishing a blank entry.
+  const unreadable = new WeakMap<FileEntry, IsrError>();
 
   // Synchronous, and values rather than promises: a listing parses every file of the folder
   // (20k files: 20k promises and microtasks saved), and a read is microseconds (see readParsed).
   const parse = (abs: string): Parsed => {
     let r = parsed.get(abs);
     if (!r) {
-      r = readParsed(abs, fileOf(abs));
+      try {
+        r = readParsed(abs, fileOf(abs));
+      } catch (err) {
+        // A file over a bound (an alias bomb) is that file's failure, not the listing's: kept as
+        // a failed entry (see `unreadable`), so the listing and the other pages go on.
+        if (!(err instanceof IsrError && err.code === 'CONTENT_LIMIT')) throw err;
+        r = { data: {}, error: err };
+      }
       if (typeof r.body === 'string') {
         if (heldBodies + r.body.length > BODY_BUDGET) r = { data: r.data, body: RELEASED };
         else heldBodies += r.body.length;
@@ -109,7 +119,12 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       track(collectionTag());
       listing ??= glob(absDir, options.include, dirRel);
       const abs = await listing;
-      return abs.map((f) => toEntry(f, parse(f).data));
+      return abs.map((f) => {
+        const r = parse(f);
+        const entry = toEntry(f, r.data);
+        if (r.error) unreadable.set(entry, r.error);
+        return entry;
+      });
     },
     async get({ id, track }) {
       if (id.includes('..') || path.isAbsolute(id)) return undefined;
@@ -120,6 +135,10 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
         let result;
         try {
           cached = parse(abs);
+          if (cached.error) {
+            track(`file:${fileOf(abs)}`);
+            throw cached.error;
+          }
           // The body was handed out once already, or never kept (BODY_BUDGET): read the file again.
           result = cached.body === RELEASED ? readParsed(abs, fileOf(abs)) : cached;
         } catch (err) {
@@ -148,6 +167,7 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       return undefined;
     },
     entryTag: (entry) => `file:${entry.file}`,
+    entryError: (entry) => unreadable.get(entry),
     watch() {
       return {
         paths: [absDir],
@@ -188,8 +208,8 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
 /** The default `include`: every .md, .markdown, .json, .yaml and .yml file (case as written). */
 const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;
 
-/** One file read and parsed. */
-type Parsed = { data: Record<string, any>; body?: string };
+/** One file read and parsed (or refused: `error`, with empty `data`). */
+type Parsed = { data: Record<string, any>; body?: string; error?: IsrError };
 
 function readParsed(abs: string, rel: string): Parsed {
   let text: string;
