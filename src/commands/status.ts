@@ -24,7 +24,8 @@ export function summarize(m: Manifest, now: number): SiteStatus {
   const failing: SiteStatus['failing'] = [];
   for (const [p, e] of Object.entries(m.pages)) {
     byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
-    const at = e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
+    let at = e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
+    if (at > MAX_DATE_MS) at = Infinity; // a revalidate of millennia: as good as none, and no Date can hold it
     if (pageIsDue(e, now)) {
       due++;
       overdue = Math.min(overdue, at);
@@ -34,9 +35,12 @@ export function summarize(m: Manifest, now: number): SiteStatus {
   return { pages: Object.keys(m.pages).length, due, nextExpiry: isoOrNull(next), overdueSince: due ? isoOrNull(overdue) : null, failing, byStatus };
 }
 
-/** A time as ISO, or null past what a Date can hold (a revalidate of millennia): never a RangeError. */
+/** The largest epoch ms a Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
+/** A time as ISO, or null for none (or one past what a Date can hold): never a RangeError. */
 function isoOrNull(ms: number): string | null {
-  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
 }
 
 /** The "next expiry" line: a time, or why there is none. */

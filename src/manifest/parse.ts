@@ -133,11 +133,13 @@ function isInstant(v: unknown): boolean {
   return typeof v === 'number' && v >= 0 && v <= MAX_NOW;
 }
 
-/** A computed due time (an instant plus a revalidate, which may be long): inside Date's range. */
+/**
+ * A computed due time (an instant plus a revalidate): finite and not negative. No ceiling: a
+ * config may set a revalidate of millennia, and isr itself would then write such a time.
+ */
 function isDueTime(v: unknown): boolean {
-  return typeof v === 'number' && v >= 0 && v <= MAX_DATE_MS;
+  return typeof v === 'number' && v >= 0 && Number.isFinite(v);
 }
-const MAX_DATE_MS = 8.64e15;
 
 function isRevalidate(v: unknown): boolean {
   return v === false || (typeof v === 'number' && v >= 1 && Number.isFinite(v));

@@ -99,6 +99,20 @@ describe('isr status', () => {
   });
 });
 
+describe('a revalidate of millennia', () => {
+  it('is built, planned and summarised without a RangeError (status never exits 70 on data)', async () => {
+    site = await cloneSite(built);
+    const config = await site.read('isr.config.mjs');
+    await site.write('isr.config.mjs', config.replace('revalidate: 3600,', 'revalidate: 1e13,'));
+    expect((await site.run(['regen', '--all', '--quiet'], { now: T0 + 1000 })).code).toBe(0);
+    // The home page (revalidate 600) is due; every other timer is beyond what a Date can hold.
+    const status = await site.run(['status', '--json'], { now: T0 + 700_000 });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ pages: 12, due: 1, nextExpiry: null });
+    expect((await site.run(['regen'], { now: T0 + 3000 })).code).toBe(0);
+  });
+});
+
 describe('ISR_NOW_FILE', () => {
   let dir: string;
   beforeAll(async () => {
