@@ -66,8 +66,9 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
   let parsed = new Map<string, Parsed>();
   let listing: Promise<string[]> | undefined;
   let heldBodies = 0;
-  // Entries list() gave for files it could not read (over a bound): `data` is empty, and a page
-  // showing one fails with this error instead of publishing a blank entry.
+  // Entries list() gave for files it could not read (over a bound), with empty `data`: reported
+  // through entryError, so route listings keep them (their pages fail with this error, as get()
+  // throws it) and pages' list() leaves them out rather than showing a blank entry.
   const unreadable = new WeakMap<FileEntry, IsrError>();
 
   // Synchronous, and values rather than promises: a listing parses every file of the folder
