@@ -48,7 +48,9 @@ export type ErrorCode =
   | 'MANIFEST_CORRUPT'
   | 'LOCKED'
   | 'WRITE_FAILED'
-  | 'USAGE';
+  | 'USAGE'
+  | 'CONTENT_LIMIT'
+  | 'BAD_PROPS';
 
 const exitFor: Record<ErrorCode, number> = {
   CONFIG_NOT_FOUND: EXIT.config,
@@ -72,6 +74,10 @@ const exitFor: Record<ErrorCode, number> = {
   LOCKED: EXIT.locked,
   WRITE_FAILED: EXIT.io,
   USAGE: EXIT.usage,
+  /** A content file over a bound (YAML size or aliases): that file's pages fail, the run goes on. */
+  CONTENT_LIMIT: EXIT.pageFailed,
+  /** Props that are not JSON data (a BigInt, a cycle): that page fails. */
+  BAD_PROPS: EXIT.pageFailed,
 };
 
 export interface IsrErrorOptions {

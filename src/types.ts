@@ -59,6 +59,13 @@ export interface DataSource<Entry = unknown> {
    */
   entryTag?(entry: Entry): string | undefined;
   /**
+   * For an entry `list` gave although it could not be read (e.g. a file over a bound): why. A
+   * route's `paths()` still sees it, so its page stays listed (and fails: `get` of it should throw
+   * this error), while `list()` in a page's `load` leaves it out (an index is published without
+   * it rather than with a blank entry). The listing and the other pages go on.
+   */
+  entryError?(entry: Entry): Error | undefined;
+  /**
    * For `isr serve --watch`: absolute files or folders this source reads, and the tags a change to
    * one of them invalidates. `collection` tags are also invalidated when a file is added/removed.
    */

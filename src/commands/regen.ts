@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import kleur from 'kleur';
 import { IsrError } from '../errors.js';
+import { checkNamedPath, planListings, type PlanOptions } from '../plan/plan-regen.js';
+import { planRoutes } from '../routes/list-paths.js';
 import { runSite, type RunResult } from '../run/run-site.js';
+import type { ResolvedConfig } from '../config/resolve-config.js';
 import { commandContext, type CommonOptions } from './context.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
 
@@ -18,6 +21,12 @@ export interface RegenOptions extends CommonOptions {
 
 /** `isr regen [root]`: re-render only what is due or named; made to run from cron. */
 export async function regenCommand(root: string, opts: RegenOptions): Promise<void> {
+  // A --path that can name no page is a bad flag value (exit 2), refused before anything runs.
+  // (A line of --paths-from stays a per-path error: one bad line of a CMS's list must not stop the rest.)
+  for (const p of opts.path ?? []) {
+    const problem = checkNamedPath(p);
+    if (problem) throw new IsrError('USAGE', `--path ${p}: ${problem}`, { hint: 'give a URL path such as /blog/hello/' });
+  }
   const paths = [...(opts.path ?? []), ...(opts.pathsFrom ? await readPaths(opts.pathsFrom) : [])];
   const { config, logger, now } = await commandContext(root, opts);
   // A usage error: refuse before the run, not after it has already rendered what was due.
@@ -27,14 +36,11 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
       hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}`,
     });
   }
+  const planOptions: PlanOptions = { mode: 'regen', all: opts.all, paths, tags: opts.tag ?? [], routes: opts.route ?? [] };
   const result = await runSite(config, {
-    mode: 'regen',
+    ...planOptions,
     now,
     logger,
-    all: opts.all,
-    paths,
-    tags: opts.tag ?? [],
-    routes: opts.route ?? [],
     dryRun: opts.dryRun,
     waitSeconds: opts.wait,
     command: 'isr regen',
@@ -49,8 +55,10 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     unmatchedTags: plan.unmatchedTags,
   };
   if (opts.dryRun) {
-    if (opts.json) process.stdout.write(JSON.stringify({ dryRun: true, ...planJson }) + '\n');
-    else printPlan(result, (s) => process.stdout.write(s + '\n'));
+    // A dry run renders nothing but does run the due listings (the plan depends on them): say so.
+    const listed = listedRoutes(config, result, planOptions, now);
+    if (opts.json) process.stdout.write(JSON.stringify({ dryRun: true, list: listed, ...planJson }) + '\n');
+    else printPlan(result, listed, (s) => process.stdout.write(s + '\n'));
     process.exitCode = plan.errors.length ? 1 : 0;
     return;
   }
@@ -61,8 +69,20 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   process.exitCode = exitCodeFor(result) || hook;
 }
 
-function printPlan(r: RunResult, out: (s: string) => void): void {
+/**
+ * The dynamic routes whose `paths()` the run called, with the error of those that failed: the
+ * planner's own choice (planListings) over the manifest head the run read.
+ */
+function listedRoutes(config: ResolvedConfig, r: RunResult, o: PlanOptions, now: number): { route: string; error?: string }[] {
+  const routes = planRoutes(config);
+  const due = planListings(r.manifest, routes, o, config.configHash, now);
+  const errors = new Map(r.listingErrors.map((l) => [l.route, l.error]));
+  return routes.filter((route) => route.dynamic && due.has(route.name)).map((route) => ({ route: route.name, ...(errors.has(route.name) ? { error: errors.get(route.name) } : {}) }));
+}
+
+function printPlan(r: RunResult, listed: { route: string; error?: string }[], out: (s: string) => void): void {
   const { plan } = r;
+  for (const l of listed) out(`list ${l.route}  ${kleur.dim(l.error ? `paths() run for this plan and failed: ${l.error}` : 'paths() run for this plan')}`);
   if (!plan.render.length && !plan.remove.length) out('nothing due');
   for (const p of plan.render) out(`render ${p.path}  ${kleur.dim(p.reasons.join(', '))}`);
   for (const p of plan.remove) out(`remove ${p.path}  ${kleur.dim(p.reason)}`);

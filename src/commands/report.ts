@@ -5,10 +5,18 @@ import type { Logger } from '../logger.js';
 import type { RunResult } from '../run/run-site.js';
 import type { ChangeSet } from '../types.js';
 
+/**
+ * The pages the run rendered. A page whose `load` said notFound went through the renderer's
+ * path but was not rendered: it is gone (its file, if it had one, is under `removed`).
+ */
+export function renderedPages(r: RunResult): string[] {
+  return r.rendered.filter((p) => r.manifest.pages[p]?.status !== 'notFound');
+}
+
 /** The `--json` object of build and regen. File paths are relative to outDir. */
 export function resultJson(r: RunResult, extra: Record<string, unknown> = {}) {
   return {
-    rendered: r.rendered,
+    rendered: renderedPages(r),
     written: r.written,
     unchanged: r.unchanged,
     removed: r.removed,
@@ -32,7 +40,8 @@ export function printSummary(logger: Logger, verb: string, r: RunResult): void {
     `${r.removed.length} removed`,
     failed ? kleur.red(`${failed} failed`) : '0 failed',
   ].join(', ');
-  logger.info(`${verb} ${r.rendered.length} page${r.rendered.length === 1 ? '' : 's'} in ${secs}s: ${counts}`);
+  const rendered = renderedPages(r).length;
+  logger.info(`${verb} ${rendered} page${rendered === 1 ? '' : 's'} in ${secs}s: ${counts}`);
 }
 
 export function exitCodeFor(r: RunResult): number {

@@ -38,7 +38,7 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
   }
   const overrides = { outDir: opts.out, configFile: opts.config };
   const config = await loadConfig(root, overrides);
-  const clock = process.env.ISR_NOW_FILE ? fileClock(process.env.ISR_NOW_FILE) : systemClock();
+  const clock = process.env.ISR_NOW_FILE ? fileClock(process.env.ISR_NOW_FILE, (m) => logger.warn(m)) : systemClock();
   clock(); // a bad ISR_NOW / ISR_NOW_FILE fails here, before the port is taken
   const logPrefix = inWorker ? `w${workerId} ` : '';
   const server = await createServer({

@@ -9,6 +9,8 @@ export interface SiteStatus {
   due: number;
   /** Earliest future expiry (ISO) among pages with a timer, or null. */
   nextExpiry: string | null;
+  /** When the longest-overdue of the `due` pages fell due (ISO), or null when none is due. */
+  overdueSince: string | null;
   failing: { path: string; error: string; attempts: number; retryAt: string | null }[];
   byStatus: Record<string, number>;
 }
@@ -17,18 +19,35 @@ export interface SiteStatus {
 export function summarize(m: Manifest, now: number): SiteStatus {
   let due = 0;
   let next = Infinity;
+  let overdue = Infinity;
   const byStatus: Record<string, number> = {};
   const failing: SiteStatus['failing'] = [];
   for (const [p, e] of Object.entries(m.pages)) {
     byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
-    if (pageIsDue(e, now)) due++;
-    else {
-      const at = e.status === 'error' ? (e.retryAt ?? Infinity) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
-      next = Math.min(next, at);
-    }
-    if (e.status === 'error') failing.push({ path: p, error: e.error ?? '', attempts: e.attempts ?? 0, retryAt: e.retryAt ? new Date(e.retryAt).toISOString() : null });
+    let at = e.status === 'error' ? (e.retryAt ?? 0) : e.revalidate === false ? Infinity : e.builtAt + e.revalidate * 1000;
+    if (at > MAX_DATE_MS) at = Infinity; // a revalidate of millennia: as good as none, and no Date can hold it
+    if (pageIsDue(e, now)) {
+      due++;
+      overdue = Math.min(overdue, at);
+    } else next = Math.min(next, at);
+    if (e.status === 'error') failing.push({ path: p, error: e.error ?? '', attempts: e.attempts ?? 0, retryAt: e.retryAt ? isoOrNull(e.retryAt) : null });
   }
-  return { pages: Object.keys(m.pages).length, due, nextExpiry: Number.isFinite(next) ? new Date(next).toISOString() : null, failing, byStatus };
+  return { pages: Object.keys(m.pages).length, due, nextExpiry: isoOrNull(next), overdueSince: due ? isoOrNull(overdue) : null, failing, byStatus };
+}
+
+/** The largest epoch ms a Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
+/** A time as ISO, or null for none (or one past what a Date can hold): never a RangeError. */
+function isoOrNull(ms: number): string | null {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
+}
+
+/** The "next expiry" line: a time, or why there is none. */
+function nextExpiryLine(s: SiteStatus): string {
+  if (s.nextExpiry) return s.nextExpiry;
+  if (s.due) return `none later (every page with a timer is due now; run \`isr regen\`)`;
+  return 'none (no page has a revalidate timer)';
 }
 
 /** `isr status [root]`. */
@@ -45,8 +64,8 @@ export async function statusCommand(root: string, opts: { json?: boolean; debug?
   }
   const out = (l: string) => process.stdout.write(l + '\n');
   out(`${s.pages} pages (${Object.entries(s.byStatus).map(([k, v]) => `${v} ${k}`).join(', ')})`);
-  out(`${s.due} due now`);
-  out(`next expiry: ${s.nextExpiry ?? 'none (no page has a revalidate timer)'}`);
+  out(`${s.due} due now${s.overdueSince ? ` (overdue since ${s.overdueSince})` : ''}`);
+  out(`next expiry: ${nextExpiryLine(s)}`);
   if (s.failing.length) {
     out(`${s.failing.length} failing:`);
     for (const f of s.failing) out(`  ${f.path}  attempts ${f.attempts}, next retry ${f.retryAt ?? '-'}: ${f.error}`);

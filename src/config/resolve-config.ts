@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
+import { contentDirOf } from '../sources/files.js';
 import { compilePattern, PatternError, type Pattern } from '../routes/pattern.js';
 import type { DataSource, Revalidate, RouteConfig, SiteInfo, UserConfig } from '../types.js';
 
@@ -119,11 +120,21 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
 
   const manifestFile = path.resolve(ctx.root, manifestRel);
   const stateDir = path.dirname(manifestFile);
+  const outDir = path.resolve(ctx.root, outDirRel);
+  checkOutDir(outDir, {
+    outKey: ctx.overrides.outDir !== undefined ? `--out ${ctx.overrides.outDir}` : `outDir ${JSON.stringify(outDirRel)}`,
+    root: ctx.root,
+    configFile: ctx.configFile,
+    templatesDir,
+    manifestFile,
+    contentDirs: Object.values(sources).map((src) => contentDirOf(src)).filter((d): d is string => d !== undefined),
+    file,
+  });
   return Object.freeze({
     root: ctx.root,
     configFile: ctx.configFile,
     configHash: ctx.configHash,
-    outDir: path.resolve(ctx.root, outDirRel),
+    outDir,
     templatesDir,
     publicDir: publicRel === false ? undefined : path.resolve(ctx.root, publicRel),
     manifestFile,
@@ -140,6 +151,46 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     onChange,
     serve: Object.freeze(serve),
   });
+}
+
+/**
+ * The output folder is published whole (deployed, and served by `isr serve`), so it may hold
+ * nothing else of the site: `--out .` served isr.config.mjs with its revalidateSecret, and a
+ * manifest inside it was served with the stored page errors. Checked on paths as configured
+ * (before anything exists), so a symlink pointing back into the site is not caught.
+ */
+function checkOutDir(
+  outDir: string,
+  o: { outKey: string; root: string; configFile: string; templatesDir: string; manifestFile: string; contentDirs: string[]; file: string },
+): void {
+  const rel = (p: string) => path.relative(o.root, p).split(path.sep).join('/') || '.';
+  const refuse = (what: string): never => {
+    throw new IsrError('CONFIG_INVALID', `${o.outKey}: the output folder would ${what}, and it is published whole`, {
+      file: o.file,
+      hint: 'give the output a folder of its own, such as "dist"',
+    });
+  };
+  if (isWithin(o.root, outDir)) refuse(`contain the site root (${rel(o.configFile)} with its secrets, the templates, the content)`);
+  if (isWithin(o.configFile, outDir)) refuse(`contain the config file ${rel(o.configFile)}`);
+  // Nor may it sit inside them: every run walks those folders, and an output file named like
+  // content (a route writing `/api/posts.json`) would be read back as content.
+  if (isWithin(o.templatesDir, outDir) || isWithin(outDir, o.templatesDir)) refuse(`contain or be inside the templates folder ${rel(o.templatesDir)}`);
+  for (const dir of o.contentDirs) {
+    const abs = path.resolve(o.root, dir);
+    if (isWithin(abs, outDir) || isWithin(outDir, abs)) refuse(`contain or be inside the content folder ${rel(abs)} (a files() source)`);
+  }
+  if (isWithin(o.manifestFile, outDir)) {
+    throw new IsrError('CONFIG_INVALID', `manifest ${JSON.stringify(rel(o.manifestFile))}: it is inside the output folder (${o.outKey}), which is published whole`, {
+      file: o.file,
+      hint: 'keep the manifest outside it, e.g. manifest: ".isr/manifest.json"',
+    });
+  }
+}
+
+/** `p` is `dir` or inside it. */
+function isWithin(p: string, dir: string): boolean {
+  const r = path.relative(dir, p);
+  return r === '' || (r !== '..' && !r.startsWith(`..${path.sep}`) && !path.isAbsolute(r));
 }
 
 type Fail = (key: string, expected: string, found: unknown, hint?: string) => never;

@@ -4,6 +4,7 @@
  * errors, which name the file and the way out.
  */
 import path from 'node:path';
+import { MAX_NOW } from '../clock.js';
 import { IsrError } from '../errors.js';
 import { MANIFEST_VERSION, shardDir, type Manifest, type PageEntry } from './model.js';
 import { SHARD_FILE, shardOf, type ShardInfo } from './shards.js';
@@ -35,6 +36,10 @@ export function parseHead(text: string, file: string, root: string): Manifest {
   if (m.pendingRemovals !== undefined && (!Array.isArray(m.pendingRemovals) || !m.pendingRemovals.every(isSafeRelFile))) {
     throw corrupt('"pendingRemovals" must list files inside the output folder');
   }
+  if (m.updatedAt !== undefined && !isInstant(m.updatedAt)) throw corrupt(`"updatedAt" is not a possible time (${String(m.updatedAt)})`);
+  for (const [name, r] of Object.entries(m.routes)) {
+    if (!isRecord(r) || !isInstant(r.listedAt) || !isRevalidate(r.listRevalidate)) throw corrupt(`route ${JSON.stringify(name)} has an impossible "listedAt" or "listRevalidate"`);
+  }
   const base = {
     version: MANIFEST_VERSION,
     generator: String(m.generator ?? ''),
@@ -58,6 +63,9 @@ export function parseHead(text: string, file: string, root: string): Manifest {
     const s = shards[id] as ShardInfo;
     const name = isRecord(s) && typeof s.file === 'string' ? SHARD_FILE.exec(s.file) : null;
     if (!name || name[1] !== id || !isRecord(s.routes) || typeof s.pages !== 'number') throw corrupt(`shard ${JSON.stringify(id)} is malformed`);
+    if ((s.nextDueAt !== undefined && !isDueTime(s.nextDueAt)) || (s.sitemap !== undefined && !(isRecord(s.sitemap) && isInstant(s.sitemap.lastmod)))) {
+      throw corrupt(`shard ${JSON.stringify(id)} holds an impossible time`);
+    }
   }
   return { ...base, pages: {}, shards: { generation, bits, info: shards as Record<string, ShardInfo>, loaded: new Set() } };
 }
@@ -95,6 +103,11 @@ function checkEntry(p: string, e: unknown, corrupt: (msg: string) => IsrError): 
   if (!isRecord(e) || typeof e.route !== 'string' || typeof e.builtAt !== 'number' || typeof e.status !== 'string') {
     throw corrupt(`manifest entry for ${JSON.stringify(p)} is malformed`);
   }
+  // A time no clock can give (1e20, negative, Infinity from `1e999`) would make the page due never
+  // or always, and `isr status` would fail formatting it: the file was not written by isr.
+  if (!isInstant(e.builtAt) || (e.changedAt !== undefined && !isInstant(e.changedAt)) || (e.retryAt !== undefined && !isDueTime(e.retryAt)) || !isRevalidate(e.revalidate)) {
+    throw corrupt(`manifest entry for ${JSON.stringify(p)} holds an impossible time or revalidate`);
+  }
   // Paths and files flow back into file-system calls and into the change set given to onChange
   // and --exec (a purge or upload script): a tampered or foreign manifest must not name anything
   // outside the output folder.
@@ -113,6 +126,23 @@ const UNSAFE_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)|[\\\0]/;
 /** A URL path as the planner makes them: absolute, no "." / ".." segments, no backslash or NUL. */
 function isSafeUrlPath(p: string): boolean {
   return p.startsWith('/') && !UNSAFE_SEGMENT.test(p);
+}
+
+/** An instant a run recorded: 0 (never) or a time the clock accepts (clock.ts: before 2200). */
+function isInstant(v: unknown): boolean {
+  return typeof v === 'number' && v >= 0 && v <= MAX_NOW;
+}
+
+/**
+ * A computed due time (an instant plus a revalidate): finite and not negative. No ceiling: a
+ * config may set a revalidate of millennia, and isr itself would then write such a time.
+ */
+function isDueTime(v: unknown): boolean {
+  return typeof v === 'number' && v >= 0 && Number.isFinite(v);
+}
+
+function isRevalidate(v: unknown): boolean {
+  return v === false || (typeof v === 'number' && v >= 1 && Number.isFinite(v));
 }
 
 function isRecord(v: unknown): v is Record<string, any> {

@@ -1,6 +1,6 @@
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
 import { IsrError } from '../errors.js';
-import { hash, stableStringify } from '../hash.js';
+import { findNonJson, hash, stableStringify } from '../hash.js';
 import type { PageRef } from '../plan/plan-regen.js';
 import type { SourceSet } from '../sources/source-set.js';
 import type { LoadResult, Revalidate } from '../types.js';
@@ -59,10 +59,19 @@ export async function loadPage(config: ResolvedConfig, route: ResolvedRoute, ref
     throw new IsrError('BAD_LOAD_RESULT', `route "${route.name}": load() for ${ref.path} returned props of type ${describe(props)}, expected an object`);
   }
   // One walk over the props both hashes them and finds the source entries they contain.
-  const json = stableStringify(props, (v) => {
-    const t = sources.tagOf(v);
-    if (t) tags.add(t);
-  });
+  let json: string | undefined;
+  try {
+    json = stableStringify(props, (v) => {
+      const t = sources.tagOf(v);
+      if (t) tags.add(t);
+    });
+  } catch (err) {
+    const at = findNonJson(props, 'props');
+    if (!at) throw err;
+    throw new IsrError('BAD_PROPS', `route "${route.name}": load() for ${ref.path} returned ${at.path}, which ${at.problem}`, {
+      hint: 'props must be JSON data: convert BigInts with String() or Number(), and break cycles',
+    });
+  }
   return { kind: 'page', props: props as Record<string, unknown>, revalidate, tags: [...tags].sort(), dataHash: hash(json ?? '') };
 }
 

@@ -43,6 +43,14 @@ const RELEASED = '\0released';
  */
 const BODY_BUDGET = 32 * 1024 * 1024;
 
+/** The `dir` of each files() source, for the config's check that outDir never holds content. */
+const contentDirs = new WeakMap<object, string>();
+
+/** The content folder (relative to the site root) of a source made by files(), else undefined. */
+export function contentDirOf(source: object): string | undefined {
+  return contentDirs.get(source);
+}
+
 /**
  * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
  * a `list()` records `files:<dir>` so added or removed files re-run the listing.
@@ -58,13 +66,24 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
   let parsed = new Map<string, Parsed>();
   let listing: Promise<string[]> | undefined;
   let heldBodies = 0;
+  // Entries list() gave for files it could not read (over a bound), with empty `data`: reported
+  // through entryError, so route listings keep them (their pages fail with this error, as get()
+  // throws it) and pages' list() leaves them out rather than showing a blank entry.
+  const unreadable = new WeakMap<FileEntry, IsrError>();
 
   // Synchronous, and values rather than promises: a listing parses every file of the folder
   // (20k files: 20k promises and microtasks saved), and a read is microseconds (see readParsed).
   const parse = (abs: string): Parsed => {
     let r = parsed.get(abs);
     if (!r) {
-      r = readParsed(abs, fileOf(abs));
+      try {
+        r = readParsed(abs, fileOf(abs));
+      } catch (err) {
+        // A file over a bound (an alias bomb) is that file's failure, not the listing's: kept as
+        // a failed entry (see `unreadable`), so the listing and the other pages go on.
+        if (!(err instanceof IsrError && err.code === 'CONTENT_LIMIT')) throw err;
+        r = { data: {}, error: err };
+      }
       if (typeof r.body === 'string') {
         if (heldBodies + r.body.length > BODY_BUDGET) r = { data: r.data, body: RELEASED };
         else heldBodies += r.body.length;
@@ -86,7 +105,7 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
   };
   const collectionTag = () => `files:${dirRel}`;
 
-  return {
+  const source: DataSource<FileEntry> = {
     name: options.name ?? 'files',
     setup(ctx) {
       root = ctx.root;
@@ -101,7 +120,12 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       track(collectionTag());
       listing ??= glob(absDir, options.include, dirRel);
       const abs = await listing;
-      return abs.map((f) => toEntry(f, parse(f).data));
+      return abs.map((f) => {
+        const r = parse(f);
+        const entry = toEntry(f, r.data);
+        if (r.error) unreadable.set(entry, r.error);
+        return entry;
+      });
     },
     async get({ id, track }) {
       if (id.includes('..') || path.isAbsolute(id)) return undefined;
@@ -112,6 +136,10 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
         let result;
         try {
           cached = parse(abs);
+          if (cached.error) {
+            track(`file:${fileOf(abs)}`);
+            throw cached.error;
+          }
           // The body was handed out once already, or never kept (BODY_BUDGET): read the file again.
           result = cached.body === RELEASED ? readParsed(abs, fileOf(abs)) : cached;
         } catch (err) {
@@ -140,6 +168,7 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       return undefined;
     },
     entryTag: (entry) => `file:${entry.file}`,
+    entryError: (entry) => unreadable.get(entry),
     watch() {
       return {
         paths: [absDir],
@@ -147,6 +176,8 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
       };
     },
   };
+  contentDirs.set(source, options.dir);
+  return source;
 }
 
 async function glob(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {
@@ -178,8 +209,8 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
 /** The default `include`: every .md, .markdown, .json, .yaml and .yml file (case as written). */
 const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;
 
-/** One file read and parsed. */
-type Parsed = { data: Record<string, any>; body?: string };
+/** One file read and parsed (or refused: `error`, with empty `data`). */
+type Parsed = { data: Record<string, any>; body?: string; error?: IsrError };
 
 function readParsed(abs: string, rel: string): Parsed {
   let text: string;

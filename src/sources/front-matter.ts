@@ -42,14 +42,38 @@ function flatCopy(s: string): string {
   return JSON.parse(JSON.stringify(s)) as string;
 }
 
+/**
+ * Bounds on the YAML handed to the library (front matter, `.yaml` data files): its length, and
+ * how many alias expansions (`*name`) it may make. An alias bomb (a few lines whose aliases expand
+ * to billions of nodes) is stopped by the count. Past either, the file is refused as a
+ * CONTENT_LIMIT error: that file's pages fail, the run and the listing go on (files.ts).
+ */
+export const MAX_YAML_CHARS = 1024 * 1024;
+export const MAX_YAML_ALIASES = 100;
+
 /** Parse YAML that must be a mapping (front matter, `.yaml` data files). `lineOffset` maps lines back. */
 export function parseYamlObject(yaml: string, file: string, lineOffset = 0): Record<string, unknown> {
+  if (yaml.length > MAX_YAML_CHARS) {
+    throw new IsrError('CONTENT_LIMIT', `YAML of ${yaml.length} characters, over the limit of ${MAX_YAML_CHARS}`, {
+      file,
+      line: lineOffset + 1,
+      hint: 'move the data out of the front matter, or split the file',
+    });
+  }
   const simple = parseSimpleYaml(yaml);
   if (simple) return simple;
   let data: unknown;
   try {
-    data = yamlLibrary().parse(yaml);
+    data = yamlLibrary().parse(yaml, { maxAliasCount: MAX_YAML_ALIASES });
   } catch (err) {
+    // The library's guard against alias expansion throws a ReferenceError, not a YAMLParseError.
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new IsrError('CONTENT_LIMIT', `YAML aliases expand past the limit of ${MAX_YAML_ALIASES} (an alias bomb?)`, {
+        file,
+        line: lineOffset + 1,
+        hint: 'write the values out instead of repeating aliases',
+      });
+    }
     if (err instanceof yamlLibrary().YAMLParseError) {
       const line = (err.linePos?.[0]?.line ?? 1) + lineOffset;
       // yaml's own "at line N, column M" counts from the block, not the file: drop it, file:line says where.

@@ -4,6 +4,7 @@ import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
 import type { DataSource } from '../types.js';
 import { writeAtomic } from '../write/write-atomic.js';
+import { getFollowing, type GetResult, type RedirectPolicy } from './http-fetch.js';
 
 export interface HttpOptions {
   /** Name shown in errors. Default `http`. */
@@ -16,8 +17,14 @@ export interface HttpOptions {
   select?: (json: any) => unknown[];
   /** The id of a list entry, used for its tag and to link it to `item`. Default `entry.id`. */
   idOf?: (entry: any) => string | number | undefined;
-  /** Request headers (e.g. an Authorization token). */
+  /** Request headers (e.g. an Authorization token). Sent only to the origin of the URL they go
+   * with: never along a redirect to another origin. */
   headers?: Record<string, string>;
+  /** Redirects to follow (at most 5): `'same-origin'` (default; a redirect to another origin fails
+   * the page), `'any'` (followed, without `headers`), or `'none'`. */
+  allowRedirects?: RedirectPolicy;
+  /** Largest response body read, in bytes; a larger one fails the page. Default 20 MB. */
+  maxBytes?: number;
   /** Milliseconds before a request is abandoned. Default 10000. */
   timeout?: number;
   /** Extra attempts after a network error, timeout or 5xx. Default 2. */
@@ -44,6 +51,10 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
   const retries = options.retries ?? 2;
   const retryDelay = options.retryDelay ?? 250;
   const idOf = options.idOf ?? ((e: any) => e?.id);
+  const redirects = options.allowRedirects ?? 'same-origin';
+  if (!['same-origin', 'any', 'none'].includes(redirects)) throw new TypeError(`http(): allowRedirects must be 'same-origin', 'any' or 'none'`);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new TypeError('http(): maxBytes must be a whole number of bytes > 0');
   let cacheDir = '';
   // One fetch per URL per run, however many pages ask for it.
   let inflight = new Map<string, Promise<unknown>>();
@@ -56,7 +67,7 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
   const fetchJson = (url: string): Promise<unknown> => {
     let p = inflight.get(url);
     if (!p) {
-      p = fetchCached(url, { name, cacheDir, timeout, retries, retryDelay, headers: options.headers ?? {} });
+      p = fetchCached(url, { name, cacheDir, timeout, retries, retryDelay, headers: options.headers ?? {}, redirects, maxBytes });
       inflight.set(url, p);
     }
     return p;
@@ -103,6 +114,9 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
 
 class NotFound extends Error {}
 
+/** Default `maxBytes`: far above any JSON page of data, far below what would strain the process. */
+const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
+
 interface FetchOptions {
   name: string;
   cacheDir: string;
@@ -110,6 +124,8 @@ interface FetchOptions {
   retries: number;
   retryDelay: number;
   headers: Record<string, string>;
+  redirects: RedirectPolicy;
+  maxBytes: number;
 }
 
 async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
@@ -118,15 +134,16 @@ async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
   let lastError = '';
   for (let attempt = 0; attempt <= o.retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, o.retryDelay * 2 ** (attempt - 1)));
-    const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
-    if (cached?.etag) headers['if-none-match'] = cached.etag;
-    if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
-    let res: Response;
-    let body: string;
+    const conditional: Record<string, string> = {};
+    if (cached?.etag) conditional['if-none-match'] = cached.etag;
+    if (cached?.lastModified) conditional['if-modified-since'] = cached.lastModified;
+    const headers = { accept: 'application/json', ...o.headers, ...conditional };
+    const crossOriginHeaders = { accept: 'application/json', ...conditional };
+    let res: GetResult;
     try {
-      res = await fetch(url, { headers, signal: AbortSignal.timeout(o.timeout) });
-      body = res.status === 304 ? '' : await res.text();
+      res = await getFollowing(url, { name: o.name, headers, crossOriginHeaders, redirects: o.redirects, maxBytes: o.maxBytes, signal: AbortSignal.timeout(o.timeout) });
     } catch (err) {
+      if (err instanceof IsrError) throw err; // a refused redirect, a body over maxBytes: asking again changes nothing
       const e = err as Error;
       lastError = e.name === 'TimeoutError' ? `timed out after ${o.timeout} ms` : (e.cause as Error)?.message ?? e.message;
       continue;
@@ -137,10 +154,10 @@ async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
       lastError = `HTTP ${res.status}`;
       continue;
     }
-    if (!res.ok) throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} answered HTTP ${res.status}`, { hint: 'check the URL and credentials' });
+    if (res.status < 200 || res.status > 299) throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} answered HTTP ${res.status}`, { hint: 'check the URL and credentials' });
     let json: unknown;
     try {
-      json = JSON.parse(body);
+      json = JSON.parse(res.body);
     } catch {
       throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} did not return JSON (content-type ${res.headers.get('content-type') ?? 'none'})`, {
         hint: 'check the URL points at a JSON API',
@@ -149,7 +166,7 @@ async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
     const etag = res.headers.get('etag') ?? undefined;
     const lastModified = res.headers.get('last-modified') ?? undefined;
     if (etag || lastModified) {
-      const record: CacheRecord = { url, etag, lastModified, body };
+      const record: CacheRecord = { url, etag, lastModified, body: res.body };
       await writeAtomic(cacheFile, JSON.stringify(record));
     }
     return json;

@@ -11,6 +11,8 @@ import type { BoundSource, DataSource, Track } from '../types.js';
 export class SourceSet {
   /** Entries returned by any source → their tag; how a listing page learns which entries it shows. */
   private readonly entryTags = new WeakMap<object, string>();
+  /** Entries listed although unreadable (`DataSource.entryError`) → why. */
+  private readonly entryErrors = new WeakMap<object, Error>();
   private setupDone: Promise<void> | undefined;
 
   constructor(
@@ -42,8 +44,12 @@ export class SourceSet {
     for (const src of Object.values(this.config.sources)) await src.dispose?.();
   }
 
-  /** `sources.<key>` as a route sees it, with `track` bound. */
-  bind(track: Track): Record<string, BoundSource<any>> {
+  /**
+   * `sources.<key>` as a route sees it, with `track` bound. `unreadable: 'keep'` (for `paths()`)
+   * keeps the entries a source listed but could not read (`DataSource.entryError`): their pages
+   * stay listed and fail on their own. Otherwise (`load`) they are left out of `list()`.
+   */
+  bind(track: Track, o: { unreadable?: 'keep' | 'drop' } = {}): Record<string, BoundSource<any>> {
     const bound: Record<string, BoundSource<any>> = {};
     for (const [key, src] of Object.entries(this.config.sources)) {
       bound[key] = {
@@ -56,8 +62,12 @@ export class SourceSet {
               hint: 'a data source list() must resolve to an array',
             });
           }
-          for (const e of entries) this.remember(src, e);
-          return entries;
+          let unreadable = false;
+          for (const e of entries) {
+            this.remember(src, e);
+            if (src.entryError && this.entryErrors.has(e)) unreadable = true;
+          }
+          return unreadable && o.unreadable !== 'keep' ? entries.filter((e) => !this.entryErrors.has(e)) : entries;
         },
         get: async (id: string) => {
           await this.setup();
@@ -80,7 +90,10 @@ export class SourceSet {
   }
 
   private remember(src: DataSource<any>, entry: unknown): string | undefined {
-    if (!src.entryTag || typeof entry !== 'object' || entry === null) return undefined;
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const error = src.entryError?.(entry);
+    if (error) this.entryErrors.set(entry, error);
+    if (!src.entryTag) return undefined;
     const tag = src.entryTag(entry);
     if (tag) this.entryTags.set(entry, tag);
     return tag;

@@ -193,6 +193,7 @@ describe('isr regen --dry-run', () => {
       ]
         .map((p) => `render ${p}  expired`)
         .concat(['remove /blog/cron-in-ci/  removed', 'remove /tags/ci/  removed'])
+        .concat(['list post  paths() run for this plan', 'list tag  paths() run for this plan'])
         .sort(),
     );
     expect(await snapshot(site.root)).toEqual(before);
@@ -201,16 +202,17 @@ describe('isr regen --dry-run', () => {
   it('prints the plan as JSON with --json', async () => {
     await fresh();
     const before = await snapshot(site.root);
-    const r = await site.run(['regen', '--dry-run', '--json', '--path', '/blog/new-one', '--path', 'oops'], { now: at(600) });
+    const r = await site.run(['regen', '--dry-run', '--json', '--path', '/blog/new-one', '--path', '/oops/x/'], { now: at(600) });
     expect(r.code).toBe(1);
     expect(json(r)).toEqual({
       dryRun: true,
+      list: [],
       render: [
         { path: '/blog/new-one/', route: 'post', reasons: ['path'] },
         { path: '/', route: 'home', reasons: ['expired'] },
       ],
       remove: [],
-      errors: [{ path: 'oops', message: 'must start with "/"' }],
+      errors: [{ path: '/oops/x/', message: 'matches no route' }],
       unmatchedTags: [],
     });
     expect(await snapshot(site.root)).toEqual(before);
@@ -307,7 +309,7 @@ describe('isr regen: content added, edited and deleted', () => {
   it('publishes a draft as soon as it is listed, even after a request recorded it as notFound', async () => {
     await fresh();
     const early = await site.run(['regen', '--json', '--path', '/blog/draft-notes/'], { now: at(1) });
-    expect(json(early).rendered).toEqual(['/blog/draft-notes/']);
+    expect(json(early).rendered).toEqual([]); // notFound: not rendered
     expect((await site.manifest()).pages['/blog/draft-notes/']).toMatchObject({ status: 'notFound', onDemand: true });
     await site.write('content/posts/draft-notes.md', (await site.read('content/posts/draft-notes.md')).replace('draft: true\n', ''));
     const r = await site.run(['regen', '--json', '--tag', 'files:content/posts'], { now: at(2) });
@@ -338,7 +340,7 @@ describe('isr status', () => {
     await fresh();
     const r = await site.run(['status', '--json'], { now: at(600) });
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual({ pages: 12, due: 1, nextExpiry: at(3600), failing: [], byStatus: { ok: 12 } });
+    expect(json(r)).toEqual({ pages: 12, due: 1, nextExpiry: at(3600), overdueSince: at(600), failing: [], byStatus: { ok: 12 } });
     const human = await site.run(['status'], { now: at(1) });
     expect(human).toEqual({ code: 0, stdout: `12 pages (12 ok)\n0 due now\nnext expiry: ${at(600)}\n`, stderr: '' });
   });

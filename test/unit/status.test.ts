@@ -23,7 +23,7 @@ describe('isr status summary', () => {
       }),
       at(10),
     );
-    expect(s).toEqual({ pages: 5, due: 1, nextExpiry: '2026-06-01T00:01:00.000Z', failing: [], byStatus: { ok: 3, notFound: 1, redirect: 1 } });
+    expect(s).toEqual({ pages: 5, due: 1, nextExpiry: '2026-06-01T00:01:00.000Z', overdueSince: '2026-05-31T23:58:50.000Z', failing: [], byStatus: { ok: 3, notFound: 1, redirect: 1 } });
   });
 
   it('lists failing pages with attempts and retry time, and counts them due once retryAt passes', () => {
@@ -35,6 +35,7 @@ describe('isr status summary', () => {
       pages: 2,
       due: 0,
       nextExpiry: '2026-06-01T00:02:00.000Z',
+      overdueSince: null,
       failing: [{ path: '/bad/', error: 'boom', attempts: 2, retryAt: '2026-06-01T00:02:00.000Z' }],
       byStatus: { ok: 1, error: 1 },
     });
@@ -43,6 +44,6 @@ describe('isr status summary', () => {
 
   it('has no next expiry when no page has a timer', () => {
     expect(summarize(m({ '/a/': { revalidate: false } }), at(1e6)).nextExpiry).toBeNull();
-    expect(summarize(m({}), T0)).toEqual({ pages: 0, due: 0, nextExpiry: null, failing: [], byStatus: {} });
+    expect(summarize(m({}), T0)).toEqual({ pages: 0, due: 0, nextExpiry: null, overdueSince: null, failing: [], byStatus: {} });
   });
 });
