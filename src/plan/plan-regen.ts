@@ -6,6 +6,7 @@
  * tested exhaustively and what keeps a 100k-page plan in milliseconds.
  */
 import type { Manifest, PageEntry } from '../manifest/manifest.js';
+import { pathSizeProblem } from '../routes/pattern.js';
 import type { Params, Revalidate } from '../types.js';
 
 export type Reason =
@@ -180,7 +181,7 @@ export function planRegen(input: {
       if (matched) break;
     }
     if (matched) add(matched, 'path');
-    else errors.push({ path: raw, message: 'matches no route' });
+    else errors.push({ path: raw, message: pathSizeProblem(raw) ?? 'matches no route' });
   }
 
   const tagSet = new Set(options.tags ?? []);

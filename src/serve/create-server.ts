@@ -84,9 +84,12 @@ export interface IsrServer {
   close(): Promise<void>;
 }
 
-/** How long background regeneration stays paused after a run that threw (not a page failure),
- * and how long a path that no route can render is not asked for again. */
+/** How long a path is not asked for again in the background after a run with it threw (not a
+ * page failure), or after a run found that no route can render it. Only the paths of that run
+ * wait: the others' regeneration goes on. */
 const PAUSE_AFTER_CRASH_MS = 10_000;
+/** Paths waiting out that pause, at most; expired ones are swept when it fills. */
+const MAX_PAUSED_PATHS = 10_000;
 
 export async function createServer(o: ServeOptions): Promise<IsrServer> {
   let config = o.config;
@@ -106,10 +109,20 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     onChange: (files) => (files === 'all' ? store.invalidateAll() : store.invalidate(files)),
   });
 
-  let pausedUntil = 0;
-  // Paths a run could not render at all (no route matches any more): not asked for again by
-  // every stale request for a while, or a busy page would keep the queue spinning.
-  const unrenderable = new Map<string, number>();
+  // Paths whose run threw, or that a run could not render at all (no route matches any more):
+  // not asked for again by every stale request for a while, or a busy page would keep the queue
+  // spinning. Per path: a run that aborts (one page's bad input, a full disk) never holds back
+  // the regeneration of pages that were not in it.
+  const paused = new Map<string, number>();
+  const pause = (paths: Iterable<string>) => {
+    const until = performance.now() + PAUSE_AFTER_CRASH_MS;
+    if (paused.size >= MAX_PAUSED_PATHS) {
+      const t = performance.now();
+      for (const [k, v] of paused) if (v <= t) paused.delete(k);
+      if (paused.size >= MAX_PAUSED_PATHS) paused.clear();
+    }
+    for (const p of paths) paused.set(p, until);
+  };
   const queue = new RegenQueue(async (job) => {
     const cfg = config;
     let result: RunResult;
@@ -130,11 +143,11 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     } catch (err) {
       state.ownRunFailed();
       logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}`);
-      pausedUntil = performance.now() + PAUSE_AFTER_CRASH_MS;
+      pause([...job.paths, ...job.due]);
       throw err;
     }
     const changed = [...result.written, ...result.removed];
-    for (const e of result.plan.errors) unrenderable.set(e.path, performance.now() + PAUSE_AFTER_CRASH_MS);
+    pause(result.plan.errors.map((e) => e.path));
     await state.adopt(result, changed);
     reportRun(logger, job, result);
     if (changed.length) {
@@ -167,8 +180,8 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     webhook: () => webhook,
     regenerateInBackground(key, ifDue) {
       const t = performance.now();
-      if (queue.has(key) || t < pausedUntil || t < (unrenderable.get(key) ?? 0)) return;
-      unrenderable.delete(key);
+      if (queue.has(key) || t < (paused.get(key) ?? 0)) return;
+      paused.delete(key);
       queue.request(ifDue ? { due: [key] } : { paths: [key] }).catch(() => {}); // logged by the queue's runner
     },
   });
