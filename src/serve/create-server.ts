@@ -157,8 +157,9 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     return result;
   });
 
+  const secretOf = (c: ResolvedConfig) => env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret || undefined;
   const makeWebhook = (c: ResolvedConfig) => {
-    const secret = env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret;
+    const secret = secretOf(c);
     if (!secret) return undefined;
     // join: false. A webhook says "the data changed now"; a render already running may have read
     // it before the change, so the call waits for the next run (where concurrent calls merge:
@@ -178,6 +179,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     queue,
     live,
     webhook: () => webhook,
+    secret: () => secretOf(config),
     regenerateInBackground(key, ifDue) {
       const t = performance.now();
       if (queue.has(key) || t < (paused.get(key) ?? 0)) return;
@@ -185,7 +187,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       queue.request(ifDue ? { due: [key] } : { paths: [key] }).catch(() => {}); // logged by the queue's runner
     },
   });
-  if (o.accessLog) handler = logRequests(handler, o.accessLog);
+  if (o.accessLog) handler = logRequests(handler, o.accessLog, () => secretOf(config));
 
   // Slow or stalled clients (slowloris) are cut off; the check interval follows the shortest limit.
   const t = { headersMs: 20_000, requestMs: 30_000, keepAliveMs: 65_000, ...o.timeouts };

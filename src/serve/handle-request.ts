@@ -14,6 +14,7 @@ import type { Revalidate } from '../types.js';
 import { cacheControl } from '../write/cache-control.js';
 import type { FileStore, ServedFile } from './file-store.js';
 import { LIVE_PATH, type LiveReload } from './live-reload.js';
+import { maskUrl } from './mask-secret.js';
 import type { MemoryCache } from './memory-cache.js';
 import type { RegenQueue } from './regen-queue.js';
 import { sendFile } from './send-file.js';
@@ -33,6 +34,8 @@ export interface HandlerContext {
   live?: LiveReload;
   /** The revalidation endpoint, when a secret is set. */
   webhook(): ((req: IncomingMessage, res: ServerResponse, query: string) => Promise<void>) | undefined;
+  /** The webhook secret in use, kept out of every URL this module logs. */
+  secret(): string | undefined;
   /**
    * Ask for one background regeneration of a page (deduplicated by the queue). `ifDue`: a page
    * served stale, rendered only if it is still due when the run reads the manifest.
@@ -240,7 +243,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     } catch (err) {
       work = Promise.reject(err);
     }
-    if (work) work.catch((err) => internalError(ctx.logger, req, res, err));
+    if (work) work.catch((err) => internalError(ctx, req, res, err));
   };
 }
 
@@ -250,8 +253,8 @@ function text(req: IncomingMessage, res: ServerResponse, status: number, body: s
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function internalError(logger: Logger, req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  logger.error(`${req.method} ${req.url}: ${describeError(err)}`);
+function internalError(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  ctx.logger.error(`${req.method} ${maskUrl(req.url ?? '', ctx.secret())}: ${describeError(err)}`);
   if (res.headersSent) res.destroy();
   else text(req, res, 500, 'Internal Server Error\n', { 'cache-control': 'no-store' });
 }

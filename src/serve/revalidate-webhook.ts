@@ -9,6 +9,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkNamedPath } from '../plan/plan-regen.js';
 import type { RevalidateTarget } from '../types.js';
+import { secretParam } from './mask-secret.js';
 import type { RegenOutcome } from './regen-queue.js';
 
 /** Largest request body read; a larger one gets a 413 and the rest is not read. */
@@ -77,7 +78,11 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
   };
 }
 
-/** The secret from `Authorization: Bearer`, `x-isr-secret` or `?secret=`, in that order. */
+/**
+ * The secret from `Authorization: Bearer`, `x-isr-secret` or `?secret=`, in that order. The query
+ * parameter's name must be exactly `secret` (not `SECRET`, not `%73ecret`): one spelling, which
+ * the access log masks along with every other spelling (see mask-secret.ts).
+ */
 function secretOf(req: IncomingMessage, query: string): string | undefined {
   const auth = req.headers.authorization;
   if (auth) {
@@ -86,7 +91,7 @@ function secretOf(req: IncomingMessage, query: string): string | undefined {
   }
   const h = req.headers['x-isr-secret'];
   if (typeof h === 'string') return h;
-  if (query) return new URLSearchParams(query).get('secret') ?? undefined;
+  if (query) return secretParam(query);
   return undefined;
 }
 
