@@ -195,6 +195,13 @@ export interface UserConfig {
     revalidatePath?: string;
     /** Map a CMS payload (e.g. a Contentful entry) to paths/tags. */
     webhook?: (payload: unknown) => RevalidateTarget | undefined | Promise<RevalidateTarget | undefined>;
+    /**
+     * Most paths one webhook call may name (after `webhook()` mapping); more get a 400. A call
+     * is one regeneration, and a huge one holds up the others. Default 1000.
+     */
+    maxRevalidatePaths?: number;
+    /** Most tags one webhook call may name; more get a 400. Default 100. */
+    maxRevalidateTags?: number;
   };
 }
 

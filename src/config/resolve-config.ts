@@ -39,7 +39,7 @@ export interface ResolvedConfig {
   readonly headersFile: boolean;
   readonly sitemap: boolean;
   readonly onChange?: UserConfig['onChange'];
-  readonly serve: Readonly<Required<Pick<NonNullable<UserConfig['serve']>, 'revalidatePath'>> & NonNullable<UserConfig['serve']>>;
+  readonly serve: Readonly<Required<Pick<NonNullable<UserConfig['serve']>, 'revalidatePath' | 'maxRevalidatePaths' | 'maxRevalidateTags'>> & NonNullable<UserConfig['serve']>>;
 }
 
 const TOP_KEYS = [
@@ -47,7 +47,7 @@ const TOP_KEYS = [
   'helpers', 'headersFile', 'sitemap', 'onChange', 'serve',
 ];
 const ROUTE_KEYS = ['path', 'template', 'name', 'paths', 'load', 'revalidate', 'listRevalidate', 'fallback', 'sitemap'];
-const SERVE_KEYS = ['revalidateSecret', 'revalidatePath', 'webhook'];
+const SERVE_KEYS = ['revalidateSecret', 'revalidatePath', 'webhook', 'maxRevalidatePaths', 'maxRevalidateTags'];
 
 interface ResolveContext {
   root: string;
@@ -105,6 +105,8 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     revalidateSecret: optional<string | undefined>('serve.revalidateSecret', serveIn.revalidateSecret, isNonEmptyString, 'a non-empty string', undefined),
     revalidatePath: optional('serve.revalidatePath', serveIn.revalidatePath, (v) => isNonEmptyString(v) && v.startsWith('/'), 'a path starting with "/"', '/__isr/revalidate'),
     webhook: optional<NonNullable<UserConfig['serve']>['webhook']>('serve.webhook', serveIn.webhook, isFunction, 'a function', undefined),
+    maxRevalidatePaths: optional('serve.maxRevalidatePaths', serveIn.maxRevalidatePaths, isPositiveInt, 'an integer >= 1', 1000),
+    maxRevalidateTags: optional('serve.maxRevalidateTags', serveIn.maxRevalidateTags, isPositiveInt, 'an integer >= 1', 100),
   };
 
   const templatesDir = path.resolve(ctx.root, templatesRel);

@@ -164,7 +164,14 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     // join: false. A webhook says "the data changed now"; a render already running may have read
     // it before the change, so the call waits for the next run (where concurrent calls merge:
     // a burst still costs a handful of renders) instead of being absorbed into a stale one.
-    return createWebhook({ secret, map: c.serve.webhook, logger, revalidate: (t) => queue.request({ ...t, join: false }) });
+    return createWebhook({
+      secret,
+      map: c.serve.webhook,
+      logger,
+      maxPaths: c.serve.maxRevalidatePaths,
+      maxTags: c.serve.maxRevalidateTags,
+      revalidate: (t) => queue.request({ ...t, join: false }),
+    });
   };
   let webhook = makeWebhook(config);
 

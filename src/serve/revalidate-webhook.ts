@@ -21,6 +21,9 @@ export interface WebhookOptions {
   /** `serve.webhook`: map a payload that names no path or tag (e.g. from Contentful). */
   map?: (payload: unknown) => RevalidateTarget | undefined | Promise<RevalidateTarget | undefined>;
   revalidate(target: { paths: string[]; tags: string[] }): Promise<RegenOutcome>;
+  /** Most paths and tags one call may name (`serve.maxRevalidatePaths`, `serve.maxRevalidateTags`). */
+  maxPaths: number;
+  maxTags: number;
   logger: Logger;
 }
 
@@ -50,7 +53,7 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
       o.logger.error(`revalidate: serve.webhook() threw: ${describeError(err)}`);
       return json(res, 500, { error: `serve.webhook() threw: ${describeError(err)}` });
     }
-    const checked = checkTarget(target, Boolean(o.map));
+    const checked = checkTarget(target, Boolean(o.map), o);
     if ('error' in checked) return json(res, 400, { error: checked.error });
 
     try {
@@ -109,7 +112,11 @@ function direct(payload: unknown): RevalidateTarget | undefined {
   return { paths: list(p.path, p.paths) as string[], tags: list(p.tag, p.tags) as string[] };
 }
 
-function checkTarget(t: RevalidateTarget | undefined, mapped: boolean): { paths: string[]; tags: string[] } | { error: string } {
+function checkTarget(
+  t: RevalidateTarget | undefined,
+  mapped: boolean,
+  max: { maxPaths: number; maxTags: number },
+): { paths: string[]; tags: string[] } | { error: string } {
   const none = mapped
     ? 'serve.webhook() named no path or tag for this payload'
     : 'expected a JSON body such as {"path": "/blog/x/"}, {"paths": [...]}, {"tag": "t"} or {"tags": [...]}';
@@ -117,6 +124,11 @@ function checkTarget(t: RevalidateTarget | undefined, mapped: boolean): { paths:
   const paths = t.paths ?? [];
   const tags = t.tags ?? [];
   if (!Array.isArray(paths) || !Array.isArray(tags)) return { error: '"paths" and "tags" must be arrays of strings' };
+  // Before any other look at the lists: a call's cost is bounded before it is read item by item.
+  if (paths.length > max.maxPaths) {
+    return { error: `names ${paths.length} paths; at most ${max.maxPaths} per call (serve.maxRevalidatePaths): split it into several calls, or name a tag` };
+  }
+  if (tags.length > max.maxTags) return { error: `names ${tags.length} tags; at most ${max.maxTags} per call (serve.maxRevalidateTags): split it into several calls` };
   for (const p of paths) {
     if (typeof p !== 'string') return { error: `path ${JSON.stringify(p)} is not a string` };
     const problem = checkNamedPath(p);
