@@ -137,6 +137,18 @@ export interface RouteConfig<Props = any> {
   fallback?: 'blocking' | false;
   /** Leave the route's pages out of `sitemap.xml` (feeds, 404 and redirects are always left out). */
   sitemap?: boolean;
+  /**
+   * List the route's on-demand pages (rendered by `isr serve`'s fallback or named by a webhook or
+   * `--path`, not by `paths()`) in `sitemap.xml` too. Default false: anyone can make a fallback
+   * route render a page, so such pages stay out of the sitemap unless the route says otherwise.
+   */
+  sitemapOnDemand?: boolean;
+  /**
+   * `isr serve`: most on-demand entries (pages and remembered `notFound` answers) the route may
+   * hold; past it, a fallback request for a new path gets 404 and a log line. Default
+   * `serve.maxOnDemandPages` (10,000). `isr regen --forget-on-demand` clears them.
+   */
+  maxOnDemandPages?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,6 +214,13 @@ export interface UserConfig {
     maxRevalidatePaths?: number;
     /** Most tags one webhook call may name; more get a 400. Default 100. */
     maxRevalidateTags?: number;
+    /** Default of each route's `maxOnDemandPages`. Default 10,000. */
+    maxOnDemandPages?: number;
+    /**
+     * Most fallback paths being rendered or waiting to be at once; a request for another new
+     * path gets 503 with `Retry-After`. Default 100.
+     */
+    maxPendingRenders?: number;
   };
 }
 

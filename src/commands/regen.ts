@@ -11,6 +11,7 @@ export interface RegenOptions extends CommonOptions {
   tag?: string[];
   route?: string[];
   all?: boolean;
+  forgetOnDemand?: string[];
   dryRun?: boolean;
   wait?: number;
   exec?: string;
@@ -21,12 +22,13 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   const paths = [...(opts.path ?? []), ...(opts.pathsFrom ? await readPaths(opts.pathsFrom) : [])];
   const { config, logger, now } = await commandContext(root, opts);
   // A usage error: refuse before the run, not after it has already rendered what was due.
-  const unknownRoutes = (opts.route ?? []).filter((name) => !config.routes.some((r) => r.name === name));
-  if (unknownRoutes.length) {
-    throw new IsrError('USAGE', `--route ${unknownRoutes.join(', ')}: no such route`, {
-      hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}`,
-    });
-  }
+  const unknown = (flag: string, names: string[]) => {
+    const bad = names.filter((name) => !config.routes.some((r) => r.name === name));
+    if (bad.length) throw new IsrError('USAGE', `${flag} ${bad.join(', ')}: no such route`, { hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}` });
+  };
+  unknown('--route', opts.route ?? []);
+  const forget = opts.forgetOnDemand?.includes('*') ? true : opts.forgetOnDemand;
+  if (forget && forget !== true) unknown('--forget-on-demand', forget);
   const result = await runSite(config, {
     mode: 'regen',
     now,
@@ -35,6 +37,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     paths,
     tags: opts.tag ?? [],
     routes: opts.route ?? [],
+    forgetOnDemand: forget,
     dryRun: opts.dryRun,
     waitSeconds: opts.wait,
     command: 'isr regen',

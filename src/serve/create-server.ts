@@ -86,7 +86,9 @@ export interface IsrServer {
 
 /** How long a path is not asked for again in the background after a run with it threw (not a
  * page failure), or after a run found that no route can render it. Only the paths of that run
- * wait: the others' regeneration goes on. */
+ * wait: the others' regeneration goes on. A run that could not even start (another process holds
+ * the site lock past lockWaitSeconds) pauses all background regeneration that long: every run
+ * would fail the same way. */
 const PAUSE_AFTER_CRASH_MS = 10_000;
 /** Paths waiting out that pause, at most; expired ones are swept when it fills. */
 const MAX_PAUSED_PATHS = 10_000;
@@ -114,6 +116,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   // spinning. Per path: a run that aborts (one page's bad input, a full disk) never holds back
   // the regeneration of pages that were not in it.
   const paused = new Map<string, number>();
+  let lockedUntil = 0;
   const pause = (paths: Iterable<string>) => {
     const until = performance.now() + PAUSE_AFTER_CRASH_MS;
     if (paused.size >= MAX_PAUSED_PATHS) {
@@ -133,6 +136,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
         onlyNamed: !job.full,
         paths: job.paths,
         duePaths: job.due,
+        dropNotFound: job.drop ?? [],
         tags: job.tags,
         now: clock(),
         logger,
@@ -143,7 +147,8 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     } catch (err) {
       state.ownRunFailed();
       logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}`);
-      pause([...job.paths, ...job.due]);
+      if (err instanceof IsrError && err.code === 'LOCKED') lockedUntil = performance.now() + PAUSE_AFTER_CRASH_MS;
+      else pause([...job.paths, ...job.due]);
       throw err;
     }
     const changed = [...result.written, ...result.removed];
@@ -189,7 +194,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     secret: () => secretOf(config),
     regenerateInBackground(key, ifDue) {
       const t = performance.now();
-      if (queue.has(key) || t < (paused.get(key) ?? 0)) return;
+      if (queue.has(key) || t < lockedUntil || t < (paused.get(key) ?? 0)) return;
       paused.delete(key);
       queue.request(ifDue ? { due: [key] } : { paths: [key] }).catch(() => {}); // logged by the queue's runner
     },
