@@ -14,8 +14,9 @@ import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { systemClock, type Clock } from '../clock.js';
 import { afterChange } from '../commands/report.js';
-import { describeError, IsrError } from '../errors.js';
+import { describeError, IsrError, isInputError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { pageThatAborted } from '../run/execute-plan.js';
 import { runSite, type RunResult } from '../run/run-site.js';
 import { logRequests } from './access-log.js';
 import { FileStore } from './file-store.js';
@@ -126,24 +127,40 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     }
     for (const p of paths) paused.set(p, until);
   };
+  const run = (cfg: ResolvedConfig, job: RegenJob) =>
+    runSite(cfg, {
+      mode: 'regen',
+      onlyNamed: !job.full,
+      paths: job.paths,
+      duePaths: job.due,
+      dropNotFound: job.drop ?? [],
+      tags: job.tags,
+      now: clock(),
+      logger,
+      command: 'isr serve',
+      waitSeconds: o.lockWaitSeconds ?? 60,
+      held: state.held(),
+    });
   const queue = new RegenQueue(async (job) => {
     const cfg = config;
     let result: RunResult;
+    let culprit: { path: string; error: string } | undefined;
     state.ownRunStarted();
     try {
-      result = await runSite(cfg, {
-        mode: 'regen',
-        onlyNamed: !job.full,
-        paths: job.paths,
-        duePaths: job.due,
-        dropNotFound: job.drop ?? [],
-        tags: job.tags,
-        now: clock(),
-        logger,
-        command: 'isr serve',
-        waitSeconds: o.lockWaitSeconds ?? 60,
-        held: state.held(),
-      });
+      try {
+        result = await run(cfg, job);
+      } catch (err) {
+        // One page's bad input (a load() that returns garbage for a crafted fallback path) aborts
+        // its run, which published nothing: the pages merged into it (a webhook's, a stale
+        // page's) go again without it rather than fail with it.
+        const path = isInputError(err) ? pageThatAborted(err) : undefined;
+        const rest = path === undefined ? undefined : jobWithout(job, path);
+        if (!rest) throw err;
+        culprit = { path: path!, error: `${path}: ${describeError(err)}` };
+        logger.error(`regenerating ${path} failed: ${describeError(err)} (the other pages of its run go again without it)`);
+        pause([path!]);
+        result = await run(cfg, rest);
+      }
     } catch (err) {
       state.ownRunFailed();
       logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}`);
@@ -159,7 +176,8 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       live?.reload(changed);
       await afterChange(cfg, result, undefined, logger);
     }
-    return result;
+    // Its callers (a waiting fallback request) learn that it failed; the manifest has no entry.
+    return culprit ? { ...result, failed: [...result.failed, culprit] } : result;
   });
 
   const secretOf = (c: ResolvedConfig) => env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret || undefined;
@@ -303,6 +321,14 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       return closing;
     },
   };
+}
+
+/** The job without `path` (a page whose bad input aborted it), or undefined when that leaves
+ * nothing to do or `path` was not named in it (a page found by tag would be found again). */
+function jobWithout(job: RegenJob, path: string): RegenJob | undefined {
+  if (job.full || (!job.paths.includes(path) && !job.due.includes(path))) return undefined;
+  const rest = { ...job, paths: job.paths.filter((p) => p !== path), due: job.due.filter((p) => p !== path) };
+  return rest.paths.length || rest.due.length || rest.tags.length || rest.drop?.length ? rest : undefined;
 }
 
 function describeJob(job: RegenJob): string {

@@ -267,8 +267,11 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
   /** First request for an unknown fallback path, or a page never built: render while it waits. */
   async function renderNow(req: IncomingMessage, res: Tagged, key: string, drop?: readonly string[]): Promise<void> {
     res[CACHE_STATE] = 'MISS';
+    let failedNow = false;
     try {
-      await ctx.queue.request({ paths: [key], drop });
+      const out = await ctx.queue.request({ paths: [key], drop });
+      // Failed with no entry recorded: its bad input aborted a run that went again without it.
+      failedNow = out.failed.some((f) => f.path === key);
     } catch (err) {
       // The details (lock holder, file paths, upstream URLs) go to the log, not to the visitor.
       res[CACHE_STATE] = 'ERROR';
@@ -277,6 +280,10 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     }
     if (res.destroyed) return;
     const entry = ctx.state.page(key);
+    if (!entry && failedNow) {
+      res[CACHE_STATE] = 'ERROR';
+      return text(req, res, 500, 'This page could not be rendered. Please try again shortly.\n', { 'x-isr-cache': 'ERROR', 'cache-control': 'no-store' });
+    }
     if (!entry) return notFound(req, res, { 'x-isr-cache': 'MISS', 'cache-control': STATIC_CACHE_CONTROL });
     if (entry.status === 'error' && !entry.file) return failed(req, res, entry);
     return sendPage(req, res, key, entry, { 'cache-control': pageCacheControl(entry.revalidate), 'x-isr-cache': 'MISS' });

@@ -55,6 +55,20 @@ describe('isr serve: a bad fallback path fails alone', () => {
     expect((await s.get('/any/fine/')).status).toBe(200);
   });
 
+  it("renders the other pages of a run that one page's bad input aborted, and reports that page as failed", async () => {
+    s = await serveFixture('serve-bounds');
+    // One run for both: /any/bad/'s load() returns a non-object (an input error aborts the run).
+    const r = await revalidate(s, { paths: ['/any/bad/', '/any/listed/'] });
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.text);
+    expect(body.ok).toBe(false);
+    expect(body.rendered).toEqual(['/any/listed/']);
+    expect(body.failed).toEqual([{ path: '/any/bad/', error: expect.stringMatching(/^\/any\/bad\/: route "any": load\(\) for \/any\/bad\/ returned number, expected an object/) }]);
+    expect((await s.site.manifest()).pages['/any/listed/'].builtAt).toBe(T0 + 1000);
+    expect((await s.site.manifest()).pages['/any/bad/']).toBeUndefined();
+    expect(s.logger.lines.some((l) => l.includes('the other pages of its run go again without it'))).toBe(true);
+  });
+
   it('keeps regenerating other pages after a run that aborted', async () => {
     s = await serveFixture('serve-bounds');
     // load() of /any/bad/ returns a non-object: an input error, its run aborts (500 for the waiting request).
