@@ -9,10 +9,10 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Manifest, PageEntry } from '../manifest/manifest.js';
-import { pageIsDue } from '../plan/plan-regen.js';
+import type { PageEntry } from '../manifest/manifest.js';
 import type { Revalidate } from '../types.js';
 import { cacheControl } from '../write/cache-control.js';
+import { FallbackGate } from './fallback-gate.js';
 import type { FileStore, ServedFile } from './file-store.js';
 import { LIVE_PATH, type LiveReload } from './live-reload.js';
 import { maskUrl } from './mask-secret.js';
@@ -61,19 +61,13 @@ const STATIC_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 const MAX_TARGETS = 20_000;
 /** Retry-After (seconds) of a 503 for too many pending fallback renders. */
 const PENDING_RETRY_AFTER_S = 5;
-/** At most this many expired notFound entries are dropped by one run (it stays small). */
-const MAX_DROPS_PER_RUN = 1000;
-const CAP_LOG_EVERY_MS = 60_000;
 
 export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   // Raw path → target. Valid for one manifest object: any change (own run or another process)
   // replaces the object, and the map is cleared on the next request.
   const targets = new Map<string, Target>();
   let targetsOf = ctx.state.manifest;
-  // Fallback paths being rendered or waiting to be, with their waiting requests.
-  const pending = new Map<string, { route: string; waiting: number; drop: readonly string[] }>();
-  let onDemand: { of: Manifest; byRoute: Map<string, string[]> } | undefined;
-  const capped = new Map<string, { loggedAt: number; refused: number }>();
+  const gate = new FallbackGate(ctx);
   const cacheControls = new Map<Revalidate, string>();
   const pageCacheControl = (r: Revalidate) => {
     let v = cacheControls.get(r);
@@ -180,88 +174,21 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
   }
 
   /**
-   * An unknown path of a `fallback: 'blocking'` route: rendered while the request waits, within
-   * two bounds. The route's on-demand entries (serve.maxOnDemandPages, per route
-   * maxOnDemandPages): past it, 404. The paths being rendered or waiting to be
-   * (serve.maxPendingRenders): past it, 503 with Retry-After. Requests for a path already pending
-   * join its render and pass both.
+   * An unknown path of a `fallback: 'blocking'` route: rendered while the request waits, if the
+   * gate admits it (fallback-gate.ts): 404 past the route's on-demand cap, 503 while too many
+   * renders are pending.
    */
-  function fallback(req: IncomingMessage, res: Tagged, key: string, routeName: string): void | Promise<void> {
-    let p = pending.get(key);
-    if (!p) {
-      const config = ctx.config();
-      const route = config.routes.find((r) => r.name === routeName);
-      if (!route) return notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
-      const { live, expired } = onDemandCount(routeName);
-      if (live >= route.maxOnDemandPages) return overCap(req, res, route.name, route.maxOnDemandPages, expired);
-      if (pending.size >= config.serve.maxPendingRenders) {
-        res[CACHE_STATE] = 'ERROR';
-        ctx.logger.debug(`${key}: ${pending.size} fallback renders pending (serve.maxPendingRenders): 503`);
-        return text(req, res, 503, 'Too many pages are being rendered. Please try again shortly.\n', {
-          'retry-after': String(PENDING_RETRY_AFTER_S),
-          'cache-control': 'no-store',
-        });
-      }
-      pending.set(key, (p = { route: routeName, waiting: 0, drop: expired }));
+  function fallback(req: IncomingMessage, res: Tagged, key: string, route: string): void | Promise<void> {
+    const admitted = gate.admit(key, route);
+    if (admitted === 'full') return notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
+    if (admitted === 'busy') {
+      res[CACHE_STATE] = 'ERROR';
+      return text(req, res, 503, 'Too many pages are being rendered. Please try again shortly.\n', {
+        'retry-after': String(PENDING_RETRY_AFTER_S),
+        'cache-control': 'no-store',
+      });
     }
-    p.waiting++;
-    const done = () => {
-      if (--p!.waiting === 0) pending.delete(key);
-    };
-    return renderNow(req, res, key, p.drop).finally(done);
-  }
-
-  /** The route's on-demand entries that count against its cap, and expired notFound ones to drop. */
-  function onDemandCount(routeName: string): { live: number; expired: string[] } {
-    const now = ctx.clock();
-    let live = 0;
-    const expired: string[] = [];
-    for (const key of onDemandKeys(routeName)) {
-      const e = ctx.state.page(key);
-      if (!e) continue;
-      // A remembered notFound past its window is dropped by the next run (no listing backs it).
-      if (e.status === 'notFound' && pageIsDue(e, now)) {
-        if (expired.length < MAX_DROPS_PER_RUN) expired.push(key);
-      } else live++;
-    }
-    for (const p of pending.values()) if (p.route === routeName) live++;
-    return { live, expired };
-  }
-
-  /** Each route's on-demand keys, found by one pass over the pages per manifest object. */
-  function onDemandKeys(routeName: string): readonly string[] {
-    const m = ctx.state.manifest;
-    if (onDemand?.of !== m) {
-      const byRoute = new Map<string, string[]>();
-      for (const key in m.pages) {
-        const e = m.pages[key]!;
-        if (!e.onDemand) continue;
-        let keys = byRoute.get(e.route);
-        if (!keys) byRoute.set(e.route, (keys = []));
-        keys.push(key);
-      }
-      onDemand = { of: m, byRoute };
-    }
-    return onDemand.byRoute.get(routeName) ?? [];
-  }
-
-  function overCap(req: IncomingMessage, res: Tagged, route: string, cap: number, expired: string[]): void | Promise<void> {
-    const t = performance.now();
-    const c = (capped.get(route) ?? { loggedAt: -Infinity, refused: 0 });
-    capped.set(route, c);
-    c.refused++;
-    // One line a minute per route, not one per request of a flood.
-    if (t - c.loggedAt >= CAP_LOG_EVERY_MS) {
-      ctx.logger.warn(
-        `fallback: route "${route}" holds ${cap} on-demand pages (maxOnDemandPages): ${c.refused} new path(s) answered 404 ` +
-          `(raise routes[].maxOnDemandPages or serve.maxOnDemandPages, or clear them with \`isr regen --forget-on-demand ${route}\`)`,
-      );
-      c.loggedAt = t;
-      c.refused = 0;
-    }
-    // Expired notFound answers are dropped even when nothing is rendered, freeing their room.
-    if (expired.length) ctx.queue.request({ drop: expired }).catch(() => {});
-    return notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
+    return renderNow(req, res, key, admitted.drop).finally(admitted.done);
   }
 
   /** First request for an unknown fallback path, or a page never built: render while it waits. */
