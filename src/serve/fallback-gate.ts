@@ -17,6 +17,13 @@ import type { SiteState } from './site-state.js';
 const MAX_DROPS_PER_RUN = 1000;
 /** The warning for a route at its cap is logged at most this often, not once per request. */
 const CAP_LOG_EVERY_MS = 60_000;
+/**
+ * The on-demand keys are found by a pass over every page (~25-60 ms at 100k pages on a loaded
+ * 2-core machine), done again after the manifest changed at most this often. What this server
+ * admitted since is counted from its own list, so its cap holds exactly; entries another process
+ * added (a webhook to another worker, `isr regen --path`) are seen at the next pass.
+ */
+const RESCAN_MS = 5000;
 
 /** An admitted request: render `key` (dropping `drop` in the same run), then call `done`. */
 export interface Admitted {
@@ -24,10 +31,14 @@ export interface Admitted {
   done(): void;
 }
 
+const EMPTY: ReadonlySet<string> = new Set();
+
 export class FallbackGate {
   // Paths being rendered or waiting to be, with how many requests wait for each.
   private readonly pending = new Map<string, { route: string; waiting: number; drop: readonly string[] }>();
-  private onDemand: { of: Manifest; byRoute: Map<string, string[]> } | undefined;
+  private index: { of: Manifest; at: number; byRoute: Map<string, Set<string>> } | undefined;
+  // Paths admitted since the last pass, by route.
+  private readonly admitted = new Map<string, Set<string>>();
   private readonly capped = new Map<string, { loggedAt: number; refused: number }>();
 
   constructor(
@@ -53,6 +64,9 @@ export class FallbackGate {
         return 'busy';
       }
       this.pending.set(key, (p = { route: routeName, waiting: 0, drop: expired }));
+      let mine = this.admitted.get(routeName);
+      if (!mine) this.admitted.set(routeName, (mine = new Set()));
+      mine.add(key);
     }
     const entry = p;
     entry.waiting++;
@@ -69,33 +83,39 @@ export class FallbackGate {
     const now = this.o.clock();
     let live = 0;
     const expired: string[] = [];
-    for (const key of this.keysOf(routeName)) {
+    const known = this.keysOf(routeName);
+    const countKey = (key: string) => {
       const e = this.o.state.page(key);
-      if (!e) continue;
+      if (this.pending.has(key)) live++;
+      else if (!e || !e.onDemand) return;
       // Past its window no listing backs it: the next run drops it (plan-regen.ts dropNotFound).
-      if (e.status === 'notFound' && pageIsDue(e, now)) {
+      else if (e.status === 'notFound' && pageIsDue(e, now)) {
         if (expired.length < MAX_DROPS_PER_RUN) expired.push(key);
       } else live++;
-    }
-    for (const p of this.pending.values()) if (p.route === routeName) live++;
+    };
+    for (const key of known) countKey(key);
+    for (const key of this.admitted.get(routeName) ?? []) if (!known.has(key)) countKey(key);
     return { live, expired };
   }
 
-  /** Each route's on-demand keys, found by one pass over the pages per manifest object. */
-  private keysOf(routeName: string): readonly string[] {
+  /** The route's on-demand keys as of the last pass over the pages (see RESCAN_MS). */
+  private keysOf(routeName: string): ReadonlySet<string> {
     const m = this.o.state.manifest;
-    if (this.onDemand?.of !== m) {
-      const byRoute = new Map<string, string[]>();
+    const t = performance.now();
+    if (!this.index || (this.index.of !== m && t - this.index.at >= RESCAN_MS)) {
+      const byRoute = new Map<string, Set<string>>();
       for (const key in m.pages) {
         const e = m.pages[key]!;
         if (!e.onDemand) continue;
         let keys = byRoute.get(e.route);
-        if (!keys) byRoute.set(e.route, (keys = []));
-        keys.push(key);
+        if (!keys) byRoute.set(e.route, (keys = new Set()));
+        keys.add(key);
       }
-      this.onDemand = { of: m, byRoute };
+      // Pending paths are counted as such; the rest admitted before now are in the pages.
+      for (const keys of this.admitted.values()) for (const k of keys) if (!this.pending.has(k)) keys.delete(k);
+      this.index = { of: m, at: t, byRoute };
     }
-    return this.onDemand.byRoute.get(routeName) ?? [];
+    return this.index.byRoute.get(routeName) ?? EMPTY;
   }
 
   private refused(route: string, cap: number): void {
