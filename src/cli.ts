@@ -58,6 +58,7 @@ function buildProgram(): Command {
     .option('--tag <tag>', 'render every page that recorded this tag (repeatable)', collect)
     .option('--route <name>', 'render every page of this route (repeatable)', collect)
     .option('--all', 're-render every page')
+    .option('--forget-on-demand <route>', 'remove the pages this route rendered on demand (fallback, webhook, --path), files and entries; "*" for every route (repeatable)', collect)
     .option('--dry-run', 'print the plan (what would render and why) and render nothing')
     .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))
     .option('--exec <command>', 'run a shell command after a change; it gets {"written","removed"} JSON on stdin')

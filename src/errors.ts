@@ -50,7 +50,8 @@ export type ErrorCode =
   | 'WRITE_FAILED'
   | 'USAGE'
   | 'CONTENT_LIMIT'
-  | 'BAD_PROPS';
+  | 'BAD_PROPS'
+  | 'PAGE_UNWRITABLE';
 
 const exitFor: Record<ErrorCode, number> = {
   CONFIG_NOT_FOUND: EXIT.config,
@@ -78,6 +79,7 @@ const exitFor: Record<ErrorCode, number> = {
   CONTENT_LIMIT: EXIT.pageFailed,
   /** Props that are not JSON data (a BigInt, a cycle): that page fails. */
   BAD_PROPS: EXIT.pageFailed,
+  PAGE_UNWRITABLE: EXIT.pageFailed,
 };
 
 export interface IsrErrorOptions {
@@ -152,6 +154,30 @@ export function writeFailed(what: string, err: unknown, otherwise: string, file?
   return new IsrError('WRITE_FAILED', `cannot write ${what}: ${code}${e.message}`, {
     file,
     hint: e.code === 'ENOSPC' ? 'the disk is full; free space and run again' : otherwise,
+    cause: err,
+  });
+}
+
+/**
+ * Write errors that belong to one path, not to the disk: a name too long for the file system,
+ * bytes it cannot store in a name, a file where a folder must go (or the reverse). Any other
+ * error is taken as a fault of the disk (full, read-only, no permission, I/O error, quota) that
+ * would fail every page after it.
+ */
+const PER_PATH_WRITE_ERRORS = new Set(['ENAMETOOLONG', 'EILSEQ', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EINVAL']);
+
+/**
+ * A failed write of one page's file: PAGE_UNWRITABLE (that page fails, the run goes on) when the
+ * error is the path's own, else WRITE_FAILED (the run aborts, nothing is published).
+ */
+export function pageWriteFailed(rel: string, err: unknown): IsrError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (!code || !PER_PATH_WRITE_ERRORS.has(code)) return writeFailed(rel, err, 'check the output folder is writable');
+  return new IsrError('PAGE_UNWRITABLE', `cannot write ${rel}: ${code}`, {
+    hint:
+      code === 'ENAMETOOLONG' || code === 'EILSEQ' || code === 'EINVAL'
+        ? 'the file system refuses this name; give the page shorter or plainer params'
+        : 'a file or folder of that name is in the way; remove it or change the route',
     cause: err,
   });
 }

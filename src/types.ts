@@ -144,6 +144,18 @@ export interface RouteConfig<Props = any> {
   fallback?: 'blocking' | false;
   /** Leave the route's pages out of `sitemap.xml` (feeds, 404 and redirects are always left out). */
   sitemap?: boolean;
+  /**
+   * List the route's on-demand pages (rendered by `isr serve`'s fallback or named by a webhook or
+   * `--path`, not by `paths()`) in `sitemap.xml` too. Default false: anyone can make a fallback
+   * route render a page, so such pages stay out of the sitemap unless the route says otherwise.
+   */
+  sitemapOnDemand?: boolean;
+  /**
+   * `isr serve`: most on-demand entries (pages and remembered `notFound` answers) the route may
+   * hold; past it, a fallback request for a new path gets 404 and a log line. Default
+   * `serve.maxOnDemandPages` (10,000). `isr regen --forget-on-demand` clears them.
+   */
+  maxOnDemandPages?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +219,20 @@ export interface UserConfig {
     revalidatePath?: string;
     /** Map a CMS payload (e.g. a Contentful entry) to paths/tags. */
     webhook?: (payload: unknown) => RevalidateTarget | undefined | Promise<RevalidateTarget | undefined>;
+    /**
+     * Most paths one webhook call may name (after `webhook()` mapping); more get a 400. A call
+     * is one regeneration, and a huge one holds up the others. Default 1000.
+     */
+    maxRevalidatePaths?: number;
+    /** Most tags one webhook call may name; more get a 400. Default 100. */
+    maxRevalidateTags?: number;
+    /** Default of each route's `maxOnDemandPages`. Default 10,000. */
+    maxOnDemandPages?: number;
+    /**
+     * Most fallback paths being rendered or waiting to be at once; a request for another new
+     * path gets 503 with `Retry-After`. Default 100.
+     */
+    maxPendingRenders?: number;
   };
 }
 

@@ -14,6 +14,7 @@ export interface RegenOptions extends CommonOptions {
   tag?: string[];
   route?: string[];
   all?: boolean;
+  forgetOnDemand?: string[];
   dryRun?: boolean;
   wait?: number;
   exec?: string;
@@ -30,13 +31,14 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   const paths = [...(opts.path ?? []), ...(opts.pathsFrom ? await readPaths(opts.pathsFrom) : [])];
   const { config, logger, now } = await commandContext(root, opts);
   // A usage error: refuse before the run, not after it has already rendered what was due.
-  const unknownRoutes = (opts.route ?? []).filter((name) => !config.routes.some((r) => r.name === name));
-  if (unknownRoutes.length) {
-    throw new IsrError('USAGE', `--route ${unknownRoutes.join(', ')}: no such route`, {
-      hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}`,
-    });
-  }
-  const planOptions: PlanOptions = { mode: 'regen', all: opts.all, paths, tags: opts.tag ?? [], routes: opts.route ?? [] };
+  const unknown = (flag: string, names: string[]) => {
+    const bad = names.filter((name) => !config.routes.some((r) => r.name === name));
+    if (bad.length) throw new IsrError('USAGE', `${flag} ${bad.join(', ')}: no such route`, { hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}` });
+  };
+  unknown('--route', opts.route ?? []);
+  const forget = opts.forgetOnDemand?.includes('*') ? true : opts.forgetOnDemand;
+  if (forget && forget !== true) unknown('--forget-on-demand', forget);
+  const planOptions: PlanOptions = { mode: 'regen', all: opts.all, paths, tags: opts.tag ?? [], routes: opts.route ?? [], forgetOnDemand: forget };
   const result = await runSite(config, {
     ...planOptions,
     now,

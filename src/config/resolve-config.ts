@@ -17,6 +17,8 @@ export interface ResolvedRoute {
   readonly listRevalidate: Revalidate;
   readonly fallback: 'blocking' | false;
   readonly sitemap: boolean;
+  readonly sitemapOnDemand: boolean;
+  readonly maxOnDemandPages: number;
 }
 
 /** The config after validation: absolute paths, defaults applied, frozen. Passed down, never re-read. */
@@ -42,15 +44,15 @@ export interface ResolvedConfig {
   readonly headersFile: boolean;
   readonly sitemap: boolean;
   readonly onChange?: UserConfig['onChange'];
-  readonly serve: Readonly<Required<Pick<NonNullable<UserConfig['serve']>, 'revalidatePath'>> & NonNullable<UserConfig['serve']>>;
+  readonly serve: Readonly<Required<Pick<NonNullable<UserConfig['serve']>, 'revalidatePath' | 'maxRevalidatePaths' | 'maxRevalidateTags' | 'maxOnDemandPages' | 'maxPendingRenders'>> & NonNullable<UserConfig['serve']>>;
 }
 
 const TOP_KEYS = [
   'site', 'outDir', 'templatesDir', 'publicDir', 'manifest', 'revalidate', 'concurrency', 'sources', 'routes',
   'helpers', 'headersFile', 'sitemap', 'onChange', 'serve',
 ];
-const ROUTE_KEYS = ['path', 'template', 'name', 'paths', 'load', 'revalidate', 'listRevalidate', 'fallback', 'sitemap'];
-const SERVE_KEYS = ['revalidateSecret', 'revalidatePath', 'webhook'];
+const ROUTE_KEYS = ['path', 'template', 'name', 'paths', 'load', 'revalidate', 'listRevalidate', 'fallback', 'sitemap', 'sitemapOnDemand', 'maxOnDemandPages'];
+const SERVE_KEYS = ['revalidateSecret', 'revalidatePath', 'webhook', 'maxRevalidatePaths', 'maxRevalidateTags', 'maxOnDemandPages', 'maxPendingRenders'];
 
 interface ResolveContext {
   root: string;
@@ -109,13 +111,19 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     revalidateSecret: optional<string | undefined>('serve.revalidateSecret', serveIn.revalidateSecret, isNonEmptyString, 'a non-empty string', undefined),
     revalidatePath: optional('serve.revalidatePath', serveIn.revalidatePath, (v) => isNonEmptyString(v) && v.startsWith('/'), 'a path starting with "/"', '/__isr/revalidate'),
     webhook: optional<NonNullable<UserConfig['serve']>['webhook']>('serve.webhook', serveIn.webhook, isFunction, 'a function', undefined),
+    maxRevalidatePaths: optional('serve.maxRevalidatePaths', serveIn.maxRevalidatePaths, isPositiveInt, 'an integer >= 1', 1000),
+    maxRevalidateTags: optional('serve.maxRevalidateTags', serveIn.maxRevalidateTags, isPositiveInt, 'an integer >= 1', 100),
+    maxOnDemandPages: optional('serve.maxOnDemandPages', serveIn.maxOnDemandPages, isCount, 'an integer >= 0', 10_000),
+    maxPendingRenders: optional('serve.maxPendingRenders', serveIn.maxPendingRenders, isPositiveInt, 'an integer >= 1', 100),
   };
 
   const templatesDir = path.resolve(ctx.root, templatesRel);
   if (!Array.isArray(u.routes) || u.routes.length === 0) {
     fail('routes', 'a non-empty array of routes', u.routes, 'add at least one { path, template } route');
   }
-  const routes = (u.routes as unknown[]).map((r, i) => resolveRoute(r, `routes[${i}]`, { revalidate, templatesDir, fail, file }));
+  const routes = (u.routes as unknown[]).map((r, i) =>
+    resolveRoute(r, `routes[${i}]`, { revalidate, templatesDir, fail, file, maxOnDemandPages: serve.maxOnDemandPages }),
+  );
   checkRouteClashes(routes, fail);
 
   const manifestFile = path.resolve(ctx.root, manifestRel);
@@ -198,7 +206,7 @@ type Fail = (key: string, expected: string, found: unknown, hint?: string) => ne
 function resolveRoute(
   input: unknown,
   key: string,
-  ctx: { revalidate: Revalidate; templatesDir: string; fail: Fail; file: string },
+  ctx: { revalidate: Revalidate; templatesDir: string; fail: Fail; file: string; maxOnDemandPages: number },
 ): ResolvedRoute {
   const { fail } = ctx;
   if (!isPlainObject(input)) fail(key, 'a route object { path, template, ... }', input);
@@ -232,6 +240,8 @@ function resolveRoute(
   if (r.listRevalidate !== undefined && !isRevalidate(r.listRevalidate)) fail(`${key}.listRevalidate`, 'a number of seconds >= 1 or false', r.listRevalidate);
   if (r.fallback !== undefined && r.fallback !== 'blocking' && r.fallback !== false) fail(`${key}.fallback`, '"blocking" or false', r.fallback);
   if (r.sitemap !== undefined && !isBoolean(r.sitemap)) fail(`${key}.sitemap`, 'true or false', r.sitemap);
+  if (r.sitemapOnDemand !== undefined && !isBoolean(r.sitemapOnDemand)) fail(`${key}.sitemapOnDemand`, 'true or false', r.sitemapOnDemand);
+  if (r.maxOnDemandPages !== undefined && !isCount(r.maxOnDemandPages)) fail(`${key}.maxOnDemandPages`, 'an integer >= 0', r.maxOnDemandPages);
   if (r.name !== undefined && !isNonEmptyString(r.name)) fail(`${key}.name`, 'a non-empty string', r.name);
   const revalidate = (r.revalidate as Revalidate | undefined) ?? ctx.revalidate;
   return Object.freeze({
@@ -244,6 +254,8 @@ function resolveRoute(
     listRevalidate: (r.listRevalidate as Revalidate | undefined) ?? revalidate,
     fallback: (r.fallback as 'blocking' | false | undefined) ?? false,
     sitemap: (r.sitemap as boolean | undefined) ?? (pattern.directory && !/\/404\.html$/.test(pattern.source)),
+    sitemapOnDemand: (r.sitemapOnDemand as boolean | undefined) ?? false,
+    maxOnDemandPages: (r.maxOnDemandPages as number | undefined) ?? ctx.maxOnDemandPages,
   });
 }
 
@@ -301,4 +313,5 @@ const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isFunction = (v: unknown): boolean => typeof v === 'function';
 const isPositiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
 const isRevalidate = (v: unknown): boolean => v === false || (typeof v === 'number' && Number.isFinite(v) && v >= 1);

@@ -80,6 +80,8 @@ export interface ShardInfo {
 export interface RouteFacts {
   revalidate: Revalidate;
   sitemap: boolean;
+  /** On-demand pages are listed too (route option `sitemapOnDemand`). */
+  sitemapOnDemand?: boolean;
 }
 
 /** The summary of one shard's pages (`file` is set by the writer). */
@@ -114,11 +116,12 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
 
 /**
  * Listed in the sitemap: a page with a file, rendered (or failed, its last good file kept), of a
- * route in the sitemap. One rule for the summaries, their patches and the sitemap files, which
- * must agree line for line (site-files.ts).
+ * route in the sitemap, and not on demand unless the route lists those too (anyone can make a
+ * fallback route render pages: they must not fill the sitemap). One rule for the summaries,
+ * their patches and the sitemap files, which must agree line for line (site-files.ts).
  */
-export function inSitemap(e: PageEntry, route: Pick<RouteFacts, 'sitemap'> | undefined): boolean {
-  return !!e.file && (e.status === 'ok' || e.status === 'error') && !!route?.sitemap;
+export function inSitemap(e: PageEntry, route: Pick<RouteFacts, 'sitemap' | 'sitemapOnDemand'> | undefined): boolean {
+  return !!e.file && (e.status === 'ok' || e.status === 'error') && !!route?.sitemap && (!e.onDemand || !!route.sitemapOnDemand);
 }
 
 /** When a page is next due: its expiry, a failed page's retry, or never (Infinity). */

@@ -6,6 +6,7 @@
  * tested exhaustively and what keeps a 100k-page plan in milliseconds.
  */
 import type { Manifest, PageEntry } from '../manifest/manifest.js';
+import { pathSizeProblem } from '../routes/pattern.js';
 import type { Params, Revalidate } from '../types.js';
 
 export type Reason =
@@ -59,6 +60,16 @@ export interface PlanOptions {
    * rendered it since; then nothing is done. Paths not in the manifest are passed over.
    */
   duePaths?: readonly string[];
+  /**
+   * `isr regen --forget-on-demand`: remove every on-demand page (files and entries) of these
+   * routes, or of every route when true. A page a fresh listing gives is kept.
+   */
+  forgetOnDemand?: true | readonly string[];
+  /**
+   * Remembered notFound answers of on-demand paths that `isr serve` found past their window:
+   * dropped if the manifest this run reads under its lock still has them so (see forgetsNotFound).
+   */
+  dropNotFound?: readonly string[];
 }
 
 export interface PlannedPage extends PageRef {
@@ -180,7 +191,7 @@ export function planRegen(input: {
       if (matched) break;
     }
     if (matched) add(matched, 'path');
-    else errors.push({ path: raw, message: 'matches no route' });
+    else errors.push({ path: raw, message: pathSizeProblem(raw) ?? 'matches no route' });
   }
 
   const tagSet = new Set(options.tags ?? []);
@@ -198,12 +209,32 @@ export function planRegen(input: {
     // built on demand (named path / serve fallback) is not in any listing by nature: it stays
     // until its own load says notFound. A path that another route lists now (a route renamed, a
     // pattern moved) is not removed: that route re-renders it below, over the same file.
-    if (options.onlyNamed) break;
+    const forget = options.forgetOnDemand;
+    if (forget && entry.onDemand && (forget === true || forget.includes(entry.route)) && !listed.has(path) && !named.has(path) && !planned.has(path)) {
+      remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
+      continue;
+    }
+    if (options.onlyNamed) {
+      if (forget) continue;
+      break;
+    }
     if ((!route && !listed.has(path)) || (relisted && !listed.has(path) && !named.has(path) && !planned.has(path) && !entry.onDemand)) {
       remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
+    } else if (forgetsNotFound(entry, now) && !listed.has(path) && !named.has(path) && !planned.has(path)) {
+      // A remembered notFound answer to a request no listing backs (a fallback path, maybe a
+      // flood of random ones): forgotten when its window ends, not asked of the data source again
+      // every window for ever. A new request for the path renders it afresh.
+      remove.push({ path, route: entry.route, reason: 'removed' });
     }
   }
   const removing = new Set(remove.map((r) => r.path));
+  for (const path of options.dropNotFound ?? []) {
+    const entry = pages[path];
+    if (entry && !removing.has(path) && forgetsNotFound(entry, now) && !listed.has(path) && !named.has(path) && !planned.has(path)) {
+      remove.push({ path, route: entry.route, reason: 'removed' });
+      removing.add(path);
+    }
+  }
 
   // New: not built yet, built by another route, or recorded as notFound (say a draft someone
   // requested before it was published): the listing now says the page exists, so render it now
@@ -265,6 +296,11 @@ export function planRegen(input: {
 /** The page ref of an existing entry (its fresh listing's when listed). */
 function refOf(path: string, route: string, entry: PageEntry, listed: PageRef | undefined): PageRef {
   return listed ?? { path, route, params: entry.params ?? {} };
+}
+
+/** An on-demand page whose load said notFound, past its window: dropped from the manifest. */
+function forgetsNotFound(entry: PageEntry, now: number): boolean {
+  return entry.onDemand === true && entry.status === 'notFound' && isDue(entry.builtAt, entry.revalidate, now);
 }
 
 /** True when a thing built at `at` with interval `revalidate` (seconds) is due at `now`. */

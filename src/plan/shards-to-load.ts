@@ -40,7 +40,8 @@ export function shardsToLoad(input: {
   if (!table || table.loaded === 'all') return all;
   // Whole-site reasons: a build, --all, a config change, and a dynamic route whose listing is due
   // (its fresh list is compared with all its pages; a --tag the listing recorded is one).
-  if (o.mode !== 'regen' || o.all || m.configHash !== input.configHash) return all;
+  // --forget-on-demand: a rare, manual clean-up; the summaries do not say where on-demand pages are.
+  if (o.mode !== 'regen' || o.all || o.forgetOnDemand || m.configHash !== input.configHash) return all;
   const byName = new Map(routes.map((r) => [r.name, r]));
   const listings = [...planListings(m, routes, o, input.configHash, now)].map((n) => byName.get(n)!);
   if (listings.some((r) => r.dynamic)) return all;
@@ -52,7 +53,7 @@ export function shardsToLoad(input: {
   const named = new Set<string>();
   const keys = new Set<string>();
   const tagHashes = (o.tags ?? []).map(hashTag);
-  for (const raw of [...(o.paths ?? []), ...(o.duePaths ?? [])]) {
+  for (const raw of [...(o.paths ?? []), ...(o.duePaths ?? []), ...(o.dropNotFound ?? [])]) {
     if (checkNamedPath(raw)) continue;
     for (const c of namedPathCandidates(raw)) {
       keys.add(c);
@@ -93,7 +94,7 @@ export function shardsToLoad(input: {
     fixed.add(id);
   }
   const nothingDue =
-    whole.size === 0 && named.size === 0 && !o.paths?.length && !o.duePaths?.length && !o.routes?.length && !o.tags?.length && !m.pendingRemovals?.length;
+    whole.size === 0 && named.size === 0 && !o.paths?.length && !o.duePaths?.length && !o.dropNotFound?.length && !o.routes?.length && !o.tags?.length && !m.pendingRemovals?.length;
   const shards = new Set([...whole, ...named, ...fixed]);
   const ids = new Set([...shards].filter((id) => !whole.has(id)));
   return { shards, nothingDue, ...(ids.size ? { entriesOnly: { ids, keys, tags: o.tags ?? [] } } : {}) };

@@ -20,6 +20,16 @@ export interface Pattern {
 
 export class PatternError extends Error {}
 
+/**
+ * Longest path segment a param may fill, in bytes as UTF-8 (how it is named on disk). A file or
+ * folder name is at most 255 bytes (NAME_MAX), and a page is first written under a temp name
+ * about 40 bytes longer (`.<name>.<pid>.<token>.isr-tmp`): 200 keeps that under the limit.
+ * Counting characters is not enough: "中" is one character and three bytes.
+ */
+export const MAX_SEGMENT_BYTES = 200;
+/** Longest URL path a route's params may produce, in bytes as UTF-8. */
+export const MAX_PATH_BYTES = 1024;
+
 const PARAM = /:([A-Za-z_][A-Za-z0-9_]*)/g;
 
 const TYPES: Record<string, string> = {
@@ -41,6 +51,7 @@ export function compilePattern(source: string): Pattern {
   const segments = source.split('/').slice(1);
   for (const seg of segments) {
     if (seg === '.' || seg === '..') throw new PatternError(`may not contain "." or ".." segments`);
+    if (Buffer.byteLength(seg) > MAX_SEGMENT_BYTES) throw new PatternError(`has a segment over ${MAX_SEGMENT_BYTES} bytes`);
   }
   const last = segments[segments.length - 1] ?? '';
   const ext = /\.([A-Za-z0-9]+)$/.exec(last)?.[1]?.toLowerCase();
@@ -68,10 +79,11 @@ export function compilePattern(source: string): Pattern {
       const params: Params = {};
       names.forEach((n, i) => (params[n] = m[i + 1]!));
       for (const n of names) if (checkParam(params[n]!)) return undefined;
+      if (sizeProblem(urlPath)) return undefined;
       return params;
     },
     fill(params) {
-      return canonical.replace(PARAM, (_all, name: string) => {
+      const filled = canonical.replace(PARAM, (_all, name: string) => {
         const value = params[name];
         if (typeof value !== 'string' && typeof value !== 'number') {
           throw new PatternError(`param "${name}" is missing (got ${JSON.stringify(params)})`);
@@ -80,8 +92,38 @@ export function compilePattern(source: string): Pattern {
         if (problem) throw new PatternError(`param "${name}" = ${JSON.stringify(value)} ${problem}`);
         return String(value);
       });
+      const size = sizeProblem(filled);
+      if (size) {
+        // Name the params of the segment at fault (a segment may hold literal text and params).
+        const inSeg = size.segment === undefined ? names : [...(canonical.split('/')[size.segment] ?? '').matchAll(PARAM)].map((m) => m[1]!);
+        throw new PatternError(`param ${inSeg.map((n) => `"${n}"`).join(', ')} ${size.problem}`);
+      }
+      return filled;
     },
   };
+}
+
+/** Why a URL path is too long to be a page (see MAX_SEGMENT_BYTES), or undefined when it fits. */
+export function pathSizeProblem(urlPath: string): string | undefined {
+  const size = sizeProblem(urlPath);
+  return size && size.problem.replace(/^makes/, 'has');
+}
+
+/**
+ * Why a filled URL path is too long to be written (a segment over MAX_SEGMENT_BYTES, the whole
+ * over MAX_PATH_BYTES), with the index of the segment at fault; undefined when it fits.
+ */
+function sizeProblem(urlPath: string): { problem: string; segment?: number } | undefined {
+  const total = Buffer.byteLength(urlPath);
+  // ASCII-only and short: every segment fits (the common case costs one byteLength).
+  if (total <= MAX_SEGMENT_BYTES) return undefined;
+  const segs = urlPath.split('/');
+  for (let i = 0; i < segs.length; i++) {
+    const bytes = Buffer.byteLength(segs[i]!);
+    if (bytes > MAX_SEGMENT_BYTES) return { problem: `makes a path segment of ${bytes} bytes as UTF-8 (at most ${MAX_SEGMENT_BYTES})`, segment: i };
+  }
+  if (total > MAX_PATH_BYTES) return { problem: `makes a path of ${total} bytes as UTF-8 (at most ${MAX_PATH_BYTES})` };
+  return undefined;
 }
 
 /** Why a param value cannot be a path segment, or undefined when it can. */
@@ -90,7 +132,6 @@ function checkParam(value: string): string | undefined {
   if (value === '.' || value === '..' || value.includes('..')) return 'contains ".."';
   if (/[/\\]/.test(value)) return 'contains a slash';
   if (/[\0-\x1f]/.test(value)) return 'contains a control character';
-  if (value.length > 200) return 'is longer than 200 characters';
   return undefined;
 }
 

@@ -65,6 +65,7 @@ export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPa
     } catch (err) {
       if (abortsRun(err)) {
         aborted ??= err;
+        if (err === aborted) abortedBy.set(err, page.path);
         return;
       }
       if (err instanceof Error && err.message.startsWith('Invariant')) throw err;
@@ -109,6 +110,14 @@ export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPa
   }
   ctx.logger.done();
   return result;
+}
+
+// The page whose error aborted a run, for a caller that can run again without it (isr serve).
+const abortedBy = new WeakMap<object, string>();
+
+/** The URL path of the page whose input error (or write failure) `err` aborted a run with, if any. */
+export function pageThatAborted(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? abortedBy.get(err) : undefined;
 }
 
 async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: PlannedPage, prev: PageEntry | undefined, result: ExecuteResult): Promise<PageEntry> {

@@ -319,12 +319,12 @@ function nothingDueResult(config: ResolvedConfig, head: Manifest, started: numbe
 
 /** True when a page's line in the sitemap can differ between two entries. */
 function sitemapChanged(a: PageEntry | undefined, b: PageEntry | undefined): boolean {
-  return a?.file !== b?.file || a?.status !== b?.status || a?.changedAt !== b?.changedAt || a?.route !== b?.route;
+  return a?.file !== b?.file || a?.status !== b?.status || a?.changedAt !== b?.changedAt || a?.route !== b?.route || a?.onDemand !== b?.onDemand;
 }
 
 /** What the shard summaries need to know of each route. */
 function routeFacts(config: ResolvedConfig): Map<string, RouteFacts> {
-  return new Map(config.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }]));
+  return new Map(config.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap, sitemapOnDemand: r.sitemapOnDemand }]));
 }
 
 /** The shard table a manifest was written with; for a version 1 manifest (one file, all pages

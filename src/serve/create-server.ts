@@ -14,8 +14,9 @@ import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { systemClock, type Clock } from '../clock.js';
 import { afterChange } from '../commands/report.js';
-import { describeError, IsrError } from '../errors.js';
+import { describeError, IsrError, isInputError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { pageThatAborted } from '../run/execute-plan.js';
 import { runSite, type RunResult } from '../run/run-site.js';
 import { logRequests } from './access-log.js';
 import { FileStore } from './file-store.js';
@@ -84,9 +85,14 @@ export interface IsrServer {
   close(): Promise<void>;
 }
 
-/** How long background regeneration stays paused after a run that threw (not a page failure),
- * and how long a path that no route can render is not asked for again. */
+/** How long a path is not asked for again in the background after a run with it threw (not a
+ * page failure), or after a run found that no route can render it. Only the paths of that run
+ * wait: the others' regeneration goes on. A run that could not even start (another process holds
+ * the site lock past lockWaitSeconds) pauses all background regeneration that long: every run
+ * would fail the same way. */
 const PAUSE_AFTER_CRASH_MS = 10_000;
+/** Paths waiting out that pause, at most; expired ones are swept when it fills. */
+const MAX_PAUSED_PATHS = 10_000;
 
 export async function createServer(o: ServeOptions): Promise<IsrServer> {
   let config = o.config;
@@ -106,51 +112,89 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     onChange: (files) => (files === 'all' ? store.invalidateAll() : store.invalidate(files)),
   });
 
-  let pausedUntil = 0;
-  // Paths a run could not render at all (no route matches any more): not asked for again by
-  // every stale request for a while, or a busy page would keep the queue spinning.
-  const unrenderable = new Map<string, number>();
+  // Paths whose run threw, or that a run could not render at all (no route matches any more):
+  // not asked for again by every stale request for a while, or a busy page would keep the queue
+  // spinning. Per path: a run that aborts (one page's bad input, a full disk) never holds back
+  // the regeneration of pages that were not in it.
+  const paused = new Map<string, number>();
+  let lockedUntil = 0;
+  const pause = (paths: Iterable<string>) => {
+    const until = performance.now() + PAUSE_AFTER_CRASH_MS;
+    if (paused.size >= MAX_PAUSED_PATHS) {
+      const t = performance.now();
+      for (const [k, v] of paused) if (v <= t) paused.delete(k);
+      if (paused.size >= MAX_PAUSED_PATHS) paused.clear();
+    }
+    for (const p of paths) paused.set(p, until);
+  };
+  const run = (cfg: ResolvedConfig, job: RegenJob) =>
+    runSite(cfg, {
+      mode: 'regen',
+      onlyNamed: !job.full,
+      paths: job.paths,
+      duePaths: job.due,
+      dropNotFound: job.drop ?? [],
+      tags: job.tags,
+      now: clock(),
+      logger,
+      command: 'isr serve',
+      waitSeconds: o.lockWaitSeconds ?? 60,
+      held: state.held(),
+    });
   const queue = new RegenQueue(async (job) => {
     const cfg = config;
     let result: RunResult;
+    let culprit: { path: string; error: string } | undefined;
     state.ownRunStarted();
     try {
-      result = await runSite(cfg, {
-        mode: 'regen',
-        onlyNamed: !job.full,
-        paths: job.paths,
-        duePaths: job.due,
-        tags: job.tags,
-        now: clock(),
-        logger,
-        command: 'isr serve',
-        waitSeconds: o.lockWaitSeconds ?? 60,
-        held: state.held(),
-      });
+      try {
+        result = await run(cfg, job);
+      } catch (err) {
+        // One page's bad input (a load() that returns garbage for a crafted fallback path) aborts
+        // its run, which published nothing: the pages merged into it (a webhook's, a stale
+        // page's) go again without it rather than fail with it.
+        const path = isInputError(err) ? pageThatAborted(err) : undefined;
+        const rest = path === undefined ? undefined : jobWithout(job, path);
+        if (!rest) throw err;
+        culprit = { path: path!, error: `${path}: ${describeError(err)}` };
+        logger.error(`regenerating ${path} failed: ${describeError(err)} (the other pages of its run go again without it)`);
+        pause([path!]);
+        result = await run(cfg, rest);
+      }
     } catch (err) {
       state.ownRunFailed();
       logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}`);
-      pausedUntil = performance.now() + PAUSE_AFTER_CRASH_MS;
+      if (err instanceof IsrError && err.code === 'LOCKED') lockedUntil = performance.now() + PAUSE_AFTER_CRASH_MS;
+      else pause([...job.paths, ...job.due]);
       throw err;
     }
     const changed = [...result.written, ...result.removed];
-    for (const e of result.plan.errors) unrenderable.set(e.path, performance.now() + PAUSE_AFTER_CRASH_MS);
+    pause(result.plan.errors.map((e) => e.path));
     await state.adopt(result, changed);
     reportRun(logger, job, result);
     if (changed.length) {
       live?.reload(changed);
       await afterChange(cfg, result, undefined, logger);
     }
-    return result;
+    // Its callers (a waiting fallback request) learn that it failed; the manifest has no entry.
+    return culprit ? { ...result, failed: [...result.failed, culprit] } : result;
   });
 
+  const secretOf = (c: ResolvedConfig) => env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret || undefined;
   const makeWebhook = (c: ResolvedConfig) => {
-    const secret = env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret;
+    const secret = secretOf(c);
     if (!secret) return undefined;
     // join: false. A webhook says "the data changed now"; a render already running may have read
     // it before the change, so the call waits for the next run (where concurrent calls merge:
     // a burst still costs a handful of renders) instead of being absorbed into a stale one.
-    return createWebhook({ secret, map: c.serve.webhook, logger, revalidate: (t) => queue.request({ ...t, join: false }) });
+    return createWebhook({
+      secret,
+      map: c.serve.webhook,
+      logger,
+      maxPaths: c.serve.maxRevalidatePaths,
+      maxTags: c.serve.maxRevalidateTags,
+      revalidate: (t) => queue.request({ ...t, join: false }),
+    });
   };
   let webhook = makeWebhook(config);
 
@@ -165,14 +209,15 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     queue,
     live,
     webhook: () => webhook,
+    secret: () => secretOf(config),
     regenerateInBackground(key, ifDue) {
       const t = performance.now();
-      if (queue.has(key) || t < pausedUntil || t < (unrenderable.get(key) ?? 0)) return;
-      unrenderable.delete(key);
+      if (queue.has(key) || t < lockedUntil || t < (paused.get(key) ?? 0)) return;
+      paused.delete(key);
       queue.request(ifDue ? { due: [key] } : { paths: [key] }).catch(() => {}); // logged by the queue's runner
     },
   });
-  if (o.accessLog) handler = logRequests(handler, o.accessLog);
+  if (o.accessLog) handler = logRequests(handler, o.accessLog, () => secretOf(config));
 
   // Slow or stalled clients (slowloris) are cut off; the check interval follows the shortest limit.
   const t = { headersMs: 20_000, requestMs: 30_000, keepAliveMs: 65_000, ...o.timeouts };
@@ -276,6 +321,14 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       return closing;
     },
   };
+}
+
+/** The job without `path` (a page whose bad input aborted it), or undefined when that leaves
+ * nothing to do or `path` was not named in it (a page found by tag would be found again). */
+function jobWithout(job: RegenJob, path: string): RegenJob | undefined {
+  if (job.full || (!job.paths.includes(path) && !job.due.includes(path))) return undefined;
+  const rest = { ...job, paths: job.paths.filter((p) => p !== path), due: job.due.filter((p) => p !== path) };
+  return rest.paths.length || rest.due.length || rest.tags.length || rest.drop?.length ? rest : undefined;
 }
 
 function describeJob(job: RegenJob): string {

@@ -12,8 +12,10 @@ import type { Logger } from '../logger.js';
 import type { PageEntry } from '../manifest/manifest.js';
 import type { Revalidate } from '../types.js';
 import { cacheControl } from '../write/cache-control.js';
+import { FallbackGate } from './fallback-gate.js';
 import type { FileStore, ServedFile } from './file-store.js';
 import { LIVE_PATH, type LiveReload } from './live-reload.js';
+import { maskUrl } from './mask-secret.js';
 import type { MemoryCache } from './memory-cache.js';
 import type { RegenQueue } from './regen-queue.js';
 import { sendFile } from './send-file.js';
@@ -33,6 +35,8 @@ export interface HandlerContext {
   live?: LiveReload;
   /** The revalidation endpoint, when a secret is set. */
   webhook(): ((req: IncomingMessage, res: ServerResponse, query: string) => Promise<void>) | undefined;
+  /** The webhook secret in use, kept out of every URL this module logs. */
+  secret(): string | undefined;
   /**
    * Ask for one background regeneration of a page (deduplicated by the queue). `ifDue`: a page
    * served stale, rendered only if it is still due when the run reads the manifest.
@@ -45,7 +49,7 @@ type Target =
   | { kind: 'page'; key: string }
   | { kind: 'file'; rel: string }
   | { kind: 'redirect'; to: string }
-  | { kind: 'fallback'; key: string }
+  | { kind: 'fallback'; key: string; route: string }
   | { kind: 'notFound' }
   | { kind: 'bad' };
 
@@ -55,12 +59,15 @@ type Tagged = ServerResponse & { [CACHE_STATE]?: CacheState };
 
 const STATIC_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 const MAX_TARGETS = 20_000;
+/** Retry-After (seconds) of a 503 for too many pending fallback renders. */
+const PENDING_RETRY_AFTER_S = 5;
 
 export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
   // Raw path → target. Valid for one manifest object: any change (own run or another process)
   // replaces the object, and the map is cleared on the next request.
   const targets = new Map<string, Target>();
   let targetsOf = ctx.state.manifest;
+  const gate = new FallbackGate(ctx);
   const cacheControls = new Map<Revalidate, string>();
   const pageCacheControl = (r: Revalidate) => {
     let v = cacheControls.get(r);
@@ -84,7 +91,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     if (found?.kind === 'dir') return { kind: 'redirect', to: `${raw}/` };
     for (const route of ctx.config().routes) {
       if (route.fallback !== 'blocking') continue;
-      if (route.pattern.match(p)) return { kind: 'fallback', key: p };
+      if (route.pattern.match(p)) return { kind: 'fallback', key: p, route: route.name };
       if (route.pattern.directory && !p.endsWith('/') && route.pattern.match(`${p}/`)) return { kind: 'redirect', to: `${raw}/` };
     }
     return { kind: 'notFound' };
@@ -101,7 +108,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
         return text(req, res, 308, `Redirecting to ${to}\n`, { location: to, 'cache-control': STATIC_CACHE_CONTROL });
       }
       case 'fallback':
-        return renderNow(req, res, t.key);
+        return fallback(req, res, t.key, t.route);
       case 'bad':
         return text(req, res, 400, 'Bad Request\n');
       case 'notFound':
@@ -166,11 +173,32 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     return got instanceof Promise ? got.then(send) : send(got);
   }
 
+  /**
+   * An unknown path of a `fallback: 'blocking'` route: rendered while the request waits, if the
+   * gate admits it (fallback-gate.ts): 404 past the route's on-demand cap, 503 while too many
+   * renders are pending.
+   */
+  function fallback(req: IncomingMessage, res: Tagged, key: string, route: string): void | Promise<void> {
+    const admitted = gate.admit(key, route);
+    if (admitted === 'full') return notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
+    if (admitted === 'busy') {
+      res[CACHE_STATE] = 'ERROR';
+      return text(req, res, 503, 'Too many pages are being rendered. Please try again shortly.\n', {
+        'retry-after': String(PENDING_RETRY_AFTER_S),
+        'cache-control': 'no-store',
+      });
+    }
+    return renderNow(req, res, key, admitted.drop).finally(admitted.done);
+  }
+
   /** First request for an unknown fallback path, or a page never built: render while it waits. */
-  async function renderNow(req: IncomingMessage, res: Tagged, key: string): Promise<void> {
+  async function renderNow(req: IncomingMessage, res: Tagged, key: string, drop?: readonly string[]): Promise<void> {
     res[CACHE_STATE] = 'MISS';
+    let failedNow = false;
     try {
-      await ctx.queue.request({ paths: [key] });
+      const out = await ctx.queue.request({ paths: [key], drop });
+      // Failed with no entry recorded: its bad input aborted a run that went again without it.
+      failedNow = out.failed.some((f) => f.path === key);
     } catch (err) {
       // The details (lock holder, file paths, upstream URLs) go to the log, not to the visitor.
       res[CACHE_STATE] = 'ERROR';
@@ -179,6 +207,10 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     }
     if (res.destroyed) return;
     const entry = ctx.state.page(key);
+    if (!entry && failedNow) {
+      res[CACHE_STATE] = 'ERROR';
+      return text(req, res, 500, 'This page could not be rendered. Please try again shortly.\n', { 'x-isr-cache': 'ERROR', 'cache-control': 'no-store' });
+    }
     if (!entry) return notFound(req, res, { 'x-isr-cache': 'MISS', 'cache-control': STATIC_CACHE_CONTROL });
     if (entry.status === 'error' && !entry.file) return failed(req, res, entry);
     return sendPage(req, res, key, entry, { 'cache-control': pageCacheControl(entry.revalidate), 'x-isr-cache': 'MISS' });
@@ -240,7 +272,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     } catch (err) {
       work = Promise.reject(err);
     }
-    if (work) work.catch((err) => internalError(ctx.logger, req, res, err));
+    if (work) work.catch((err) => internalError(ctx, req, res, err));
   };
 }
 
@@ -250,8 +282,8 @@ function text(req: IncomingMessage, res: ServerResponse, status: number, body: s
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function internalError(logger: Logger, req: IncomingMessage, res: ServerResponse, err: unknown): void {
-  logger.error(`${req.method} ${req.url}: ${describeError(err)}`);
+function internalError(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  ctx.logger.error(`${req.method} ${maskUrl(req.url ?? '', ctx.secret())}: ${describeError(err)}`);
   if (res.headersSent) res.destroy();
   else text(req, res, 500, 'Internal Server Error\n', { 'cache-control': 'no-store' });
 }

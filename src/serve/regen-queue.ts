@@ -14,6 +14,8 @@ export interface RegenRequest {
    */
   due?: readonly string[];
   tags?: readonly string[];
+  /** Expired notFound answers of on-demand paths to drop from the manifest (see PlanOptions.dropNotFound). */
+  drop?: readonly string[];
   /**
    * A full regen (watch mode): the planner also finds expired, template-changed and
    * config-changed pages and re-lists routes, instead of rendering only what is named.
@@ -32,6 +34,8 @@ export interface RegenJob {
   /** Rendered only if still due (see RegenRequest.due); none of them is in `paths`. */
   due: string[];
   tags: string[];
+  /** See RegenRequest.drop; absent when there is none. */
+  drop?: string[];
   full: boolean;
 }
 
@@ -46,6 +50,7 @@ interface Batch {
   paths: Set<string>;
   due: Set<string>;
   tags: Set<string>;
+  drop: Set<string>;
   full: boolean;
   promise: Promise<RunResult>;
   resolve(r: RunResult): void;
@@ -88,6 +93,7 @@ export class RegenQueue {
       for (const x of restPaths) p.paths.add(x);
       for (const x of restDue) p.due.add(x);
       for (const x of restTags) p.tags.add(x);
+      for (const x of req.drop ?? []) p.drop.add(x);
       if (req.full) p.full = true;
       waits.push(p.promise);
       queueMicrotask(() => this.kick());
@@ -115,7 +121,7 @@ export class RegenQueue {
     if (this.running || !this.pending) return;
     const b = (this.running = this.pending);
     this.pending = undefined;
-    this.run({ paths: [...b.paths], due: [...b.due].filter((p) => !b.paths.has(p)), tags: [...b.tags], full: b.full }).then(b.resolve, b.reject).finally(() => {
+    this.run({ paths: [...b.paths], due: [...b.due].filter((p) => !b.paths.has(p)), tags: [...b.tags], ...(b.drop.size ? { drop: [...b.drop] } : {}), full: b.full }).then(b.resolve, b.reject).finally(() => {
       this.running = undefined;
       this.kick();
       if (!this.busy) for (const d of this.drained.splice(0)) d();
@@ -132,7 +138,7 @@ function newBatch(): Batch {
   });
   // Background requests may not wait on it; an unhandled rejection must not kill the server.
   promise.catch(() => {});
-  return { paths: new Set(), due: new Set(), tags: new Set(), full: false, promise, resolve, reject };
+  return { paths: new Set(), due: new Set(), tags: new Set(), drop: new Set(), full: false, promise, resolve, reject };
 }
 
 function merge(results: RunResult[]): RegenOutcome {

@@ -9,6 +9,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkNamedPath } from '../plan/plan-regen.js';
 import type { RevalidateTarget } from '../types.js';
+import { secretParam } from './mask-secret.js';
 import type { RegenOutcome } from './regen-queue.js';
 
 /** Largest request body read; a larger one gets a 413 and the rest is not read. */
@@ -20,6 +21,9 @@ export interface WebhookOptions {
   /** `serve.webhook`: map a payload that names no path or tag (e.g. from Contentful). */
   map?: (payload: unknown) => RevalidateTarget | undefined | Promise<RevalidateTarget | undefined>;
   revalidate(target: { paths: string[]; tags: string[] }): Promise<RegenOutcome>;
+  /** Most paths and tags one call may name (`serve.maxRevalidatePaths`, `serve.maxRevalidateTags`). */
+  maxPaths: number;
+  maxTags: number;
   logger: Logger;
 }
 
@@ -49,7 +53,7 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
       o.logger.error(`revalidate: serve.webhook() threw: ${describeError(err)}`);
       return json(res, 500, { error: `serve.webhook() threw: ${describeError(err)}` });
     }
-    const checked = checkTarget(target, Boolean(o.map));
+    const checked = checkTarget(target, Boolean(o.map), o);
     if ('error' in checked) return json(res, 400, { error: checked.error });
 
     try {
@@ -77,7 +81,11 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
   };
 }
 
-/** The secret from `Authorization: Bearer`, `x-isr-secret` or `?secret=`, in that order. */
+/**
+ * The secret from `Authorization: Bearer`, `x-isr-secret` or `?secret=`, in that order. The query
+ * parameter's name must be exactly `secret` (not `SECRET`, not `%73ecret`): one spelling, which
+ * the access log masks along with every other spelling (see mask-secret.ts).
+ */
 function secretOf(req: IncomingMessage, query: string): string | undefined {
   const auth = req.headers.authorization;
   if (auth) {
@@ -86,7 +94,7 @@ function secretOf(req: IncomingMessage, query: string): string | undefined {
   }
   const h = req.headers['x-isr-secret'];
   if (typeof h === 'string') return h;
-  if (query) return new URLSearchParams(query).get('secret') ?? undefined;
+  if (query) return secretParam(query);
   return undefined;
 }
 
@@ -104,7 +112,11 @@ function direct(payload: unknown): RevalidateTarget | undefined {
   return { paths: list(p.path, p.paths) as string[], tags: list(p.tag, p.tags) as string[] };
 }
 
-function checkTarget(t: RevalidateTarget | undefined, mapped: boolean): { paths: string[]; tags: string[] } | { error: string } {
+function checkTarget(
+  t: RevalidateTarget | undefined,
+  mapped: boolean,
+  max: { maxPaths: number; maxTags: number },
+): { paths: string[]; tags: string[] } | { error: string } {
   const none = mapped
     ? 'serve.webhook() named no path or tag for this payload'
     : 'expected a JSON body such as {"path": "/blog/x/"}, {"paths": [...]}, {"tag": "t"} or {"tags": [...]}';
@@ -112,6 +124,11 @@ function checkTarget(t: RevalidateTarget | undefined, mapped: boolean): { paths:
   const paths = t.paths ?? [];
   const tags = t.tags ?? [];
   if (!Array.isArray(paths) || !Array.isArray(tags)) return { error: '"paths" and "tags" must be arrays of strings' };
+  // Before any other look at the lists: a call's cost is bounded before it is read item by item.
+  if (paths.length > max.maxPaths) {
+    return { error: `names ${paths.length} paths; at most ${max.maxPaths} per call (serve.maxRevalidatePaths): split it into several calls, or name a tag` };
+  }
+  if (tags.length > max.maxTags) return { error: `names ${tags.length} tags; at most ${max.maxTags} per call (serve.maxRevalidateTags): split it into several calls` };
   for (const p of paths) {
     if (typeof p !== 'string') return { error: `path ${JSON.stringify(p)} is not a string` };
     const problem = checkNamedPath(p);

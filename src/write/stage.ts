@@ -1,6 +1,6 @@
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFailed } from '../errors.js';
+import { pageWriteFailed, writeFailed } from '../errors.js';
 import { tempPathFor } from './write-atomic.js';
 
 /**
@@ -65,7 +65,7 @@ export class Stage {
       try {
         rmSync(tmp, { force: true });
       } catch {}
-      throw writeFailed(rel, err, 'check the output folder is writable');
+      throw pageWriteFailed(rel, err);
     }
     const previous = this.staged.get(rel);
     this.staged.set(rel, tmp);
@@ -82,7 +82,7 @@ export class Stage {
       }
       writeFileSync(file, data);
     } catch (err) {
-      throw writeFailed(rel, err, 'check the output folder is writable');
+      throw pageWriteFailed(rel, err);
     }
     this.staged.set(rel, file);
   }
