@@ -129,7 +129,9 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   const manifestFile = path.resolve(ctx.root, manifestRel);
   const stateDir = path.dirname(manifestFile);
   const outDir = path.resolve(ctx.root, outDirRel);
+  const publicDir = publicRel === false ? undefined : path.resolve(ctx.root, publicRel);
   checkOutDir(outDir, {
+    publicDir,
     outKey: ctx.overrides.outDir !== undefined ? `--out ${ctx.overrides.outDir}` : `outDir ${JSON.stringify(outDirRel)}`,
     root: ctx.root,
     configFile: ctx.configFile,
@@ -144,7 +146,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     configHash: ctx.configHash,
     outDir,
     templatesDir,
-    publicDir: publicRel === false ? undefined : path.resolve(ctx.root, publicRel),
+    publicDir,
     manifestFile,
     stateDir,
     cacheDir: path.join(stateDir, 'cache'),
@@ -169,7 +171,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
  */
 function checkOutDir(
   outDir: string,
-  o: { outKey: string; root: string; configFile: string; templatesDir: string; manifestFile: string; contentDirs: string[]; file: string },
+  o: { outKey: string; root: string; configFile: string; templatesDir: string; publicDir: string | undefined; manifestFile: string; contentDirs: string[]; file: string },
 ): void {
   const rel = (p: string) => path.relative(o.root, p).split(path.sep).join('/') || '.';
   const refuse = (what: string): never => {
@@ -183,6 +185,8 @@ function checkOutDir(
   // Nor may it sit inside them: every run walks those folders, and an output file named like
   // content (a route writing `/api/posts.json`) would be read back as content.
   if (isWithin(o.templatesDir, outDir) || isWithin(outDir, o.templatesDir)) refuse(`contain or be inside the templates folder ${rel(o.templatesDir)}`);
+  // The public folder is copied into the output folder: one inside the other would copy forever.
+  if (o.publicDir && (isWithin(o.publicDir, outDir) || isWithin(outDir, o.publicDir))) refuse(`contain or be inside the public folder ${rel(o.publicDir)} (publicDir)`);
   for (const dir of o.contentDirs) {
     const abs = path.resolve(o.root, dir);
     if (isWithin(abs, outDir) || isWithin(outDir, abs)) refuse(`contain or be inside the content folder ${rel(abs)} (a files() source)`);

@@ -283,7 +283,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       await watcher?.close();
       await startWatch();
     }
-    if (c.config || c.templates || c.tags.length) await queue.request({ full: true, tags: c.tags, join: false }).catch(() => {});
+    if (c.config || c.templates || c.assets || c.tags.length) await queue.request({ full: true, tags: c.tags, join: false }).catch(() => {});
   };
   if (o.watch) await startWatch();
 

@@ -58,6 +58,9 @@ export const CACHE_STATE = Symbol('isrCacheState');
 type Tagged = ServerResponse & { [CACHE_STATE]?: CacheState };
 
 const STATIC_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** The query of an `asset()` URL: `v=` and a 16-character content hash. */
+const VERSIONED_ASSET = /(?:^|&)v=[A-Za-z0-9_-]{16}(?:&|$)/;
 const MAX_TARGETS = 20_000;
 /** Retry-After (seconds) of a 503 for too many pending fallback renders. */
 const PENDING_RETRY_AFTER_S = 5;
@@ -160,7 +163,9 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
   }
 
   function serveStatic(req: IncomingMessage, res: Tagged, raw: string, query: string, rel: string): void | Promise<void> {
-    const headers: OutgoingHttpHeaders = { 'cache-control': STATIC_CACHE_CONTROL };
+    // A URL from `asset()` carries its content hash (?v=…): a changed file gets a new URL, so
+    // that one may be cached for good. Without it, caches revalidate (ETag) every time.
+    const headers: OutgoingHttpHeaders = { 'cache-control': VERSIONED_ASSET.test(query) ? IMMUTABLE_CACHE_CONTROL : STATIC_CACHE_CONTROL };
     const hot = ctx.store.peek(rel);
     if (hot) return sendFile(req, res, hot, { status: 200, headers, cache: ctx.cache });
     const got = ctx.store.get(rel);

@@ -1,7 +1,8 @@
 /**
  * `isr serve --watch`: watches the templates, the config and what each data source says it
- * reads (`DataSource.watch`), and reports debounced changes as what they invalidate: templates
- * (the planner finds template-changed pages itself), the config (reload it), or tags (a content
+ * reads (`DataSource.watch`), and the public folder, and reports debounced changes as what they
+ * invalidate: templates (the planner finds template-changed pages itself), assets (the run copies
+ * them; a page using `asset()` has them in its template closure), the config (reload it), or tags (a content
  * file's own tag and its collection's, which also re-lists the routes that list it).
  */
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { TEMP_SUFFIX } from '../write/write-atomic.js';
 
 export interface WatchChange {
   templates: boolean;
+  /** A file of the public folder changed (the run copies it and re-renders its `asset()` users). */
+  assets: boolean;
   config: boolean;
   tags: string[];
   /** Changed files, relative to the site root (for the log line). */
@@ -32,7 +35,8 @@ export async function watchSite(
   const sources = await sourceWatches(config, o.logger, o.now);
   const inside = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep);
   const ignoredDirs = [config.outDir, config.stateDir];
-  const watcher: FSWatcher = watch([config.templatesDir, config.configFile, ...sources.flatMap((s) => s.paths)], {
+  const publicDir = config.publicDir ? [config.publicDir] : [];
+  const watcher: FSWatcher = watch([config.templatesDir, config.configFile, ...publicDir, ...sources.flatMap((s) => s.paths)], {
     ignoreInitial: true,
     ignored: (p) => ignoredDirs.some((d) => inside(p, d)) || p.endsWith(TEMP_SUFFIX) || p.split(path.sep).includes('node_modules'),
   });
@@ -50,10 +54,11 @@ export async function watchSite(
   watcher.on('all', (event, file) => {
     if (event !== 'add' && event !== 'change' && event !== 'unlink') return;
     const abs = path.resolve(file);
-    const c = (pending ??= { templates: false, config: false, tags: [], files: [] });
+    const c = (pending ??= { templates: false, assets: false, config: false, tags: [], files: [] });
     c.files.push(path.relative(config.root, abs));
     if (abs === config.configFile) c.config = true;
     else if (inside(abs, config.templatesDir)) c.templates = true;
+    else if (config.publicDir && inside(abs, config.publicDir)) c.assets = true;
     for (const s of sources) {
       if (!s.paths.some((p) => inside(abs, p))) continue;
       try {

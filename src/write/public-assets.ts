@@ -102,13 +102,22 @@ export function assetClash(publicRel: string, rel: string, owner: string): IsrEr
 function listAssets(publicDir: string): [string, string][] {
   let files: string[];
   try {
-    files = walkFiles(publicDir);
+    files = walkFiles(publicDir, new Set(), keepAsset);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new IsrError('CONTENT_UNREADABLE', `cannot read the public folder: ${(err as Error).message}`, { hint: 'make it readable, or set publicDir: false' });
   }
   return files.map((abs) => [path.relative(publicDir, abs).split(path.sep).join('/'), abs] as [string, string]).sort(([a], [b]) => (a < b ? -1 : 1));
 }
+
+/**
+ * Dotfiles are assets too (`.well-known/security.txt`, `.nojekyll` for GitHub Pages), but not
+ * the litter of editors, systems and version control.
+ */
+function keepAsset(name: string): boolean {
+  return !IGNORED_ASSETS.has(name) && !name.endsWith('~') && !name.endsWith('.swp');
+}
+const IGNORED_ASSETS = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini', '.git', '.svn', '.hg']);
 
 function sizeOf(file: string): number {
   try {

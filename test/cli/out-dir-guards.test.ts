@@ -56,7 +56,7 @@ describe('isr build refuses an output folder that would publish the site itself'
 
   it('still builds into a folder of its own', async () => {
     site = await tempSite('blog');
-    const r = await site.run(['build', '--quiet', '--out', 'public'], { now: T0 });
+    const r = await site.run(['build', '--quiet', '--out', 'www'], { now: T0 });
     expect(r.code).toBe(0);
   });
 });
@@ -95,7 +95,7 @@ describe('the outDir check in resolveConfig (what isr serve loads too)', () => {
     expect(refusal({ outDir: 'site', sources: { docs: files({ dir: 'site/docs' }) } })).toMatch(/the content folder site\/docs/);
   });
   it('refuses a manifest inside outDir, however it is spelled', () => {
-    expect(refusal({ outDir: './public/', manifest: 'public/../public/state/m.json' })).toMatch(/^isr\.config\.mjs: manifest "public\/state\/m\.json": it is inside the output folder/);
+    expect(refusal({ outDir: './www/', manifest: 'www/../www/state/m.json' })).toMatch(/^isr\.config\.mjs: manifest "www\/state\/m\.json": it is inside the output folder/);
   });
   it('accepts sibling folders whose names start alike', () => {
     expect(refusal({ outDir: 'views-out', manifest: 'dist-state/m.json', sources: { docs: files({ dir: 'distdocs' }) } }, 'dist')).toBe('accepted');
