@@ -3,6 +3,7 @@ import path from 'node:path';
 import { IsrError } from '../errors.js';
 import { contentDirOf } from '../sources/files.js';
 import { compilePattern, PatternError, type Pattern } from '../routes/pattern.js';
+import { nearest } from '../did-you-mean.js';
 import type { DataSource, Revalidate, RouteConfig, SiteInfo, UserConfig } from '../types.js';
 
 /** A route after validation: defaults applied, pattern compiled. */
@@ -221,7 +222,7 @@ function resolveRoute(
   try {
     pattern = compilePattern(r.path as string);
   } catch (err) {
-    if (err instanceof PatternError) fail(`${key}.path`, `a valid URL pattern (${err.message})`, r.path);
+    if (err instanceof PatternError) fail(`${key}.path`, `a valid URL pattern (${err.message})`, r.path, err.hint);
     throw err;
   }
   if (r.template === undefined) fail(`${key}.template`, 'a template file name', undefined, `every route needs a template, e.g. template: "page.eta"`);
@@ -284,22 +285,13 @@ function checkRouteClashes(routes: ResolvedRoute[], fail: Fail): void {
 function checkKeys(obj: Record<string, unknown>, allowed: string[], prefix: string, file: string): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
-      const near = allowed.find((a) => a.toLowerCase() === k.toLowerCase() || editDistance(a, k) <= 2);
+      const near = nearest(k, allowed);
       throw new IsrError('CONFIG_INVALID', `${prefix}${k}: unknown key (known keys: ${allowed.join(', ')})`, {
         file,
         hint: near ? `did you mean "${prefix}${near}"?` : 'remove it',
       });
     }
   }
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length]![b.length]!;
 }
 
 function describe(v: unknown): string {

@@ -1,4 +1,5 @@
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
+import { nearest } from '../did-you-mean.js';
 import { IsrError } from '../errors.js';
 import { findNonJson, hash, stableStringify } from '../hash.js';
 import type { PageRef } from '../plan/plan-regen.js';
@@ -35,6 +36,7 @@ export async function loadPage(config: ResolvedConfig, route: ResolvedRoute, ref
     }
   }
   const r = result ?? {};
+  checkResultKeys(route.name, ref.path, r);
   const revalidate = r.revalidate ?? route.revalidate;
   if (revalidate !== false && !(typeof revalidate === 'number' && revalidate >= 1)) {
     throw new IsrError('BAD_LOAD_RESULT', `route "${route.name}": load() for ${ref.path} returned revalidate ${JSON.stringify(revalidate)}, expected seconds >= 1 or false`);
@@ -90,5 +92,22 @@ async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promi
     return await Promise.race([p, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** What a load() result may hold (types.ts#LoadResult). */
+const RESULT_KEYS = ['props', 'notFound', 'redirect', 'revalidate', 'tags'];
+
+/**
+ * An unknown key is most likely a typo (`{ prop: … }`, `{ notfound: true }`): accepted silently,
+ * the page would render with empty props, or be published when it should be gone.
+ */
+function checkResultKeys(routeName: string, pagePath: string, r: object): void {
+  for (const k of Object.keys(r)) {
+    if (RESULT_KEYS.includes(k)) continue;
+    const near = nearest(k, RESULT_KEYS);
+    throw new IsrError('BAD_LOAD_RESULT', `route "${routeName}": load() for ${pagePath} returned an unknown key "${k}" (known: ${RESULT_KEYS.join(', ')})`, {
+      hint: near ? `did you mean "${near}"?` : 'remove it, or put it under props',
+    });
   }
 }

@@ -18,7 +18,15 @@ export interface Pattern {
   fill(params: Params): string;
 }
 
-export class PatternError extends Error {}
+export class PatternError extends Error {
+  constructor(
+    message: string,
+    /** What to write instead, when isr can tell. */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Longest path segment a param may fill, in bytes as UTF-8 (how it is named on disk). A file or
@@ -45,8 +53,22 @@ const TYPES: Record<string, string> = {
   webmanifest: 'application/manifest+json',
 };
 
+/**
+ * `/news/[id]/` (Next.js, Astro) and `/news/{id}/` (OpenAPI, Hugo-ish) would be taken literally: a
+ * route with no params, one page, exit 0. Refused with the `:name` spelling instead.
+ */
+function checkForeignParams(source: string): void {
+  if (!/\[[^\]]*\]|\{[^}]*\}/.test(source)) return;
+  if (/\[\[?\.\.\.|\{\.\.\./.test(source)) {
+    throw new PatternError('uses a catch-all param ([...name]), which isr does not have: a param holds one path segment', 'use one route per depth, e.g. "/docs/:section/:page/"');
+  }
+  const fixed = source.replace(/\[([A-Za-z_][A-Za-z0-9_]*)\]|\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, a: string | undefined, b: string | undefined) => `:${a ?? b}`);
+  throw new PatternError('names a param in [brackets] or {braces}, which would be taken literally', fixed !== source && !/[[\]{}]/.test(fixed) ? `did you mean "${fixed}"?` : 'write params as :name, e.g. "/news/:id/"');
+}
+
 export function compilePattern(source: string): Pattern {
   if (!source.startsWith('/')) throw new PatternError(`must start with "/"`);
+  checkForeignParams(source);
   if (/[?#*\\]/.test(source) || source.includes('//')) throw new PatternError(`may not contain ?, #, *, \\ or //`);
   const segments = source.split('/').slice(1);
   for (const seg of segments) {

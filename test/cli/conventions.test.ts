@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadEnvFiles } from '../../src/config/load-config.js';
 import { colourWanted } from '../../src/logger.js';
+import { listFiles } from '../helpers/files.js';
 import { BIN, tempSite, type TempSite } from '../helpers/site.js';
 import { request } from '../serve/helpers.js';
 
@@ -155,6 +156,44 @@ describe('conventions users bring', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  describe('habits from other frameworks', () => {
+    const withPostPath = async (p: string) => {
+      site = await tempSite('blog');
+      const config = await site.read('isr.config.mjs');
+      await site.write('isr.config.mjs', config.replace("path: '/blog/:slug/'", `path: '${p}'`).replace('params.slug', 'params.slug ?? params.id'));
+      return site.run(['build']);
+    };
+
+    it('refuses /news/[id]/ and /news/{id}/ (taken literally before) with the :name spelling', async () => {
+      for (const p of ['/blog/[slug]/', '/blog/{slug}/']) {
+        const r = await withPostPath(p);
+        expect(r.code, p).toBe(3);
+        expect(r.stderr).toBe(
+          `isr: isr.config.mjs: routes[1].path: expected a valid URL pattern (names a param in [brackets] or {braces}, which would be taken literally), found string "${p}" (did you mean "/blog/:slug/"?) [CONFIG_INVALID]\n`,
+        );
+        expect(await listFiles(site!.root)).not.toContain('dist/index.html');
+        await site!.cleanup();
+        site = undefined;
+      }
+    });
+
+    it('refuses a catch-all /docs/[...slug]/, saying a param holds one segment', async () => {
+      const r = await withPostPath('/blog/[...slug]/');
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/catch-all param \(\[\.\.\.name\]\), which isr does not have: a param holds one path segment\), found .* \(use one route per depth/);
+    });
+
+    it('refuses a load() result with an unknown key, naming it with a did-you-mean', async () => {
+      site = await tempSite('blog');
+      const config = await site.read('isr.config.mjs');
+      await site.write('isr.config.mjs', config.replace("return { props: { post }, tags:", "return { prop: { post }, tags:"));
+      const r = await site.run(['build']);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/^isr: route "post": load\(\) for \/blog\/[a-z-]+\/ returned an unknown key "prop" \(known: props, notFound, redirect, revalidate, tags\) \(did you mean "props"\?\) \[BAD_LOAD_RESULT\]\n$/);
+      expect(await listFiles(site.root)).not.toContain('dist/index.html');
+    });
   });
 
   it('prints examples and the environment variables in --help', async () => {
