@@ -7,6 +7,7 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
+import { yieldTurn } from '../time-slice.js';
 import { allLoaded, completeShard, MANIFEST_VERSION, readShardBytes, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
 import { patchSummary, shardPrefix, spliceShard, type EntryChange } from './shard-patch.js';
 import { chooseBits, SHARD_FILE, shardIds, shardOf, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
@@ -106,6 +107,29 @@ function wholeShard(file: string, root: string, from: string, changes: readonly 
  * and their new summaries (the site files are derived from them before anything is staged).
  */
 export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
+  const steps = prepareSteps(m, o);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `prepareShards` giving the event loop a turn between shards once a slice is used up
+ * (time-slice.ts): summarising the 64 shards of a 20k-page site was ~90 ms in one piece, during
+ * which `isr serve` answered nothing.
+ */
+export async function prepareShardsSliced(m: Manifest, o: WriteOptions): Promise<ShardWrite> {
+  const steps = prepareSteps(m, o);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await yieldTurn();
+  }
+}
+
+/** The work of `prepareShards`, pausing (`yield`) after each shard it summarises. */
+function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite> {
   const prev = m.shards;
   const everything = allLoaded(m);
   invariant(o.dirty !== 'all' || everything, 'all shards dirty but not all loaded');
@@ -121,10 +145,12 @@ export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
   const buckets = new Map<string, Map<string, PageEntry>>();
   for (const id of dirty) if (!patched.has(id)) buckets.set(id, new Map());
   for (const key in m.pages) buckets.get(shardOf(key, bits))?.set(key, m.pages[key]!);
+  yield;
   const info: Record<string, ShardInfo> = resplit ? {} : { ...prev!.info };
   for (const [id, pages] of buckets) {
     if (pages.size === 0) delete info[id];
     else info[id] = { file: `${id}.${generation}.json`, ...summarizeShard(pages, o.routes) };
+    yield;
   }
   for (const [id, p] of patched) info[id] = { file: `${id}.${generation}.json`, ...p.info };
   // A shard read in part stays out of `loaded`: only some of its pages are in memory.
@@ -146,7 +172,10 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
     await Promise.all(staged.map((t) => t.discard()));
   };
   try {
-    for (const [id, pages] of w.buckets) if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardText(id, pages)));
+    for (const [id, pages] of w.buckets) {
+      if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardText(id, pages)));
+      await yieldTurn(); // a shard is ~1 ms: `isr serve` answers requests between them (time-slice.ts)
+    }
     for (const [id, p] of w.patched) {
       // The old file's lines around the changed ones, written straight from the read buffer.
       const parts = spliceShard(readShardBytes(file, root, p.from), p.changes);
@@ -173,7 +202,10 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
     async publish() {
       // Shards first (new names nobody reads yet), then the head: a crash in between leaves the
       // old head naming the old shards, all still there.
-      for (const t of staged) await t.publish();
+      for (const t of staged) {
+        await t.publish();
+        await yieldTurn();
+      }
       const previous = m.shards;
       m.shards = w.table;
       await removeSuperseded(dir, previous, w.table);

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
 import { loadHeldShards, openHeld, type HeldManifest } from '../manifest/held.js';
 import { emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
-import { patchShards, prepareShards, stageManifest, writeManifest } from '../manifest/write-manifest.js';
+import { patchShards, prepareShardsSliced, stageManifest, writeManifest } from '../manifest/write-manifest.js';
 import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
 import type { TempFile } from '../write/write-atomic.js';
@@ -20,6 +20,7 @@ import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { VERSION } from '../version.js';
 import { readReusedIfExists } from '../read-reused.js';
+import { yieldTurn } from '../time-slice.js';
 
 export interface RunOptions extends PlanOptions {
   dryRun?: boolean;
@@ -82,11 +83,14 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // ISR_SHARD_PATCH=0 reads them whole (a switch for tests and for bisecting a doubt).
       else loadShards(previous, config.manifestFile, config.root, need.shards, o.held || process.env.ISR_SHARD_PATCH === '0' ? undefined : need.entriesOnly);
     }
+    // Between the steps of a large run, each tens of ms at 20k pages: see time-slice.ts.
+    await yieldTurn();
 
     const toList = planListings(previous, routes, o, config.configHash, o.now);
     const { listings, tags: listingTags, failed: listingFailed } = await listRoutes(config, toList, sources, o.now);
     const plan = planRegen({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: o, now: o.now });
     const listingErrors = [...listingFailed].map(([route, error]) => ({ route, error }));
+    await yieldTurn();
     const base = { plan, listingErrors, durationMs: 0 };
     if (o.dryRun) {
       return { ...base, ...emptyResult(), manifest: previous ?? emptyManifest(), durationMs: performance.now() - started };
@@ -107,6 +111,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     const onDemand = new Set(
       plan.render.filter((p) => p.reasons.includes('path') && !previous?.pages[p.path] && !listedPaths.has(p.path)).map((p) => p.path),
     );
+    await yieldTurn();
     let result: ExecuteResult;
     let stagedManifest: TempFile | undefined;
     const facts = routeFacts(config);
@@ -150,6 +155,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
           ? 'all'
           : new Set(touched.filter((p) => sitemapChanged(before.get(p), manifest.pages[p])).map((p) => shardOf(p, bits)));
       const leftover = previous?.pendingRemovals ?? [];
+      await yieldTurn();
       // Shards rewritten by splicing their changed lines (manifest/shard-patch.ts): those read in
       // part, and in a regen under the same config, those read whole with a few changes.
       const patched = patchShards(manifest, dirty, before, facts, {
@@ -157,8 +163,9 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         root: config.root,
         whole: o.mode === 'regen' && previous?.configHash === config.configHash && process.env.ISR_SHARD_PATCH !== '0',
       });
+      await yieldTurn();
       if (patched.size || previous?.shards?.partial) o.logger.debug(`manifest: ${patched.size} of ${dirty.size} rewritten shard(s) patched line by line`);
-      const shardWrite = changed || leftover.length ? prepareShards(manifest, { dirty, routes: facts, patched }) : undefined;
+      const shardWrite = changed || leftover.length ? await prepareShardsSliced(manifest, { dirty, routes: facts, patched }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
       if (changed && shardWrite) {
@@ -172,6 +179,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
             await stage.stage(file, body);
             result.written.push(file);
           }
+          await yieldTurn();
         }
         result.removed.push(...staleSiteFiles(config, previousTable, files.names));
       }

@@ -5,6 +5,7 @@
  * that run (single flight per path), so a burst of stale requests costs one regeneration.
  */
 import type { RunResult } from '../run/run-site.js';
+import { yieldTurn } from '../time-slice.js';
 
 export interface RegenRequest {
   paths?: readonly string[];
@@ -92,7 +93,12 @@ export class RegenQueue {
       waits.push(p.promise);
       queueMicrotask(() => this.kick());
     }
-    return Promise.all(waits).then(merge);
+    // Every caller of a big run merges (and then serializes) its whole result: one at a time, with
+    // requests answered in between (time-slice.ts), not all of them in one stretch.
+    return Promise.all(waits).then(async (results) => {
+      await yieldTurn();
+      return merge(results);
+    });
   }
 
   /** Resolves when nothing is running or queued. */

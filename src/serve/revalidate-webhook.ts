@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { checkNamedPath } from '../plan/plan-regen.js';
 import type { RevalidateTarget } from '../types.js';
 import type { RegenOutcome } from './regen-queue.js';
+import { yieldTurn } from '../time-slice.js';
 
 /** Largest request body read; a larger one gets a 413 and the rest is not read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -54,6 +55,7 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
 
     try {
       const out = await o.revalidate(checked);
+      await yieldTurn(); // the answer of a big run is large: other requests first (time-slice.ts)
       // One line per call: when pages were rendered or removed, the run's own line ("regenerated
       // …") has said so, and a second line is a sync write of stderr on every webhook. A call
       // that changed nothing (an unknown tag, failures) is never silent.

@@ -2,6 +2,7 @@ import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statS
 import path from 'node:path';
 import { writeFailed } from '../errors.js';
 import { tempPathFor } from './write-atomic.js';
+import { yieldTurn } from '../time-slice.js';
 
 /**
  * Two-phase publishing. During a run every page is written to a temp file beside its target
@@ -127,6 +128,8 @@ export class Stage {
       }
       this.staged.delete(rel);
       done.push(rel);
+      // Thousands of renames: let `isr serve` answer requests in between (time-slice.ts).
+      await yieldTurn();
     }
     return done;
   }
