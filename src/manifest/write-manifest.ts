@@ -10,7 +10,7 @@ import { writeTemp, type TempFile } from '../write/write-atomic.js';
 import { yieldTurn } from '../time-slice.js';
 import { allLoaded, completeShard, MANIFEST_VERSION, readShardBytes, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
 import { patchSummary, shardPrefix, spliceShard, type EntryChange } from './shard-patch.js';
-import { chooseBits, SHARD_FILE, shardIds, shardOf, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
+import { chooseBits, SHARD_FILE, shardIds, shardOf, splitBits, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
 
 export interface WriteOptions {
   /** Shards whose pages changed in this run (each must be loaded or patched), or `all`. */
@@ -19,6 +19,9 @@ export interface WriteOptions {
   routes: ReadonlyMap<string, RouteFacts>;
   /** Shards rewritten by splicing (from `patchShards`). */
   patched?: ReadonlyMap<string, ShardPatch>;
+  /** A shard outgrew `maxPagesPerShard` (every shard is loaded then): split by the largest
+   * shard too (`splitBits`), not by the average only. */
+  split?: boolean;
 }
 
 /** A shard rewritten from its old bytes and its changed pages (see shard-patch.ts). */
@@ -133,9 +136,12 @@ function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite
   const prev = m.shards;
   const everything = allLoaded(m);
   invariant(o.dirty !== 'all' || everything, 'all shards dirty but not all loaded');
-  // The split can change only when every page is at hand (a build, a listing): re-splitting
-  // rewrites every shard.
-  const bits = everything ? chooseBits(Object.keys(m.pages).length, prev?.bits) : prev!.bits;
+  // The split can change only when every page is at hand (a build, a listing, a shard that
+  // outgrew its bound): re-splitting rewrites every shard.
+  // A shard that outgrew its bound is split however the average stands (run-site.ts loads every
+  // shard for it).
+  invariant(!o.split || everything, 'split asked for but not all shards loaded');
+  const bits = !everything ? prev!.bits : o.split ? splitBits(Object.keys(m.pages), prev?.bits) : chooseBits(Object.keys(m.pages).length, prev?.bits);
   const resplit = !prev || bits !== prev.bits;
   const dirty = resplit || o.dirty === 'all' ? new Set(shardIds(bits)) : new Set(o.dirty);
   // A new split rewrites every shard whole (all are loaded then).

@@ -5,9 +5,9 @@ import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
 import { loadHeldShards, openHeld, type HeldManifest } from '../manifest/held.js';
-import { emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
+import { allLoaded, emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
 import { patchShards, prepareShardsSliced, stageManifest, writeManifest } from '../manifest/write-manifest.js';
-import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
+import { maxPagesPerShard, outgrownShards, shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
 import type { TempFile } from '../write/write-atomic.js';
 import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
@@ -148,6 +148,16 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       const bits = manifest.shards?.bits ?? 0;
       const touched = [...result.rendered, ...result.failed.map((f) => f.path), ...plan.remove.map((r) => r.path)];
       const dirty = new Set(touched.map((p) => shardOf(p, bits)));
+      // Pages added on demand go to the shards their paths hash to, which this run holds; the
+      // split is chosen only with every page at hand, so a shard they take past its bound makes
+      // the run read the rest and split again (shards.ts maxPagesPerShard).
+      const split = !!manifest.shards && outgrown(manifest, touched, before, o.logger);
+      if (split && !allLoaded(manifest)) {
+        if (fromMemory) loadHeldShards(manifest, o.held!, 'all');
+        else loadShards(manifest, config.manifestFile, config.root, 'all');
+        // A shard read in part is completed by its file: what this run removed stays removed.
+        for (const r of plan.remove) delete manifest.pages[r.path];
+      }
       // A shard's sitemap changes only when one of its pages changed what the sitemap shows (most
       // regenerations only move builtAt); a build or a config change looks at every one.
       const sitemaps =
@@ -165,7 +175,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       });
       await yieldTurn();
       if (patched.size || previous?.shards?.partial) o.logger.debug(`manifest: ${patched.size} of ${dirty.size} rewritten shard(s) patched line by line`);
-      const shardWrite = changed || leftover.length ? await prepareShardsSliced(manifest, { dirty, routes: facts, patched }) : undefined;
+      const shardWrite = changed || leftover.length ? await prepareShardsSliced(manifest, { dirty, routes: facts, patched, split }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
       if (changed && shardWrite) {
@@ -263,6 +273,16 @@ function nothingDueResult(config: ResolvedConfig, head: Manifest, started: numbe
     },
     durationMs: performance.now() - started,
   };
+}
+
+/** True when the run's added pages take a shard past its bound (logged, with the cost). */
+function outgrown(m: Manifest, touched: readonly string[], before: ReadonlyMap<string, PageEntry | undefined>, logger: Logger): boolean {
+  const added = touched.filter((p) => !before.get(p) && m.pages[p]);
+  if (added.length === 0) return false;
+  const dropped = touched.filter((p) => before.get(p) && !m.pages[p]);
+  const ids = outgrownShards(m.shards!, added, dropped);
+  if (ids.length) logger.debug(`manifest: shard ${ids.join(', ')} past ${maxPagesPerShard()} pages: every shard read and the manifest split again`);
+  return ids.length > 0;
 }
 
 /** True when a page's line in the sitemap can differ between two entries. */

@@ -103,7 +103,7 @@ test('answers a GET of a cached page while a large regeneration is still renderi
     body: JSON.stringify({ tag: 'all' }),
   }).then(async (r) => {
     order.push('webhook');
-    return { status: r.status, body: await r.json() };
+    return { status: r.status, body: (await r.json()) as { rendered: string[] } };
   });
   await started; // the run is rendering its pages
 
