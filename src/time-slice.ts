@@ -6,21 +6,35 @@
  * 2-core build most of its time, see ARCHITECTURE.md). Inside `isr serve` that same thread
  * answers requests, and awaiting an already-settled promise never lets the event loop run: a
  * webhook naming 20,000 paths held every GET of a cached page for up to 7.4 s. So the loops of a
- * run call `yieldTurn()` once per item: when the thread has worked for more than `SLICE_MS`
- * since it last gave the event loop a turn, it gives one (`setImmediate`: pending I/O, i.e.
- * requests, is handled first). A cached GET then waits at most about one slice plus one item.
+ * run call `yieldTurn()` once per item: when the thread has worked for more than a slice
+ * (`SERVE_SLICE_MS` in a server) since it last gave the event loop a turn, it gives one
+ * (`setImmediate`: pending I/O, i.e. requests, is handled first). A cached GET then waits about
+ * one slice plus one item.
  *
  * One process-wide slice, not one per loop: the stretches of one run follow each other (the
  * page loop, then the site files, then the manifest, then the renames), and what matters is the
- * time since the loop last turned, wherever it was spent. A CLI run yields too: ~200 turns a
- * second of a few microseconds each when nothing else is pending (BENCHMARKS.md, item 6).
+ * time since the loop last turned, wherever it was spent. A CLI run yields too, every
+ * `CLI_SLICE_MS` (a signal is handled then).
  */
 
 /**
- * Longest synchronous stretch between two turns of the event loop, in ms. Small against the
- * 20 ms a cached GET may wait (the bench figure), large against the cost of a turn.
+ * Longest synchronous stretch between two turns of the event loop in `isr serve`, in ms: small
+ * against the 20 ms a cached GET may wait (the bench figure), large against the cost of a turn.
  */
-export const SLICE_MS = 5;
+export const SERVE_SLICE_MS = 5;
+
+/**
+ * The same for a CLI run, where nothing waits on the loop but a signal handler: 50 ms keeps
+ * the turns (and any effect on the build's speed) out of sight.
+ */
+export const CLI_SLICE_MS = 50;
+
+let sliceMs = CLI_SLICE_MS;
+
+/** Set by `createServer`: from then on, runs of this process give a turn every `ms`. */
+export function setSliceMs(ms: number): void {
+  sliceMs = ms;
+}
 
 let since = performance.now();
 
@@ -35,7 +49,7 @@ let since = performance.now();
  * turn: 16 page workers held the loop for 80 ms, 39 webhook answers for 400 ms.)
  */
 export function yieldTurn(): Promise<void> | undefined {
-  if (performance.now() - since < SLICE_MS) return undefined;
+  if (performance.now() - since < sliceMs) return undefined;
   return new Promise<void>((resolve) => {
     waiting.push(resolve);
     if (waiting.length === 1) setImmediate(nextTurn);
