@@ -13,8 +13,8 @@
  *
  * One process-wide slice, not one per loop: the stretches of one run follow each other (the
  * page loop, then the site files, then the manifest, then the renames), and what matters is the
- * time since the loop last turned, wherever it was spent. A CLI run yields too, every
- * `CLI_SLICE_MS` (a signal is handled then).
+ * time since the loop last turned, wherever it was spent. Only a process that serves turns the
+ * loop this way (`setSliceMs`, called by `createServer`).
  */
 
 /**
@@ -24,12 +24,11 @@
 export const SERVE_SLICE_MS = 5;
 
 /**
- * The same for a CLI run, where nothing waits on the loop but a signal handler: 50 ms keeps
- * the turns (and any effect on the build's speed) out of sight.
+ * Outside `isr serve` nothing waits on the loop, and a run does not yield at all: even a turn
+ * every 50 ms made a 20k-page `isr build` ~4% slower in CPU (alternated A/B, BENCHMARKS.md),
+ * likely V8 work that runs when the loop turns.
  */
-export const CLI_SLICE_MS = 50;
-
-let sliceMs = CLI_SLICE_MS;
+let sliceMs = Infinity;
 
 /** Set by `createServer`: from then on, runs of this process give a turn every `ms`. */
 export function setSliceMs(ms: number): void {
