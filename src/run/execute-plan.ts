@@ -101,6 +101,7 @@ export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPa
   };
   await Promise.all(Array.from({ length: Math.min(config.concurrency, pages.length) }, worker));
   if (aborted) throw aborted;
+  await yieldTurn();
 
   // Pages rendered in this run carry the closure hash of their template as it is now (after the
   // run observed every layout/partial the renders used).

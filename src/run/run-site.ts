@@ -144,6 +144,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         manifest.generator = `isr ${VERSION}`;
         manifest.updatedAt = o.now;
       }
+      await yieldTurn();
       // The shards this run rewrites: those of every page it rendered, failed or removed.
       const bits = manifest.shards?.bits ?? 0;
       const touched = [...result.rendered, ...result.failed.map((f) => f.path), ...plan.remove.map((r) => r.path)];
@@ -158,6 +159,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         // A shard read in part is completed by its file: what this run removed stays removed.
         for (const r of plan.remove) delete manifest.pages[r.path];
       }
+      await yieldTurn();
       // A shard's sitemap changes only when one of its pages changed what the sitemap shows (most
       // regenerations only move builtAt); a build or a config change looks at every one.
       const sitemaps =
