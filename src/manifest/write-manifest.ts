@@ -142,9 +142,8 @@ function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite
   const everything = allLoaded(m);
   invariant(o.dirty !== 'all' || everything, 'all shards dirty but not all loaded');
   // The split can change only when every page is at hand (a build, a listing, a shard that
-  // outgrew its bound): re-splitting rewrites every shard.
-  // A shard that outgrew its bound is split however the average stands (run-site.ts loads every
-  // shard for it).
+  // outgrew its bound, for which run-site.ts loads every shard and which is split however the
+  // average stands): re-splitting rewrites every shard.
   invariant(!o.split || everything, 'split asked for but not all shards loaded');
   const bits = !everything ? prev!.bits : o.split ? splitBits(Object.keys(m.pages), prev?.bits) : chooseBits(Object.keys(m.pages).length, prev?.bits);
   const resplit = !prev || bits !== prev.bits;
