@@ -190,7 +190,9 @@ export function planRegen(input: {
   // Removals and new pages from fresh listings.
   const listed = new Map<string, PageRef>();
   for (const refs of listings.values()) for (const ref of refs) listed.set(ref.path, ref);
-  for (const path in pages) {
+  // (Not even started when only named pages are planned: a for-in lists every key first, ~5 ms of
+  // a 20k-path webhook's run.)
+  if (!options.onlyNamed) for (const path in pages) {
     const entry = pages[path]!;
     const route = byName.get(entry.route);
     const relisted = route && listings.has(route.name);
