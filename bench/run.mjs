@@ -11,6 +11,7 @@
 //   node bench/run.mjs --full           adds 100k
 //   node bench/run.mjs --sizes 1000,20000 --runs 5 --only build,regen-noop
 //   node bench/run.mjs --isr /path/to/other/checkout   (compare builds of isr)
+//   node bench/run.mjs --sizes 20000 --only serve-regen   (cached GETs during a 20k-page regen)
 //   options: --no-disk  --no-serve  --serve-size N  --serve-workers 1,2  --serve-rounds 3
 //            --out FILE  --keep (do not delete sites)
 //            --idle-wait S  --idle-busy F (wait for a quiet machine before each run)
@@ -20,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, postText, slugOf } from './generate.mjs';
+import { serveDuringRegen } from './serve-during-regen.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -497,6 +499,13 @@ mkdirSync(TMPFS_ROOT, { recursive: true });
 const started = new Date();
 for (const n of sizes) await sizeSuite(n);
 if (withServe && want('serve')) await serveSuite();
+if (withServe && want('serve-regen')) {
+  // Cached-GET latency while isr serve regenerates every page (bench/serve-during-regen.mjs).
+  const site = await ensureSite(TMPFS_ROOT, serveSize);
+  if (!existsSync(path.join(site, '.isr/manifest.json'))) measure(['build', site, '--quiet']);
+  waitIdle();
+  results.push(await serveDuringRegen({ site, n: serveSize, isrBin: ISR_BIN, log }));
+}
 const doc = { date: started.toISOString(), argv, machine: info, results };
 writeFileSync(OUT, JSON.stringify(doc, null, 2) + '\n');
 process.stdout.write('\n' + table() + '\n');

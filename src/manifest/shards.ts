@@ -10,7 +10,7 @@
  * Pure: no disk. `manifest.ts` reads and writes the files.
  */
 import type { Revalidate } from '../types.js';
-import type { PageEntry } from './model.js';
+import type { PageEntry, ShardTable } from './model.js';
 
 /**
  * Pages per shard aimed at when the split is chosen. Small enough that loading and rewriting one
@@ -25,12 +25,70 @@ export function targetPagesPerShard(): number {
 /** The shard a URL path belongs to with `bits` bits of split: FNV-1a of the path, top bits, hex. */
 export function shardOf(urlPath: string, bits: number): string {
   if (bits === 0) return '0';
+  return (pathHash(urlPath) >>> (32 - bits)).toString(16).padStart(Math.ceil(bits / 4), '0');
+}
+
+/** FNV-1a of a URL path, unsigned 32 bits: its top bits pick its shard. */
+export function pathHash(urlPath: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < urlPath.length; i++) {
     h ^= urlPath.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return ((h >>> 0) >>> (32 - bits)).toString(16).padStart(Math.ceil(bits / 4), '0');
+  return h >>> 0;
+}
+
+/** Most split bits (65,536 shards; shard ids are at most four hex digits, see SHARD_FILE). */
+export const MAX_BITS = 16;
+
+/**
+ * Most pages a run may leave in a shard it adds pages to: twice the target, the top of
+ * `chooseBits`'s band. A run that would write a shard past it reads every shard and splits the
+ * manifest again (`splitBits`). Why it is needed: the split is otherwise chosen only by runs that
+ * hold every page (a build, a listing), and pages named on demand (`isr serve`'s fallback, a
+ * webhook, `--path`) are added by runs that read a few shards: a flood of them once grew one
+ * shard to 4,004 pages (960 KB read and rewritten by every later run that touched it).
+ */
+export function maxPagesPerShard(target = targetPagesPerShard()): number {
+  return 2 * target;
+}
+
+/**
+ * The shards a write would take past `maxPagesPerShard`, given each shard's page count in the
+ * head and the pages a run added (absent before, present after) and dropped. Only shards that
+ * grow count: one a build left a little over the bound by chance is not split for it.
+ */
+export function outgrownShards(table: Pick<ShardTable, 'bits' | 'info'>, added: Iterable<string>, dropped: Iterable<string>, max = maxPagesPerShard()): string[] {
+  const delta = new Map<string, number>();
+  for (const key of added) delta.set(shardOf(key, table.bits), (delta.get(shardOf(key, table.bits)) ?? 0) + 1);
+  for (const key of dropped) delta.set(shardOf(key, table.bits), (delta.get(shardOf(key, table.bits)) ?? 0) - 1);
+  const out: string[] = [];
+  for (const [id, d] of delta) if (d > 0 && (table.info[id]?.pages ?? 0) + d > max) out.push(id);
+  return out.sort();
+}
+
+/**
+ * The split for a manifest in which a shard outgrew `maxPagesPerShard`: `chooseBits`'s, then one
+ * more bit while a shard would still hold more than the bound (up to `MAX_BITS`; only paths that
+ * share a long hash prefix, which a per-route cap on on-demand pages bounds, could need more).
+ */
+export function splitBits(keys: readonly string[], current: number | undefined, target = targetPagesPerShard()): number {
+  let bits = Math.max(chooseBits(keys.length, current, target), current ?? 0);
+  const max = maxPagesPerShard(target);
+  const hashes = Uint32Array.from(keys, pathHash);
+  while (bits < MAX_BITS && largestShard(hashes, bits) > max) bits++;
+  return bits;
+}
+
+function largestShard(hashes: Uint32Array, bits: number): number {
+  if (bits === 0) return hashes.length;
+  const counts = new Uint32Array(2 ** bits);
+  let most = 0;
+  for (const h of hashes) {
+    const n = ++counts[h >>> (32 - bits)]!;
+    if (n > most) most = n;
+  }
+  return most;
 }
 
 /** Every shard id for `bits`. */
@@ -49,7 +107,7 @@ export function chooseBits(pages: number, current: number | undefined, target = 
     if (avg <= target * 2 && (avg >= target / 8 || current === 0)) return current;
   }
   let bits = 0;
-  while (pages / 2 ** bits > target && bits < 16) bits++;
+  while (pages / 2 ** bits > target && bits < MAX_BITS) bits++;
   return bits;
 }
 

@@ -7,9 +7,10 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
+import { yieldTurn } from '../time-slice.js';
 import { allLoaded, completeShard, MANIFEST_VERSION, readShardBytes, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
 import { patchSummary, shardPrefix, spliceShard, type EntryChange } from './shard-patch.js';
-import { chooseBits, SHARD_FILE, shardIds, shardOf, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
+import { chooseBits, SHARD_FILE, shardIds, shardOf, splitBits, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
 
 export interface WriteOptions {
   /** Shards whose pages changed in this run (each must be loaded or patched), or `all`. */
@@ -18,6 +19,9 @@ export interface WriteOptions {
   routes: ReadonlyMap<string, RouteFacts>;
   /** Shards rewritten by splicing (from `patchShards`). */
   patched?: ReadonlyMap<string, ShardPatch>;
+  /** A shard outgrew `maxPagesPerShard` (every shard is loaded then): split by the largest
+   * shard too (`splitBits`), not by the average only. */
+  split?: boolean;
 }
 
 /** A shard rewritten from its old bytes and its changed pages (see shard-patch.ts). */
@@ -62,6 +66,11 @@ export function patchShards(
   const out = new Map<string, ShardPatch>();
   const table = m.shards;
   if (!table || (!table.partial?.size && !o.whole)) return out;
+  // Shards read whole are patched only with few changes each: a run that changed more pages than
+  // all its dirty shards could take (a 20k-page webhook) writes them whole, without first sorting
+  // every change into its shard (~20 ms of `isr serve`'s thread). Whole or patched, the bytes are
+  // the same.
+  if (!table.partial?.size && before.size > MAX_SPLICED * dirty.size) return out;
   const candidate = (id: string) => table.partial?.has(id) || (o.whole && table.info[id] !== undefined);
   const changesOf = new Map<string, (EntryChange | undefined)[]>();
   for (const [key, was] of before) {
@@ -106,12 +115,37 @@ function wholeShard(file: string, root: string, from: string, changes: readonly 
  * and their new summaries (the site files are derived from them before anything is staged).
  */
 export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
+  const steps = prepareSteps(m, o);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `prepareShards` giving the event loop a turn between shards once a slice is used up
+ * (time-slice.ts): summarising the 64 shards of a 20k-page site was ~90 ms in one piece, during
+ * which `isr serve` answered nothing.
+ */
+export async function prepareShardsSliced(m: Manifest, o: WriteOptions): Promise<ShardWrite> {
+  const steps = prepareSteps(m, o);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await yieldTurn();
+  }
+}
+
+/** The work of `prepareShards`, pausing (`yield`) after each shard it summarises. */
+function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite> {
   const prev = m.shards;
   const everything = allLoaded(m);
   invariant(o.dirty !== 'all' || everything, 'all shards dirty but not all loaded');
-  // The split can change only when every page is at hand (a build, a listing): re-splitting
-  // rewrites every shard.
-  const bits = everything ? chooseBits(Object.keys(m.pages).length, prev?.bits) : prev!.bits;
+  // The split can change only when every page is at hand (a build, a listing, a shard that
+  // outgrew its bound, for which run-site.ts loads every shard and which is split however the
+  // average stands): re-splitting rewrites every shard.
+  invariant(!o.split || everything, 'split asked for but not all shards loaded');
+  const bits = !everything ? prev!.bits : o.split ? splitBits(Object.keys(m.pages), prev?.bits) : chooseBits(Object.keys(m.pages).length, prev?.bits);
   const resplit = !prev || bits !== prev.bits;
   const dirty = resplit || o.dirty === 'all' ? new Set(shardIds(bits)) : new Set(o.dirty);
   // A new split rewrites every shard whole (all are loaded then).
@@ -121,10 +155,12 @@ export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
   const buckets = new Map<string, Map<string, PageEntry>>();
   for (const id of dirty) if (!patched.has(id)) buckets.set(id, new Map());
   for (const key in m.pages) buckets.get(shardOf(key, bits))?.set(key, m.pages[key]!);
+  yield;
   const info: Record<string, ShardInfo> = resplit ? {} : { ...prev!.info };
   for (const [id, pages] of buckets) {
     if (pages.size === 0) delete info[id];
     else info[id] = { file: `${id}.${generation}.json`, ...summarizeShard(pages, o.routes) };
+    yield;
   }
   for (const [id, p] of patched) info[id] = { file: `${id}.${generation}.json`, ...p.info };
   // A shard read in part stays out of `loaded`: only some of its pages are in memory.
@@ -146,7 +182,10 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
     await Promise.all(staged.map((t) => t.discard()));
   };
   try {
-    for (const [id, pages] of w.buckets) if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardText(id, pages)));
+    for (const [id, pages] of w.buckets) {
+      if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardText(id, pages)));
+      await yieldTurn(); // a shard is ~1 ms: `isr serve` answers requests between them (time-slice.ts)
+    }
     for (const [id, p] of w.patched) {
       // The old file's lines around the changed ones, written straight from the read buffer.
       const parts = spliceShard(readShardBytes(file, root, p.from), p.changes);
@@ -173,7 +212,10 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
     async publish() {
       // Shards first (new names nobody reads yet), then the head: a crash in between leaves the
       // old head naming the old shards, all still there.
-      for (const t of staged) await t.publish();
+      for (const t of staged) {
+        await t.publish();
+        await yieldTurn();
+      }
       const previous = m.shards;
       m.shards = w.table;
       await removeSuperseded(dir, previous, w.table);

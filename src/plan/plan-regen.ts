@@ -201,7 +201,9 @@ export function planRegen(input: {
   // Removals and new pages from fresh listings.
   const listed = new Map<string, PageRef>();
   for (const refs of listings.values()) for (const ref of refs) listed.set(ref.path, ref);
-  for (const path in pages) {
+  // (Not even started when only named pages are planned: a for-in lists every key first, ~5 ms of
+  // a 20k-path webhook's run.)
+  if (!options.onlyNamed) for (const path in pages) {
     const entry = pages[path]!;
     const route = byName.get(entry.route);
     const relisted = route && listings.has(route.name);
@@ -314,11 +316,15 @@ export function namedPathCandidates(raw: string): string[] {
   return raw.endsWith('/') || /\.[A-Za-z0-9]+$/.test(raw) ? [raw] : [raw, `${raw}/`];
 }
 
+/** A `.` or `..` segment of a path starting with `/`. */
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
 /** Why a `--path` value cannot name a page, or undefined when it can. */
 export function checkNamedPath(p: string): string | undefined {
   if (!p.startsWith('/')) return 'must start with "/"';
   if (p.includes('\0') || p.includes('\\')) return 'contains a null byte or backslash';
-  if (p.split('/').some((s) => s === '..' || s === '.')) return 'contains "." or ".." segments';
+  // A regular expression, not split('/'): a webhook of 20k paths checks each twice (~10 ms).
+  if (DOT_SEGMENT.test(p)) return 'contains "." or ".." segments';
   if (p.includes('//')) return 'contains "//"';
   if (p.length > 1024) return 'is longer than 1024 characters';
   return undefined;

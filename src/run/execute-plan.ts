@@ -13,6 +13,7 @@ import { boundHeapGrowth, LARGE_RUN_PAGES } from './heap.js';
 import type { SourceSet } from '../sources/source-set.js';
 import type { Stage } from '../write/stage.js';
 import { redirectStub } from '../write/site-files.js';
+import { yieldTurn } from '../time-slice.js';
 
 export interface ExecuteResult {
   /** URL paths loaded and rendered successfully (including unchanged ones). */
@@ -91,11 +92,17 @@ export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPa
   // `concurrency` workers pulling the next page: memory is O(concurrency), not one pending promise
   // and closure per page up front (100k of them at 100k pages).
   let next = 0;
+  // Between pages the event loop gets a turn once a slice is used up: inside `isr serve`, requests
+  // are answered while a large run renders (time-slice.ts).
   const worker = async () => {
-    while (next < pages.length) await one(pages[next++]!);
+    while (next < pages.length) {
+      await one(pages[next++]!);
+      await yieldTurn();
+    }
   };
   await Promise.all(Array.from({ length: Math.min(config.concurrency, pages.length) }, worker));
   if (aborted) throw aborted;
+  await yieldTurn();
 
   // Pages rendered in this run carry the closure hash of their template as it is now (after the
   // run observed every layout/partial the renders used).

@@ -5,9 +5,9 @@ import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
 import { loadHeldShards, openHeld, type HeldManifest } from '../manifest/held.js';
-import { emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
-import { patchShards, prepareShards, stageManifest, writeManifest } from '../manifest/write-manifest.js';
-import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
+import { allLoaded, emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
+import { patchShards, prepareShardsSliced, stageManifest, writeManifest } from '../manifest/write-manifest.js';
+import { maxPagesPerShard, outgrownShards, shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
 import type { TempFile } from '../write/write-atomic.js';
 import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
@@ -21,6 +21,7 @@ import { assetClash, readPublicRecord, scanAssets, writePublicRecord, type Asset
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { VERSION } from '../version.js';
 import { readReusedIfExists } from '../read-reused.js';
+import { yieldTurn } from '../time-slice.js';
 
 export interface RunOptions extends PlanOptions {
   dryRun?: boolean;
@@ -95,11 +96,14 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // ISR_SHARD_PATCH=0 reads them whole (a switch for tests and for bisecting a doubt).
       else loadShards(previous, config.manifestFile, config.root, need.shards, o.held || process.env.ISR_SHARD_PATCH === '0' ? undefined : need.entriesOnly);
     }
+    // Between the steps of a large run, each tens of ms at 20k pages: see time-slice.ts.
+    await yieldTurn();
 
     const toList = planListings(previous, routes, o, config.configHash, o.now);
     const { listings, tags: listingTags, failed: listingFailed } = await listRoutes(config, toList, sources, o.now);
     const plan = planRegen({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: o, now: o.now });
     const listingErrors = [...listingFailed].map(([route, error]) => ({ route, error }));
+    await yieldTurn();
     const base = { plan, listingErrors, durationMs: 0 };
     if (o.dryRun) {
       return { ...base, ...emptyResult(), manifest: previous ?? emptyManifest(), durationMs: performance.now() - started };
@@ -120,6 +124,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     const onDemand = new Set(
       plan.render.filter((p) => p.reasons.includes('path') && !previous?.pages[p.path] && !listedPaths.has(p.path)).map((p) => p.path),
     );
+    await yieldTurn();
     let result: ExecuteResult;
     let stagedManifest: TempFile | undefined;
     const facts = routeFacts(config);
@@ -153,10 +158,22 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         manifest.generator = `isr ${VERSION}`;
         manifest.updatedAt = o.now;
       }
+      await yieldTurn();
       // The shards this run rewrites: those of every page it rendered, failed or removed.
       const bits = manifest.shards?.bits ?? 0;
       const touched = [...result.rendered, ...result.failed.map((f) => f.path), ...plan.remove.map((r) => r.path)];
       const dirty = new Set(touched.map((p) => shardOf(p, bits)));
+      // Pages added on demand go to the shards their paths hash to, which this run holds; the
+      // split is chosen only with every page at hand, so a shard they take past its bound makes
+      // the run read the rest and split again (shards.ts maxPagesPerShard).
+      const split = !!manifest.shards && outgrown(manifest, touched, before, o.logger);
+      if (split && !allLoaded(manifest)) {
+        if (fromMemory) loadHeldShards(manifest, o.held!, 'all');
+        else loadShards(manifest, config.manifestFile, config.root, 'all');
+        // A shard read in part is completed by its file: what this run removed stays removed.
+        for (const r of plan.remove) delete manifest.pages[r.path];
+      }
+      await yieldTurn();
       // A shard's sitemap changes only when one of its pages changed what the sitemap shows (most
       // regenerations only move builtAt); a build or a config change looks at every one.
       const sitemaps =
@@ -164,6 +181,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
           ? 'all'
           : new Set(touched.filter((p) => sitemapChanged(before.get(p), manifest.pages[p])).map((p) => shardOf(p, bits)));
       const leftover = previous?.pendingRemovals ?? [];
+      await yieldTurn();
       // Shards rewritten by splicing their changed lines (manifest/shard-patch.ts): those read in
       // part, and in a regen under the same config, those read whole with a few changes.
       const patched = patchShards(manifest, dirty, before, facts, {
@@ -171,8 +189,9 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         root: config.root,
         whole: o.mode === 'regen' && previous?.configHash === config.configHash && process.env.ISR_SHARD_PATCH !== '0',
       });
+      await yieldTurn();
       if (patched.size || previous?.shards?.partial) o.logger.debug(`manifest: ${patched.size} of ${dirty.size} rewritten shard(s) patched line by line`);
-      const shardWrite = changed || leftover.length ? prepareShards(manifest, { dirty, routes: facts, patched }) : undefined;
+      const shardWrite = changed || leftover.length ? await prepareShardsSliced(manifest, { dirty, routes: facts, patched, split }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
       if (changed && shardWrite) {
@@ -186,6 +205,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
             await stage.stage(file, body);
             result.written.push(file);
           }
+          await yieldTurn();
         }
         result.removed.push(...staleSiteFiles(config, previousTable, files.names));
       }
@@ -315,6 +335,16 @@ function nothingDueResult(config: ResolvedConfig, head: Manifest, started: numbe
     },
     durationMs: performance.now() - started,
   };
+}
+
+/** True when the run's added pages take a shard past its bound (logged, with the cost). */
+function outgrown(m: Manifest, touched: readonly string[], before: ReadonlyMap<string, PageEntry | undefined>, logger: Logger): boolean {
+  const added = touched.filter((p) => !before.get(p) && m.pages[p]);
+  if (added.length === 0) return false;
+  const dropped = touched.filter((p) => before.get(p) && !m.pages[p]);
+  const ids = outgrownShards(m.shards!, added, dropped);
+  if (ids.length) logger.debug(`manifest: shard ${ids.join(', ')} past ${maxPagesPerShard()} pages: every shard read and the manifest split again`);
+  return ids.length > 0;
 }
 
 /** True when a page's line in the sitemap can differ between two entries. */

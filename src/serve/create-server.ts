@@ -26,6 +26,7 @@ import { MemoryCache } from './memory-cache.js';
 import { RegenQueue, type RegenJob } from './regen-queue.js';
 import { createWebhook } from './revalidate-webhook.js';
 import { SiteState } from './site-state.js';
+import { SERVE_SLICE_MS, setSliceMs } from '../time-slice.js';
 import type { Manifest } from '../manifest/manifest.js';
 import type { SiteWatcher, WatchChange } from './watch.js';
 
@@ -102,6 +103,8 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   const realOutDir = await realpath(config.outDir).catch(() => {
     throw new IsrError('MANIFEST_MISSING', `output folder ${config.outDir} does not exist: nothing has been built to serve`, { hint: 'run `isr build` first' });
   });
+  // Requests wait on the runs' synchronous stretches: keep them short (time-slice.ts).
+  setSliceMs(SERVE_SLICE_MS);
   const cache = new MemoryCache(o.memoryBytes ?? 128 * 1024 * 1024, o.maxFileBytes ?? 8 * 1024 * 1024);
   const live = o.watch ? new LiveReload() : undefined;
   const store = new FileStore({ outDir: config.outDir, realOutDir, cache, transformHtml: live ? injectLiveScript : undefined, recheckMs: o.diskCheckMs });

@@ -5,6 +5,7 @@
  * that run (single flight per path), so a burst of stale requests costs one regeneration.
  */
 import type { RunResult } from '../run/run-site.js';
+import { yieldTurn } from '../time-slice.js';
 
 export interface RegenRequest {
   paths?: readonly string[];
@@ -98,7 +99,12 @@ export class RegenQueue {
       waits.push(p.promise);
       queueMicrotask(() => this.kick());
     }
-    return Promise.all(waits).then(merge);
+    // The callers of a big run take turns with requests (time-slice.ts), and those that waited on
+    // that run alone share one outcome: merging its ~20k-path lists once per caller was ~5 ms each.
+    return Promise.all(waits).then(async (results) => {
+      await yieldTurn();
+      return results.length === 1 ? outcomeOf(results[0]!) : merge(results);
+    });
   }
 
   /** Resolves when nothing is running or queued. */
@@ -140,6 +146,14 @@ function newBatch(): Batch {
   promise.catch(() => {});
   return { paths: new Set(), due: new Set(), tags: new Set(), drop: new Set(), full: false, promise, resolve, reject };
 }
+
+/** A run's outcome, made once for all its callers (read only: never changed once made). */
+function outcomeOf(r: RunResult): RegenOutcome {
+  let out = OUTCOMES.get(r);
+  if (!out) OUTCOMES.set(r, (out = merge([r])));
+  return out;
+}
+const OUTCOMES = new WeakMap<RunResult, RegenOutcome>();
 
 function merge(results: RunResult[]): RegenOutcome {
   const u = <T>(xs: T[][]) => [...new Set(xs.flat())];

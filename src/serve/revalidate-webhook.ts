@@ -11,6 +11,7 @@ import { checkNamedPath } from '../plan/plan-regen.js';
 import type { RevalidateTarget } from '../types.js';
 import { secretParam } from './mask-secret.js';
 import type { RegenOutcome } from './regen-queue.js';
+import { yieldTurn } from '../time-slice.js';
 
 /** Largest request body read; a larger one gets a 413 and the rest is not read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -58,13 +59,30 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
 
     try {
       const out = await o.revalidate(checked);
+      await yieldTurn(); // the answer of a big run is large: other requests first (time-slice.ts)
       // One line per call: when pages were rendered or removed, the run's own line ("regenerated
       // …") has said so, and a second line is a sync write of stderr on every webhook. A call
       // that changed nothing (an unknown tag, failures) is never silent.
       const line = `revalidate ${[...checked.paths, ...checked.tags.map((t) => `tag:${t}`)].join(' ')}: ${out.rendered.length} rendered, ${out.failed.length} failed`;
       if (out.rendered.length > 0 || out.removed.length > 0) o.logger.debug(line);
       else o.logger.info(line);
-      return json(res, 200, {
+      return json(res, 200, answerOf(out));
+    } catch (err) {
+      o.logger.error(`revalidate failed: ${describeError(err)}`);
+      return json(res, 500, { error: describeError(err) });
+    }
+  };
+}
+
+/**
+ * The 200 answer for an outcome, serialized once: the callers merged into one run share its
+ * outcome (regen-queue.ts), and a 20k-page run's answer is ~1.5 MB of JSON (~5 ms each).
+ */
+function answerOf(out: RegenOutcome): Serialized {
+  let body = ANSWERS.get(out);
+  if (!body) {
+    body = new Serialized(
+      JSON.stringify({
         ok: out.failed.length === 0 && out.errors.length === 0,
         rendered: out.rendered,
         written: out.written,
@@ -73,12 +91,17 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
         errors: out.errors,
         unmatchedTags: out.unmatchedTags,
         durationMs: Math.round(out.durationMs),
-      });
-    } catch (err) {
-      o.logger.error(`revalidate failed: ${describeError(err)}`);
-      return json(res, 500, { error: describeError(err) });
-    }
-  };
+      }),
+    );
+    ANSWERS.set(out, body);
+  }
+  return body;
+}
+const ANSWERS = new WeakMap<RegenOutcome, Serialized>();
+
+/** JSON text already made (`json` sends it as it is). */
+class Serialized {
+  constructor(readonly text: string) {}
 }
 
 /**
@@ -182,7 +205,7 @@ function tooLarge(res: ServerResponse): void {
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.destroyed) return;
-  const text = JSON.stringify(body) + '\n';
+  const text = (body instanceof Serialized ? body.text : JSON.stringify(body)) + '\n';
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

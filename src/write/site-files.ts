@@ -74,7 +74,9 @@ export function siteFiles(
   };
   const sitemapOf = (id: string, file: string): string | Made | undefined => {
     const pages = buckets.get(id);
-    if (pages) return urlset(pages);
+    // Made when taken (one at a time, each staged before the next): `isr serve` answers requests
+    // between them instead of waiting for every shard's sitemap at once (time-slice.ts).
+    if (pages) return () => urlset(pages);
     const p = patched?.shards.get(id);
     return p && patchedUrlset(file, p);
   };

@@ -2,6 +2,7 @@ import { copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync,
 import path from 'node:path';
 import { pageWriteFailed, writeFailed } from '../errors.js';
 import { tempPathFor } from './write-atomic.js';
+import { yieldTurn } from '../time-slice.js';
 
 /**
  * Two-phase publishing. During a run every page is written to a temp file beside its target
@@ -148,6 +149,8 @@ export class Stage {
       }
       this.staged.delete(rel);
       done.push(rel);
+      // Thousands of renames: let `isr serve` answer requests in between (time-slice.ts).
+      await yieldTurn();
     }
     return done;
   }
