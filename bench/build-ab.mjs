@@ -4,7 +4,8 @@
 // each round and the median of the per-round ratios new/old.
 //
 //   node bench/build-ab.mjs <old checkout> <old site> <new checkout> <new site> [rounds]
-// Each site's node_modules/isr should point at its own checkout (its config imports `isr`).
+// Each site's node_modules/<package> should point at its own checkout (its config imports the
+// package: 'isr' before the rename to static-isr, 'static-isr' after).
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';

@@ -16,7 +16,7 @@ const env = { ISR_PAGES_PER_SHARD: '2' };
 const MAX = 4;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
-const CONFIG = `import { defineConfig } from 'isr';
+const CONFIG = `import { defineConfig } from 'static-isr';
 
 export default defineConfig({
   site: { url: 'https://split.example.com', title: 'split' },
@@ -47,7 +47,7 @@ async function builtSite(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'isr-split-'));
   await mkdir(path.join(dir, 'templates'));
   await mkdir(path.join(dir, 'node_modules'));
-  await symlink(REPO, path.join(dir, 'node_modules', 'isr'), 'dir');
+  await symlink(REPO, path.join(dir, 'node_modules', 'static-isr'), 'dir');
   await writeFile(path.join(dir, 'isr.config.mjs'), CONFIG);
   await writeFile(path.join(dir, 'templates/page.eta'), '<p>slug <%= it.slug %></p>\n');
   await writeFile(path.join(dir, 'templates/home.eta'), '<p>home</p>\n');

@@ -22,7 +22,7 @@ const PAGES = 300;
 const SECRET = 'during-regen-secret';
 
 const CONFIG = `import { existsSync, writeFileSync } from 'node:fs';
-import { defineConfig } from 'isr';
+import { defineConfig } from 'static-isr';
 
 const at = (name) => new URL('./' + name, import.meta.url);
 
@@ -62,7 +62,7 @@ async function makeSite(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'isr-slice-'));
   await mkdir(path.join(dir, 'templates'));
   await mkdir(path.join(dir, 'node_modules'));
-  await symlink(REPO, path.join(dir, 'node_modules', 'isr'), 'dir');
+  await symlink(REPO, path.join(dir, 'node_modules', 'static-isr'), 'dir');
   await writeFile(path.join(dir, 'isr.config.mjs'), CONFIG);
   await writeFile(path.join(dir, 'templates/page.eta'), '<p>page <%= it.n %> <%= it.open ? "gate-open" : "gate-closed" %></p>\n');
   await writeFile(path.join(dir, 'templates/home.eta'), '<p>home</p>\n');
