@@ -49,6 +49,7 @@ function buildProgram(): Command {
       .option('--debug', 'print stack traces and debug lines');
 
   common(program.command('build').description('render every page into the output folder and write the manifest'))
+    .option('--no-detect', 'do not record a snapshot of the content for the next regen\'s change detection')
     .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))
     .action(async (root, opts) => (await import('./commands/build.js')).buildCommand(root, opts));
 
@@ -58,6 +59,7 @@ function buildProgram(): Command {
     .option('--tag <tag>', 'render every page that recorded this tag (repeatable)', collect)
     .option('--route <name>', 'render every page of this route (repeatable)', collect)
     .option('--all', 're-render every page')
+    .option('--no-detect', 'do not look for changed content (only what is due or named)')
     .option('--forget-on-demand <route>', 'remove the pages this route rendered on demand (fallback, webhook, --path), files and entries; "*" for every route (repeatable)', collect)
     .option('--dry-run', 'print the plan (what would render and why) and render nothing')
     .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))

@@ -72,6 +72,31 @@ export interface DataSource<Entry = unknown> {
   watch?(): { paths: string[]; tagsFor(file: string, event: 'add' | 'change' | 'unlink'): string[] };
   /** Called once when the run ends (close database pools here). */
   dispose?(): void | Promise<void>;
+  /**
+   * What changed in the source's data since the last published run, as the tags pages recorded
+   * (`file:content/posts/a.md`, `post:42`): a plain `isr regen` or `isr build` re-renders the pages
+   * that depend on them (plan reason `changed`), with no `--tag` needed. `state` is what this
+   * hook returned last time (undefined the first time, or when it was lost or unreadable), kept
+   * by isr in the cache folder and saved only after the run published: a snapshot of files, a
+   * CMS sync token, a last-modified time. Without a usable `state`, return the tags of
+   * everything the source holds (it cannot know what changed, and must not say "nothing").
+   */
+  changes?(ctx: ChangesContext): Promise<ChangesResult>;
+}
+
+/** Given to `DataSource.changes`. */
+export interface ChangesContext {
+  /** What `changes` returned as `state` after the last published run, if any. */
+  state: unknown;
+  now: Date;
+}
+
+/** What `DataSource.changes` returns. */
+export interface ChangesResult {
+  /** Tags whose data changed (pages and route listings that recorded one are re-rendered). */
+  tags: string[];
+  /** JSON data to hand back next time; saved only once this run has published. */
+  state: unknown;
 }
 
 /** A source as seen from a route: the plugin with `track` and `now` filled in. */

@@ -3,9 +3,9 @@ import { commandContext, type CommonOptions } from './context.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
 
 /** `isr build [root]`: render every page, remove vanished ones, write the manifest. */
-export async function buildCommand(root: string, opts: CommonOptions & { wait?: number }): Promise<void> {
+export async function buildCommand(root: string, opts: CommonOptions & { wait?: number; detect?: boolean }): Promise<void> {
   const { config, logger, now } = await commandContext(root, opts);
-  const result = await runSite(config, { mode: 'build', now, logger, waitSeconds: opts.wait, command: 'isr build' });
+  const result = await runSite(config, { mode: 'build', now, logger, waitSeconds: opts.wait, command: 'isr build', detect: opts.detect !== false });
   if (opts.json) process.stdout.write(JSON.stringify(resultJson(result)) + '\n');
   else printSummary(logger, 'built', result);
   const hook = await afterChange(config, result, undefined, logger);

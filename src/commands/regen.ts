@@ -18,6 +18,8 @@ export interface RegenOptions extends CommonOptions {
   dryRun?: boolean;
   wait?: number;
   exec?: string;
+  /** false with --no-detect: no change detection (only what is due or named). */
+  detect?: boolean;
 }
 
 /** `isr regen [root]`: re-render only what is due or named; made to run from cron. */
@@ -46,6 +48,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     dryRun: opts.dryRun,
     waitSeconds: opts.wait,
     command: 'isr regen',
+    detect: opts.detect !== false,
   });
   const { plan } = result;
   for (const e of plan.errors) logger.error(`--path ${e.path}: ${e.message}`);

@@ -20,6 +20,7 @@ export type Reason =
   | 'route'
   | 'template-changed'
   | 'config-changed'
+  | 'changed'
   | 'removed';
 
 /** What the planner needs to know of a route (plain data, no functions). */
@@ -47,6 +48,12 @@ export interface PlanOptions {
   all?: boolean;
   paths?: readonly string[];
   tags?: readonly string[];
+  /**
+   * Tags whose data changed since the last published run, as the sources' `changes` hooks
+   * found them (run/detect-changes.ts): like `tags`, with reason `changed`, and never reported as
+   * unmatched (most changes touch no page).
+   */
+  changedTags?: readonly string[];
   routes?: readonly string[];
   /**
    * Render only what is named (paths, tags, routes): no expired pages, retries, template or
@@ -117,7 +124,8 @@ export function planListings(
       entry.error !== undefined ||
       options.routes?.includes(r.name) ||
       isDue(entry.listedAt, entry.listRevalidate, now) ||
-      (options.tags?.length && entry.tags?.some((t) => options.tags!.includes(t)))
+      (options.tags?.length && entry.tags?.some((t) => options.tags!.includes(t))) ||
+      (options.changedTags?.length && entry.tags?.some((t) => options.changedTags!.includes(t)))
     ) {
       out.add(r.name);
     }
@@ -195,6 +203,7 @@ export function planRegen(input: {
   }
 
   const tagSet = new Set(options.tags ?? []);
+  const changedSet = new Set(options.changedTags ?? []);
   const routeSet = new Set(options.routes ?? []);
   const usedTags = new Set<string>();
 
@@ -269,6 +278,7 @@ export function planRegen(input: {
         }
       }
     }
+    if (changedSet.size && entry.tags?.some((t) => changedSet.has(t))) add(refOf(path, routeName, entry, listedRef), 'changed');
     if (options.onlyNamed) continue;
     if (configChanged) add(refOf(path, routeName, entry, listedRef), 'config-changed');
     if (entry.status === 'error') {

@@ -52,7 +52,9 @@ export function shardsToLoad(input: {
   const whole = new Set<string>();
   const named = new Set<string>();
   const keys = new Set<string>();
-  const tagHashes = (o.tags ?? []).map(hashTag);
+  // Named tags and the tags change detection found are looked up alike.
+  const allTags = [...(o.tags ?? []), ...(o.changedTags ?? [])];
+  const tagHashes = allTags.map(hashTag);
   for (const raw of [...(o.paths ?? []), ...(o.duePaths ?? []), ...(o.dropNotFound ?? [])]) {
     if (checkNamedPath(raw)) continue;
     for (const c of namedPathCandidates(raw)) {
@@ -94,8 +96,8 @@ export function shardsToLoad(input: {
     fixed.add(id);
   }
   const nothingDue =
-    whole.size === 0 && named.size === 0 && !o.paths?.length && !o.duePaths?.length && !o.dropNotFound?.length && !o.routes?.length && !o.tags?.length && !m.pendingRemovals?.length;
+    whole.size === 0 && named.size === 0 && !o.paths?.length && !o.duePaths?.length && !o.dropNotFound?.length && !o.routes?.length && !allTags.length && !m.pendingRemovals?.length;
   const shards = new Set([...whole, ...named, ...fixed]);
   const ids = new Set([...shards].filter((id) => !whole.has(id)));
-  return { shards, nothingDue, ...(ids.size ? { entriesOnly: { ids, keys, tags: o.tags ?? [] } } : {}) };
+  return { shards, nothingDue, ...(ids.size ? { entriesOnly: { ids, keys, tags: allTags } } : {}) };
 }

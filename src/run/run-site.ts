@@ -19,6 +19,7 @@ import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { assetClash, readPublicRecord, scanAssets, writePublicRecord, type AssetPlan, type AssetRecord } from '../write/public-assets.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
+import { detectChanges } from './detect-changes.js';
 import { VERSION } from '../version.js';
 import { readReusedIfExists } from '../read-reused.js';
 import { yieldTurn } from '../time-slice.js';
@@ -33,6 +34,12 @@ export interface RunOptions extends PlanOptions {
   command: string;
   /** The manifest the caller holds in memory (`isr serve`): used when the disk still has it. */
   held?: HeldManifest;
+  /**
+   * Ask the sources' `changes` hooks what changed since the last published run (plan reason
+   * `changed`): `isr build` and `isr regen` (unless `--no-detect`); not `isr serve`, whose
+   * runs render what they are asked for (`--watch` has its watcher).
+   */
+  detect?: boolean;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -78,16 +85,20 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       if (renderer.fileHashes.get(t) === entry.hash) for (const d of entry.deps) renderer.depsOf(t).add(d);
     }
     const templateHashes = new Map(config.routes.map((r) => [r.template, renderer.closureHash(r.template)]));
+    // Under the lock: two overlapping runs must not both take the same changes for theirs.
+    const detected = o.detect ? await detectChanges(config, sources, o) : undefined;
+    const plan0 = detected?.tags.length ? { ...o, changedTags: detected.tags } : o;
     if (previous) {
       // Load the shards that can hold a page to render or remove; a regen from cron with nothing
       // due loads none (see plan/shards-to-load.ts).
-      const need = shardsToLoad({ manifest: previous, routes, templateHashes, configHash: config.configHash, options: o, now: o.now });
+      const need = shardsToLoad({ manifest: previous, routes, templateHashes, configHash: config.configHash, options: plan0, now: o.now });
       if (need.nothingDue && !assets.write.size && !assets.removed.length) {
         if (recordStale && !o.dryRun) {
           try {
             writePublicRecord(config.stateDir, assets.assets);
           } catch {} // a cache: the next run hashes again
         }
+        if (!o.dryRun) detected?.commit();
         return nothingDueResult(config, previous, started);
       }
       if (fromMemory) loadHeldShards(previous, o.held!, need.shards);
@@ -99,9 +110,9 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     // Between the steps of a large run, each tens of ms at 20k pages: see time-slice.ts.
     await yieldTurn();
 
-    const toList = planListings(previous, routes, o, config.configHash, o.now);
+    const toList = planListings(previous, routes, plan0, config.configHash, o.now);
     const { listings, tags: listingTags, failed: listingFailed } = await listRoutes(config, toList, sources, o.now);
-    const plan = planRegen({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: o, now: o.now });
+    const plan = planRegen({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: plan0, now: o.now });
     const listingErrors = [...listingFailed].map(([route, error]) => ({ route, error }));
     await yieldTurn();
     const base = { plan, listingErrors, durationMs: 0 };
@@ -241,6 +252,8 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, { hint: 'check the folder of the manifest is writable', cause: err });
       }
     }
+    // What the sources reported is now published: the next run compares from here.
+    detected?.commit();
     // Removed assets no page took over (deleted here too: a run that changed only assets writes
     // no manifest, so no pendingRemovals). Then the record; it is a cache, so failing to write it
     // costs the next run some hashing, not a failed run.

@@ -5,6 +5,7 @@ import { IsrError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import { walkFiles } from '../walk-files.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
+import { compareFiles } from './snapshot.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
 
 export interface FilesOptions {
@@ -174,6 +175,17 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
         paths: [absDir],
         tagsFor: (file) => [`file:${path.relative(root, file).split(path.sep).join('/')}`, collectionTag()],
       };
+    },
+    // The folder against the snapshot of the last published run (sources/snapshot.ts). A changed
+    // file's own tag, and the collection's: a listing shows front matter (a title, a tag list),
+    // so every page that listed the folder renders again, as `serve --watch` does.
+    async changes({ state }) {
+      const now = (await glob(absDir, options.include, dirRel)).map((abs) => [fileOf(abs), abs] as const);
+      const { events, snapshot, complete } = compareFiles(now, state);
+      const tags = new Set<string>();
+      for (const [file] of events) tags.add(`file:${file}`);
+      if (events.length || !complete) tags.add(collectionTag());
+      return { tags: [...tags], state: snapshot };
     },
   };
   contentDirs.set(source, options.dir);

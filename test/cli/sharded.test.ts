@@ -38,7 +38,7 @@ describe('a site whose manifest is split in shards', () => {
   it('regen --path of an edited post rewrites its page, its shard, its shard sitemap and the index: nothing else', async () => {
     await site.write('content/posts/hello-world.md', (await site.read('content/posts/hello-world.md')).replace('This blog is built', 'This blog, edited, is built'));
     const before = await snapshot(site.root);
-    const r = await site.run(['regen', '--path', '/blog/hello-world/', '--json'], { now: at(60), env });
+    const r = await site.run(['regen', '--no-detect', '--path', '/blog/hello-world/', '--json'], { now: at(60), env });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     const shard = out.written.find((f: string) => /^sitemap-/.test(f));
@@ -54,13 +54,13 @@ describe('a site whose manifest is split in shards', () => {
   });
 
   it('a later regen --tag (every shard read) and a regen with nothing due agree with the pages', async () => {
-    const r = await site.run(['regen', '--tag', 'file:content/posts/hello-world.md', '--json'], { now: at(120), env });
+    const r = await site.run(['regen', '--no-detect', '--tag', 'file:content/posts/hello-world.md', '--json'], { now: at(120), env });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.rendered).toContain('/blog/hello-world/');
     expect(out.rendered).toContain('/');
     const before = await snapshot(site.root);
-    expect(await site.run(['regen'], { now: at(130), env })).toEqual({ code: 0, stdout: '', stderr: 'nothing due\n' });
+    expect(await site.run(['regen', '--no-detect'], { now: at(130), env })).toEqual({ code: 0, stdout: '', stderr: 'nothing due\n' });
     expect(await snapshot(site.root)).toEqual(before);
   });
 
@@ -98,8 +98,8 @@ describe('a regen of named pages, shards read in part', () => {
   /** Apply `edit` to both, run the regen, compare; the patched side's debug line is returned. */
   async function step(args: string[], seconds: number, edit?: (s: TempSite) => Promise<void>): Promise<string> {
     for (const s of [a, b]) await edit?.(s);
-    const ra = await a.run(['regen', ...args, '--debug'], { now: at(seconds), env });
-    const rb = await b.run(['regen', ...args], { now: at(seconds), env: { ...env, ISR_SHARD_PATCH: '0' } });
+    const ra = await a.run(['regen', '--no-detect', ...args, '--debug'], { now: at(seconds), env });
+    const rb = await b.run(['regen', '--no-detect', ...args], { now: at(seconds), env: { ...env, ISR_SHARD_PATCH: '0' } });
     expect(ra.code).toBe(0);
     expect(rb.code).toBe(0);
     expect(await texts(a)).toEqual(await texts(b));

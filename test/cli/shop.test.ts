@@ -29,6 +29,9 @@ async function fresh(): Promise<TempSite> {
 }
 const item = (id: string, data: Record<string, unknown>) => site.write(`data/items/${id}.json`, JSON.stringify(data));
 
+// These suites pin the time-based model (windows, retries, listings falling due), so their
+// regens run with --no-detect: with change detection on, an edited data file re-renders its pages
+// at once (test/cli/change-detection.test.ts).
 describe('three cron ticks while the data changes', () => {
   it('renders exactly what is due at each tick, for the reason it is due', async () => {
     await fresh();
@@ -36,7 +39,7 @@ describe('three cron ticks while the data changes', () => {
     // Tick 1 (+60 s): apple's price changed. Only the home page (60 s) is due; it shows the new
     // price, the apple page (300 s) keeps the old one until it is due.
     await item('apple', { name: 'Apple', price: 5 });
-    const t1 = await site.run(['regen', '--json'], { now: at(60) });
+    const t1 = await site.run(['regen', '--no-detect', '--json'], { now: at(60) });
     expect(t1.code).toBe(0);
     expect(json(t1).plan.render).toEqual([{ path: '/', route: 'home', reasons: ['expired'] }]);
     expect(json(t1).plan.remove).toEqual([]);
@@ -48,7 +51,7 @@ describe('three cron ticks while the data changes', () => {
     // banana is removed; home is due again (built at +60).
     await item('date', { name: 'Date', price: 7 });
     await rm(path.join(site.root, 'data/items/banana.json'));
-    const t2 = await site.run(['regen', '--json'], { now: at(180) });
+    const t2 = await site.run(['regen', '--no-detect', '--json'], { now: at(180) });
     expect(t2.code).toBe(0);
     expect(planned(t2)).toEqual({ '/': ['expired'], '/items/date/': ['new'] });
     expect(json(t2).plan.remove).toEqual([{ path: '/items/banana/', file: 'items/banana/index.html', reason: 'removed' }]);
@@ -59,7 +62,7 @@ describe('three cron ticks while the data changes', () => {
     // Tick 3 (+300 s): cherry's price changed too. Apple (300 s) is due and now shows $5;
     // cherry (600 s) and date (built at +180) are not; the listing is due but finds nothing new.
     await item('cherry', { name: 'Cherry', price: 4, revalidate: 600 });
-    const t3 = await site.run(['regen', '--json'], { now: at(300) });
+    const t3 = await site.run(['regen', '--no-detect', '--json'], { now: at(300) });
     expect(t3.code).toBe(0);
     expect(planned(t3)).toEqual({ '/': ['expired'], '/items/apple/': ['expired'] });
     expect(json(t3).plan.remove).toEqual([]);
@@ -86,7 +89,7 @@ describe('a page whose load throws', () => {
     await item('apple', { name: 'Apple', price: 9, fail: true });
 
     // +300 s: home, apple and banana are due; apple fails.
-    const r1 = await site.run(['regen'], { now: at(300) });
+    const r1 = await site.run(['regen', '--no-detect'], { now: at(300) });
     expect(r1.code).toBe(1);
     expect(r1.stdout).toBe('');
     expect(r1.stderr).toMatch(/^error \/items\/apple\/: upstream for apple is down\nregenerated 2 pages in \d+\.\d\ds: 2 written, 1 unchanged, 0 removed, 1 failed\n$/);
@@ -103,10 +106,10 @@ describe('a page whose load throws', () => {
     });
 
     // Not before retryAt: nothing is due at +359 s (exit 0: no new failure).
-    expect(await site.run(['regen'], { now: at(359) })).toEqual({ code: 0, stdout: '', stderr: 'nothing due\n' });
+    expect(await site.run(['regen', '--no-detect'], { now: at(359) })).toEqual({ code: 0, stdout: '', stderr: 'nothing due\n' });
 
     // At retryAt it is tried again, fails again, and backs off twice as long.
-    const r2 = await site.run(['regen', '--json'], { now: at(360) });
+    const r2 = await site.run(['regen', '--no-detect', '--json'], { now: at(360) });
     expect(r2.code).toBe(1);
     expect(planned(r2)).toEqual({ '/': ['expired'], '/items/apple/': ['retry'] });
     expect(json(r2).failed).toEqual([{ path: '/items/apple/', error: '/items/apple/: upstream for apple is down' }]);
@@ -120,7 +123,7 @@ describe('a page whose load throws', () => {
 
     // Fixed upstream: the retry succeeds and the failure is forgotten.
     await item('apple', { name: 'Apple', price: 9 });
-    const r3 = await site.run(['regen', '--json'], { now: at(480) });
+    const r3 = await site.run(['regen', '--no-detect', '--json'], { now: at(480) });
     expect(r3.code).toBe(0);
     expect(planned(r3)['/items/apple/']).toEqual(['retry']);
     expect(json(r3).written).toContain('items/apple/index.html');
@@ -135,7 +138,7 @@ describe('a page whose load throws', () => {
   it('fails a page that never rendered without writing anything for it', async () => {
     await fresh();
     await item('fig', { name: 'Fig', price: 2, fail: true });
-    const r = await site.run(['regen', '--json'], { now: at(120) });
+    const r = await site.run(['regen', '--no-detect', '--json'], { now: at(120) });
     expect(r.code).toBe(1);
     expect(json(r).failed).toEqual([{ path: '/items/fig/', error: '/items/fig/: upstream for fig is down' }]);
     expect(existsSync(path.join(site.root, 'dist/items/fig'))).toBe(false);
@@ -149,7 +152,7 @@ describe('a route listing that fails', () => {
   it('keeps the pages, exits 1, and clears the error when the listing recovers', async () => {
     await fresh();
     await rm(path.join(site.root, 'data/items/banana.json'));
-    const r1 = await site.run(['regen', '--json'], { now: at(120), env: { SHOP_PATHS_FAIL: '1' } });
+    const r1 = await site.run(['regen', '--no-detect', '--json'], { now: at(120), env: { SHOP_PATHS_FAIL: '1' } });
     expect(r1.code).toBe(1);
     expect(json(r1).failed).toEqual([]);
     expect(json(r1).listingFailed).toEqual([{ route: 'item', error: 'paths() of item failed: inventory API is down' }]);
@@ -158,7 +161,7 @@ describe('a route listing that fails', () => {
     expect(m.routes.item).toMatchObject({ listedAt: ms(0), error: 'paths() of item failed: inventory API is down' });
     expect(m.pages['/items/banana/']).toBeDefined();
 
-    const r2 = await site.run(['regen', '--json'], { now: at(130) });
+    const r2 = await site.run(['regen', '--no-detect', '--json'], { now: at(130) });
     expect(r2.code).toBe(0);
     expect(json(r2).plan.remove).toEqual([{ path: '/items/banana/', file: 'items/banana/index.html', reason: 'removed' }]);
     m = await site.manifest();
@@ -168,14 +171,14 @@ describe('a route listing that fails', () => {
   it('records a re-listing that changed nothing, so it is not repeated on every run', async () => {
     await fresh();
     // Home rendered at +110 s is due at +170; the listing (every 120 s) is due at +120.
-    expect((await site.run(['regen', '--quiet', '--path', '/'], { now: at(110) })).code).toBe(0);
-    const r = await site.run(['regen', '--json'], { now: at(130) });
+    expect((await site.run(['regen', '--no-detect', '--quiet', '--path', '/'], { now: at(110) })).code).toBe(0);
+    const r = await site.run(['regen', '--no-detect', '--json'], { now: at(130) });
     expect(r.code).toBe(0);
     expect(json(r).plan.render).toEqual([]);
     expect((await site.manifest()).routes.item.listedAt).toBe(ms(130));
     // The next run, before either is due, leaves everything alone.
     const before = await snapshot(site.root);
-    expect((await site.run(['regen'], { now: at(140) })).stderr).toBe('nothing due\n');
+    expect((await site.run(['regen', '--no-detect'], { now: at(140) })).stderr).toBe('nothing due\n');
     expect(await snapshot(site.root)).toEqual(before);
   });
 });
@@ -184,7 +187,7 @@ describe('redirects', () => {
   it('writes a redirect stub and a _redirects line, and leaves the page out of the sitemap', async () => {
     await fresh();
     await item('cherry', { name: 'Cherry', price: 3, movedTo: '/items/apple/', permanent: true });
-    const r = await site.run(['regen', '--json', '--path', '/items/cherry/'], { now: at(1) });
+    const r = await site.run(['regen', '--no-detect', '--json', '--path', '/items/cherry/'], { now: at(1) });
     expect(r.code).toBe(0);
     expect(sorted(json(r).written)).toEqual(['_headers', '_redirects', 'items/cherry/index.html', 'sitemap.xml']);
     expect(await site.read('dist/items/cherry/index.html')).toBe(redirectStub('/items/apple/'));
@@ -202,11 +205,11 @@ describe('redirects', () => {
   it('writes a 307 for a temporary redirect and drops _redirects when none is left', async () => {
     await fresh();
     await item('cherry', { name: 'Cherry', price: 3, movedTo: 'https://elsewhere.example/cherry' });
-    await site.run(['regen', '--quiet', '--path', '/items/cherry/'], { now: at(1) });
+    await site.run(['regen', '--no-detect', '--quiet', '--path', '/items/cherry/'], { now: at(1) });
     expect(await site.read('dist/_redirects')).toBe('/items/cherry/ https://elsewhere.example/cherry 307\n');
     // Back to a normal page: no redirect is left, so _redirects must go (hosts apply it first).
     await item('cherry', { name: 'Cherry', price: 3, revalidate: 600 });
-    const r = await site.run(['regen', '--json', '--path', '/items/cherry/'], { now: at(2) });
+    const r = await site.run(['regen', '--no-detect', '--json', '--path', '/items/cherry/'], { now: at(2) });
     expect(r.code).toBe(0);
     expect(json(r).removed).toEqual(['_redirects']);
     expect(existsSync(path.join(site.root, 'dist/_redirects'))).toBe(false);
@@ -219,7 +222,7 @@ describe('after a change: onChange and --exec', () => {
     await fresh();
     await rm(path.join(site.root, 'on-change.log'), { force: true });
     await item('apple', { name: 'Apple', price: 2 });
-    const r = await site.run(['regen', '--quiet', '--path', '/items/apple/', '--exec', 'cat > exec.json; printf %s "$ISR_OUT_DIR" > outdir.txt'], {
+    const r = await site.run(['regen', '--no-detect', '--quiet', '--path', '/items/apple/', '--exec', 'cat > exec.json; printf %s "$ISR_OUT_DIR" > outdir.txt'], {
       now: at(1),
     });
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -232,7 +235,7 @@ describe('after a change: onChange and --exec', () => {
   it('runs neither when nothing changed', async () => {
     await fresh();
     await rm(path.join(site.root, 'on-change.log'), { force: true });
-    const r = await site.run(['regen', '--quiet', '--path', '/items/apple/', '--exec', 'touch ran'], { now: at(1) });
+    const r = await site.run(['regen', '--no-detect', '--quiet', '--path', '/items/apple/', '--exec', 'touch ran'], { now: at(1) });
     expect(r.code).toBe(0);
     expect(existsSync(path.join(site.root, 'ran'))).toBe(false);
     expect(existsSync(path.join(site.root, 'on-change.log'))).toBe(false);
@@ -241,7 +244,7 @@ describe('after a change: onChange and --exec', () => {
   it('exits 1 when the --exec command or the onChange hook fails (the pages are published)', async () => {
     await fresh();
     await item('apple', { name: 'Apple', price: 3 });
-    const r = await site.run(['regen', '--quiet', '--path', '/items/apple/', '--exec', 'exit 3'], { now: at(1), env: { SHOP_ONCHANGE_FAIL: '1' } });
+    const r = await site.run(['regen', '--no-detect', '--quiet', '--path', '/items/apple/', '--exec', 'exit 3'], { now: at(1), env: { SHOP_ONCHANGE_FAIL: '1' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('error onChange hook failed: CDN purge failed\nerror --exec command exited with status 3\n');
     expect(await site.read('dist/items/apple/index.html')).toContain('Price: $3');
