@@ -14,7 +14,7 @@ import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/pl
 import { Renderer } from '../render/renderer.js';
 import { listRoutes, planRoutes } from '../routes/list-paths.js';
 import { SourceSet } from '../sources/source-set.js';
-import { siteFiles, staleSiteFiles } from '../write/site-files.js';
+import { disabledSiteFiles, siteFiles, staleSiteFiles } from '../write/site-files.js';
 import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
@@ -174,6 +174,9 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
           }
         }
         result.removed.push(...staleSiteFiles(config, previousTable, files.names));
+        if (previous && previous.configHash !== config.configHash) {
+          result.removed.push(...disabledSiteFiles(config, previousTable, shardWrite.table, (f) => readIfExists(path.join(config.outDir, f))));
+        }
       }
 
       // Deletions are listed in the manifest before they happen, so a crash after it is published
