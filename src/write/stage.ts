@@ -87,6 +87,11 @@ export class Stage {
     this.staged.set(rel, file);
   }
 
+  /** True for a first build staged as one folder: outDir is empty, so nothing there to compare. */
+  get wholeFolder(): boolean {
+    return this.fresh !== undefined;
+  }
+
   get size(): number {
     return this.staged.size;
   }
