@@ -6,10 +6,10 @@ import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
 import { loadHeldShards, openHeld, type HeldManifest } from '../manifest/held.js';
 import { emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
-import { patchShards, prepareShards, stageManifest, writeManifest } from '../manifest/write-manifest.js';
+import { patchShards, prepareShards, stageManifest, writeManifest, type StagedManifest } from '../manifest/write-manifest.js';
 import { shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
-import type { TempFile } from '../write/write-atomic.js';
+import { fsyncDurability, type Durability } from '../write/durable.js';
 import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
 import { Renderer } from '../render/renderer.js';
 import { listRoutes, planRoutes } from '../routes/list-paths.js';
@@ -31,6 +31,8 @@ export interface RunOptions extends PlanOptions {
   command: string;
   /** The manifest the caller holds in memory (`isr serve`): used when the disk still has it. */
   held?: HeldManifest;
+  /** How the publish reaches the disk (default: fsync, write/durable.ts); tests pass a recorder. */
+  durability?: Durability;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -108,7 +110,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       plan.render.filter((p) => p.reasons.includes('path') && !previous?.pages[p.path] && !listedPaths.has(p.path)).map((p) => p.path),
     );
     let result: ExecuteResult;
-    let stagedManifest: TempFile | undefined;
+    let stagedManifest: StagedManifest | undefined;
     const facts = routeFacts(config);
     let removals: string[] = [];
     // Phase one: every byte of the run goes to temp files (pages, site files, the manifest). Any
@@ -195,9 +197,11 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
 
     // Phase two, publish: renames only (no new space needed): pages, then the manifest that
     // describes them, then deletions. A rename failing midway leaves pages newer than the
-    // manifest, which the invariant allows (they render again when due).
+    // manifest, which the invariant allows (they render again when due). Each step is flushed to
+    // the disk before the next (write/durable.ts), so a power loss keeps that order too.
+    const durable = o.durability ?? fsyncDurability([config.outDir, path.dirname(config.outDir), config.stateDir]);
     try {
-      await stage.commit();
+      await stage.commit(durable, stagedManifest?.temps);
     } catch (err) {
       await stage.abort();
       await stagedManifest?.discard();
@@ -205,17 +209,22 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     }
     if (stagedManifest) {
       try {
-        await stagedManifest.publish();
+        await stagedManifest.publish(durable, true);
       } catch (err) {
         throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, { hint: 'check the folder of the manifest is writable', cause: err });
       }
     }
     if (manifest.pendingRemovals?.length) {
       await removeFiles(config.outDir, manifest.pendingRemovals);
+      const emptied = new Set(manifest.pendingRemovals.map((f) => nearestFolder(path.dirname(path.join(config.outDir, f)), config.outDir)));
       manifest.pendingRemovals = [];
       // Everything is published; failing to clear the list only makes the next run retry the
-      // (idempotent) deletions, so it must not turn a good run into a failed one.
-      await writeManifest(config.manifestFile, manifest, { dirty: new Set(), routes: facts }).catch((err) => o.logger.warn(`${describeError(err)} (the next run finishes the removals)`));
+      // (idempotent) deletions, so it must not turn a good run into a failed one. The deletions
+      // reach the disk first: a list cleared while they were lost would orphan the files.
+      await durable
+        .flush([...emptied])
+        .then(() => writeManifest(config.manifestFile, manifest, { dirty: new Set(), routes: facts }, durable))
+        .catch((err) => o.logger.warn(`${describeError(err)} (the next run finishes the removals)`));
     }
     result.removed = removals;
     // Taken while the lock is held, so it is this run's write: `isr serve` compares it with the
@@ -236,6 +245,12 @@ function readIfExists(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The folder itself, or its nearest ancestor still there (removeFiles deletes emptied folders). */
+function nearestFolder(dir: string, outDir: string): string {
+  while (dir.length > outDir.length && !existsSync(dir)) dir = path.dirname(dir);
+  return dir;
 }
 
 function manifestMissing(config: ResolvedConfig): IsrError {

@@ -1,6 +1,7 @@
 import { lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFailed } from '../errors.js';
+import { NOT_DURABLE, type Durability } from './durable.js';
 import { tempPathFor } from './write-atomic.js';
 
 /**
@@ -100,9 +101,22 @@ export class Stage {
     return this.staged.has(rel);
   }
 
-  /** Rename every staged file into place. Returns the files published, outDir-relative. */
-  async commit(): Promise<string[]> {
+  /**
+   * Rename every staged file into place. Returns the files published, outDir-relative.
+   *
+   * `durable` orders it for a power loss (see durable.ts): every staged file's bytes (and `also`,
+   * the manifest's temp files, in the same flush) reach the disk before any rename, and the
+   * folders of the renamed entries before this returns, so a manifest published next never names
+   * a page whose rename could still be lost. Each folder is flushed once, however many pages it got.
+   */
+  async commit(durable: Durability = NOT_DURABLE, also: readonly string[] = []): Promise<string[]> {
     if (this.fresh) {
+      try {
+        // The whole tree: its files, and its folders' entries (the new names inside them).
+        await durable.flush([...this.staged.values(), ...this.createdDirs, this.fresh, ...also]);
+      } catch (err) {
+        throw writeFailed(path.basename(this.outDir), err, 'check the disk of the output folder');
+      }
       // Over an empty folder too: rename(2) replaces an empty directory in one step. Made even
       // when nothing was staged, so that a built site always has its output folder.
       try {
@@ -119,11 +133,19 @@ export class Stage {
       } catch (err) {
         throw writeFailed(path.basename(this.outDir), err, 'the output folder must stay absent or empty during a first build');
       }
+      // The folder's new name in its parent, and its old one gone from the state folder.
+      await this.flushDirs(durable, [path.dirname(this.outDir), path.dirname(this.fresh)]);
       const done = [...this.staged.keys()];
       this.staged.clear();
       return done;
     }
+    try {
+      await durable.flush([...this.staged.values(), ...also]);
+    } catch (err) {
+      throw writeFailed(path.basename(this.outDir), err, 'check the disk of the output folder');
+    }
     const done: string[] = [];
+    const dirs = new Set<string>();
     for (const [rel, tmp] of this.staged) {
       try {
         renameSync(tmp, this.resolve(rel));
@@ -132,8 +154,18 @@ export class Stage {
       }
       this.staged.delete(rel);
       done.push(rel);
+      dirs.add(path.dirname(tmp));
     }
+    await this.flushDirs(durable, dirs);
     return done;
+  }
+
+  private async flushDirs(durable: Durability, dirs: Iterable<string>): Promise<void> {
+    try {
+      await durable.flush([...dirs]);
+    } catch (err) {
+      throw writeFailed(path.basename(this.outDir), err, 'check the disk of the output folder');
+    }
   }
 
   /** Delete every staged temp file; the published site is untouched. */
