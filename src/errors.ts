@@ -21,7 +21,7 @@ export const EXIT = {
   manifest: 6,
   /** Output could not be written (permissions, full disk). */
   io: 7,
-  /** Another isr run holds the lock. */
+  /** Another isr run holds the lock (or took it over from this one: nothing was published). */
   locked: 75,
   /** A bug in isr. */
   internal: 70,
@@ -48,7 +48,8 @@ export type ErrorCode =
   | 'MANIFEST_CORRUPT'
   | 'LOCKED'
   | 'WRITE_FAILED'
-  | 'USAGE';
+  | 'USAGE'
+  | 'LOCK_LOST';
 
 const exitFor: Record<ErrorCode, number> = {
   CONFIG_NOT_FOUND: EXIT.config,
@@ -72,6 +73,7 @@ const exitFor: Record<ErrorCode, number> = {
   LOCKED: EXIT.locked,
   WRITE_FAILED: EXIT.io,
   USAGE: EXIT.usage,
+  LOCK_LOST: EXIT.locked,
 };
 
 export interface IsrErrorOptions {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import kleur from 'kleur';
 import { IsrError } from '../errors.js';
+import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite, type RunResult } from '../run/run-site.js';
 import { commandContext, type CommonOptions } from './context.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
@@ -18,6 +19,7 @@ export interface RegenOptions extends CommonOptions {
 
 /** `isr regen [root]`: re-render only what is due or named; made to run from cron. */
 export async function regenCommand(root: string, opts: RegenOptions): Promise<void> {
+  exitCleanlyOnSignals();
   const paths = [...(opts.path ?? []), ...(opts.pathsFrom ? await readPaths(opts.pathsFrom) : [])];
   const { config, logger, now } = await commandContext(root, opts);
   // A usage error: refuse before the run, not after it has already rendered what was due.

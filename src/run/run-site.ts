@@ -18,6 +18,7 @@ import { disabledSiteFiles, siteFiles, staleSiteFiles } from '../write/site-file
 import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
+import { onInterrupt } from './interrupt.js';
 import { VERSION } from '../version.js';
 import { readReusedIfExists } from '../read-reused.js';
 
@@ -58,6 +59,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   if (o.mode === 'regen' && !existsSync(config.manifestFile)) throw manifestMissing(config);
   const lock = o.dryRun ? undefined : await acquireLock(config.stateDir, { waitSeconds: o.waitSeconds, command: o.command });
   const sources = new SourceSet(config, o.logger, () => o.now);
+  let forgetStaged: (() => void) | undefined;
   try {
     if (lock?.recovered) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
     // The head only: pages stay on disk until the run knows which shards it needs.
@@ -113,6 +115,12 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     let stagedManifest: StagedManifest | undefined;
     const facts = routeFacts(config);
     let removals: string[] = [];
+    const durable = o.durability ?? fsyncDurability([config.outDir, path.dirname(config.outDir), config.stateDir]);
+    // A signal deletes what this run staged (synchronous calls inside; see run/interrupt.ts).
+    forgetStaged = onInterrupt(() => {
+      void stage.abort();
+      void stagedManifest?.discard();
+    });
     // Phase one: every byte of the run goes to temp files (pages, site files, the manifest). Any
     // failure here (bad input, a full disk) deletes them all: the published site is untouched.
     try {
@@ -199,9 +207,12 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     // describes them, then deletions. A rename failing midway leaves pages newer than the
     // manifest, which the invariant allows (they render again when due). Each step is flushed to
     // the disk before the next (write/durable.ts), so a power loss keeps that order too.
-    const durable = o.durability ?? fsyncDurability([config.outDir, path.dirname(config.outDir), config.stateDir]);
     try {
+      // The commit point: publish only while this run still owns the lock (manifest/lock.ts).
+      lock?.assertHeld();
       await stage.commit(durable, stagedManifest?.temps);
+      // Again before the manifest: the flushes of a large commit can take a while.
+      lock?.assertHeld();
     } catch (err) {
       await stage.abort();
       await stagedManifest?.discard();
@@ -232,6 +243,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     const manifestSignature = stagedManifest ? fileSignature(config.manifestFile) : undefined;
     return { ...base, ...result, manifest, manifestSignature, durationMs: performance.now() - started };
   } finally {
+    forgetStaged?.();
     await sources.dispose().catch(() => {});
     await lock?.release();
   }
