@@ -10,6 +10,6 @@ export async function buildCommand(root: string, opts: CommonOptions & { wait?: 
   const result = await runSite(config, { mode: 'build', now, logger, waitSeconds: opts.wait, command: 'isr build' });
   if (opts.json) process.stdout.write(JSON.stringify(resultJson(result)) + '\n');
   else printSummary(logger, 'built', result);
-  const hook = await afterChange(config, result, undefined, logger);
+  const hook = await afterChange(config, result, undefined, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }

@@ -59,7 +59,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   if (opts.json) process.stdout.write(JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors })) + '\n');
   else if (result.rendered.length || result.removed.length || result.failed.length) printSummary(logger, 'regenerated', result);
   else logger.info('nothing due');
-  const hook = await afterChange(config, result, opts.exec, logger);
+  const hook = await afterChange(config, result, opts.exec, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }
 
