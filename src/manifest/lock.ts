@@ -81,6 +81,8 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
   let delay = 25;
   let recovered = false;
   for (;;) {
+    // The lease starts when the lock is taken, not when the wait for it began (--wait).
+    me.expiresAt = clock() + LEASE_MS;
     if (tryCreate(dir, me)) {
       // A takeover interrupted between its rename-aside and its own lock leaves `lock.stale-*`
       // and no lock: the run it took over may have left temp files, so report a recovery.

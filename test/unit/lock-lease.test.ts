@@ -84,3 +84,18 @@ describe('the lock lease', () => {
     await lock.release();
   });
 });
+
+describe('the lock lease after a wait', () => {
+  it('starts when the lock is taken, not when the wait began', async () => {
+    const first = await acquireLock(stateDir, { command: 'first', clock });
+    const waiting = acquireLock(stateDir, { command: 'second', clock, waitSeconds: 30 });
+    // The waiter has tried once; the clock moves past a whole lease before the holder lets go.
+    await new Promise((r) => setImmediate(r));
+    now += LEASE_MS + 5_000;
+    await first.release();
+    const second = await waiting;
+    expect(owner().expiresAt).toBe(now + LEASE_MS);
+    expect(() => second.assertHeld()).not.toThrow();
+    await second.release();
+  });
+});
