@@ -3,10 +3,13 @@
 // (`--old`, a checkout of isr before it, built), ALTERNATED run by run on the same disk so a slow
 // spell of a shared machine hits both. Not a test: it measures.
 //
-//   node bench/fsync-ab.mjs --old /tmp/isr-old [--size 20000] [--runs 5]
+//   node bench/fsync-ab.mjs --old /tmp/isr-old [--new /tmp/isr-new] [--size 20000] [--runs 5]
+// (`--new` defaults to this checkout; give a copy to go on rebuilding this one meanwhile.)
 //
-// Two identical sites under bench/.work/ (ext4 here; tmpfs would make fsync free), each with
-// `node_modules/isr` pointing at its own checkout. Per round, for old then new (order swapped
+// Two identical sites under --dir (default /var/tmp/isr-fsync-ab: ext4 here; tmpfs would make
+// fsync free), each with `node_modules/isr` pointing at its own checkout. Not inside this
+// checkout: there `import 'isr'` in the site's config would resolve to the checkout itself
+// (a package's self-reference), whichever side runs. Per round, for old then new (order swapped
 // every round): a cold `isr build` (output and .isr/ deleted, `sync` first), a 1%-edit regen
 // (`--paths-from`), and a one-page regen (`--path`). Wall time of the whole process.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,15 +25,16 @@ const opt = (name, dflt) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--$
 const OLD = opt('old');
 const N = Number(opt('size', '20000'));
 const RUNS = Number(opt('runs', '5'));
+const DIR = path.resolve(opt('dir', '/var/tmp/isr-fsync-ab'));
 if (!OLD || !existsSync(path.join(OLD, 'bin/isr.js'))) {
   console.error('give --old <a built checkout of isr to compare with>');
   process.exit(2);
 }
 
-const sides = { old: OLD, new: REPO };
+const sides = { old: OLD, new: path.resolve(opt('new', REPO)) };
 const sites = {};
 for (const [name, checkout] of Object.entries(sides)) {
-  const dir = path.join(REPO, 'bench/.work', `fsync-ab-${name}-${N}`);
+  const dir = path.join(DIR, `${name}-${N}`);
   await generate(dir, N, { seed: 1 });
   rmSync(path.join(dir, 'node_modules/isr'));
   symlinkSync(checkout, path.join(dir, 'node_modules/isr'), 'dir');
@@ -79,7 +83,8 @@ const commit = (dir) => {
     return readFileSync(path.join(dir, 'package.json'), 'utf8').match(/"version": "([^"]+)"/)?.[1] ?? dir;
   }
 };
-console.log(`fsync A/B, ${N} pages on ${path.relative(REPO, path.join(REPO, 'bench/.work'))}/, ${RUNS} alternated rounds; old ${OLD} (${commit(OLD)}), new ${commit(REPO)}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+const fsType = spawnSync('df', ['--output=fstype', DIR], { encoding: 'utf8' }).stdout.trim().split('\n').pop();
+console.log(`fsync A/B, ${N} pages in ${DIR} (${fsType}), ${RUNS} alternated rounds; old ${OLD} (${commit(OLD)}), new ${sides.new} (${commit(sides.new)}); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 const results = {};
 for (const [scenario, once] of Object.entries(scenarios)) {
   if (scenario !== 'build') for (const name of Object.keys(sides)) if (!existsSync(path.join(sites[name], '.isr/manifest.json'))) run(name, ['build', sites[name], '--quiet']);
@@ -89,8 +94,10 @@ for (const [scenario, once] of Object.entries(scenarios)) {
   }
   const o = median(times.old);
   const n = median(times.new);
-  results[scenario] = { old: times.old, new: times.new };
-  console.log(`${scenario.padEnd(16)} old ${o.toFixed(0).padStart(6)} ms  new ${n.toFixed(0).padStart(6)} ms  new/old ${(n / o).toFixed(3)}   (old ${times.old.map((t) => t.toFixed(0)).join(' ')}; new ${times.new.map((t) => t.toFixed(0)).join(' ')})`);
+  // Per round: the two runs of a round met the same spell of a shared machine.
+  const paired = median(times.new.map((t, i) => t / times.old[i]));
+  results[scenario] = { old: times.old, new: times.new, pairedRatio: paired };
+  console.log(`${scenario.padEnd(16)} old ${o.toFixed(0).padStart(6)} ms  new ${n.toFixed(0).padStart(6)} ms  new/old ${(n / o).toFixed(3)}, paired ${paired.toFixed(3)}   (old ${times.old.map((t) => t.toFixed(0)).join(' ')}; new ${times.new.map((t) => t.toFixed(0)).join(' ')})`);
 }
 mkdirSync(path.join(HERE, '.work'), { recursive: true });
 writeFileSync(path.join(HERE, '.work', `fsync-ab-${N}.json`), JSON.stringify(results, null, 1));

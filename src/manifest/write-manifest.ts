@@ -139,8 +139,8 @@ export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
  * disk is found while the site is still untouched. `publish` renames the shards, then the head
  * (the one rename that switches readers to the new manifest), then deletes the shard files the
  * new head no longer names. With `durable`, its temp files are flushed first (unless the caller
- * flushed `temps` already, with the pages), the shard folder before the head's rename, and the
- * head's folder after it (see write/durable.ts).
+ * flushed `temps` already, with the pages), the shard folder (with `dirs`, the folders of the
+ * pages just renamed) before the head's rename, and the head's folder after it (write/durable.ts).
  */
 export async function stageManifest(file: string, m: Manifest, w: ShardWrite, root = process.cwd()): Promise<StagedManifest> {
   const dir = shardDir(file);
@@ -174,14 +174,14 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
   }
   return {
     temps: staged.map((t) => t.tmp),
-    async publish(durable = NOT_DURABLE, flushed = false) {
+    async publish(durable = NOT_DURABLE, flushed = false, dirs: readonly string[] = []) {
       if (!flushed) await durable.flush(staged.map((t) => t.tmp));
       // Shards first (new names nobody reads yet), then the head: a crash in between leaves the
       // old head naming the old shards, all still there.
       const shards = staged.slice(0, -1);
       const head = staged[staged.length - 1]!;
       for (const t of shards) await t.publish();
-      if (shards.length) await durable.flush([dir]);
+      await durable.flush(shards.length ? [...dirs, dir] : dirs);
       await head.publish();
       await durable.flush([path.dirname(file)]);
       const previous = m.shards;
@@ -222,8 +222,8 @@ function ordered(info: Record<string, ShardInfo>): Record<string, ShardInfo> {
 /** A manifest written to temp files (`temps`), not yet published. */
 export interface StagedManifest {
   readonly temps: readonly string[];
-  /** `flushed`: the caller flushed `temps` already. */
-  publish(durable?: Durability, flushed?: boolean): Promise<void>;
+  /** `flushed`: the caller flushed `temps` already; `dirs`: folders to flush before the head's rename. */
+  publish(durable?: Durability, flushed?: boolean, dirs?: readonly string[]): Promise<void>;
   discard(): Promise<void>;
 }
 

@@ -30,25 +30,33 @@ const PARALLEL = 16;
  * The durability of a site's runs. `anchors`: a path on each file system the run writes to (the
  * output folder or its parent, the manifest's folder): a large flush is one syncfs of each.
  */
-export function fsyncDurability(anchors: readonly string[]): Durability {
+export function fsyncDurability(anchors: readonly string[], timed?: (ms: number) => void): Durability {
   let syncfs = process.platform === 'linux';
+  const flush = async (paths: readonly string[]) => {
+    if (paths.length > ONE_BY_ONE_MAX && syncfs) {
+      try {
+        for (const a of new Set(anchors)) if (existsSync(a)) await syncFileSystem(a);
+        return;
+      } catch {
+        syncfs = false; // no `sync -f` here (busybox, an old coreutils): one by one from now on
+      }
+    }
+    let next = 0;
+    const list = [...new Set(paths)];
+    const worker = async () => {
+      while (next < list.length) await fsyncPath(list[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, list.length) }, worker));
+  };
   return {
     async flush(paths) {
       if (paths.length === 0) return;
-      if (paths.length > ONE_BY_ONE_MAX && syncfs) {
-        try {
-          for (const a of new Set(anchors)) if (existsSync(a)) await syncFileSystem(a);
-          return;
-        } catch {
-          syncfs = false; // no `sync -f` here (busybox, an old coreutils): one by one from now on
-        }
+      const started = performance.now();
+      try {
+        await flush(paths);
+      } finally {
+        timed?.(performance.now() - started);
       }
-      let next = 0;
-      const list = [...new Set(paths)];
-      const worker = async () => {
-        while (next < list.length) await fsyncPath(list[next++]!);
-      };
-      await Promise.all(Array.from({ length: Math.min(PARALLEL, list.length) }, worker));
     },
   };
 }

@@ -24,6 +24,7 @@ import { tempPathFor } from './write-atomic.js';
 export class Stage {
   private readonly staged = new Map<string, string>();
   private readonly createdDirs = new Set<string>();
+  private readonly renamed: string[] = [];
 
   /**
    * `fresh`: the temp folder of a whole-folder stage (see `freshStageDir`); then outDir is
@@ -105,9 +106,10 @@ export class Stage {
    * Rename every staged file into place. Returns the files published, outDir-relative.
    *
    * `durable` orders it for a power loss (see durable.ts): every staged file's bytes (and `also`,
-   * the manifest's temp files, in the same flush) reach the disk before any rename, and the
-   * folders of the renamed entries before this returns, so a manifest published next never names
-   * a page whose rename could still be lost. Each folder is flushed once, however many pages it got.
+   * the manifest's temp files, in the same flush) reach the disk before any rename. The folders
+   * of the renamed entries (`renamedDirs`, each once however many pages it got) must be flushed
+   * before a manifest naming them is published: the caller does it, with the manifest's shard
+   * folder in the same flush (one flush fewer per run: ~5 ms of a one-page regen on ext4).
    */
   async commit(durable: Durability = NOT_DURABLE, also: readonly string[] = []): Promise<string[]> {
     if (this.fresh) {
@@ -134,7 +136,7 @@ export class Stage {
         throw writeFailed(path.basename(this.outDir), err, 'the output folder must stay absent or empty during a first build');
       }
       // The folder's new name in its parent, and its old one gone from the state folder.
-      await this.flushDirs(durable, [path.dirname(this.outDir), path.dirname(this.fresh)]);
+      this.renamed.push(path.dirname(this.outDir), path.dirname(this.fresh));
       const done = [...this.staged.keys()];
       this.staged.clear();
       return done;
@@ -156,16 +158,13 @@ export class Stage {
       done.push(rel);
       dirs.add(path.dirname(tmp));
     }
-    await this.flushDirs(durable, dirs);
+    this.renamed.push(...dirs);
     return done;
   }
 
-  private async flushDirs(durable: Durability, dirs: Iterable<string>): Promise<void> {
-    try {
-      await durable.flush([...dirs]);
-    } catch (err) {
-      throw writeFailed(path.basename(this.outDir), err, 'check the disk of the output folder');
-    }
+  /** The folders whose entries `commit` changed: to flush before publishing a manifest. */
+  get renamedDirs(): readonly string[] {
+    return this.renamed;
   }
 
   /** Delete every staged temp file; the published site is untouched. */
