@@ -21,7 +21,7 @@ export const EXIT = {
   manifest: 6,
   /** Output could not be written (permissions, full disk). */
   io: 7,
-  /** Another isr run holds the lock. */
+  /** Another isr run holds the lock (or took it over from this one: nothing was published). */
   locked: 75,
   /** A bug in isr. */
   internal: 70,
@@ -51,7 +51,8 @@ export type ErrorCode =
   | 'USAGE'
   | 'CONTENT_LIMIT'
   | 'BAD_PROPS'
-  | 'PAGE_UNWRITABLE';
+  | 'PAGE_UNWRITABLE'
+  | 'LOCK_LOST';
 
 const exitFor: Record<ErrorCode, number> = {
   CONFIG_NOT_FOUND: EXIT.config,
@@ -80,6 +81,7 @@ const exitFor: Record<ErrorCode, number> = {
   /** Props that are not JSON data (a BigInt, a cycle): that page fails. */
   BAD_PROPS: EXIT.pageFailed,
   PAGE_UNWRITABLE: EXIT.pageFailed,
+  LOCK_LOST: EXIT.locked,
 };
 
 export interface IsrErrorOptions {

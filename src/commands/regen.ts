@@ -3,6 +3,7 @@ import kleur from 'kleur';
 import { IsrError } from '../errors.js';
 import { checkNamedPath, planListings, type PlanOptions } from '../plan/plan-regen.js';
 import { planRoutes } from '../routes/list-paths.js';
+import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite, type RunResult } from '../run/run-site.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { commandContext, type CommonOptions } from './context.js';
@@ -24,6 +25,7 @@ export interface RegenOptions extends CommonOptions {
 
 /** `isr regen [root]`: re-render only what is due or named; made to run from cron. */
 export async function regenCommand(root: string, opts: RegenOptions): Promise<void> {
+  exitCleanlyOnSignals();
   // A --path that can name no page is a bad flag value (exit 2), refused before anything runs.
   // (A line of --paths-from stays a per-path error: one bad line of a CMS's list must not stop the rest.)
   for (const p of opts.path ?? []) {
@@ -70,7 +72,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   if (opts.json) process.stdout.write(JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors })) + '\n');
   else if (result.rendered.length || result.removed.length || result.failed.length) printSummary(logger, 'regenerated', result);
   else logger.info('nothing due');
-  const hook = await afterChange(config, result, opts.exec, logger);
+  const hook = await afterChange(config, result, opts.exec, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }
 

@@ -3,6 +3,7 @@ import { IsrError } from '../errors.js';
 import { readManifest, type Manifest } from '../manifest/manifest.js';
 import { pageIsDue } from '../plan/plan-regen.js';
 import { commandContext } from './context.js';
+import { mergeChanges, pendingDir, readPending } from './pending-changes.js';
 
 export interface SiteStatus {
   pages: number;
@@ -58,8 +59,11 @@ export async function statusCommand(root: string, opts: { json?: boolean; debug?
     throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, { hint: 'run `isr build` first' });
   }
   const s = summarize(m, now);
+  // Change sets a hook (onChange, --exec) failed to take: the next run with a hook delivers them.
+  const sets = readPending(config.stateDir);
+  const pending = sets.length ? { ...mergeChanges(sets), since: new Date(sets[0]!.at).toISOString(), sets: sets.length } : null;
   if (opts.json) {
-    process.stdout.write(JSON.stringify(s) + '\n');
+    process.stdout.write(JSON.stringify({ ...s, pendingChanges: pending }) + '\n');
     return;
   }
   const out = (l: string) => process.stdout.write(l + '\n');
@@ -69,5 +73,12 @@ export async function statusCommand(root: string, opts: { json?: boolean; debug?
   if (s.failing.length) {
     out(`${s.failing.length} failing:`);
     for (const f of s.failing) out(`  ${f.path}  attempts ${f.attempts}, next retry ${f.retryAt ?? '-'}: ${f.error}`);
+  }
+  if (pending) {
+    out(`changes not yet delivered to onChange/--exec (since ${pending.since}, in ${path.relative(config.root, pendingDir(config.stateDir))}/): ${pending.written.length} written, ${pending.removed.length} removed`);
+    // The first few: a site's worth would drown the rest (--json has them all).
+    const lines = [...pending.written.map((f) => `  written ${f}`), ...pending.removed.map((f) => `  removed ${f}`)];
+    for (const l of lines.slice(0, 20)) out(l);
+    if (lines.length > 20) out(`  … and ${lines.length - 20} more (isr status --json lists them all)`);
   }
 }

@@ -23,11 +23,26 @@ import { IsrError, writeFailed } from '../errors.js';
  * Taking a free lock and releasing it use synchronous calls: a handful of microsecond operations
  * that every run pays (each regeneration of `isr serve`, each webhook), where the promise API
  * would add a thread-pool round trip per call. Waiting and takeovers stay asynchronous.
+ *
+ * A lease, for holders on other hosts (a CI runner that was cancelled and whose `.isr/` was
+ * cached): no pid can be checked there, so the owner file carries `expiresAt`, renewed every
+ * RENEW_EVERY_MS while the run lives. A lock of another host whose lease has expired is stale;
+ * one without a lease (written by an older isr) only after `foreignStaleMs`. A run must still
+ * own an unexpired lease when it publishes (`assertHeld`): a run that stalled past its lease, or
+ * found its lock taken, aborts with LOCK_LOST and publishes nothing, so two live runs never both
+ * publish. Clocks of the hosts sharing a site are assumed to agree within LEASE_MS - RENEW_EVERY_MS.
  */
 export interface Lock {
   release(): Promise<void>;
+  /** The same, synchronously: for a signal handler that exits right after (see run/interrupt.ts). */
+  releaseSync(): void;
   /** True when a lock left by a dead process was taken over: that run may have left temp files. */
   recovered: boolean;
+  /** Extend the lease now (the timer does it every RENEW_EVERY_MS); notes a lock found lost. */
+  renew(): void;
+  /** Throws LOCK_LOST unless this run still holds the lock with a lease not yet expired: called
+   * at the commit point, right before anything is published. Renews the lease. */
+  assertHeld(): void;
 }
 
 interface Owner {
@@ -36,33 +51,47 @@ interface Owner {
   token: string;
   startedAt: number;
   command: string;
+  /** Epoch ms after which a holder on another host counts as gone (absent: an older isr's lock). */
+  expiresAt?: number;
 }
+
+/** How long a lease lasts, and how often a live run renews it. */
+export const LEASE_MS = 60_000;
+export const RENEW_EVERY_MS = 15_000;
 
 export interface LockOptions {
   /** Seconds to keep trying before giving up. 0: try once. */
   waitSeconds?: number;
   command: string;
-  /** Locks on another host older than this are considered abandoned (CI runners die). */
+  /** Locks on another host without a lease (an older isr's) older than this are considered
+   * abandoned (CI runners die). */
   foreignStaleMs?: number;
+  /** The time, in epoch ms (tests move it; default Date.now). */
+  clock?: () => number;
 }
 
 export async function acquireLock(stateDir: string, options: LockOptions): Promise<Lock> {
   mkdirSync(stateDir, { recursive: true });
   const dir = path.join(stateDir, 'lock');
-  const me: Owner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), startedAt: Date.now(), command: options.command };
+  const clock = options.clock ?? Date.now;
+  const stale = (o: Owner) => isStale(o, options.foreignStaleMs ?? 6 * 3600_000, clock());
+  const started = clock();
+  const me: Owner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), startedAt: started, command: options.command, expiresAt: started + LEASE_MS };
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
   let delay = 25;
   let recovered = false;
   for (;;) {
+    // The lease starts when the lock is taken, not when the wait for it began (--wait).
+    me.expiresAt = clock() + LEASE_MS;
     if (tryCreate(dir, me)) {
       // A takeover interrupted between its rename-aside and its own lock leaves `lock.stale-*`
       // and no lock: the run it took over may have left temp files, so report a recovery.
-      if (await removeDebris(stateDir, options.foreignStaleMs ?? 6 * 3600_000)) recovered = true;
-      return { release: () => release(dir, me.token), recovered };
+      if (await removeDebris(stateDir, stale)) recovered = true;
+      return held(dir, me, clock, recovered);
     }
     const holder = await readOwner(dir);
     if (holder === 'gone') continue;
-    const abandoned = holder === 'ownerless' ? (await ageMs(dir)) > OWNERLESS_STALE_MS : isStale(holder, options.foreignStaleMs ?? 6 * 3600_000);
+    const abandoned = holder === 'ownerless' ? (await ageMs(dir)) > OWNERLESS_STALE_MS : stale(holder);
     if (abandoned) {
       if (await takeOver(stateDir, dir, holder)) recovered = true;
       else await new Promise((r) => setTimeout(r, 10)); // another contender is taking it over
@@ -118,7 +147,7 @@ function rmQuietly(p: string): void {
  * it into place (its owner is dead, or it is older than a minute). Called while
  * holding the lock. True when an interrupted takeover was found.
  */
-async function removeDebris(stateDir: string, foreignStaleMs: number): Promise<boolean> {
+async function removeDebris(stateDir: string, stale: (o: Owner) => boolean): Promise<boolean> {
   let names: string[];
   try {
     names = readdirSync(stateDir).filter((n) => n.startsWith('lock.'));
@@ -135,7 +164,7 @@ async function removeDebris(stateDir: string, foreignStaleMs: number): Promise<b
       // Prepared by a process that died before renaming it into place: its owner says so. Without
       // a readable owner (died before writing it), only age tells.
       const o = await readOwner(full);
-      const dead = typeof o === 'object' && isStale(o, foreignStaleMs);
+      const dead = typeof o === 'object' && stale(o);
       if (!dead && (await ageMs(full)) < 60_000) continue;
     }
     if (m[1] === 'stale') takeover = true;
@@ -169,8 +198,8 @@ async function ageMs(p: string): Promise<number> {
   return st ? Date.now() - st.mtimeMs : 0;
 }
 
-function isStale(o: Owner, foreignStaleMs: number): boolean {
-  if (o.host !== hostname()) return Date.now() - o.startedAt > foreignStaleMs;
+function isStale(o: Owner, foreignStaleMs: number, now: number): boolean {
+  if (o.host !== hostname()) return typeof o.expiresAt === 'number' ? now > o.expiresAt : now - o.startedAt > foreignStaleMs;
   try {
     process.kill(o.pid, 0);
     return false;
@@ -206,7 +235,8 @@ async function takeOver(stateDir: string, dir: string, judged: Owner | 'ownerles
       }
       return true;
     }
-    if (typeof now !== 'object' || now.token !== judged.token) return false;
+    // The same token with a renewed lease is a live holder after all: leave it.
+    if (typeof now !== 'object' || now.token !== judged.token || now.expiresAt !== judged.expiresAt) return false;
     // Moved aside, not deleted: `lock.stale-*` is what tells a run that a dead run's temp files
     // may be lying about. Deleted here, a crash before this run's own lock is in place left no
     // sign, and the next run took the lock without sweeping them (seen in the crash test). It is
@@ -225,7 +255,88 @@ async function moveAsideAndDelete(dir: string): Promise<void> {
   await rm(aside, { recursive: true, force: true });
 }
 
-async function release(dir: string, token: string): Promise<void> {
+/**
+ * The lock as its holder sees it: the lease renewed by a timer (unref'd: it never keeps a process
+ * alive) until release, and checked at the commit point.
+ */
+function held(dir: string, me: Owner, clock: () => number, recovered: boolean): Lock {
+  const ownerFile = path.join(dir, 'owner.json');
+  let expiresAt = me.expiresAt!;
+  let lost = false;
+  let released = false;
+  const renew = () => {
+    if (lost || released) return;
+    if (readOwnerSync(ownerFile)?.token !== me.token) {
+      lost = true;
+      return;
+    }
+    const next = clock() + LEASE_MS;
+    // Replaced whole by a rename, so a contender never reads half an owner file.
+    const tmp = `${ownerFile}.${me.token}.renew`;
+    try {
+      writeFileSync(tmp, JSON.stringify({ ...me, expiresAt: next }));
+      renameSync(tmp, ownerFile);
+      expiresAt = next;
+    } catch {
+      // The lock folder moved (taken over) or the disk refuses: the next check tells.
+      rmQuietly(tmp);
+    }
+  };
+  const timer = setInterval(renew, RENEW_EVERY_MS);
+  timer.unref();
+  const stop = () => {
+    released = true;
+    clearInterval(timer);
+    HELD.delete(lock);
+  };
+  const lock: Lock = {
+    recovered,
+    renew,
+    assertHeld() {
+      // An expired lease may already be judged stale by another host: too late to renew it.
+      if (!lost && clock() <= expiresAt) renew();
+      if (lost || clock() > expiresAt) {
+        throw new IsrError('LOCK_LOST', 'this run lost the site lock before publishing (its lease expired or another run took it over); nothing was published', {
+          file: path.relative(process.cwd(), dir),
+          hint: 'run again; if it recurs, check that the clocks of the hosts sharing this site agree and that the run is not stalled for a minute',
+        });
+      }
+    },
+    releaseSync() {
+      stop();
+      release(dir, me.token);
+    },
+    async release() {
+      lock.releaseSync();
+    },
+  };
+  HELD.add(lock);
+  return lock;
+}
+
+/** Locks this process holds: released by releaseHeldLocks on SIGINT/SIGTERM. */
+const HELD = new Set<Lock>();
+
+/** Release every lock this process holds, synchronously (a signal handler, before it exits). */
+export function releaseHeldLocks(): void {
+  for (const lock of [...HELD]) {
+    try {
+      lock.releaseSync();
+    } catch {
+      // best effort: a lock left behind is taken over once its pid is dead
+    }
+  }
+}
+
+function readOwnerSync(file: string): Owner | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+function release(dir: string, token: string): void {
   let o: Owner | undefined;
   try {
     o = JSON.parse(readFileSync(path.join(dir, 'owner.json'), 'utf8')) as Owner;

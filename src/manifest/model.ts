@@ -55,6 +55,16 @@ export interface PageEntry {
   onDemand?: true;
 }
 
+/**
+ * The redirect a page's file is: a redirect page's, and a failed page's whose last good output was
+ * a redirect stub (a failure keeps the last good file, so it keeps its redirect too: its
+ * `_redirects` line, its absence from the sitemap, serve's 307/308). A page rendered since carries
+ * no `redirect` (execute-plan.ts builds its entry afresh).
+ */
+export function redirectOf(e: PageEntry): { destination: string; permanent: boolean } | undefined {
+  return e.status === 'redirect' || e.status === 'error' ? e.redirect : undefined;
+}
+
 /** A route's last `paths()` listing: when it is due again and what it depended on. */
 export interface RouteEntry {
   /** Epoch ms of the last successful listing. */

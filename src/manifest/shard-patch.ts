@@ -15,7 +15,7 @@
  *
  * Pure: no disk.
  */
-import type { PageEntry } from './model.js';
+import { redirectOf, type PageEntry } from './model.js';
 import { canonicalInfo, dueAt, inSitemap, type RouteFacts, type ShardInfo } from './shards.js';
 
 /** One page a run changed: its entry before and after (both present: adds and removes fall back). */
@@ -145,8 +145,8 @@ export function patchSummary(info: Omit<ShardInfo, 'file'>, changes: readonly En
     const ob = facts && b.file && b.revalidate !== facts.revalidate;
     if (!!oa !== !!ob) return undefined;
     if (ob) next.overrides![key] = b.revalidate;
-    const ra = a.status === 'redirect' && a.redirect;
-    const rb = b.status === 'redirect' && b.redirect;
+    const ra = redirectOf(a);
+    const rb = redirectOf(b);
     if (!!ra !== !!rb) return undefined;
     if (rb) next.redirects![key] = rb;
   }

@@ -10,7 +10,7 @@
  * Pure: no disk. `manifest.ts` reads and writes the files.
  */
 import type { Revalidate } from '../types.js';
-import type { PageEntry, ShardTable } from './model.js';
+import { redirectOf, type PageEntry, type ShardTable } from './model.js';
 
 /**
  * Pages per shard aimed at when the split is chosen. Small enough that loading and rewriting one
@@ -163,7 +163,8 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
       if (e.changedAt > info.sitemap.lastmod) info.sitemap.lastmod = e.changedAt;
     }
     if (route && e.file && e.revalidate !== route.revalidate) (info.overrides ??= {})[key] = e.revalidate;
-    if (e.status === 'redirect' && e.redirect) (info.redirects ??= {})[key] = e.redirect;
+    const redirect = redirectOf(e);
+    if (redirect) (info.redirects ??= {})[key] = redirect;
     if (e.file && !e.file.includes('/')) (info.topFiles ??= []).push(e.file);
   }
   for (const r of Object.values(info.routes)) r.templateHashes.sort();
@@ -179,7 +180,7 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
  * their patches and the sitemap files, which must agree line for line (site-files.ts).
  */
 export function inSitemap(e: PageEntry, route: Pick<RouteFacts, 'sitemap' | 'sitemapOnDemand'> | undefined): boolean {
-  return !!e.file && (e.status === 'ok' || e.status === 'error') && !!route?.sitemap && (!e.onDemand || !!route.sitemapOnDemand);
+  return !!e.file && (e.status === 'ok' || (e.status === 'error' && !redirectOf(e))) && !!route?.sitemap && (!e.onDemand || !!route.sitemapOnDemand);
 }
 
 /** When a page is next due: its expiry, a failed page's retry, or never (Infinity). */

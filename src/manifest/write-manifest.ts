@@ -8,6 +8,7 @@ import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
 import { yieldTurn } from '../time-slice.js';
+import { NOT_DURABLE, type Durability } from '../write/durable.js';
 import { allLoaded, completeShard, MANIFEST_VERSION, readShardBytes, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
 import { patchSummary, shardPrefix, spliceShard, type EntryChange } from './shard-patch.js';
 import { chooseBits, SHARD_FILE, shardIds, shardOf, splitBits, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
@@ -173,9 +174,11 @@ function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite
  * then the head that names them. A run stages it before renaming any page into place, so a full
  * disk is found while the site is still untouched. `publish` renames the shards, then the head
  * (the one rename that switches readers to the new manifest), then deletes the shard files the
- * new head no longer names.
+ * new head no longer names. With `durable`, its temp files are flushed first (unless the caller
+ * flushed `temps` already, with the pages), the shard folder (with `dirs`, the folders of the
+ * pages just renamed) before the head's rename, and the head's folder after it (write/durable.ts).
  */
-export async function stageManifest(file: string, m: Manifest, w: ShardWrite, root = process.cwd()): Promise<TempFile> {
+export async function stageManifest(file: string, m: Manifest, w: ShardWrite, root = process.cwd()): Promise<StagedManifest> {
   const dir = shardDir(file);
   const staged: TempFile[] = [];
   const discard = async () => {
@@ -209,13 +212,20 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
     throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
   }
   return {
-    async publish() {
+    temps: staged.map((t) => t.tmp),
+    async publish(durable = NOT_DURABLE, flushed = false, dirs: readonly string[] = []) {
+      if (!flushed) await durable.flush(staged.map((t) => t.tmp));
       // Shards first (new names nobody reads yet), then the head: a crash in between leaves the
       // old head naming the old shards, all still there.
-      for (const t of staged) {
+      const shards = staged.slice(0, -1);
+      const head = staged[staged.length - 1]!;
+      for (const t of shards) {
         await t.publish();
         await yieldTurn();
       }
+      await durable.flush(shards.length ? [...dirs, dir] : dirs);
+      await head.publish();
+      await durable.flush([path.dirname(file)]);
       const previous = m.shards;
       m.shards = w.table;
       await removeSuperseded(dir, previous, w.table);
@@ -251,11 +261,19 @@ function ordered(info: Record<string, ShardInfo>): Record<string, ShardInfo> {
   return out;
 }
 
+/** A manifest written to temp files (`temps`), not yet published. */
+export interface StagedManifest {
+  readonly temps: readonly string[];
+  /** `flushed`: the caller flushed `temps` already; `dirs`: folders to flush before the head's rename. */
+  publish(durable?: Durability, flushed?: boolean, dirs?: readonly string[]): Promise<void>;
+  discard(): Promise<void>;
+}
+
 /** Published: the manifest on disk is the new one. */
-export async function writeManifest(file: string, m: Manifest, o: WriteOptions): Promise<void> {
+export async function writeManifest(file: string, m: Manifest, o: WriteOptions, durable: Durability = NOT_DURABLE): Promise<void> {
   const staged = await stageManifest(file, m, prepareShards(m, o));
   try {
-    await staged.publish();
+    await staged.publish(durable);
   } catch (err) {
     throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
   }

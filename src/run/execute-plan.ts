@@ -153,15 +153,19 @@ async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: Planne
   }
   const outputHash = hash(body);
   // "Unchanged" is judged against the bytes on disk, not only the manifest: after a crash between
-  // publishing and writing the manifest, the file can be newer than its entry says.
-  const same = prev?.outputHash === outputHash && prev.file === file && (await sameBytes(path.join(ctx.config.outDir, file), body));
+  // publishing and writing the manifest, the file can be newer than its entry says. A page the
+  // manifest does not know is compared with the disk too (a build over an identical output folder
+  // after `rm -rf .isr`, whose `written` would otherwise make a deploy upload everything again),
+  // except in a first build staged whole, whose output folder is empty.
+  const out = path.join(ctx.config.outDir, file);
+  const same = prev ? prev.outputHash === outputHash && prev.file === file && (await sameBytes(out, body)) : !ctx.stage.wholeFolder && (await sameBytes(out, body));
   if (same) result.unchanged.push(file);
   else {
     await ctx.stage.stage(file, body, prev?.file === file);
     result.written.push(file);
   }
   if (prev?.file && prev.file !== file) result.removed.push(prev.file);
-  return { ...base, file, changedAt: same ? prev!.changedAt : now, outputHash, ...extra } as PageEntry;
+  return { ...base, file, changedAt: same ? (prev?.changedAt ?? now) : now, outputHash, ...extra } as PageEntry;
 }
 
 async function sameBytes(file: string, body: string): Promise<boolean> {

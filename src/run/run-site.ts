@@ -6,20 +6,21 @@ import type { Logger } from '../logger.js';
 import { acquireLock } from '../manifest/lock.js';
 import { loadHeldShards, openHeld, type HeldManifest } from '../manifest/held.js';
 import { allLoaded, emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
-import { patchShards, prepareShardsSliced, stageManifest, writeManifest } from '../manifest/write-manifest.js';
+import { patchShards, prepareShardsSliced, stageManifest, writeManifest, type StagedManifest } from '../manifest/write-manifest.js';
 import { maxPagesPerShard, outgrownShards, shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
-import type { TempFile } from '../write/write-atomic.js';
+import { fsyncDurability, type Durability } from '../write/durable.js';
 import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
 import { Renderer } from '../render/renderer.js';
 import { listRoutes, planRoutes } from '../routes/list-paths.js';
 import { SourceSet } from '../sources/source-set.js';
-import { siteFiles, staleSiteFiles } from '../write/site-files.js';
+import { disabledSiteFiles, siteFiles, staleSiteFiles } from '../write/site-files.js';
 import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { assetClash, readPublicRecord, scanAssets, writePublicRecord, type AssetPlan, type AssetRecord } from '../write/public-assets.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { detectChanges } from './detect-changes.js';
+import { onInterrupt } from './interrupt.js';
 import { VERSION } from '../version.js';
 import { readReusedIfExists } from '../read-reused.js';
 import { yieldTurn } from '../time-slice.js';
@@ -40,6 +41,8 @@ export interface RunOptions extends PlanOptions {
    * runs render what they are asked for (`--watch` has its watcher).
    */
   detect?: boolean;
+  /** How the publish reaches the disk (default: fsync, write/durable.ts); tests pass a recorder. */
+  durability?: Durability;
 }
 
 export interface RunResult extends ExecuteResult {
@@ -65,6 +68,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   if (o.mode === 'regen' && !existsSync(config.manifestFile)) throw manifestMissing(config);
   const lock = o.dryRun ? undefined : await acquireLock(config.stateDir, { waitSeconds: o.waitSeconds, command: o.command });
   const sources = new SourceSet(config, o.logger, () => o.now);
+  let forgetStaged: (() => void) | undefined;
   try {
     if (lock?.recovered) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
     // The head only: pages stay on disk until the run knows which shards it needs.
@@ -137,9 +141,17 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     );
     await yieldTurn();
     let result: ExecuteResult;
-    let stagedManifest: TempFile | undefined;
+    let stagedManifest: StagedManifest | undefined;
     const facts = routeFacts(config);
     let removals: string[] = [];
+    // Their time is shown with --debug: the cost of durability on this disk.
+    const flushed = { n: 0, ms: 0 };
+    const durable = o.durability ?? fsyncDurability([config.outDir, path.dirname(config.outDir), config.stateDir], (ms) => ((flushed.n += 1), (flushed.ms += ms)));
+    // A signal deletes what this run staged (synchronous calls inside; see run/interrupt.ts).
+    forgetStaged = onInterrupt(() => {
+      void stage.abort();
+      void stagedManifest?.discard();
+    });
     // Phase one: every byte of the run goes to temp files (pages, site files, the manifest). Any
     // failure here (bad input, a full disk) deletes them all: the published site is untouched.
     try {
@@ -219,6 +231,9 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
           await yieldTurn();
         }
         result.removed.push(...staleSiteFiles(config, previousTable, files.names));
+        if (previous && previous.configHash !== config.configHash) {
+          result.removed.push(...disabledSiteFiles(config, previousTable, shardWrite.table, (f) => readIfExists(path.join(config.outDir, f))));
+        }
       }
 
       // Deletions are listed in the manifest before they happen, so a crash after it is published
@@ -237,9 +252,16 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
 
     // Phase two, publish: renames only (no new space needed): pages, then the manifest that
     // describes them, then deletions. A rename failing midway leaves pages newer than the
-    // manifest, which the invariant allows (they render again when due).
+    // manifest, which the invariant allows (they render again when due). Each step is flushed to
+    // the disk before the next (write/durable.ts), so a power loss keeps that order too.
     try {
-      await stage.commit();
+      // The commit point: publish only while this run still owns the lock (manifest/lock.ts).
+      lock?.assertHeld();
+      await stage.commit(durable, stagedManifest?.temps);
+      // Without a manifest to publish, the renames reach the disk now; else with its shards.
+      if (!stagedManifest) await durable.flush(stage.renamedDirs);
+      // Again before the manifest: the flushes of a large commit can take a while.
+      lock?.assertHeld();
     } catch (err) {
       await stage.abort();
       await stagedManifest?.discard();
@@ -247,7 +269,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     }
     if (stagedManifest) {
       try {
-        await stagedManifest.publish();
+        await stagedManifest.publish(durable, true, stage.renamedDirs);
       } catch (err) {
         throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, { hint: 'check the folder of the manifest is writable', cause: err });
       }
@@ -267,17 +289,24 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     }
     if (manifest.pendingRemovals?.length) {
       await removeFiles(config.outDir, manifest.pendingRemovals);
+      const emptied = new Set(manifest.pendingRemovals.map((f) => nearestFolder(path.dirname(path.join(config.outDir, f)), config.outDir)));
       manifest.pendingRemovals = [];
       // Everything is published; failing to clear the list only makes the next run retry the
-      // (idempotent) deletions, so it must not turn a good run into a failed one.
-      await writeManifest(config.manifestFile, manifest, { dirty: new Set(), routes: facts }).catch((err) => o.logger.warn(`${describeError(err)} (the next run finishes the removals)`));
+      // (idempotent) deletions, so it must not turn a good run into a failed one. The deletions
+      // reach the disk first: a list cleared while they were lost would orphan the files.
+      await durable
+        .flush([...emptied])
+        .then(() => writeManifest(config.manifestFile, manifest, { dirty: new Set(), routes: facts }, durable))
+        .catch((err) => o.logger.warn(`${describeError(err)} (the next run finishes the removals)`));
     }
     result.removed = removals;
+    if (flushed.n) o.logger.debug(`durable publish: ${flushed.n} flushes, ${flushed.ms.toFixed(1)} ms`);
     // Taken while the lock is held, so it is this run's write: `isr serve` compares it with the
     // file later to tell whether another process wrote since (serve/site-state.ts).
     const manifestSignature = stagedManifest ? fileSignature(config.manifestFile) : undefined;
     return { ...base, ...result, manifest, manifestSignature, durationMs: performance.now() - started };
   } finally {
+    forgetStaged?.();
     await sources.dispose().catch(() => {});
     await lock?.release();
   }
@@ -326,6 +355,12 @@ function readIfExists(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The folder itself, or its nearest ancestor still there (removeFiles deletes emptied folders). */
+function nearestFolder(dir: string, outDir: string): string {
+  while (dir.length > outDir.length && !existsSync(dir)) dir = path.dirname(dir);
+  return dir;
 }
 
 function manifestMissing(config: ResolvedConfig): IsrError {

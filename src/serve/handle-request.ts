@@ -9,7 +9,7 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { PageEntry } from '../manifest/manifest.js';
+import { redirectOf, type PageEntry } from '../manifest/manifest.js';
 import type { Revalidate } from '../types.js';
 import { cacheControl } from '../write/cache-control.js';
 import { FallbackGate } from './fallback-gate.js';
@@ -150,9 +150,10 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
         ctx.regenerateInBackground(key);
         return notFound(req, res, headers);
       }
-      if (entry.status === 'redirect' && entry.redirect) {
-        headers.location = entry.redirect.destination;
-        return sendFile(req, res, f, { status: entry.redirect.permanent ? 308 : 307, headers, cache: ctx.cache });
+      const redirect = redirectOf(entry);
+      if (redirect) {
+        headers.location = redirect.destination;
+        return sendFile(req, res, f, { status: redirect.permanent ? 308 : 307, headers, cache: ctx.cache });
       }
       return sendFile(req, res, f, { status: 200, headers, cache: ctx.cache });
     };

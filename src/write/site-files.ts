@@ -46,7 +46,7 @@ export function siteFiles(
       if (!listed(p)) continue;
       urls.push(`  <url><loc>${xml(base + encodeURI(path))}</loc><lastmod>${iso(p.changedAt)}</lastmod></url>`);
     }
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
+    return `${URLSET_HEAD}${urls.join('\n')}\n</urlset>\n`;
   };
   // A patched shard's sitemap: each changed page's <lastmod> edited in the file as it is, which is
   // exact when that file is what the manifest before the run gives (the old line is found
@@ -99,14 +99,14 @@ export function siteFiles(
       const entries = shards
         .filter(([id]) => names.has(childSitemap(id)))
         .map(([id, s]) => `  <sitemap><loc>${xml(`${base}/${childSitemap(id)}`)}</loc><lastmod>${iso(s.sitemap!.lastmod)}</lastmod></sitemap>`);
-      write.set('sitemap.xml', `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries.join('\n')}\n</sitemapindex>\n`);
+      write.set('sitemap.xml', `${INDEX_HEAD}${entries.join('\n')}\n</sitemapindex>\n`);
     }
   }
 
   if (names.has('_headers')) {
     // One rule per route (its pattern, which Netlify and Cloudflare Pages accept as placeholders),
     // plus a rule per page whose own revalidate differs from its route's.
-    const lines: string[] = ['# Written by isr: Cache-Control per page from its revalidate interval.'];
+    const lines: string[] = [`${HEADERS_MARK} Cache-Control per page from its revalidate interval.`];
     for (const r of config.routes) lines.push(r.pattern.source, `  Cache-Control: ${cacheControl(r.revalidate)}`);
     const overrides = new Map<string, Revalidate>();
     for (const [, s] of shards) for (const path in s.overrides) overrides.set(path, s.overrides[path]!);
@@ -151,6 +151,41 @@ export function siteFileNames(config: ResolvedConfig, table: Pick<ShardTable, 'b
 export function staleSiteFiles(config: ResolvedConfig, previous: Pick<ShardTable, 'bits' | 'info'> | undefined, current: ReadonlySet<string>): string[] {
   return previous ? [...siteFileNames(config, previous)].filter((f) => !current.has(f)) : [];
 }
+
+/**
+ * Site files the config has turned off (`headersFile: false`, `sitemap: false` or no `site.url`)
+ * that are still on disk as isr wrote them: left there, they would be deployed stale (a `_headers`
+ * with old Cache-Control rules, a sitemap listing pages long gone). Asked for on a config change
+ * only (turning a file off changes the config), and a file is isr's only if it begins as isr
+ * writes it (`read` gives its text): a `_headers` or sitemap of your own under that name, copied
+ * into the output folder, is left alone. A page that claims the name keeps it.
+ */
+export function disabledSiteFiles(
+  config: ResolvedConfig,
+  previous: Pick<ShardTable, 'info'> | undefined,
+  current: Pick<ShardTable, 'info'>,
+  read: (file: string) => string | undefined,
+): string[] {
+  const claimed = new Set<string>();
+  for (const s of Object.values(current.info)) for (const f of s.topFiles ?? []) claimed.add(f);
+  const off: [string, readonly string[]][] = [];
+  if (!config.headersFile) off.push(['_headers', [HEADERS_MARK]]);
+  if (!config.sitemap || !config.site.url) {
+    off.push(['sitemap.xml', [URLSET_HEAD, INDEX_HEAD]]);
+    for (const id of Object.keys(previous?.info ?? {})) off.push([childSitemap(id), [URLSET_HEAD]]);
+  }
+  return off
+    .filter(([file, heads]) => {
+      const text = claimed.has(file) ? undefined : read(file);
+      return text !== undefined && heads.some((h) => text.startsWith(h));
+    })
+    .map(([file]) => file);
+}
+
+/** How isr's own site files begin (see disabledSiteFiles). */
+const HEADERS_MARK = '# Written by isr:';
+const URLSET_HEAD = `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n`;
+const INDEX_HEAD = `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n`;
 
 function childSitemap(id: string): string {
   return `sitemap-${id}.xml`;

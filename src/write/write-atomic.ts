@@ -20,6 +20,8 @@ let counter = 0;
 
 /** A file written under its temp name, not yet visible: `publish` renames it into place. */
 export interface TempFile {
+  /** The temp file's path (to flush it before `publish`: durable.ts). */
+  readonly tmp: string;
   publish(): Promise<void>;
   discard(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function writeTemp(file: string, data: string | Uint8Array | readon
     throw err;
   }
   return {
+    tmp,
     publish: async () => {
       try {
         renameSync(tmp, file);

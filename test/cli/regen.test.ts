@@ -344,7 +344,7 @@ describe('isr status', () => {
     await fresh();
     const r = await site.run(['status', '--json'], { now: at(600) });
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual({ pages: 12, due: 1, nextExpiry: at(3600), overdueSince: at(600), failing: [], byStatus: { ok: 12 } });
+    expect(json(r)).toEqual({ pages: 12, due: 1, nextExpiry: at(3600), overdueSince: at(600), failing: [], byStatus: { ok: 12 }, pendingChanges: null });
     const human = await site.run(['status'], { now: at(1) });
     expect(human).toEqual({ code: 0, stdout: `12 pages (12 ok)\n0 due now\nnext expiry: ${at(600)}\n`, stderr: '' });
   });
