@@ -7,7 +7,7 @@
 // (`--new` defaults to this checkout; give a copy to go on rebuilding this one meanwhile.)
 //
 // Two identical sites under --dir (default /var/tmp/isr-fsync-ab: ext4 here; tmpfs would make
-// fsync free), each with `node_modules/isr` pointing at its own checkout. Not inside this
+// fsync free), each with `node_modules/static-isr (the generated config's import; an older checkout works under that name too)` pointing at its own checkout. Not inside this
 // checkout: there `import 'isr'` in the site's config would resolve to the checkout itself
 // (a package's self-reference), whichever side runs. Per round, for old then new (order swapped
 // every round): a cold `isr build` (output and .isr/ deleted, `sync` first), a 1%-edit regen
@@ -36,8 +36,8 @@ const sites = {};
 for (const [name, checkout] of Object.entries(sides)) {
   const dir = path.join(DIR, `${name}-${N}`);
   await generate(dir, N, { seed: 1 });
-  rmSync(path.join(dir, 'node_modules/isr'));
-  symlinkSync(checkout, path.join(dir, 'node_modules/isr'), 'dir');
+  rmSync(path.join(dir, 'node_modules/static-isr'), { force: true });
+  symlinkSync(checkout, path.join(dir, 'node_modules/static-isr'), 'dir');
   sites[name] = dir;
 }
 const edited = Array.from({ length: Math.floor(N / 100) }, (_, k) => 1 + k * 100);

@@ -83,7 +83,7 @@ describe('a run flushes its publish to the disk in order', () => {
     const [first, second] = flushes;
     expect(first!.page).toBeUndefined();
     expect(existsSync(path.join(site.root, 'dist'))).toBe(true);
-    const files = first!.paths.filter((p) => p.endsWith('.html') || p.endsWith('.xml') || p.endsWith('_headers'));
+    const files = first!.paths.filter((p) => p.endsWith('.html') || p.endsWith('.xml') || p.endsWith('_headers') || p.endsWith('.css'));
     expect(files.length).toBe(r.written.length);
     expect(second!.paths).toContain(site.root); // the output folder's new entry in its parent
     expect(second!.page).toBeDefined();
