@@ -7,8 +7,9 @@
 // (`--new` defaults to this checkout; give a copy to go on rebuilding this one meanwhile.)
 //
 // Two identical sites under --dir (default /var/tmp/isr-fsync-ab: ext4 here; tmpfs would make
-// fsync free), each with `node_modules/static-isr (the generated config's import; an older checkout works under that name too)` pointing at its own checkout. Not inside this
-// checkout: there `import 'isr'` in the site's config would resolve to the checkout itself
+// fsync free), each with node_modules/static-isr (what the generated config imports; an older
+// checkout works under that name too) pointing at its own checkout. Not inside this
+// checkout: there the site config's import would resolve to the checkout itself
 // (a package's self-reference), whichever side runs. Per round, for old then new (order swapped
 // every round): a cold `isr build` (output and .isr/ deleted, `sync` first), a 1%-edit regen
 // (`--paths-from`), and a one-page regen (`--path`). Wall time of the whole process.
