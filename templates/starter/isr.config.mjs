@@ -40,14 +40,6 @@ export default defineConfig({
   routes: [
     { path: '/', name: 'home', template: 'index.eta', revalidate: 600, load: listing },
     {
-      path: '/page/:n/',
-      name: 'home-page',
-      template: 'index.eta',
-      revalidate: 600,
-      paths: async ({ sources }) => pageParams(await published(sources), { perPage: PER_PAGE }),
-      load: listing,
-    },
-    {
       path: '/blog/:slug/',
       name: 'post',
       template: 'post.eta',
@@ -85,5 +77,14 @@ export default defineConfig({
       },
     },
     { path: '/404.html', name: '404', template: '404.eta', revalidate: false },
+    {
+      // Pages 2..n of the home page's list (page 1 is /).
+      path: '/page/:n/',
+      name: 'home-page',
+      template: 'index.eta',
+      revalidate: 600,
+      paths: async ({ sources }) => pageParams(await published(sources), { perPage: PER_PAGE }),
+      load: listing,
+    },
   ],
 });
