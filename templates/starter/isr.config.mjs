@@ -32,8 +32,8 @@ export default defineConfig({
     description: 'Fresh static pages without full rebuilds.',
     lang: 'en',
   },
-  revalidate: 3600,
   helpers: { describe },
+  revalidate: 3600,
   sources: {
     posts: files({ dir: 'content/posts' }),
   },
