@@ -57,7 +57,7 @@ describe.skipIf(!hasChromium)(`the starter site in a real browser${skipReason}`,
   });
 
   it('has no horizontal scroll at 375 px wide, on the index, page 2, posts and a tag page', { timeout: 60_000 }, async () => {
-    for (const p of ['/', '/page/2/', '/blog/revalidate-explained/', '/blog/hello-world/', '/tags/isr/']) {
+    for (const p of ['/', '/page/2/', '/blog/revalidate-explained/', '/blog/hello-world/', '/blog/cron-in-ci/', '/tags/isr/']) {
       const page = await open(p);
       const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
       expect(widths.view, p).toBe(375);
