@@ -12,6 +12,13 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const hasChromium = existsSync(CHROMIUM);
 const skipReason = hasChromium ? '' : ` [skipped: ${CHROMIUM} is not installed; run apt-get install -y chromium]`;
 
+/** The little of the DOM these checks read (the project's types have no DOM lib). */
+interface BrowserGlobals {
+  document: { querySelector(sel: string): unknown; documentElement: { scrollWidth: number }; styleSheets: { length: number } };
+  getComputedStyle(el: unknown): { maxWidth: string; fontFamily: string; listStyleType: string; display: string };
+  innerWidth: number;
+}
+
 // The example blog (= the starter `isr init` writes) as a browser shows it, served by isr serve.
 describe.skipIf(!hasChromium)(`the starter site in a real browser${skipReason}`, () => {
   let s: ServedSite;
@@ -38,7 +45,8 @@ describe.skipIf(!hasChromium)(`the starter site in a real browser${skipReason}`,
   it('applies the stylesheet (computed styles differ from the browser defaults)', { timeout: 60_000 }, async () => {
     const page = await open('/');
     const style = await page.evaluate(() => {
-      const css = (sel: string) => getComputedStyle(document.querySelector(sel)!);
+      const { document, getComputedStyle } = globalThis as unknown as BrowserGlobals;
+      const css = (sel: string) => getComputedStyle(document.querySelector(sel));
       return {
         bodyMaxWidth: css('body').maxWidth,
         bodyFont: css('body').fontFamily,
@@ -59,7 +67,10 @@ describe.skipIf(!hasChromium)(`the starter site in a real browser${skipReason}`,
   it('has no horizontal scroll at 375 px wide, on the index, page 2, posts and a tag page', { timeout: 60_000 }, async () => {
     for (const p of ['/', '/page/2/', '/blog/revalidate-explained/', '/blog/hello-world/', '/blog/cron-in-ci/', '/tags/isr/']) {
       const page = await open(p);
-      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
+      const widths = await page.evaluate(() => {
+        const { document, innerWidth } = globalThis as unknown as BrowserGlobals;
+        return { scroll: document.documentElement.scrollWidth, view: innerWidth };
+      });
       expect(widths.view, p).toBe(375);
       expect(widths.scroll, p).toBeLessThanOrEqual(widths.view);
       await page.close();
