@@ -39,6 +39,7 @@ export interface PaginateOptions {
  * Keep the whole list out of the props for the same reason.
  */
 export function paginate<T>(items: readonly T[], options: PaginateOptions): Pagination<T> | undefined {
+  if (!Array.isArray(items)) throw usage(`expected an array of entries, got ${describe(items)}`);
   const perPage = checkPerPage(options?.perPage);
   const page = pageNumber(options.page ?? 1);
   const pages = pageCount(items.length, perPage);
@@ -75,7 +76,8 @@ export function pageParams(items: readonly unknown[] | number, options: PagePara
   const param = options.param ?? 'n';
   const from = options.from ?? 2;
   if (!Number.isInteger(from) || from < 1) throw usage(`from must be a whole number >= 1, got ${show(from)}`);
-  const total = typeof items === 'number' ? items : items.length;
+  const total = typeof items === 'number' ? items : Array.isArray(items) ? items.length : NaN;
+  if (!Number.isInteger(total) || total < 0) throw usage(`expected an array of entries or a count, got ${describe(items)}`);
   const out: Params[] = [];
   for (let n = from; n <= pageCount(total, perPage); n++) out.push({ [param]: String(n) });
   return out;
@@ -100,6 +102,12 @@ function checkPerPage(perPage: unknown): number {
 // A wrong option is a mistake in the site's config code, found at the first page that runs it.
 function usage(problem: string): IsrError {
   return new IsrError('BAD_LOAD_RESULT', `paginate: ${problem}`, { hint: 'e.g. paginate(posts, { perPage: 10, page: params.n })' });
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof (v as { then?: unknown }).then === 'function') return 'a Promise (a missing await?)';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${show(v)}`;
 }
 
 function show(v: unknown): string {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cloneSite, json, planned, sorted } from '../helpers/files.js';
+import { cloneSite, contents, json, planned, snapshot, sorted } from '../helpers/files.js';
 import { tempSite, type TempSite } from '../helpers/site.js';
 
 // The example blog's index through paginate()/pageParams(): 3 posts a page, page 1 at /, pages
@@ -86,6 +86,19 @@ describe('a paginated listing', () => {
     expect(existsSync(path.join(site.root, 'dist/page/2'))).toBe(false);
     expect(await shown(site, 'index.html')).toEqual(['cron-in-ci', 'revalidate-explained', 'hello-world']);
     expect(await pager(site, 'index.html')).toEqual({ label: undefined, prev: null, next: null });
+  });
+
+  it('refuses a perPage of 0 in one line, exit 5, nothing written', async () => {
+    site = await cloneSite(built);
+    await site.write('isr.config.mjs', (await site.read('isr.config.mjs')).replace('const PER_PAGE = 3;', 'const PER_PAGE = 0;'));
+    const before = contents(await snapshot(site.root));
+    const r = await site.run(['regen', '--all'], { now: at(1) });
+    expect(r).toEqual({
+      code: 5,
+      stdout: '',
+      stderr: 'isr: paginate: perPage must be a whole number >= 1, got 0 (e.g. paginate(posts, { perPage: 10, page: params.n })) [BAD_LOAD_RESULT]\n',
+    });
+    expect(contents(await snapshot(site.root))).toEqual(before);
   });
 
   it('answers notFound for a page past the last one, writing nothing', async () => {

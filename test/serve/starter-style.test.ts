@@ -15,7 +15,7 @@ const skipReason = hasChromium ? '' : ` [skipped: ${CHROMIUM} is not installed; 
 /** The little of the DOM these checks read (the project's types have no DOM lib). */
 interface BrowserGlobals {
   document: { querySelector(sel: string): unknown; documentElement: { scrollWidth: number }; styleSheets: { length: number } };
-  getComputedStyle(el: unknown): { maxWidth: string; fontFamily: string; listStyleType: string; display: string };
+  getComputedStyle(el: unknown): { maxWidth: string; fontFamily: string; listStyleType: string; display: string; backgroundColor: string };
   innerWidth: number;
 }
 
@@ -61,6 +61,22 @@ describe.skipIf(!hasChromium)(`the starter site in a real browser${skipReason}`,
     expect(style.bodyFont).toContain('system-ui');
     expect(style.listStyle).toBe('none');
     expect(style.headerDisplay).toBe('flex');
+    await page.close();
+  });
+
+  it('follows the system colour scheme (dark mode by prefers-color-scheme)', { timeout: 60_000 }, async () => {
+    const page = await open('/');
+    const background = () =>
+      page.evaluate(() => {
+        const { document, getComputedStyle } = globalThis as unknown as BrowserGlobals;
+        return getComputedStyle(document.querySelector('body')).backgroundColor;
+      });
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await background();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await background();
+    expect(light).toBe('rgb(253, 253, 252)');
+    expect(dark).toBe('rgb(22, 24, 28)');
     await page.close();
   });
 

@@ -44,6 +44,13 @@ describe('paginate', () => {
     expect(paginate([], { perPage: 10, page: 2 })).toBeUndefined();
   });
 
+  it('refuses a list that is not an array (a forgotten await), naming what it got', () => {
+    expect(() => paginate(Promise.resolve([]) as unknown as unknown[], { perPage: 3 })).toThrow('paginate: expected an array of entries, got a Promise (a missing await?)');
+    expect(() => paginate({ length: 2 } as unknown as unknown[], { perPage: 3 })).toThrow('paginate: expected an array of entries, got an object');
+    expect(() => pageParams(undefined as unknown as unknown[], { perPage: 3 })).toThrow('paginate: expected an array of entries or a count, got undefined');
+    expect(() => pageParams(-1, { perPage: 3 })).toThrow('got number -1');
+  });
+
   it('refuses a perPage that is not a whole number >= 1, naming it', () => {
     for (const perPage of [0, -2, 2.5, Number.NaN, '10', undefined]) {
       const run = () => paginate(seven, { perPage: perPage as number });
