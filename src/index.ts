@@ -10,3 +10,4 @@ export type { MarkdownOptions } from './sources/markdown.js';
 export { IsrError, type ErrorCode } from './errors.js';
 export type { Manifest, PageEntry, RouteEntry, TemplateEntry } from './manifest/manifest.js';
 export { formatDate } from './render/helpers.js';
+export { paginate, pageParams, type Pagination, type PaginateOptions, type PageParamsOptions } from './pages/paginate.js';

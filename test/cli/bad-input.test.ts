@@ -105,7 +105,7 @@ const CASES: Case[] = [
   },
   {
     name: 'a route with params but no paths()',
-    break: () => edit(CONFIG, "paths: async ({ sources }) => (await sources.posts.list()).filter((p) => !p.data.draft).map((p) => ({ slug: p.id })),", ''),
+    break: () => edit(CONFIG, 'paths: async ({ sources }) => (await published(sources)).map((p) => ({ slug: p.id })),', ''),
     code: 3,
     stderr: 'isr: isr.config.mjs: routes[1].paths: expected a function listing the params of "/blog/:slug/", found nothing (a route with :params needs paths()) [CONFIG_INVALID]',
   },
@@ -119,7 +119,7 @@ const CASES: Case[] = [
     name: 'a template syntax error (file:line)',
     break: () => edit('templates/post.eta', '<%~ it.post.html %>', '<%~ it.post.html'),
     code: 4,
-    stderr: /^isr: templates\/post\.eta:5: template syntax error: .+ \(fix the template tag at that line\) \[TEMPLATE_SYNTAX\]$/,
+    stderr: /^isr: templates\/post\.eta:7: template syntax error: .+ \(fix the template tag at that line\) \[TEMPLATE_SYNTAX\]$/,
   },
   {
     name: 'a JavaScript syntax error inside a template tag (file:line)',
@@ -347,7 +347,7 @@ describe('a template that throws while rendering', () => {
     expect(out.failed.map((f: { path: string }) => f.path).sort()).toEqual(['/blog/cron-in-ci/', '/blog/hello-world/', '/blog/revalidate-explained/', '/blog/why-static/']);
     expect(out.failed.find((f: { path: string }) => f.path === '/blog/why-static/')).toEqual({
       path: '/blog/why-static/',
-      error: "/blog/why-static/: templates/post.eta:5: template error: Cannot read properties of undefined (reading 'html')",
+      error: "/blog/why-static/: templates/post.eta:7: template error: Cannot read properties of undefined (reading 'html')",
     });
     expect(out.written.sort()).toEqual(['feed.xml', 'index.html', 'sitemap.xml', 'tags/hosting/index.html']);
     expect(await site.read('dist/blog/hello-world/index.html')).toBe(good);

@@ -16,6 +16,7 @@ const PAGES = [
   '/blog/revalidate-explained/',
   '/blog/why-static/',
   '/feed.xml',
+  '/page/2/',
   '/tags/ci/',
   '/tags/guide/',
   '/tags/hosting/',
@@ -30,6 +31,7 @@ const PAGE_FILES = [
   'blog/why-static/index.html',
   'feed.xml',
   'index.html',
+  'page/2/index.html',
   'tags/ci/index.html',
   'tags/guide/index.html',
   'tags/hosting/index.html',
@@ -73,11 +75,12 @@ describe('isr build of the example blog', () => {
     expect(m.configHash).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(m.pendingRemovals).toBeUndefined();
     expect(Object.keys(m.templates).sort()).toEqual(['404.eta', 'feed.eta', 'index.eta', 'post.eta', 'tag.eta']);
-    expect(m.templates['post.eta'].deps).toEqual(['asset:/style.css', 'layouts/base.eta', 'partials/header.eta']);
+    expect(m.templates['post.eta'].deps).toEqual(['asset:/style.css', 'layouts/base.eta', 'partials/header.eta', 'partials/post-meta.eta']);
     expect(m.templates['feed.eta'].deps).toEqual([]);
     expect(m.routes).toEqual({
       post: { listedAt: T0_MS, listRevalidate: 3600, tags: ['files:content/posts'] },
       tag: { listedAt: T0_MS, listRevalidate: 3600, tags: ['files:content/posts'] },
+      'home-page': { listedAt: T0_MS, listRevalidate: 600, tags: ['files:content/posts'] },
     });
     expect(Object.keys(m.pages)).toEqual(PAGES);
     const hello = m.pages['/blog/hello-world/'];
@@ -94,14 +97,16 @@ describe('isr build of the example blog', () => {
       dataHash: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
       templateHash: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
     });
-    // The home page depends on every post it shows and on the collection (a new post).
+    // Each page of the home page's list depends on the posts it shows (3 a page) and on the
+    // collection (a new post shifts them all), not on the posts of the other pages.
     expect(m.pages['/'].tags).toEqual([
       'file:content/posts/cron-in-ci.md',
-      'file:content/posts/hello-world.md',
       'file:content/posts/revalidate-explained.md',
       'file:content/posts/why-static.md',
       'files:content/posts',
     ]);
+    expect(m.pages['/page/2/'].tags).toEqual(['file:content/posts/hello-world.md', 'files:content/posts']);
+    expect(m.pages['/page/2/'].params).toEqual({ n: '2' });
     expect(m.pages['/'].revalidate).toBe(600);
     expect(m.pages['/404.html'].revalidate).toBe(false);
     expect(m.pages['/tags/meta/'].tags).toEqual(['file:content/posts/hello-world.md', 'files:content/posts']);
@@ -132,7 +137,8 @@ describe('isr build of the example blog', () => {
   it('renders a post through its layout and partial, with its Markdown as HTML', async () => {
     const html = await site.read('dist/blog/hello-world/index.html');
     expect(html).toContain('<title>Hello, world · The isr example blog</title>');
-    expect(html).toContain('<header><a href="/">The isr example blog</a> · <a href="/feed.xml">RSS</a></header>');
+    expect(html).toContain('<a class="brand" href="/">The isr example blog</a>');
+    expect(html).toContain('<nav aria-label="Site"><a href="/">Posts</a> <a href="/feed.xml">RSS</a></nav>');
     expect(html).toContain('<p>This blog is built by <strong>isr</strong>: static files, regenerated when they are due.</p>');
     expect(html).toContain('<a href="/tags/meta/">#meta</a> <a href="/tags/isr/">#isr</a>');
   });
@@ -140,7 +146,7 @@ describe('isr build of the example blog', () => {
   it('renders the 404 page and the tag pages without drafts', async () => {
     expect(await site.read('dist/404.html')).toContain('<h1>Page not found</h1>');
     const meta = await site.read('dist/tags/meta/index.html');
-    expect([...meta.matchAll(/<li><a href="(.*?)">/g)].map((m) => m[1])).toEqual(['/blog/hello-world/']);
+    expect([...meta.matchAll(/<h2><a href="(.*?)">/g)].map((m) => m[1])).toEqual(['/blog/hello-world/']);
   });
 
   it('writes _headers with the Cache-Control of each route', async () => {
@@ -157,6 +163,8 @@ describe('isr build of the example blog', () => {
         '  Cache-Control: public, max-age=0, s-maxage=3600, stale-while-revalidate=3600',
         '/404.html',
         '  Cache-Control: public, max-age=0, s-maxage=31536000, must-revalidate',
+        '/page/:n/',
+        '  Cache-Control: public, max-age=0, s-maxage=600, stale-while-revalidate=600',
         '',
       ].join('\n'),
     );
@@ -193,7 +201,7 @@ describe('isr build options', () => {
     const r = await site.run(['build'], { now: T0 });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^built 12 pages in \d+\.\d\ds: 15 written, 0 unchanged, 0 removed, 0 failed\n$/);
+    expect(r.stderr).toMatch(/^built 13 pages in \d+\.\d\ds: 16 written, 0 unchanged, 0 removed, 0 failed\n$/);
   });
 
   it('prints nothing with --quiet', async () => {
@@ -212,7 +220,7 @@ describe('isr build options', () => {
   it('takes the site root as an argument from another working directory', async () => {
     const r = await runCli(['build', site.root, '--json'], { cwd: path.dirname(site.root), now: T0 });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).rendered).toHaveLength(12);
+    expect(JSON.parse(r.stdout).rendered).toHaveLength(13);
   });
 });
 

@@ -8,7 +8,7 @@ import { tempSite, type TempSite } from '../helpers/site.js';
 // The example blog: one files() source (content/posts). Its index, feed and tag pages list the
 // folder; each post page reads its own file. Nothing expires at T0 (revalidate windows are long).
 const T0 = '2026-06-01T00:00:00.000Z';
-const LISTINGS = ['/', '/feed.xml', '/tags/ci/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'];
+const LISTINGS = ['/', '/page/2/', '/feed.xml', '/tags/ci/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'];
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 const reasons = (out: any) => Object.fromEntries(out.plan.render.map((p: { path: string; reasons: string[] }) => [p.path, p.reasons]));
 
@@ -42,7 +42,7 @@ describe('isr regen finds content changes itself', () => {
     expect(sorted(out.rendered)).toEqual(sorted(['/blog/hello-world/', ...LISTINGS]));
     expect(Object.values(reasons(out)).every((r) => (r as string[]).includes('changed'))).toBe(true);
     expect(await site.read('dist/blog/hello-world/index.html')).toContain('Hello, edited');
-    expect(await site.read('dist/index.html')).toContain('Hello, edited');
+    expect(await site.read('dist/page/2/index.html')).toContain('Hello, edited'); // the index's page that lists it
     // Published: the next run starts from here.
     expect((await regen()).rendered).toEqual([]);
   });

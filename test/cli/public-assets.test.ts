@@ -11,7 +11,7 @@ import { serveFixture, until, type ServedSite } from '../serve/helpers.js';
 const T0 = '2026-06-01T00:00:00.000Z';
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 /** The pages of the example blog whose layout links the stylesheet (all but the feed). */
-const HTML_PAGES = ['/', '/404.html', '/blog/cron-in-ci/', '/blog/hello-world/', '/blog/revalidate-explained/', '/blog/why-static/', '/tags/ci/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'];
+const HTML_PAGES = ['/', '/404.html', '/blog/cron-in-ci/', '/blog/hello-world/', '/blog/revalidate-explained/', '/blog/why-static/', '/page/2/', '/tags/ci/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'];
 
 describe('public/ assets', () => {
   let site: TempSite | undefined;

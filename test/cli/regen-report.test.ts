@@ -53,12 +53,16 @@ describe('isr regen --dry-run', () => {
   it('names the due route listings it ran, in --json', async () => {
     const r = await built.run(['regen', '--dry-run', '--json'], { now: T0 + 3601_000 });
     expect(r.code).toBe(0);
-    expect(json(r).list).toEqual([{ route: 'post' }, { route: 'tag' }]);
+    expect(json(r).list).toEqual([{ route: 'post' }, { route: 'tag' }, { route: 'home-page' }]);
   });
 
   it('names them in the human plan, and none when no listing is due', async () => {
     const due = await built.run(['regen', '--dry-run'], { now: T0 + 3601_000 });
-    expect(due.stdout.split('\n').filter((l) => l.startsWith('list '))).toEqual(['list post  paths() run for this plan', 'list tag  paths() run for this plan']);
+    expect(due.stdout.split('\n').filter((l) => l.startsWith('list '))).toEqual([
+      'list post  paths() run for this plan',
+      'list tag  paths() run for this plan',
+      'list home-page  paths() run for this plan',
+    ]);
     const fresh = await built.run(['regen', '--dry-run', '--json'], { now: T0 + 1000 });
     expect(json(fresh).list).toEqual([]);
   });
@@ -69,6 +73,6 @@ describe('isr regen --dry-run', () => {
     await site.write('isr.config.mjs', config.replace("paths: async ({ sources }) => {\n        const tags", "paths: async ({ sources }) => {\n        throw new Error('tags down');\n        const tags"));
     const r = await site.run(['regen', '--dry-run', '--json', '--route', 'tag'], { now: T0 + 1000 });
     // (The config changed, so every listing is due.)
-    expect(json(r).list).toEqual([{ route: 'post' }, { route: 'tag', error: 'paths() of tag failed: tags down' }]);
+    expect(json(r).list).toEqual([{ route: 'post' }, { route: 'tag', error: 'paths() of tag failed: tags down' }, { route: 'home-page' }]);
   });
 });

@@ -60,21 +60,24 @@ describe('isr regen: nothing due', () => {
 });
 
 describe('isr regen: expiry (ISR_NOW)', () => {
-  it('re-renders only the home page once its 600 s have passed, and records the new builtAt', async () => {
+  it('re-renders only the home page (both its pages) once their 600 s have passed, and records the new builtAt', async () => {
     await fresh();
     const before = await site.manifest();
     const r = await site.run(['regen', '--json'], { now: at(600) });
     expect(r.code).toBe(0);
     const out = json(r);
-    expect(out.plan.render).toEqual([{ path: '/', route: 'home', reasons: ['expired'] }]);
-    expect(out.rendered).toEqual(['/']);
+    expect(out.plan.render).toEqual([
+      { path: '/', route: 'home', reasons: ['expired'] },
+      { path: '/page/2/', route: 'home-page', reasons: ['expired'] },
+    ]);
+    expect(out.rendered).toEqual(['/', '/page/2/']);
     expect(out.written).toEqual([]);
-    expect(out.unchanged).toEqual(['index.html']);
+    expect(out.unchanged).toEqual(['index.html', 'page/2/index.html']);
     const after = await site.manifest();
     expect(after.pages['/'].builtAt).toBe(T0 + 600_000);
     expect(after.pages['/'].changedAt).toBe(T0);
-    const { '/': _a, ...restBefore } = before.pages;
-    const { '/': _b, ...restAfter } = after.pages;
+    const { '/': _a, '/page/2/': _c, ...restBefore } = before.pages;
+    const { '/': _b, '/page/2/': _d, ...restAfter } = after.pages;
     expect(restAfter).toEqual(restBefore);
   });
 
@@ -82,7 +85,7 @@ describe('isr regen: expiry (ISR_NOW)', () => {
     await fresh();
     const r = await site.run(['regen', '--json'], { now: at(3600) });
     expect(r.code).toBe(0);
-    expect(byPath(planned(r))).toEqual(only(['/', '/feed.xml', ...POSTS, ...TAG_PAGES], 'expired'));
+    expect(byPath(planned(r))).toEqual(only(['/', '/page/2/', '/feed.xml', ...POSTS, ...TAG_PAGES], 'expired'));
     expect(json(r).written).toEqual([]);
     const m = await site.manifest();
     expect(m.routes.post.listedAt).toBe(T0 + 3600_000);
@@ -137,7 +140,8 @@ describe('isr regen: named pages', () => {
     await fresh();
     const r = await site.run(['regen', '--json', '--tag', 'file:content/posts/hello-world.md'], { now: at(1) });
     expect(r.code).toBe(0);
-    expect(byPath(planned(r))).toEqual(only(['/', '/blog/hello-world/', '/feed.xml', '/tags/isr/', '/tags/meta/'], 'tag'));
+    // The oldest post is on page 2 of the home page's list: page 1 does not show it.
+    expect(byPath(planned(r))).toEqual(only(['/page/2/', '/blog/hello-world/', '/feed.xml', '/tags/isr/', '/tags/meta/'], 'tag'));
     expect(json(r).unmatchedTags).toBeUndefined();
     expect(json(r).plan.unmatchedTags).toEqual([]);
   });
@@ -147,8 +151,8 @@ describe('isr regen: named pages', () => {
     const file = 'content/posts/hello-world.md';
     await site.write(file, (await site.read(file)).replace('title: Hello, world', 'title: Hello again'));
     const r = await site.run(['regen', '--json', '--tag', `file:${file}`], { now: at(1) });
-    expect(sorted(json(r).written)).toEqual(['blog/hello-world/index.html', 'feed.xml', 'index.html', 'sitemap.xml', 'tags/isr/index.html', 'tags/meta/index.html']);
-    for (const f of ['index.html', 'feed.xml', 'blog/hello-world/index.html', 'tags/isr/index.html']) {
+    expect(sorted(json(r).written)).toEqual(['blog/hello-world/index.html', 'feed.xml', 'page/2/index.html', 'sitemap.xml', 'tags/isr/index.html', 'tags/meta/index.html']);
+    for (const f of ['page/2/index.html', 'feed.xml', 'blog/hello-world/index.html', 'tags/isr/index.html']) {
       expect(await site.read(`dist/${f}`)).toContain('Hello again');
     }
     const sitemap = await site.read('dist/sitemap.xml');
@@ -166,7 +170,7 @@ describe('isr regen: named pages', () => {
     await fresh();
     const r = await site.run(['regen', '--json', '--all'], { now: at(1) });
     expect(r.code).toBe(0);
-    expect(byPath(planned(r))).toEqual(only(['/', '/404.html', '/feed.xml', ...POSTS, ...TAG_PAGES], 'all'));
+    expect(byPath(planned(r))).toEqual(only(['/', '/page/2/', '/404.html', '/feed.xml', ...POSTS, ...TAG_PAGES], 'all'));
     expect(json(r).written).toEqual([]);
   });
 
@@ -174,7 +178,7 @@ describe('isr regen: named pages', () => {
     await fresh();
     const before = await snapshot(site.root);
     const r = await site.run(['regen', '--route', 'posts'], { now: at(3600) });
-    expect(r).toEqual({ code: 2, stdout: '', stderr: 'isr: --route posts: no such route (routes are: home, post, tag, feed, 404) [USAGE]\n' });
+    expect(r).toEqual({ code: 2, stdout: '', stderr: 'isr: --route posts: no such route (routes are: home, post, tag, feed, 404, home-page) [USAGE]\n' });
     expect(await snapshot(site.root)).toEqual(before);
   });
 });
@@ -193,8 +197,8 @@ describe('isr regen --dry-run', () => {
       ]
         // The pages that list the folder also see the deletion itself (change detection).
         .map((p) => (p.startsWith('/blog/') ? `render ${p}  expired` : `render ${p}  changed, expired`))
-        .concat(['remove /blog/cron-in-ci/  removed', 'remove /tags/ci/  removed'])
-        .concat(['list post  paths() run for this plan', 'list tag  paths() run for this plan'])
+        .concat(['remove /blog/cron-in-ci/  removed', 'remove /tags/ci/  removed', 'remove /page/2/  removed'])
+        .concat(['list post  paths() run for this plan', 'list tag  paths() run for this plan', 'list home-page  paths() run for this plan'])
         .sort(),
     );
     expect(await snapshot(site.root)).toEqual(before);
@@ -207,10 +211,12 @@ describe('isr regen --dry-run', () => {
     expect(r.code).toBe(1);
     expect(json(r)).toEqual({
       dryRun: true,
-      list: [],
+      // The home page's pages 2..n: due (600 s), so their listing is run again too.
+      list: [{ route: 'home-page' }],
       render: [
         { path: '/blog/new-one/', route: 'post', reasons: ['path'] },
         { path: '/', route: 'home', reasons: ['expired'] },
+        { path: '/page/2/', route: 'home-page', reasons: ['expired'] },
       ],
       remove: [],
       errors: [{ path: '/oops/x/', message: 'matches no route' }],
@@ -229,14 +235,14 @@ describe('isr regen: template changes', () => {
   it('re-renders exactly the pages using an edited partial, with reason template-changed', async () => {
     await fresh();
     const partial = 'templates/partials/header.eta';
-    await site.write(partial, (await site.read(partial)).replace('RSS</a></header>', 'Feed</a></header>'));
+    await site.write(partial, (await site.read(partial)).replace('RSS</a></nav>', 'Feed</a></nav>'));
     const r = await site.run(['regen', '--json'], { now: at(1) });
     expect(r.code).toBe(0);
-    expect(byPath(planned(r))).toEqual(only(['/', '/404.html', ...POSTS, ...TAG_PAGES], 'template-changed'));
+    expect(byPath(planned(r))).toEqual(only(['/', '/page/2/', '/404.html', ...POSTS, ...TAG_PAGES], 'template-changed'));
     expect(sorted(json(r).written)).toEqual(
-      sorted(['index.html', '404.html', ...POSTS, ...TAG_PAGES].map((p) => (p.endsWith('/') ? `${p.slice(1)}index.html` : p.replace(/^\//, ''))).concat('sitemap.xml')),
+      sorted(['index.html', '/page/2/', '404.html', ...POSTS, ...TAG_PAGES].map((p) => (p.endsWith('/') ? `${p.slice(1)}index.html` : p.replace(/^\//, ''))).concat('sitemap.xml')),
     );
-    expect(await site.read('dist/blog/why-static/index.html')).toContain('Feed</a></header>');
+    expect(await site.read('dist/blog/why-static/index.html')).toContain('Feed</a></nav>');
     // Rendered with the new closure: a second regen has nothing to do.
     expect((await site.run(['regen'], { now: at(2) })).stderr).toBe('nothing due\n');
   });
@@ -264,7 +270,7 @@ describe('isr regen: content added, edited and deleted', () => {
         ...only(['/blog/hello-world/', '/blog/revalidate-explained/'], 'expired'),
         // Change detection sees the edit, the new file and the deletion: the edited post and
         // every page that lists the folder have that reason too.
-        ...Object.fromEntries(['/', '/feed.xml', '/blog/why-static/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'].map((p) => [p, ['changed', 'expired']])),
+        ...Object.fromEntries(['/', '/page/2/', '/feed.xml', '/blog/why-static/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'].map((p) => [p, ['changed', 'expired']])),
         '/blog/new-post/': ['new'],
       }),
     );
@@ -282,7 +288,8 @@ describe('isr regen: content added, edited and deleted', () => {
       'tags/hosting/index.html',
       'tags/isr/index.html',
     ]);
-    expect(sorted(out.unchanged)).toEqual(['blog/hello-world/index.html', 'blog/revalidate-explained/index.html', 'tags/meta/index.html']);
+    // Page 2 still shows the oldest post alone (the new post and the deleted one are on page 1).
+    expect(sorted(out.unchanged)).toEqual(['blog/hello-world/index.html', 'blog/revalidate-explained/index.html', 'page/2/index.html', 'tags/meta/index.html']);
     expect(sorted(out.removed)).toEqual(['blog/cron-in-ci/index.html', 'tags/ci/index.html']);
     const files = await listFiles(path.join(site.root, 'dist'));
     expect(files).not.toContain('blog/cron-in-ci/index.html');
@@ -296,7 +303,7 @@ describe('isr regen: content added, edited and deleted', () => {
     expect(m.pages['/blog/new-post/'].onDemand).toBeUndefined();
     expect(m.pendingRemovals).toBeUndefined();
     expect(await site.read('dist/sitemap.xml')).not.toContain('cron-in-ci');
-    expect(await site.read('dist/index.html')).toContain('<a href="/blog/new-post/">A new post</a>');
+    expect(await site.read('dist/index.html')).toContain('<h2><a href="/blog/new-post/">A new post</a></h2>');
     expect(await site.read('dist/tags/hosting/index.html')).toContain('Static still wins');
   });
 
@@ -305,7 +312,8 @@ describe('isr regen: content added, edited and deleted', () => {
     expect((await site.run(['regen', '--path', '/blog/hello-world/', '--quiet'], { now: at(1) })).code).toBe(0);
     await rm(path.join(site.root, 'content/posts/hello-world.md'));
     const r = await site.run(['regen', '--json'], { now: at(3600) });
-    expect(json(r).plan.remove.map((x: { path: string }) => x.path)).toEqual(['/blog/hello-world/', '/tags/meta/']);
+    // Three posts left: one page, so the home page's page 2 goes too.
+    expect(json(r).plan.remove.map((x: { path: string }) => x.path)).toEqual(['/blog/hello-world/', '/page/2/', '/tags/meta/']);
     expect((await site.manifest()).pages['/blog/hello-world/']).toBeUndefined();
   });
 
@@ -344,9 +352,9 @@ describe('isr status', () => {
     await fresh();
     const r = await site.run(['status', '--json'], { now: at(600) });
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual({ pages: 12, due: 1, nextExpiry: at(3600), overdueSince: at(600), failing: [], byStatus: { ok: 12 }, pendingChanges: null });
+    expect(json(r)).toEqual({ pages: 13, due: 2, nextExpiry: at(3600), overdueSince: at(600), failing: [], byStatus: { ok: 13 }, pendingChanges: null });
     const human = await site.run(['status'], { now: at(1) });
-    expect(human).toEqual({ code: 0, stdout: `12 pages (12 ok)\n0 due now\nnext expiry: ${at(600)}\n`, stderr: '' });
+    expect(human).toEqual({ code: 0, stdout: `13 pages (13 ok)\n0 due now\nnext expiry: ${at(600)}\n`, stderr: '' });
   });
 
   it('regen without a manifest writes nothing, not even the state folder', async () => {
@@ -396,7 +404,7 @@ describe('isr regen: config changes', () => {
     const r = await site.run(['regen', '--json'], { now: at(1) });
     expect(r.code).toBe(0);
     expect(Object.values(planned(r)).every((reasons) => reasons.join() === 'config-changed')).toBe(true);
-    expect(Object.keys(planned(r))).toHaveLength(12);
+    expect(Object.keys(planned(r))).toHaveLength(13);
     expect(json(r).written).toEqual(['_headers']);
     expect(await site.read('dist/_headers')).toContain('/\n  Cache-Control: public, max-age=0, s-maxage=300, stale-while-revalidate=300\n');
   });

@@ -96,7 +96,7 @@ const ROWS: Row[] = [
 
   // --- command line ----------------------------------------------------------------------------
   { name: 'unknown command', args: ['rebuild', '{root}'], code: 2, stderr: /^isr: unknown command 'rebuild'/ },
-  { name: 'regen --route that does not exist', args: ['regen', '{root}', '--route', 'posts'], code: 2, stderr: /^isr: --route posts: no such route \(routes are: home, post, tag, feed, 404\) \[USAGE\]$/ },
+  { name: 'regen --route that does not exist', args: ['regen', '{root}', '--route', 'posts'], code: 2, stderr: /^isr: --route posts: no such route \(routes are: home, post, tag, feed, 404, home-page\) \[USAGE\]$/ },
   { name: 'regen --paths-from a missing file', args: ['regen', '{root}', '--paths-from', '{root}/paths.txt'], code: 2, stderr: /^isr: --paths-from .*paths\.txt: ENOENT.*\[USAGE\]$/ },
   { name: '--concurrency 1.5', args: ['regen', '{root}', '--concurrency', '1.5'], code: 2, stderr: /^isr: .*--concurrency expects a whole number >= 1/ },
   { name: '--wait abc', args: ['build', '{root}', '--wait', 'abc'], code: 2, stderr: /^isr: .*--wait expects a number >= 0/ },
