@@ -83,7 +83,8 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     value === undefined ? dflt : test(value) ? (value as T) : fail(key, expected, value);
 
   const site = optional<SiteInfo>('site', u.site, isPlainObject, 'an object', {});
-  if (site.url !== undefined && (typeof site.url !== 'string' || !/^https?:\/\/[^/]+/.test(site.url))) {
+  // Parsed too: the base path is read from it, and absUrl() and the sitemap resolve against it.
+  if (site.url !== undefined && (typeof site.url !== 'string' || !/^https?:\/\/[^/]+/.test(site.url) || !URL.canParse(site.url))) {
     fail('site.url', 'an absolute http(s) URL', site.url);
   }
   const base = resolveBase(u.base, site.url, fail);

@@ -50,6 +50,8 @@ describe('the base path', () => {
     expect(() => config({ base: 'repo' })).toThrow('base: expected a path starting with "/", found string "repo"');
     expect(() => config({ base: 42 as unknown as string })).toThrow('base: expected a path such as "/repo/", found number 42');
     expect(baseOfSiteUrl('https://example.com//x/')).toHaveProperty('problem');
+    // A site.url the URL parser refuses is named as such, not a crash reading its path.
+    expect(() => config({ site: { url: 'https://exa mple.com/repo/' } })).toThrow('site.url: expected an absolute http(s) URL, found string "https://exa mple.com/repo/"');
   });
 
   it('changes the config hash only for a site not at the root (a moved base re-renders every page)', () => {
