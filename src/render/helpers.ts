@@ -48,9 +48,9 @@ export function createHelpers(config: ResolvedConfig, page: PageInfo, asset: (p:
       return config.site.url ? new URL(withIt, siteRoot(config)).href : withIt;
     },
     /**
-     * URL of a `public/` file with a content hash: `asset('/style.css')` → `/style.css?v=Xa3…`
-     * (after the base path),
-     * so a changed stylesheet gets a new URL (CDN and browser caches miss it) without renaming.
+     * URL of a `public/` file with the base path and a content hash: `asset('/style.css')` →
+     * `/style.css?v=Xa3…`, so a changed stylesheet gets a new URL (CDN and browser caches miss
+     * it) without renaming.
      * A page that uses it is re-rendered when the file's bytes change.
      */
     asset,
