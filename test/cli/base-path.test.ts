@@ -84,6 +84,15 @@ describe('a site under a base path (a GitHub Pages project site)', () => {
     expect(await site.read('dist/_redirects')).toBe('/repo/blog/old-name/ /repo/blog/hello/ 308\n');
   });
 
+  it('regen --path and --paths-from take public paths (with the base) and page paths (without)', async () => {
+    site = await tempSite('base-path');
+    expect((await site.run(['build'], { now: T0 })).code).toBe(0);
+    await site.write('paths.txt', '/repo/\n');
+    const r = await site.run(['regen', '--json', '--path', '/repo/blog/hello/', '--path', '/blog/often/', '--paths-from', 'paths.txt'], { now: T1 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).rendered.sort()).toEqual(['/', '/blog/hello/', '/blog/often/']);
+  });
+
   it('a site without a path in site.url stays at the root', async () => {
     site = await tempSite('base-path');
     const config = await site.read('isr.config.mjs');
