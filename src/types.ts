@@ -189,7 +189,10 @@ export interface RouteConfig<Props = any> {
 
 /** Site-wide data, available to templates as `site` and to loaders as `ctx.site`. */
 export interface SiteInfo {
-  /** Absolute base URL, e.g. `https://example.com`. Enables `sitemap.xml` and absolute feed links. */
+  /**
+   * Absolute URL of the site's home, e.g. `https://example.com` or `https://user.github.io/repo/`.
+   * Enables `sitemap.xml` and absolute feed links; its path is the base path unless `base` is set.
+   */
   url?: string;
   title?: string;
   [key: string]: unknown;
@@ -210,6 +213,12 @@ export interface RevalidateTarget {
 /** `isr.config.*` default export. Only `routes` is required. */
 export interface UserConfig {
   site?: SiteInfo;
+  /**
+   * Where the site lives under its host: `'/repo/'` for a GitHub Pages project site. Added to
+   * every URL the helpers, sitemap, feeds, redirects and `_headers` give, and served under by
+   * `isr serve`; outDir keeps the page paths. Default: the path of `site.url`, else `/`.
+   */
+  base?: string;
   /** Output folder, relative to the site root. Default `dist`. */
   outDir?: string;
   /** Template folder, relative to the site root. Default `templates`. */

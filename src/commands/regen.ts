@@ -5,6 +5,7 @@ import { checkNamedPath, planListings, type PlanOptions } from '../plan/plan-reg
 import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite, type RunResult } from '../run/run-site.js';
+import { stripBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { commandContext, type CommonOptions } from './context.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
@@ -42,7 +43,10 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   unknown('--route', opts.route ?? []);
   const forget = opts.forgetOnDemand?.includes('*') ? true : opts.forgetOnDemand;
   if (forget && forget !== true) unknown('--forget-on-demand', forget);
-  const planOptions: PlanOptions = { mode: 'regen', all: opts.all, paths, tags: opts.tag ?? [], routes: opts.route ?? [], forgetOnDemand: forget };
+  // Under a base path, a path may be given as the browser shows it (`/repo/blog/x/`) or as the
+  // site's own (`/blog/x/`): one under the base is taken as public, as the webhook does.
+  const named = config.base === '/' ? paths : paths.map((p) => stripBase(config.base, p) ?? p);
+  const planOptions: PlanOptions = { mode: 'regen', all: opts.all, paths: named, tags: opts.tag ?? [], routes: opts.route ?? [], forgetOnDemand: forget };
   const result = await runSite(config, {
     ...planOptions,
     now,

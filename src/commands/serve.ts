@@ -52,8 +52,10 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     reloadConfig: () => loadConfig(root, overrides),
   });
   const out = path.relative(process.cwd(), config.outDir) || '.';
-  if (inWorker) process.send!({ isr: 'listening', url: server.url, out } satisfies WorkerMessage);
-  else process.stdout.write(`isr serve: ${out} at ${server.url}${opts.watch ? ' (watching for changes)' : ''}\n`);
+  // The site's home: under the base path, where the server serves it.
+  const home = server.url + config.base.slice(1);
+  if (inWorker) process.send!({ isr: 'listening', url: home, out } satisfies WorkerMessage);
+  else process.stdout.write(`isr serve: ${out} at ${home}${opts.watch ? ' (watching for changes)' : ''}\n`);
 
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
+import { hash } from '../hash.js';
+import { baseOfSiteUrl, parseBase, type BasePath } from './base-path.js';
 import { contentDirOf } from '../sources/files.js';
 import { compilePattern, PatternError, type Pattern } from '../routes/pattern.js';
 import { nearest } from '../did-you-mean.js';
@@ -37,6 +39,11 @@ export interface ResolvedConfig {
   readonly stateDir: string;
   readonly cacheDir: string;
   readonly site: Readonly<SiteInfo>;
+  /**
+   * Where the site lives under its host (config/base-path.ts): `base`, else the path of
+   * `site.url`, else `/`. Percent-encoded, starting and ending with "/".
+   */
+  readonly base: BasePath;
   readonly revalidate: Revalidate;
   readonly concurrency: number;
   readonly sources: Readonly<Record<string, DataSource<any>>>;
@@ -49,7 +56,7 @@ export interface ResolvedConfig {
 }
 
 const TOP_KEYS = [
-  'site', 'outDir', 'templatesDir', 'publicDir', 'manifest', 'revalidate', 'concurrency', 'sources', 'routes',
+  'site', 'base', 'outDir', 'templatesDir', 'publicDir', 'manifest', 'revalidate', 'concurrency', 'sources', 'routes',
   'helpers', 'headersFile', 'sitemap', 'onChange', 'serve',
 ];
 const ROUTE_KEYS = ['path', 'template', 'name', 'paths', 'load', 'revalidate', 'listRevalidate', 'fallback', 'sitemap', 'sitemapOnDemand', 'maxOnDemandPages'];
@@ -77,9 +84,11 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     value === undefined ? dflt : test(value) ? (value as T) : fail(key, expected, value);
 
   const site = optional<SiteInfo>('site', u.site, isPlainObject, 'an object', {});
-  if (site.url !== undefined && (typeof site.url !== 'string' || !/^https?:\/\/[^/]+/.test(site.url))) {
+  // Parsed too: the base path is read from it, and absUrl() and the sitemap resolve against it.
+  if (site.url !== undefined && (typeof site.url !== 'string' || !/^https?:\/\/[^/]+/.test(site.url) || !URL.canParse(site.url))) {
     fail('site.url', 'an absolute http(s) URL', site.url);
   }
+  const base = resolveBase(u.base, site.url, fail);
   const outDirRel = ctx.overrides.outDir ?? optional('outDir', u.outDir, isNonEmptyString, 'a folder path', 'dist');
   const templatesRel = optional('templatesDir', u.templatesDir, isNonEmptyString, 'a folder path', 'templates');
   const publicRel = optional<string | false>('publicDir', u.publicDir, (v) => v === false || isNonEmptyString(v), 'a folder path or false', 'public');
@@ -144,7 +153,9 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   return Object.freeze({
     root: ctx.root,
     configFile: ctx.configFile,
-    configHash: ctx.configHash,
+    // Every page's links carry the base: a base that changes (site.url from the environment, say)
+    // must re-render them all, as an edit of the config does. Unchanged for a site at the root.
+    configHash: base === '/' ? ctx.configHash : hash(`${ctx.configHash}\0${base}`),
     outDir,
     templatesDir,
     publicDir,
@@ -152,6 +163,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     stateDir,
     cacheDir: path.join(stateDir, 'cache'),
     site: Object.freeze({ ...site }),
+    base,
     revalidate,
     concurrency,
     sources: Object.freeze(sources),
@@ -162,6 +174,17 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     onChange,
     serve: Object.freeze(serve),
   });
+}
+
+/** `base` when set (it wins over site.url's path: a preview under another folder), else site.url's path. */
+function resolveBase(value: unknown, siteUrl: string | undefined, fail: Fail): BasePath {
+  if (value !== undefined) {
+    if (typeof value !== 'string') return fail('base', 'a path such as "/repo/"', value);
+    const parsed = parseBase(value);
+    return 'base' in parsed ? parsed.base : fail('base', parsed.problem, value);
+  }
+  const implied = baseOfSiteUrl(siteUrl);
+  return 'base' in implied ? implied.base : fail('site.url', `a URL whose path can be the base path (${implied.problem})`, siteUrl, 'fix the path of site.url, or set base: "/" explicitly');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ensureBase, withBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { PatternError } from '../routes/pattern.js';
 import type { Params } from '../types.js';
@@ -23,29 +24,46 @@ export function createHelpers(config: ResolvedConfig, page: PageInfo, asset: (p:
     page,
     now: new Date(page.now),
     helpers: config.helpers,
-    /** URL path of a route's page: `url('post', { slug: 'hello' })` → `/blog/hello/`. */
+    /**
+     * URL path of a route's page, with the base path: `url('post', { slug: 'hello' })` →
+     * `/blog/hello/` (`/repo/blog/hello/` under `base: '/repo/'`).
+     */
     url(route: string, params: Params = {}): string {
       const r = byName.get(route);
       if (!r) throw new Error(`url(): no route named "${route}" (routes: ${[...byName.keys()].join(', ')})`);
       try {
-        return encodeURI(r.pattern.fill(params));
+        return withBase(config.base, encodeURI(r.pattern.fill(params)));
       } catch (err) {
         if (err instanceof PatternError) throw new Error(`url("${route}"): ${err.message}`);
         throw err;
       }
     },
-    /** Absolute URL from a path, using `site.url` (the path itself when no site URL is set). */
+    /**
+     * Absolute URL from a path, using `site.url`'s origin and the base path (only the path with
+     * the base when no site URL is set). Takes a site path (`absUrl('/')`, `absUrl(page.path)`)
+     * or what `url()`/`asset()` returned: a path already under the base is not given it twice.
+     */
     absUrl(p: string): string {
-      return config.site.url ? new URL(p, config.site.url).href : p;
+      const withIt = ensureBase(config.base, p);
+      return config.site.url ? new URL(withIt, siteRoot(config)).href : withIt;
     },
     /**
-     * URL of a `public/` file with a content hash: `asset('/style.css')` → `/style.css?v=Xa3…`,
-     * so a changed stylesheet gets a new URL (CDN and browser caches miss it) without renaming.
+     * URL of a `public/` file with the base path and a content hash: `asset('/style.css')` →
+     * `/style.css?v=Xa3…`, so a changed stylesheet gets a new URL (CDN and browser caches miss
+     * it) without renaming.
      * A page that uses it is re-rendered when the file's bytes change.
      */
     asset,
     formatDate,
   };
+}
+
+const siteRoots = new WeakMap<ResolvedConfig, string>();
+/** `site.url`'s origin with the base path: where a relative `absUrl('x')` resolves. */
+function siteRoot(config: ResolvedConfig): string {
+  let r = siteRoots.get(config);
+  if (r === undefined) siteRoots.set(config, (r = new URL(config.base, config.site.url).href));
+  return r;
 }
 
 const routeIndexCache = new WeakMap<ResolvedConfig, Map<string, ResolvedConfig['routes'][number]>>();

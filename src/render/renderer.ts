@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Eta, type TemplateFunction } from 'eta';
+import { withBase } from '../config/base-path.js';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
@@ -86,14 +87,14 @@ export class Renderer {
     this.assetHashes = new Map([...assets].map(([rel, a]) => [`/${rel}`, a.hash]));
   }
 
-  /** `asset('/style.css')` in a template: the URL with `?v=<hash>`, recorded as a dep. */
+  /** `asset('/style.css')` in a template: the URL with the base path and `?v=<hash>`, recorded as a dep. */
   private readonly assetUrl = (p: string): string => {
     if (typeof p !== 'string' || !p.startsWith('/')) throw new Error(`asset(${JSON.stringify(p)}): expected a path in the public folder starting with "/", e.g. asset('/style.css')`);
     const clean = p.split(/[?#]/)[0]!;
     const h = this.assetHashes.get(clean);
     if (!h) throw new Error(`asset("${clean}"): no such file in the public folder`);
     this.recording?.add(ASSET_DEP + clean);
-    return `${encodeURI(clean)}?v=${h}`;
+    return `${withBase(this.config.base, encodeURI(clean))}?v=${h}`;
   };
 
   /** The manifest's `templates` section: every template used by a route, with its deps. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { withBase } from '../config/base-path.js';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
 import { abortsRun, describeError } from '../errors.js';
 import { hash } from '../hash.js';
@@ -145,7 +146,8 @@ async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: Planne
   let body: string;
   let extra: Partial<PageEntry>;
   if (loaded.kind === 'redirect') {
-    body = redirectStub(loaded.destination);
+    // The manifest keeps the destination as load() gave it; the stub, read by browsers, is public.
+    body = redirectStub(withBase(ctx.config.base, loaded.destination));
     extra = { status: 'redirect', redirect: { destination: loaded.destination, permanent: loaded.permanent } };
   } else {
     body = ctx.renderer.render(route, loaded.props, { path: page.path, route: route.name, params: page.params, now });

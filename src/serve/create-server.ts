@@ -196,6 +196,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       logger,
       maxPaths: c.serve.maxRevalidatePaths,
       maxTags: c.serve.maxRevalidateTags,
+      base: c.base,
       revalidate: (t) => queue.request({ ...t, join: false }),
     });
   };

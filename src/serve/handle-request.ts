@@ -5,6 +5,7 @@
  * async and happens once per file or page, not per request.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { stripBase, withBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
@@ -44,10 +45,11 @@ export interface HandlerContext {
   regenerateInBackground(key: string, ifDue?: boolean): void;
 }
 
-/** What a raw request path names, under the current manifest. */
+/** What a raw request path (the site path, without the base) names, under the current manifest. */
 type Target =
   | { kind: 'page'; key: string }
   | { kind: 'file'; rel: string }
+  /** `to`: a site path (the base is added when sent). */
   | { kind: 'redirect'; to: string }
   | { kind: 'fallback'; key: string; route: string }
   | { kind: 'notFound' }
@@ -107,7 +109,8 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       case 'file':
         return serveStatic(req, res, raw, query, t.rel);
       case 'redirect': {
-        const to = query ? `${t.to}?${query}` : t.to;
+        const at = withBase(ctx.config().base, t.to);
+        const to = query ? `${at}?${query}` : at;
         return text(req, res, 308, `Redirecting to ${to}\n`, { location: to, 'cache-control': STATIC_CACHE_CONTROL });
       }
       case 'fallback':
@@ -152,7 +155,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       }
       const redirect = redirectOf(entry);
       if (redirect) {
-        headers.location = redirect.destination;
+        headers.location = withBase(ctx.config().base, redirect.destination);
         return sendFile(req, res, f, { status: redirect.permanent ? 308 : 307, headers, cache: ctx.cache });
       }
       return sendFile(req, res, f, { status: 200, headers, cache: ctx.cache });
@@ -241,24 +244,41 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     return got instanceof Promise ? got.then(send) : send(got);
   }
 
+  /**
+   * A request outside the base path: the home without it (`/`, and `/repo` for `/repo/`) is
+   * redirected to the site, anything else is not found: a host serving the site under its base
+   * (GitHub Pages) has nothing of it there, so neither has the preview.
+   */
+  function outsideBase(req: IncomingMessage, res: Tagged, requested: string, query: string, base: string): void | Promise<void> {
+    if (requested !== '/' && requested !== base.slice(0, -1)) return notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
+    const to = query ? `${base}?${query}` : base;
+    // `/` is temporary (the base is config, and may change); `/repo` → `/repo/` is the usual slash.
+    return text(req, res, requested === '/' ? 302 : 308, `Redirecting to ${to}\n`, { location: to, 'cache-control': STATIC_CACHE_CONTROL });
+  }
+
   return (req, res: Tagged) => {
     const url = req.url ?? '/';
     const qi = url.indexOf('?');
-    const raw = qi < 0 ? url : url.slice(0, qi);
+    const requested = qi < 0 ? url : url.slice(0, qi);
     const query = qi < 0 ? '' : url.slice(qi + 1);
     ctx.state.maybeCheck();
     let work: void | Promise<void> = undefined;
     try {
-      if (raw === ctx.config().serve.revalidatePath) {
+      const { base, serve: so } = ctx.config();
+      // The site path: what the manifest and outDir know (the base is the host's business).
+      const raw = stripBase(base, requested);
+      // The webhook at its path, or there under the base (for a proxy that forwards only the base).
+      if (requested === so.revalidatePath || (base !== '/' && requested === withBase(base, so.revalidatePath))) {
         const webhook = ctx.webhook();
         if (webhook) work = webhook(req, res, query);
         else {
           // Off without a secret: the endpoint does not exist, whatever the method.
-          ctx.logger.debug(`${req.method} ${raw}: revalidation is off (set ISR_REVALIDATE_SECRET or serve.revalidateSecret)`);
+          ctx.logger.debug(`${req.method} ${requested}: revalidation is off (set ISR_REVALIDATE_SECRET or serve.revalidateSecret)`);
           work = notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
         }
-      } else if (ctx.live && raw === LIVE_PATH) ctx.live.handle(req, res);
+      } else if (ctx.live && requested === LIVE_PATH) ctx.live.handle(req, res);
       else if (req.method !== 'GET' && req.method !== 'HEAD') text(req, res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
+      else if (raw === undefined || (raw === '/' && requested !== base)) work = outsideBase(req, res, requested, query, base);
       else {
         if (ctx.state.manifest !== targetsOf) {
           targets.clear();

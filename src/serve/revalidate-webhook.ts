@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stripBase, type BasePath } from '../config/base-path.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkNamedPath } from '../plan/plan-regen.js';
@@ -25,6 +26,12 @@ export interface WebhookOptions {
   /** Most paths and tags one call may name (`serve.maxRevalidatePaths`, `serve.maxRevalidateTags`). */
   maxPaths: number;
   maxTags: number;
+  /**
+   * The site's base path. A CMS may send public paths (`/repo/blog/x/`, what it links to) or page
+   * paths (`/blog/x/`): a path under the base is taken as public and the base comes off, any
+   * other as a page path.
+   */
+  base: BasePath;
   logger: Logger;
 }
 
@@ -54,8 +61,9 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
       o.logger.error(`revalidate: serve.webhook() threw: ${describeError(err)}`);
       return json(res, 500, { error: `serve.webhook() threw: ${describeError(err)}` });
     }
-    const checked = checkTarget(target, Boolean(o.map), o);
-    if ('error' in checked) return json(res, 400, { error: checked.error });
+    const named = checkTarget(target, Boolean(o.map), o);
+    if ('error' in named) return json(res, 400, { error: named.error });
+    const checked = o.base === '/' ? named : { paths: named.paths.map((p) => stripBase(o.base, p) ?? p), tags: named.tags };
 
     try {
       const out = await o.revalidate(checked);

@@ -1,3 +1,4 @@
+import { withBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { PageEntry, ShardTable } from '../manifest/manifest.js';
 import type { EntryChange } from '../manifest/shard-patch.js';
@@ -35,7 +36,10 @@ export function siteFiles(
   const write = new Map<string, string | Made>();
   const names = siteFileNames(config, table);
   const shards = Object.entries(table.info);
-  const base = (config.site.url ?? '').replace(/\/+$/, '');
+  // Every URL below is public: the base path is added to the page paths (config/base-path.ts).
+  // `base` here is the site's root URL without its final "/": `https://user.github.io/repo`.
+  const base = config.site.url ? new URL(config.base, config.site.url).href.slice(0, -1) : '';
+  const pub = (p: string) => withBase(config.base, p);
   const routes = new Map(config.routes.map((r) => [r.name, r]));
   const listed = (p: PageEntry) => inSitemap(p, routes.get(p.route));
 
@@ -107,17 +111,17 @@ export function siteFiles(
     // One rule per route (its pattern, which Netlify and Cloudflare Pages accept as placeholders),
     // plus a rule per page whose own revalidate differs from its route's.
     const lines: string[] = [`${HEADERS_MARK} Cache-Control per page from its revalidate interval.`];
-    for (const r of config.routes) lines.push(r.pattern.source, `  Cache-Control: ${cacheControl(r.revalidate)}`);
+    for (const r of config.routes) lines.push(pub(r.pattern.source), `  Cache-Control: ${cacheControl(r.revalidate)}`);
     const overrides = new Map<string, Revalidate>();
     for (const [, s] of shards) for (const path in s.overrides) overrides.set(path, s.overrides[path]!);
-    for (const path of [...overrides.keys()].sort()) lines.push(path, `  ! Cache-Control`, `  Cache-Control: ${cacheControl(overrides.get(path)!)}`);
+    for (const path of [...overrides.keys()].sort()) lines.push(pub(path), `  ! Cache-Control`, `  Cache-Control: ${cacheControl(overrides.get(path)!)}`);
     write.set('_headers', lines.join('\n') + '\n');
   }
 
   if (names.has('_redirects')) {
     const redirects = new Map<string, { destination: string; permanent: boolean }>();
     for (const [, s] of shards) for (const path in s.redirects) redirects.set(path, s.redirects[path]!);
-    const lines = [...redirects.keys()].sort().map((path) => `${path} ${redirects.get(path)!.destination} ${redirects.get(path)!.permanent ? 308 : 307}`);
+    const lines = [...redirects.keys()].sort().map((path) => `${pub(path)} ${pub(redirects.get(path)!.destination)} ${redirects.get(path)!.permanent ? 308 : 307}`);
     write.set('_redirects', lines.join('\n') + '\n');
   }
   return { write, names };
