@@ -80,24 +80,37 @@ export interface BoundSource<Entry = unknown> {
   get(id: string): Promise<Entry | undefined>;
 }
 
+/** A config's `sources`: plugins by the key routes reach them under (`sources.<key>`). */
+export type DataSources = Record<string, DataSource<any>>;
+
+/** The entry type of a source: `FileEntry<Data>` for `files<Data>()`, `Entry` for `http<Entry>()`. */
+export type EntryOf<Source> = Source extends DataSource<infer Entry> ? Entry : never;
+
+/**
+ * A config's sources as its routes see them, each with its own entry type: with
+ * `sources: { posts: files<{ title: string }>(…) }`, `sources.posts.get(id)` in `load` gives a
+ * `FileEntry<{ title: string }>`, and `sources.typo` does not type-check.
+ */
+export type BoundSources<S extends DataSources = DataSources> = { [K in keyof S]: BoundSource<EntryOf<S[K]>> };
+
 // ---------------------------------------------------------------------------------------------
 // Routes
 // ---------------------------------------------------------------------------------------------
 
-/** Given to a route's `paths()`; modelled on Next.js `getStaticPaths`. */
-export interface PathsContext {
-  sources: Record<string, BoundSource<any>>;
+/** Given to a route's `paths()`; modelled on Next.js `getStaticPaths`. `S`: the config's sources. */
+export interface PathsContext<S extends DataSources = DataSources> {
+  sources: BoundSources<S>;
   site: SiteInfo;
   now: Date;
   track: Track;
 }
 
-/** Given to a route's `load()`; modelled on Next.js `getStaticProps`. */
-export interface LoadContext {
+/** Given to a route's `load()`; modelled on Next.js `getStaticProps`. `S`: the config's sources. */
+export interface LoadContext<S extends DataSources = DataSources> {
   params: Params;
   /** The URL path being built, e.g. `/blog/hello/`. */
   path: string;
-  sources: Record<string, BoundSource<any>>;
+  sources: BoundSources<S>;
   site: SiteInfo;
   now: Date;
   /** Record an extra dependency tag (same as returning it in `tags`). */
@@ -118,8 +131,11 @@ export interface LoadResult<Props = Record<string, unknown>> {
   tags?: string[];
 }
 
-/** A URL pattern with a template, modelled on getStaticPaths + getStaticProps. */
-export interface RouteConfig<Props = any> {
+/**
+ * A URL pattern with a template, modelled on getStaticPaths + getStaticProps. `S`: the config's
+ * sources (inferred inside `defineConfig`; a route written on its own sees every source as `any`).
+ */
+export interface RouteConfig<Props = any, S extends DataSources = DataSources> {
   /**
    * URL pattern. `/blog/:slug/` builds `blog/<slug>/index.html`; a last segment with an extension
    * (`/feed.xml`, `/404.html`) builds exactly that file. Params fill one path segment each.
@@ -133,9 +149,9 @@ export interface RouteConfig<Props = any> {
    * The route's pages: params objects or concrete URL paths. Required when `path` has params.
    * Re-run when the route's listing is due (see `listRevalidate`).
    */
-  paths?: (ctx: PathsContext) => Promise<Array<Params | string>> | Array<Params | string>;
+  paths?: (ctx: PathsContext<S>) => Promise<Array<Params | string>> | Array<Params | string>;
   /** Load ONE page's data. Without it the template gets no props. */
-  load?: (ctx: LoadContext) => Promise<LoadResult<Props>> | LoadResult<Props>;
+  load?: (ctx: LoadContext<S>) => Promise<LoadResult<Props>> | LoadResult<Props>;
   /** Default `revalidate` of the route's pages (falls back to the site's). */
   revalidate?: Revalidate;
   /** How often `paths()` is re-run to find new and vanished pages. Defaults to `revalidate`. */
@@ -182,8 +198,8 @@ export interface RevalidateTarget {
   tags?: string[];
 }
 
-/** `isr.config.*` default export. Only `routes` is required. */
-export interface UserConfig {
+/** `isr.config.*` default export. Only `routes` is required. `S`: its sources. */
+export interface UserConfig<S extends DataSources = DataSources> {
   site?: SiteInfo;
   /** Output folder, relative to the site root. Default `dist`. */
   outDir?: string;
@@ -201,8 +217,8 @@ export interface UserConfig {
   /** Pages loaded/rendered at once. Default 16. */
   concurrency?: number;
   /** Named data sources, reached in routes as `sources.<name>`. */
-  sources?: Record<string, DataSource<any>>;
-  routes: RouteConfig[];
+  sources?: S;
+  routes: RouteConfig<any, S>[];
   /** Extra functions available in every template by name. */
   helpers?: Record<string, (...args: any[]) => unknown>;
   /** Write `_headers` with per-page Cache-Control (Netlify / Cloudflare Pages). Default true. */
@@ -236,7 +252,10 @@ export interface UserConfig {
   };
 }
 
-/** Identity function that gives `isr.config.ts` type inference. */
-export function defineConfig(config: UserConfig): UserConfig {
+/**
+ * Identity function that gives `isr.config.ts` type inference: each source's entry type flows
+ * into the routes' `paths` and `load` (see BoundSources). Without `sources`, routes have none.
+ */
+export function defineConfig<S extends DataSources = {}>(config: UserConfig<S>): UserConfig<S> {
   return config;
 }
