@@ -80,6 +80,9 @@ export interface BoundSource<Entry = unknown> {
   get(id: string): Promise<Entry | undefined>;
 }
 
+/** `T`, in a position TypeScript does not infer `T` from (the `NoInfer` of TypeScript 5.4+, for older ones too). */
+type NotInferred<T> = [T][T extends any ? 0 : never];
+
 /** A config's `sources`: plugins by the key routes reach them under (`sources.<key>`). */
 export type DataSources = Record<string, DataSource<any>>;
 
@@ -145,13 +148,15 @@ export interface RouteConfig<Props = any, S extends DataSources = DataSources> {
   template: string;
   /** Stable id used by `--route` and the `url()` helper. Defaults to `path`. */
   name?: string;
+  // `paths` and `load` are methods so that their parameter is compared both ways: a config whose
+  // sources are inferred stays assignable to a plain `UserConfig`.
   /**
    * The route's pages: params objects or concrete URL paths. Required when `path` has params.
    * Re-run when the route's listing is due (see `listRevalidate`).
    */
-  paths?: (ctx: PathsContext<S>) => Promise<Array<Params | string>> | Array<Params | string>;
+  paths?(ctx: PathsContext<S>): Promise<Array<Params | string>> | Array<Params | string>;
   /** Load ONE page's data. Without it the template gets no props. */
-  load?: (ctx: LoadContext<S>) => Promise<LoadResult<Props>> | LoadResult<Props>;
+  load?(ctx: LoadContext<S>): Promise<LoadResult<Props>> | LoadResult<Props>;
   /** Default `revalidate` of the route's pages (falls back to the site's). */
   revalidate?: Revalidate;
   /** How often `paths()` is re-run to find new and vanished pages. Defaults to `revalidate`. */
@@ -217,8 +222,13 @@ export interface UserConfig<S extends DataSources = DataSources> {
   /** Pages loaded/rendered at once. Default 16. */
   concurrency?: number;
   /** Named data sources, reached in routes as `sources.<name>`. */
-  sources?: S;
-  routes: RouteConfig<any, S>[];
+  // `& {…}`: each value is also typed as a DataSource, so the hooks of a plugin written inline get
+  // their parameter types (as a bare `S`, they were implicitly `any`), while S is inferred from the
+  // object as written.
+  sources?: S & { [K in keyof S]: DataSource<any> };
+  // Not a place S is inferred from: a route typed on its own (`RouteConfig`, every source `any`)
+  // would otherwise widen the config's sources back to `any`.
+  routes: RouteConfig<any, NotInferred<S>>[];
   /** Extra functions available in every template by name. */
   helpers?: Record<string, (...args: any[]) => unknown>;
   /** Write `_headers` with per-page Cache-Control (Netlify / Cloudflare Pages). Default true. */
