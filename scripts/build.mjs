@@ -13,16 +13,34 @@
 // Most dependencies stay external (installed beside isr); the few loaded by every run are built
 // in (BUNDLED, below).
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const require = createRequire(import.meta.url);
-// Dependencies built into dist/ rather than loaded from node_modules. They stay in package.json's
-// dependencies: that is the version range isr is built and tested with, and declarations in
-// dist/ may name their types.
-const BUNDLED = new Set(['commander', 'eta', 'kleur']);
+// Packages built into dist/ rather than loaded from node_modules (why each, below). They are
+// devDependencies: as dependencies, a user's install fetched copies isr never loads, and
+// `npm audit` audited those instead of the ones inside dist/. Their versions go to
+// dist/bundled.json (`isr --version --verbose`); the README names their majors. Re-measured for
+// issue 17 (BENCHMARKS.md): loading them from node_modules cost ~6-11 ms of CPU per run.
+const BUNDLED = ['commander', 'eta', 'kleur', 'markdown-it'];
 const pkg = require('../package.json');
+for (const name of BUNDLED) {
+  if (pkg.dependencies[name] || !pkg.devDependencies[name]) throw new Error(`${name} is built into dist/: list it in devDependencies, not dependencies`);
+}
+// Whatever src/ imports that is neither a dependency (external) nor BUNDLED would be built in
+// silently, a devDependency included: refuse it.
+const onlyDeclaredPackages = {
+  name: 'only-declared-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (/[\\/]node_modules[\\/]/.test(args.importer) || args.path.startsWith('node:') || builtinModules.includes(args.path)) return undefined;
+      const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
+      if (pkg.dependencies[name] || BUNDLED.includes(name)) return undefined;
+      return { errors: [{ text: `${name} is imported by ${args.importer} but is neither a dependency nor in BUNDLED (scripts/build.mjs)` }] };
+    });
+  },
+};
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { stdio: 'inherit' });
 const shared = {
@@ -38,7 +56,7 @@ const shared = {
   // eta and kleur: loaded by every run that renders or logs; resolving their package exports and
   // compiling them as separate modules cost ~15-30 ms of a 20k site's 1%-edit regen (hyperfine
   // A/B, two orders). Like markdown-it (below), they are then the versions isr was built with.
-  external: Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)),
+  external: Object.keys(pkg.dependencies),
   // commander require()s Node's built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __isrCreateRequire } from 'node:module'; const require = __isrCreateRequire(import.meta.url);" },
   logLevel: 'warning',
@@ -47,7 +65,7 @@ const shared = {
 // (test/reliability/harness/lock-stress.mjs) and bench/load-plan.mjs. Built on their own as ES
 // modules, each whole, into dist/side/ (not part of the package's entry points, and left out of
 // the published tarball by package.json's `files`).
-await build({ ...shared, outdir: 'dist/side', entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'] });
+await build({ ...shared, outdir: 'dist/side', entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'], plugins: [onlyDeclaredPackages] });
 await build({
   ...shared,
   outdir: undefined,
@@ -59,6 +77,7 @@ await build({
   define: { 'import.meta.url': '__isrModuleUrl' },
   banner: { js: "const __isrModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [
+    onlyDeclaredPackages,
     {
       // commander loads node:child_process at start for a feature isr does not use
       // (scripts/child-process-lazy.cjs).
@@ -83,6 +102,8 @@ writeFileSync(
     `const isr = createRequire(import.meta.url)('./isr.cjs');\n` +
     `export const { ${library.join(', ')} } = isr;\n`,
 );
+
+writeFileSync('dist/bundled.json', JSON.stringify(Object.fromEntries(BUNDLED.map((n) => [n, JSON.parse(readFileSync(`node_modules/${n}/package.json`, 'utf8')).version])), null, 2) + '\n');
 
 // markdown-it and its dependencies as one CommonJS file, loaded by src/sources/markdown.ts on
 // the first Markdown page of a run. As six packages it cost ~35 ms to load (resolution, and

@@ -1,12 +1,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, IsrError, oneLine } from './errors.js';
-import { VERSION } from './version.js';
+import { VERSION, versionDetails } from './version.js';
 
 /**
  * Entry point of `isr`. Each command's module is imported only when that command runs, so
  * `isr regen` never pays for the server or the watcher.
  */
 export async function main(argv: string[]): Promise<void> {
+  if (isVersionVerbose(argv.slice(2))) {
+    process.stdout.write(versionDetails());
+    return;
+  }
   const debug = argv.includes('--debug');
   const program = buildProgram();
   try {
@@ -25,6 +29,11 @@ export async function main(argv: string[]): Promise<void> {
 
 /** How long a finished command waits for stray work of data sources before exiting anyway. */
 const EXIT_GRACE_MS = 1000;
+
+/** `isr --version --verbose` (either order, `-v` too): not a commander option, so `--verbose` stays unknown elsewhere. */
+function isVersionVerbose(args: string[]): boolean {
+  return args.length === 2 && args.includes('--verbose') && (args.includes('--version') || args.includes('-v'));
+}
 
 function buildProgram(): Command {
   const program = new Command('isr')
@@ -121,6 +130,7 @@ Examples:
   isr regen --path /blog/x/        re-render one page now
   isr regen --tag post:42 --exec './purge.sh'   pages that used entry 42, then purge them
   isr serve --port 8080            an origin with stale-while-revalidate and a webhook
+  isr --version --verbose          versions of isr, of the packages built into it, of Node
 
 Environment:
   ISR_NOW                  the current time (ISO 8601 or epoch ms), to test expiry

@@ -6,8 +6,10 @@ export { defineConfig } from './types.js';
 export type * from './types.js';
 export { files, type FilesOptions, type FileEntry } from './sources/files.js';
 export { http, type HttpOptions } from './sources/http.js';
-export type { MarkdownOptions } from './sources/markdown.js';
+export type { MarkdownItInstance, MarkdownOptions } from './sources/markdown.js';
 export { IsrError, type ErrorCode } from './errors.js';
-export type { Manifest, PageEntry, RouteEntry, TemplateEntry } from './manifest/manifest.js';
+// From the model, not manifest.ts: its declarations name Node's Buffer, and the public ones must
+// type-check in a project without @types/node.
+export type { Manifest, PageEntry, RouteEntry, TemplateEntry } from './manifest/model.js';
 export { formatDate } from './render/helpers.js';
 export { paginate, pageParams, type Pagination, type PaginateOptions, type PageParamsOptions } from './pages/paginate.js';

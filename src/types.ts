@@ -105,24 +105,40 @@ export interface BoundSource<Entry = unknown> {
   get(id: string): Promise<Entry | undefined>;
 }
 
+/** `T`, in a position TypeScript does not infer `T` from (the `NoInfer` of TypeScript 5.4+, for older ones too). */
+type NotInferred<T> = [T][T extends any ? 0 : never];
+
+/** A config's `sources`: plugins by the key routes reach them under (`sources.<key>`). */
+export type DataSources = Record<string, DataSource<any>>;
+
+/** The entry type of a source: `FileEntry<Data>` for `files<Data>()`, `Entry` for `http<Entry>()`. */
+export type EntryOf<Source> = Source extends DataSource<infer Entry> ? Entry : never;
+
+/**
+ * A config's sources as its routes see them, each with its own entry type: with
+ * `sources: { posts: files<{ title: string }>(…) }`, `sources.posts.get(id)` in `load` gives a
+ * `FileEntry<{ title: string }>`, and `sources.typo` does not type-check.
+ */
+export type BoundSources<S extends DataSources = DataSources> = { [K in keyof S]: BoundSource<EntryOf<S[K]>> };
+
 // ---------------------------------------------------------------------------------------------
 // Routes
 // ---------------------------------------------------------------------------------------------
 
-/** Given to a route's `paths()`; modelled on Next.js `getStaticPaths`. */
-export interface PathsContext {
-  sources: Record<string, BoundSource<any>>;
+/** Given to a route's `paths()`; modelled on Next.js `getStaticPaths`. `S`: the config's sources. */
+export interface PathsContext<S extends DataSources = DataSources> {
+  sources: BoundSources<S>;
   site: SiteInfo;
   now: Date;
   track: Track;
 }
 
-/** Given to a route's `load()`; modelled on Next.js `getStaticProps`. */
-export interface LoadContext {
+/** Given to a route's `load()`; modelled on Next.js `getStaticProps`. `S`: the config's sources. */
+export interface LoadContext<S extends DataSources = DataSources> {
   params: Params;
   /** The URL path being built, e.g. `/blog/hello/`. */
   path: string;
-  sources: Record<string, BoundSource<any>>;
+  sources: BoundSources<S>;
   site: SiteInfo;
   now: Date;
   /** Record an extra dependency tag (same as returning it in `tags`). */
@@ -143,8 +159,11 @@ export interface LoadResult<Props = Record<string, unknown>> {
   tags?: string[];
 }
 
-/** A URL pattern with a template, modelled on getStaticPaths + getStaticProps. */
-export interface RouteConfig<Props = any> {
+/**
+ * A URL pattern with a template, modelled on getStaticPaths + getStaticProps. `S`: the config's
+ * sources (inferred inside `defineConfig`; a route written on its own sees every source as `any`).
+ */
+export interface RouteConfig<Props = any, S extends DataSources = DataSources> {
   /**
    * URL pattern. `/blog/:slug/` builds `blog/<slug>/index.html`; a last segment with an extension
    * (`/feed.xml`, `/404.html`) builds exactly that file. Params fill one path segment each.
@@ -154,13 +173,15 @@ export interface RouteConfig<Props = any> {
   template: string;
   /** Stable id used by `--route` and the `url()` helper. Defaults to `path`. */
   name?: string;
+  // `paths` and `load` are methods so that their parameter is compared both ways: a config whose
+  // sources are inferred stays assignable to a plain `UserConfig`.
   /**
    * The route's pages: params objects or concrete URL paths. Required when `path` has params.
    * Re-run when the route's listing is due (see `listRevalidate`).
    */
-  paths?: (ctx: PathsContext) => Promise<Array<Params | string>> | Array<Params | string>;
+  paths?(ctx: PathsContext<S>): Promise<Array<Params | string>> | Array<Params | string>;
   /** Load ONE page's data. Without it the template gets no props. */
-  load?: (ctx: LoadContext) => Promise<LoadResult<Props>> | LoadResult<Props>;
+  load?(ctx: LoadContext<S>): Promise<LoadResult<Props>> | LoadResult<Props>;
   /** Default `revalidate` of the route's pages (falls back to the site's). */
   revalidate?: Revalidate;
   /** How often `paths()` is re-run to find new and vanished pages. Defaults to `revalidate`. */
@@ -210,8 +231,8 @@ export interface RevalidateTarget {
   tags?: string[];
 }
 
-/** `isr.config.*` default export. Only `routes` is required. */
-export interface UserConfig {
+/** `isr.config.*` default export. Only `routes` is required. `S`: its sources. */
+export interface UserConfig<S extends DataSources = DataSources> {
   site?: SiteInfo;
   /**
    * Where the site lives under its host: `'/repo/'` for a GitHub Pages project site. Added to
@@ -235,8 +256,13 @@ export interface UserConfig {
   /** Pages loaded/rendered at once. Default 16. */
   concurrency?: number;
   /** Named data sources, reached in routes as `sources.<name>`. */
-  sources?: Record<string, DataSource<any>>;
-  routes: RouteConfig[];
+  // `& {…}`: each value is also typed as a DataSource, so the hooks of a plugin written inline get
+  // their parameter types (as a bare `S`, they were implicitly `any`), while S is inferred from the
+  // object as written.
+  sources?: S & { [K in keyof S]: DataSource<any> };
+  // Not a place S is inferred from: a route typed on its own (`RouteConfig`, every source `any`)
+  // would otherwise widen the config's sources back to `any`.
+  routes: RouteConfig<any, NotInferred<S>>[];
   /** Extra functions available in every template by name. */
   helpers?: Record<string, (...args: any[]) => unknown>;
   /** Write `_headers` with per-page Cache-Control (Netlify / Cloudflare Pages). Default true. */
@@ -270,7 +296,10 @@ export interface UserConfig {
   };
 }
 
-/** Identity function that gives `isr.config.ts` type inference. */
-export function defineConfig(config: UserConfig): UserConfig {
+/**
+ * Identity function that gives `isr.config.ts` type inference: each source's entry type flows
+ * into the routes' `paths` and `load` (see BoundSources). Without `sources`, routes have none.
+ */
+export function defineConfig<S extends DataSources = {}>(config: UserConfig<S>): UserConfig<S> {
   return config;
 }

@@ -91,7 +91,8 @@ export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPa
   };
 
   // `concurrency` workers pulling the next page: memory is O(concurrency), not one pending promise
-  // and closure per page up front (100k of them at 100k pages).
+  // and closure per page up front (100k of them at 100k pages). p-limit, which queues them so, was
+  // measured against this for issue 17: a 20k build peaked 26 MB higher, no faster (BENCHMARKS.md).
   let next = 0;
   // Between pages the event loop gets a turn once a slice is used up: inside `isr serve`, requests
   // are answered while a large run renders (time-slice.ts).

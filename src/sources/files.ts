@@ -18,8 +18,11 @@ export interface FilesOptions {
   markdown?: MarkdownOptions;
 }
 
-/** One file. `list()` gives `id`, `slug`, `file` and `data`; `get()` adds `content` and `html`. */
-export interface FileEntry {
+/**
+ * One file. `list()` gives `id`, `slug`, `file` and `data`; `get()` adds `content` and `html`.
+ * `Data`: the shape of the front matter (or of the JSON/YAML file), as `files<Data>()` declares it.
+ */
+export interface FileEntry<Data extends Record<string, any> = Record<string, any>> {
   /** Path inside `dir` without extension, "/" separated: `2024/hello`. */
   id: string;
   /** Last segment of `id` (or front matter `slug`): `hello`. */
@@ -27,7 +30,7 @@ export interface FileEntry {
   /** Path relative to the site root. */
   file: string;
   /** Front matter (Markdown) or the parsed file (JSON/YAML). */
-  data: Record<string, any>;
+  data: Data;
   /** Markdown body (get() only). */
   content?: string;
   /** Markdown rendered to HTML (get() only). */
@@ -55,8 +58,11 @@ export function contentDirOf(source: object): string | undefined {
 /**
  * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
  * a `list()` records `files:<dir>` so added or removed files re-run the listing.
+ *
+ * `Data` types each entry's `data` in routes (`files<{ title: string }>({ dir })`). It is what
+ * you declare the files hold, not a check: isr does not validate front matter against it.
  */
-export function files(options: FilesOptions): DataSource<FileEntry> {
+export function files<Data extends Record<string, any> = Record<string, any>>(options: FilesOptions): DataSource<FileEntry<Data>> {
   if (!options || typeof options.dir !== 'string') throw new TypeError('files(): `dir` is required, e.g. files({ dir: "content/posts" })');
   let root = '';
   let absDir = '';
@@ -189,7 +195,8 @@ export function files(options: FilesOptions): DataSource<FileEntry> {
     },
   };
   contentDirs.set(source, options.dir);
-  return source;
+  // `Data` is the caller's declaration of what the files hold (front matter is not validated).
+  return source as DataSource<FileEntry<Data>>;
 }
 
 async function glob(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {

@@ -20,9 +20,11 @@ export interface HttpOptions {
   /** Request headers (e.g. an Authorization token). Sent only to the origin of the URL they go
    * with: never along a redirect to another origin. */
   headers?: Record<string, string>;
+  // http-fetch's RedirectPolicy, spelled out: importing it would make the public declarations
+  // reach http-fetch's, which name DOM/Node types (AbortSignal, Headers).
   /** Redirects to follow (at most 5): `'same-origin'` (default; a redirect to another origin fails
    * the page), `'any'` (followed, without `headers`), or `'none'`. */
-  allowRedirects?: RedirectPolicy;
+  allowRedirects?: 'same-origin' | 'any' | 'none';
   /** Largest response body read, in bytes; a larger one fails the page. Default 20 MB. */
   maxBytes?: number;
   /** Milliseconds before a request is abandoned. Default 10000. */

@@ -17,6 +17,25 @@ function loadMarkdownIt(): typeof MarkdownIt {
   return require(existsSync(vendored) ? vendored : 'markdown-it') as typeof MarkdownIt;
 }
 
+/**
+ * The markdown-it instance a `configure` hook gets: the markdown-it built into isr (see README,
+ * "files"). Its common members are typed here so isr's declarations type-check without
+ * `@types/markdown-it`; with that package installed, `configure(md: MarkdownIt)` gets them all.
+ */
+export interface MarkdownItInstance {
+  /** Add a plugin: `md.use(anchor, { level: 2 })`. */
+  use(plugin: (md: any, ...options: any[]) => unknown, ...options: any[]): this;
+  /** Change options after creation: `md.set({ breaks: true })`. */
+  set(options: Record<string, unknown>): this;
+  /** Turn rules on: `md.enable('table')`. */
+  enable(rules: string | string[], ignoreInvalid?: boolean): this;
+  /** Turn rules off: `md.disable('image')`. */
+  disable(rules: string | string[], ignoreInvalid?: boolean): this;
+  render(src: string, env?: any): string;
+  /** The rest of markdown-it (`renderer.rules`, `linkify`, `validateLink`…), untyped here. */
+  [member: string]: any;
+}
+
 export interface MarkdownOptions {
   /** Allow raw HTML in Markdown. Off by default: content authors cannot inject script tags. */
   html?: boolean;
@@ -24,8 +43,11 @@ export interface MarkdownOptions {
   linkify?: boolean;
   /** Smart quotes and dashes. Default false. */
   typographer?: boolean;
-  /** Change the markdown-it instance (add plugins). */
-  configure?: (md: MarkdownIt) => void;
+  /**
+   * Change the markdown-it instance (add plugins). A method, so that a hook annotated with
+   * `@types/markdown-it`'s fuller `MarkdownIt` type is accepted too.
+   */
+  configure?(md: MarkdownItInstance): void;
 }
 
 /**
