@@ -45,7 +45,9 @@ describe('the install road from a fresh clone', () => {
 
     const build = await sh('npm run build', site);
     expect(build.stderr).toMatch(/built \d+ pages/);
-    for (const f of ['index.html', 'feed.xml', 'sitemap.xml', '404.html', 'blog/hello-world/index.html']) {
+    // The starter's stylesheet (public/) is copied, and its pages link it with a content hash.
+    expect(await readFile(path.join(site, 'dist', 'index.html'), 'utf8')).toMatch(/href="\/style\.css\?v=[A-Za-z0-9_-]{16}"/);
+    for (const f of ['index.html', 'feed.xml', 'sitemap.xml', '404.html', 'blog/hello-world/index.html', 'style.css']) {
       expect(existsSync(path.join(site, 'dist', f)), f).toBe(true);
     }
     expect(existsSync(path.join(site, '.isr', 'manifest.json'))).toBe(true);
