@@ -36,7 +36,8 @@ export async function detectChanges(config: ResolvedConfig, sources: SourceSet, 
       const r = await src.changes!({ state, now: new Date(o.now) });
       if (!r || !Array.isArray(r.tags) || r.tags.some((t) => typeof t !== 'string')) throw new Error('changes() must resolve to { tags: string[], state }');
       for (const t of r.tags) tags.add(t);
-      states.push([file, r.state]);
+      // The very state it was given: nothing to save (a file snapshot can be megabytes).
+      if (r.state !== state) states.push([file, r.state]);
     } catch (err) {
       // Bad input (a content folder that is gone) stops the run as the listing would: guessing
       // "nothing changed" could hide it, and "all removed" is what the listing refuses to say.

@@ -27,6 +27,9 @@ export function compareFiles(files: readonly (readonly [string, string])[], prev
   const prev = isSnapshot(previous) ? previous.files : undefined;
   const next: FileSnapshot['files'] = {};
   const events: [string, FileEvent][] = [];
+  // Whether anything differs from `previous` (a stat, a file): if not, `previous` itself is handed
+  // back, and isr does not rewrite a snapshot that did not change (~2 MB at 20k files).
+  let moved = false;
   for (const [key, abs] of files) {
     let st;
     try {
@@ -39,6 +42,7 @@ export function compareFiles(files: readonly (readonly [string, string])[], prev
       next[key] = p;
       continue;
     }
+    moved = true;
     let h: string;
     try {
       h = hash(readFileSync(abs));
@@ -50,6 +54,9 @@ export function compareFiles(files: readonly (readonly [string, string])[], prev
     else if (p.hash !== h) events.push([key, 'change']);
   }
   if (prev) for (const key in prev) if (!(key in next)) events.push([key, 'unlink']);
+  if (prev && !moved && !events.length && Object.keys(next).length === Object.keys(prev).length) {
+    return { events, snapshot: previous as FileSnapshot, complete: true };
+  }
   return { events, snapshot: { version: 1, files: next }, complete: prev !== undefined };
 }
 
