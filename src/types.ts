@@ -143,7 +143,26 @@ export interface LoadContext<S extends DataSources = DataSources> {
   now: Date;
   /** Record an extra dependency tag (same as returning it in `tags`). */
   track: Track;
+  /** Why this page is being rendered now (like Next.js's revalidate reason); see `LoadReason`. */
+  reason: LoadReason;
 }
+
+/**
+ * Why a page is rendered, as `load()` sees it (the planner's reasons, one per render):
+ * - `build`: `isr build`;
+ * - `new`: a listing gave a page that was not built yet;
+ * - `expired`: its `revalidate` window passed;
+ * - `retry`: it failed before, and its retry time came;
+ * - `changed`: a source reported that data it read changed (change detection);
+ * - `template-changed` / `config-changed`: its template closure or the config changed;
+ * - `on-demand`: named by someone: `--path`, `--tag`, `--route`, `--all`, a webhook, a stale
+ *   page `isr serve` asked for;
+ * - `fallback`: named, and never built before: `isr serve`'s first request for an unknown path
+ *   of a `fallback: 'blocking'` route (or a `--path` / webhook for such a path).
+ * When several apply, the first of fallback, on-demand, changed, template-changed,
+ * config-changed, retry, expired, new, build is given.
+ */
+export type LoadReason = 'build' | 'new' | 'expired' | 'retry' | 'changed' | 'template-changed' | 'config-changed' | 'on-demand' | 'fallback';
 
 /** What `load()` returns. Exactly one of `props`, `notFound`, `redirect` is meaningful. */
 export interface LoadResult<Props = Record<string, unknown>> {

@@ -4,7 +4,7 @@ import { IsrError } from '../errors.js';
 import { findNonJson, hash, stableStringify } from '../hash.js';
 import type { PageRef } from '../plan/plan-regen.js';
 import type { SourceSet } from '../sources/source-set.js';
-import type { LoadResult, Revalidate } from '../types.js';
+import type { LoadReason, LoadResult, Revalidate } from '../types.js';
 
 /** A page's data, ready to render (or the decision not to). */
 export type LoadedPage =
@@ -20,13 +20,13 @@ export const LOAD_TIMEOUT_MS = Number(process.env.ISR_LOAD_TIMEOUT_MS) || 60_000
  * validate what it returns, and work out the page's tags: those its sources tracked, those it
  * returned, and the tags of every source entry found in its props (what a listing page shows).
  */
-export async function loadPage(config: ResolvedConfig, route: ResolvedRoute, ref: PageRef, sources: SourceSet, now: number): Promise<LoadedPage> {
+export async function loadPage(config: ResolvedConfig, route: ResolvedRoute, ref: PageRef, sources: SourceSet, now: number, reason: LoadReason = 'build'): Promise<LoadedPage> {
   const tags = new Set<string>();
   const track = (t: string) => void tags.add(String(t));
   let result: LoadResult | undefined;
   if (route.load) {
     const call = Promise.resolve(
-      route.load({ params: ref.params, path: ref.path, sources: sources.bind(track), site: config.site, now: new Date(now), track }),
+      route.load({ params: ref.params, path: ref.path, sources: sources.bind(track), site: config.site, now: new Date(now), track, reason }),
     );
     result = await withTimeout(call, LOAD_TIMEOUT_MS, `load() of ${ref.path} did not finish within ${LOAD_TIMEOUT_MS} ms`);
     if (result === undefined || result === null || typeof result !== 'object' || Array.isArray(result)) {

@@ -7,7 +7,7 @@ import { hash } from '../hash.js';
 import type { Logger } from '../logger.js';
 import type { Manifest, PageEntry } from '../manifest/manifest.js';
 import { loadPage } from '../pages/load-page.js';
-import { nextRetryAt, type PlannedPage } from '../plan/plan-regen.js';
+import { nextRetryAt, type PlannedPage, type Reason } from '../plan/plan-regen.js';
 import type { Renderer } from '../render/renderer.js';
 import { outputFileFor } from '../routes/pattern.js';
 import { boundHeapGrowth, LARGE_RUN_PAGES } from './heap.js';
@@ -15,6 +15,7 @@ import type { SourceSet } from '../sources/source-set.js';
 import type { Stage } from '../write/stage.js';
 import { redirectStub } from '../write/site-files.js';
 import { yieldTurn } from '../time-slice.js';
+import type { LoadReason } from '../types.js';
 
 export interface ExecuteResult {
   /** URL paths loaded and rendered successfully (including unchanged ones). */
@@ -129,9 +130,17 @@ export function pageThatAborted(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? abortedBy.get(err) : undefined;
 }
 
+/** The one reason `load()` is told, from the planner's (see types.ts#LoadReason for the order). */
+export function loadReason(reasons: readonly Reason[], firstOnDemand: boolean): LoadReason {
+  const named = reasons.some((r) => r === 'path' || r === 'tag' || r === 'route' || r === 'all');
+  if (named) return firstOnDemand ? 'fallback' : 'on-demand';
+  for (const r of ['changed', 'template-changed', 'config-changed', 'retry', 'expired', 'new'] as const) if (reasons.includes(r)) return r;
+  return 'build';
+}
+
 async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: PlannedPage, prev: PageEntry | undefined, result: ExecuteResult): Promise<PageEntry> {
   const { now } = ctx;
-  const loaded = await loadPage(ctx.config, route, page, ctx.sources, now);
+  const loaded = await loadPage(ctx.config, route, page, ctx.sources, now, loadReason(page.reasons, ctx.onDemand.has(page.path)));
   const base = {
     route: route.name,
     ...(Object.keys(page.params).length ? { params: page.params } : {}),
