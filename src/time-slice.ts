@@ -62,3 +62,16 @@ function nextTurn(): void {
   waiting.shift()!();
   if (waiting.length) setImmediate(nextTurn);
 }
+
+/**
+ * Run a computation written as steps (a generator that yields between chunks of its work, such
+ * as the planner's `planSteps`) to its end, giving the event loop a turn between steps whenever
+ * the slice is used up. Outside `isr serve` it never awaits a turn (see `sliceMs`).
+ */
+export async function runStepsSliced<T>(steps: Generator<void, T>): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await yieldTurn();
+  }
+}

@@ -7,7 +7,7 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
 import { writeTemp, type TempFile } from '../write/write-atomic.js';
-import { yieldTurn } from '../time-slice.js';
+import { runStepsSliced, yieldTurn } from '../time-slice.js';
 import { NOT_DURABLE, type Durability } from '../write/durable.js';
 import { allLoaded, completeShard, MANIFEST_VERSION, readShardBytes, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
 import { patchSummary, shardPrefix, spliceShard, type EntryChange } from './shard-patch.js';
@@ -129,12 +129,7 @@ export function prepareShards(m: Manifest, o: WriteOptions): ShardWrite {
  * which `isr serve` answered nothing.
  */
 export async function prepareShardsSliced(m: Manifest, o: WriteOptions): Promise<ShardWrite> {
-  const steps = prepareSteps(m, o);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await yieldTurn();
-  }
+  return runStepsSliced(prepareSteps(m, o));
 }
 
 /** The work of `prepareShards`, pausing (`yield`) after each shard it summarises. */

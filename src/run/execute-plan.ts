@@ -110,7 +110,9 @@ export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPa
   // Pages rendered in this run carry the closure hash of their template as it is now (after the
   // run observed every layout/partial the renders used).
   const closures = new Map<string, string>();
+  let n = 0;
   for (const p of result.rendered) {
+    if (++n % 2048 === 0) await yieldTurn();
     const entry = manifest.pages[p]!;
     if (entry.status !== 'ok') continue;
     const template = routes.get(entry.route)!.template;

@@ -10,7 +10,7 @@ import { patchShards, prepareShardsSliced, stageManifest, writeManifest, type St
 import { maxPagesPerShard, outgrownShards, shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
 import { fsyncDurability, type Durability } from '../write/durable.js';
-import { planListings, planRegen, type Plan, type PlanOptions } from '../plan/plan-regen.js';
+import { planListings, planSteps, type Plan, type PlanOptions } from '../plan/plan-regen.js';
 import { Renderer } from '../render/renderer.js';
 import { listRoutes, planRoutes } from '../routes/list-paths.js';
 import { SourceSet } from '../sources/source-set.js';
@@ -23,7 +23,7 @@ import { detectChanges } from './detect-changes.js';
 import { onInterrupt } from './interrupt.js';
 import { VERSION } from '../version.js';
 import { readReusedIfExists } from '../read-reused.js';
-import { yieldTurn } from '../time-slice.js';
+import { runStepsSliced, yieldTurn } from '../time-slice.js';
 
 export interface RunOptions extends PlanOptions {
   dryRun?: boolean;
@@ -116,7 +116,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
 
     const toList = planListings(previous, routes, plan0, config.configHash, o.now);
     const { listings, tags: listingTags, failed: listingFailed } = await listRoutes(config, toList, sources, o.now);
-    const plan = planRegen({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: plan0, now: o.now });
+    const plan = await runStepsSliced(planSteps({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: plan0, now: o.now }));
     const listingErrors = [...listingFailed].map(([route, error]) => ({ route, error }));
     await yieldTurn();
     const base = { plan, listingErrors, durationMs: 0 };
@@ -185,7 +185,12 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // The shards this run rewrites: those of every page it rendered, failed or removed.
       const bits = manifest.shards?.bits ?? 0;
       const touched = [...result.rendered, ...result.failed.map((f) => f.path), ...plan.remove.map((r) => r.path)];
-      const dirty = new Set(touched.map((p) => shardOf(p, bits)));
+      const dirty = new Set<string>();
+      for (let i = 0; i < touched.length; i++) {
+        dirty.add(shardOf(touched[i]!, bits));
+        if (i % 2048 === 2047) await yieldTurn(); // with the split check below, ~20 ms at 20k pages
+      }
+      await yieldTurn();
       // Pages added on demand go to the shards their paths hash to, which this run holds; the
       // split is chosen only with every page at hand, so a shard they take past its bound makes
       // the run read the rest and split again (shards.ts maxPagesPerShard).

@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import type { HeldManifest } from '../manifest/held.js';
 import { allLoaded, fileSignature, loadShards, openManifest, readManifest, signatureOfStats, type Manifest, type PageEntry } from '../manifest/manifest.js';
 import { shardOf } from '../manifest/shards.js';
+import { runStepsSliced } from '../time-slice.js';
 
 /** What identifies one version of the manifest file (an atomic rename gives a new inode). */
 type Signature = string;
@@ -137,7 +138,9 @@ export class SiteState {
       // wrote: its loaded shards are taken, and the check below reads the rest.
       const wrote = run.manifestSignature !== undefined;
       const direct = wrote && !!held && !!next && next.bits === held.bits && next.generation === held.generation + 1;
-      if (direct) this.takeChanged(run);
+      // Sliced (time-slice.ts): 20,000 pages of one big run took ~30 ms to take in one go. The
+      // entries are replaced one by one; each is whole, and their files are already published.
+      if (direct) await runStepsSliced(this.takeChanged(run));
       else taken = this.take(run);
       this.signature = this.exact = direct ? run.manifestSignature : undefined;
     } finally {
@@ -161,12 +164,14 @@ export class SiteState {
   }
 
   /** The run read the head we hold: only its rendered, failed and removed pages changed. */
-  private takeChanged(run: OwnRun): void {
+  private *takeChanged(run: OwnRun): Generator<void, void> {
     const next = run.manifest;
     const bits = next.shards!.bits;
     const pages = this.manifest.pages;
+    let n = 0;
     for (const key of [...run.rendered, ...run.failed.map((f) => f.path), ...run.plan.remove.map((r) => r.path)]) {
       this.put(pages, key, Object.hasOwn(next.pages, key) ? next.pages[key] : undefined, bits);
+      if (++n % 512 === 0) yield;
     }
     this.manifest = { ...next, pages, shards: { ...next.shards!, loaded: 'all' } };
   }
