@@ -17,7 +17,7 @@ import { SourceSet } from '../sources/source-set.js';
 import { disabledSiteFiles, siteFiles, staleSiteFiles } from '../write/site-files.js';
 import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
-import { assetClash, readPublicRecord, scanAssets, writePublicRecord, type AssetPlan, type AssetRecord } from '../write/public-assets.js';
+import { assetClash, readPublicRecord, recordedAssets, scanAssets, writePublicRecord, type AssetPlan, type AssetRecord } from '../write/public-assets.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { detectChanges } from './detect-changes.js';
 import { onInterrupt } from './interrupt.js';
@@ -79,8 +79,18 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     const routes = planRoutes(config);
     // public/ first: `asset()` hashes are part of the template closures compared below.
     const record = readPublicRecord(config.stateDir);
-    const assets = scanAssets(config.publicDir, config.outDir, record);
-    const recordStale = !sameRecord(record, assets.assets);
+    // Named-only runs (isr serve's webhooks, fallbacks, stale pages) take the recorded hashes, and
+    // scan only when there is no record (a site with no assets: one failed lookup of the folder).
+    const fromRecord = o.onlyNamed && Object.keys(record).length > 0;
+    const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, config.outDir, record);
+    const recordStale = !fromRecord && !sameRecord(record, assets.assets);
+    const saveRecord = () => {
+      try {
+        writePublicRecord(config.stateDir, assets.assets);
+      } catch (err) {
+        o.logger.warn(`cannot record the public folder's hashes: ${describeError(err)} (the next run hashes them again)`);
+      }
+    };
     renderer.useAssets(assets.assets);
 
     // Deps recorded by earlier runs count for templates whose own text has not changed; a
@@ -97,11 +107,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // due loads none (see plan/shards-to-load.ts).
       const need = shardsToLoad({ manifest: previous, routes, templateHashes, configHash: config.configHash, options: plan0, now: o.now });
       if (need.nothingDue && !assets.write.size && !assets.removed.length) {
-        if (recordStale && !o.dryRun) {
-          try {
-            writePublicRecord(config.stateDir, assets.assets);
-          } catch {} // a cache: the next run hashes again
-        }
+        if (recordStale && !o.dryRun) saveRecord();
         if (!o.dryRun) detected?.commit();
         return nothingDueResult(config, previous, started);
       }
@@ -284,14 +290,11 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     // Removed assets no page took over (deleted here too: a run that changed only assets writes
     // no manifest, so no pendingRemovals). Then the record; it is a cache, so failing to write it
     // costs the next run some hashing, not a failed run.
-    if (assets.removed.length) await removeFiles(config.outDir, assets.removed.filter((f) => removals.includes(f)));
-    if (recordStale || assets.write.size) {
-      try {
-        writePublicRecord(config.stateDir, assets.assets);
-      } catch (err) {
-        o.logger.warn(`cannot record the public folder's hashes: ${describeError(err)} (the next run hashes them again)`);
-      }
+    if (assets.removed.length) {
+      const gone = new Set(removals);
+      await removeFiles(config.outDir, assets.removed.filter((f) => gone.has(f)));
     }
+    if (recordStale || assets.write.size) saveRecord();
     if (manifest.pendingRemovals?.length) {
       await removeFiles(config.outDir, manifest.pendingRemovals);
       const emptied = new Set(manifest.pendingRemovals.map((f) => nearestFolder(path.dirname(path.join(config.outDir, f)), config.outDir)));

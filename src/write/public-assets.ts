@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import { walkFiles } from '../walk-files.js';
+import { tempPathFor } from './write-atomic.js';
 
 /**
  * `public/` assets: copied into outDir as they are, incrementally. What is known of each copy
@@ -59,7 +60,7 @@ export function readPublicRecord(stateDir: string): Record<string, AssetRecord> 
 /** Write the record atomically (temp + rename). */
 export function writePublicRecord(stateDir: string, files: Map<string, AssetRecord>): void {
   const file = path.join(stateDir, RECORD_NAME);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.isr-tmp`;
+  const tmp = tempPathFor(file); // the run's temp name: a crash's leftover is swept like any other
   const body: PublicRecordFile = { version: 1, files: Object.fromEntries(files) };
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(tmp, JSON.stringify(body));
@@ -89,6 +90,15 @@ export function scanAssets(publicDir: string | undefined, outDir: string, record
   }
   const removed = Object.keys(record).filter((rel) => !assets.has(rel));
   return { assets, write, removed, unchanged };
+}
+
+/**
+ * The assets as the record of the last publish has them, without looking at the folder: what
+ * `isr serve`'s runs for named pages use (a webhook must not pay a walk of the public folder;
+ * `--watch`, cron and build runs scan it).
+ */
+export function recordedAssets(record: Record<string, AssetRecord>): AssetPlan {
+  return { assets: new Map(Object.entries(record)), write: new Map(), removed: [], unchanged: [] };
 }
 
 /** A public file that would take a page's (or a site file's) output: an input error naming both. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listFiles, sorted } from '../helpers/files.js';
 import { tempSite, type TempSite } from '../helpers/site.js';
-import { serveFixture, until, type ServedSite } from '../serve/helpers.js';
+import { request, serveFixture, until, type ServedSite } from '../serve/helpers.js';
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
@@ -144,7 +144,19 @@ describe('public/ assets in isr serve', () => {
     expect((await s.get('/style.css')).headers['cache-control']).toBe('public, max-age=0, must-revalidate');
   });
 
-  it('--watch: a stylesheet edit is copied, the pages get its new URL, and open tabs are told to reload', async () => {
+  it('a webhook run takes the recorded hashes and does not walk the public folder (a cron regen copies the edit)', async () => {
+    s = await serveFixture('blog', { env: { ISR_REVALIDATE_SECRET: 'sec' } });
+    const before = /href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]!;
+    await s.site.write('public/style.css', 'body { color: olive }\n');
+    const r = await request(s.server.url, '/__isr/revalidate', { method: 'POST', headers: { authorization: 'Bearer sec', 'content-type': 'application/json' }, body: '{"paths":["/"]}' });
+    expect(r.status).toBe(200);
+    expect(/href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]).toBe(before);
+    expect((await s.get('/style.css')).text).not.toContain('olive');
+    const cron = await s.site.run(['regen', '--json'], { now: T0 });
+    expect(JSON.parse(cron.stdout).written).toContain('style.css');
+  });
+
+    it('--watch: a stylesheet edit is copied, the pages get its new URL, and open tabs are told to reload', async () => {
     s = await serveFixture('blog', { watch: true });
     const old = /href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]!;
     const events: string[] = [];
