@@ -17,7 +17,7 @@ import { SourceSet } from '../sources/source-set.js';
 import { disabledSiteFiles, siteFiles, staleSiteFiles } from '../write/site-files.js';
 import { freshStageDir, Stage } from '../write/stage.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
-import { assetClash, readPublicRecord, recordedAssets, scanAssets, writePublicRecord, type AssetPlan, type AssetRecord } from '../write/public-assets.js';
+import { readPublicRecord, recordedAssets, sameRecord, scanAssets, stageAssets, writePublicRecord } from '../write/public-assets.js';
 import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { detectChanges } from './detect-changes.js';
 import { onInterrupt } from './interrupt.js';
@@ -318,41 +318,6 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     await sources.dispose().catch(() => {});
     await lock?.release();
   }
-}
-
-/**
- * Stage the public folder's new and changed files with the pages, and list the removed ones. An
- * asset may not take a page's file or a generated site file (an input error naming both: which
- * should win is the user's call). Pages are those the run holds: all of them in a build.
- */
-function stageAssets(config: ResolvedConfig, assets: AssetPlan, manifest: Manifest, stage: Stage, result: ExecuteResult): void {
-  if (!assets.assets.size && !assets.removed.length) return;
-  const publicRel = path.relative(config.root, config.publicDir ?? '') || '.';
-  for (const key in manifest.pages) {
-    const file = manifest.pages[key]!.file;
-    if (file && assets.assets.has(file)) throw assetClash(publicRel, file, `the page ${key}`);
-  }
-  const generated = [config.sitemap ? 'sitemap.xml' : '', config.headersFile ? '_headers' : ''].filter(Boolean);
-  for (const name of generated) if (assets.assets.has(name)) throw assetClash(publicRel, name, `isr's generated ${name}`);
-  for (const [rel, src] of assets.write) {
-    stage.stageCopy(rel, src);
-    result.written.push(rel);
-  }
-  // Unchanged assets are not listed: `unchanged` names what the run rendered or copied and found
-  // identical, and a regen looks at no asset whose stat is unchanged.
-  for (const rel of assets.removed) result.removed.push(rel);
-}
-
-/** True when the record on disk already says what the scan found (no rewrite needed). */
-function sameRecord(record: Record<string, AssetRecord>, now: Map<string, AssetRecord>): boolean {
-  const keys = Object.keys(record);
-  if (keys.length !== now.size) return false;
-  for (const k of keys) {
-    const a = record[k]!;
-    const b = now.get(k);
-    if (!b || a.hash !== b.hash || a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ino !== b.ino) return false;
-  }
-  return true;
 }
 
 /** A site file's text, or undefined when it does not exist yet. Synchronous: a webhook's run

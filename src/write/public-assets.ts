@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ResolvedConfig } from '../config/resolve-config.js';
 import { IsrError } from '../errors.js';
+import type { Manifest } from '../manifest/model.js';
 import { walkFiles } from '../walk-files.js';
+import type { Stage } from './stage.js';
 import { tempPathFor } from './write-atomic.js';
 
 /**
@@ -106,6 +109,41 @@ export function assetClash(publicRel: string, rel: string, owner: string): IsrEr
   return new IsrError('DUPLICATE_OUTPUT', `${publicRel}/${rel} and ${owner} both write ${rel}`, {
     hint: `rename or remove ${publicRel}/${rel}, or change what writes ${rel}`,
   });
+}
+
+/**
+ * Stage the public folder's new and changed files with the pages, and list the removed ones. An
+ * asset may not take a page's file or a generated site file (an input error naming both: which
+ * should win is the user's call). Pages are those the run holds: all of them in a build.
+ */
+export function stageAssets(config: ResolvedConfig, assets: AssetPlan, manifest: Pick<Manifest, 'pages'>, stage: Stage, result: { written: string[]; removed: string[] }): void {
+  if (!assets.assets.size && !assets.removed.length) return;
+  const publicRel = path.relative(config.root, config.publicDir ?? '') || '.';
+  for (const key in manifest.pages) {
+    const file = manifest.pages[key]!.file;
+    if (file && assets.assets.has(file)) throw assetClash(publicRel, file, `the page ${key}`);
+  }
+  const generated = [config.sitemap ? 'sitemap.xml' : '', config.headersFile ? '_headers' : ''].filter(Boolean);
+  for (const name of generated) if (assets.assets.has(name)) throw assetClash(publicRel, name, `isr's generated ${name}`);
+  for (const [rel, src] of assets.write) {
+    stage.stageCopy(rel, src);
+    result.written.push(rel);
+  }
+  // Unchanged assets are not listed: `unchanged` names what the run rendered or copied and found
+  // identical, and a regen looks at no asset whose stat is unchanged.
+  for (const rel of assets.removed) result.removed.push(rel);
+}
+
+/** True when the record on disk already says what the scan found (no rewrite needed). */
+export function sameRecord(record: Record<string, AssetRecord>, now: Map<string, AssetRecord>): boolean {
+  const keys = Object.keys(record);
+  if (keys.length !== now.size) return false;
+  for (const k of keys) {
+    const a = record[k]!;
+    const b = now.get(k);
+    if (!b || a.hash !== b.hash || a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.ino !== b.ino) return false;
+  }
+  return true;
 }
 
 /** Every file under the public folder as [outDir-relative `/` path, absolute path], sorted. */
