@@ -9,7 +9,7 @@ import http from 'node:http';
 const body = fs.readFileSync(process.argv[2]);
 const port = Number(process.argv[3] ?? 38600);
 http
-  .createServer((req, res) => {
+  .createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
     res.end(body);
   })

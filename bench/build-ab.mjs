@@ -23,7 +23,10 @@ function build(isr, site) {
   const t0 = performance.now();
   // /usr/bin/time for the build's CPU time (user + sys): less swayed than wall time by other
   // processes on the cores, though a busy machine slows the CPU's own work too (caches, SMT).
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, path.join(isr, 'bin/isr.js'), 'build', site, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, path.join(isr, 'bin/isr.js'), 'build', site, '--quiet'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
   const wall = performance.now() - t0;
   if (r.status !== 0) throw new Error(`build with ${isr} exited ${r.status}: ${r.stderr}`);
   const [user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
@@ -49,6 +52,10 @@ for (let i = 0; i < rounds; i++) {
   ratios.push(b / a);
   console.log(`round ${i + 1}: old ${(a / 1000).toFixed(2)} s, new ${(b / 1000).toFixed(2)} s, ratio ${(b / a).toFixed(3)}`);
 }
-console.log(`median: old ${(median(olds) / 1000).toFixed(2)} s, new ${(median(news) / 1000).toFixed(2)} s, ratio of rounds ${median(ratios).toFixed(3)}`);
+console.log(
+  `median: old ${(median(olds) / 1000).toFixed(2)} s, new ${(median(news) / 1000).toFixed(2)} s, ratio of rounds ${median(ratios).toFixed(3)}`,
+);
 const [co, cn] = [cpu.get(oldIsr), cpu.get(newIsr)];
-console.log(`CPU (user+sys) median: old ${(median(co) / 1000).toFixed(2)} s, new ${(median(cn) / 1000).toFixed(2)} s, ratio of rounds ${median(cn.map((c, i) => c / co[i])).toFixed(3)}`);
+console.log(
+  `CPU (user+sys) median: old ${(median(co) / 1000).toFixed(2)} s, new ${(median(cn) / 1000).toFixed(2)} s, ratio of rounds ${median(cn.map((c, i) => c / co[i])).toFixed(3)}`,
+);

@@ -24,7 +24,7 @@ cpSync(source, site, { recursive: true, verbatimSymlinks: true });
 
 const edited = Array.from({ length: Math.max(1, Math.floor(n / 100)) }, (_, k) => 1 + k * 100);
 const list = path.join(site, '.ratio-paths.txt');
-writeFileSync(list, edited.map((i) => `/posts/${slugOf(i)}/`).join('\n') + '\n');
+writeFileSync(list, `${edited.map((i) => `/posts/${slugOf(i)}/`).join('\n')}\n`);
 let revision = 1000;
 const edit = () => {
   revision++;
@@ -50,7 +50,9 @@ for (let round = 0; round < rounds; round++) {
   }
   const e = median(edits);
   rows.push({ build, edit: e, ratio: e / build });
-  console.log(`round ${round + 1}: build ${(build / 1000).toFixed(2)} s, 1% edit ${e.toFixed(0)} ms (median of 3), ${((100 * e) / build).toFixed(1)}%`);
+  console.log(
+    `round ${round + 1}: build ${(build / 1000).toFixed(2)} s, 1% edit ${e.toFixed(0)} ms (median of 3), ${((100 * e) / build).toFixed(1)}%`,
+  );
 }
 const ratios = rows.map((r) => r.ratio).sort((a, b) => a - b);
 console.log(

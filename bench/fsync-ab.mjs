@@ -52,7 +52,7 @@ function run(name, args) {
 }
 
 const scenarios = {
-  build: (name, i) => {
+  build: (name, _i) => {
     const site = sites[name];
     rmSync(path.join(site, 'dist'), { recursive: true, force: true });
     rmSync(path.join(site, '.isr'), { recursive: true, force: true });
@@ -79,16 +79,23 @@ const scenarios = {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const commit = (dir) => {
   try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return readFileSync(path.join(dir, 'package.json'), 'utf8').match(/"version": "([^"]+)"/)?.[1] ?? dir;
   }
 };
 const fsType = spawnSync('df', ['--output=fstype', DIR], { encoding: 'utf8' }).stdout.trim().split('\n').pop();
-console.log(`fsync A/B, ${N} pages in ${DIR} (${fsType}), ${RUNS} alternated rounds; old ${OLD} (${commit(OLD)}), new ${sides.new} (${commit(sides.new)}); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log(
+  `fsync A/B, ${N} pages in ${DIR} (${fsType}), ${RUNS} alternated rounds; old ${OLD} (${commit(OLD)}), new ${sides.new} (${commit(sides.new)}); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+);
 const results = {};
 for (const [scenario, once] of Object.entries(scenarios)) {
-  if (scenario !== 'build') for (const name of Object.keys(sides)) if (!existsSync(path.join(sites[name], '.isr/manifest.json'))) run(name, ['build', sites[name], '--quiet']);
+  if (scenario !== 'build')
+    for (const name of Object.keys(sides))
+      if (!existsSync(path.join(sites[name], '.isr/manifest.json'))) run(name, ['build', sites[name], '--quiet']);
   const times = { old: [], new: [] };
   for (let i = 0; i < RUNS; i++) {
     for (const name of i % 2 ? ['new', 'old'] : ['old', 'new']) times[name].push(once(name, i));
@@ -98,7 +105,9 @@ for (const [scenario, once] of Object.entries(scenarios)) {
   // Per round: the two runs of a round met the same spell of a shared machine.
   const paired = median(times.new.map((t, i) => t / times.old[i]));
   results[scenario] = { old: times.old, new: times.new, pairedRatio: paired };
-  console.log(`${scenario.padEnd(16)} old ${o.toFixed(0).padStart(6)} ms  new ${n.toFixed(0).padStart(6)} ms  new/old ${(n / o).toFixed(3)}, paired ${paired.toFixed(3)}   (old ${times.old.map((t) => t.toFixed(0)).join(' ')}; new ${times.new.map((t) => t.toFixed(0)).join(' ')})`);
+  console.log(
+    `${scenario.padEnd(16)} old ${o.toFixed(0).padStart(6)} ms  new ${n.toFixed(0).padStart(6)} ms  new/old ${(n / o).toFixed(3)}, paired ${paired.toFixed(3)}   (old ${times.old.map((t) => t.toFixed(0)).join(' ')}; new ${times.new.map((t) => t.toFixed(0)).join(' ')})`,
+  );
 }
 mkdirSync(path.join(HERE, '.work'), { recursive: true });
 writeFileSync(path.join(HERE, '.work', `fsync-ab-${N}.json`), JSON.stringify(results, null, 1));

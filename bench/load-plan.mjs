@@ -14,6 +14,16 @@ if (!m) throw new Error('no manifest: build the site first');
 loadShards(m, config.manifestFile, config.root, 'all');
 const t1 = performance.now();
 const templateHashes = new Map(Object.entries(m.templates).map(([k, v]) => [k, v.hash]));
-const plan = planRegen({ manifest: m, routes: config.routes, listings: new Map(), templateHashes, configHash: config.configHash, options: { mode: 'regen', all: true }, now: Date.now() });
+const plan = planRegen({
+  manifest: m,
+  routes: config.routes,
+  listings: new Map(),
+  templateHashes,
+  configHash: config.configHash,
+  options: { mode: 'regen', all: true },
+  now: Date.now(),
+});
 const t2 = performance.now();
-console.log(`${Object.keys(m.pages).length} pages: load every shard ${(t1 - t0).toFixed(0)} ms, plan --all ${(t2 - t1).toFixed(0)} ms (${plan.render.length} planned)`);
+console.log(
+  `${Object.keys(m.pages).length} pages: load every shard ${(t1 - t0).toFixed(0)} ms, plan --all ${(t2 - t1).toFixed(0)} ms (${plan.render.length} planned)`,
+);

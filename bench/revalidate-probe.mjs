@@ -10,7 +10,11 @@ const [url, nArg, warmUrl] = process.argv.slice(2);
 const n = Number(nArg ?? 200);
 if (warmUrl) {
   for (let i = 0; i < 200; i++) {
-    const res = await fetch(`${warmUrl}/__isr/revalidate`, { method: 'POST', headers: { 'x-isr-secret': 'bench-secret', 'content-type': 'application/json' }, body: '{"path":"/"}' });
+    const res = await fetch(`${warmUrl}/__isr/revalidate`, {
+      method: 'POST',
+      headers: { 'x-isr-secret': 'bench-secret', 'content-type': 'application/json' },
+      body: '{"path":"/"}',
+    });
     await res.text();
   }
 }

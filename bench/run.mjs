@@ -16,7 +16,7 @@
 //            --out FILE  --keep (do not delete sites)
 //            --idle-wait S  --idle-busy F (wait for a quiet machine before each run)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,7 +124,7 @@ async function ensureSite(root, n) {
   const dir = path.join(root, `site-${n}`);
   const marker = path.join(dir, '.bench-site.json');
   const gen = readFileSync(path.join(HERE, 'generate.mjs'), 'utf8');
-  const want = JSON.stringify({ n, seed: SEED, isr: ISR_DIR, gen: gen.length + ':' + hashOf(gen) });
+  const want = JSON.stringify({ n, seed: SEED, isr: ISR_DIR, gen: `${gen.length}:${hashOf(gen)}` });
   if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return dir;
   const t0 = Date.now();
   await generate(dir, n, { seed: SEED });
@@ -168,7 +168,7 @@ function manifestPages(site) {
 // ---- scenarios -----------------------------------------------------------------------------
 
 const results = [];
-const log = (s) => process.stderr.write(s + '\n');
+const log = (s) => process.stderr.write(`${s}\n`);
 const want = (name) => !only || only.includes(name);
 
 /**
@@ -181,7 +181,12 @@ function scenario(size, name, fs, args, { runs, prepare, check, cwd, note } = {}
   for (let i = 0; i < runs; i++) {
     prepare?.(i);
     last = measure(args, { cwd });
-    samples.push({ wallMs: Math.round(last.wallMs * 10) / 10, cpuMs: Math.round(last.cpuMs), rssMB: Math.round(last.rssMB * 10) / 10, busyBefore: Math.round(last.busyBefore * 100) / 100 });
+    samples.push({
+      wallMs: Math.round(last.wallMs * 10) / 10,
+      cpuMs: Math.round(last.cpuMs),
+      rssMB: Math.round(last.rssMB * 10) / 10,
+      busyBefore: Math.round(last.busyBefore * 100) / 100,
+    });
   }
   const checked = check?.(last);
   const r = {
@@ -201,7 +206,9 @@ function scenario(size, name, fs, args, { runs, prepare, check, cwd, note } = {}
     ...(note ? { note } : {}),
   };
   results.push(r);
-  log(`  ${name.padEnd(22)} ${fs.padEnd(6)} median ${fmtMs(r.medianMs).padStart(8)}  (min ${fmtMs(r.minMs)}, max ${fmtMs(r.maxMs)}, n=${r.runs}, cpu ${fmtMs(r.medianCpuMs)})  peak ${r.maxRssMB} MB${checked ? `  ${JSON.stringify(checked)}` : ''}`);
+  log(
+    `  ${name.padEnd(22)} ${fs.padEnd(6)} median ${fmtMs(r.medianMs).padStart(8)}  (min ${fmtMs(r.minMs)}, max ${fmtMs(r.maxMs)}, n=${r.runs}, cpu ${fmtMs(r.medianCpuMs)})  peak ${r.maxRssMB} MB${checked ? `  ${JSON.stringify(checked)}` : ''}`,
+  );
   return r;
 }
 
@@ -291,7 +298,7 @@ async function sizeSuite(n) {
   }
   if (want('regen-edit-path')) {
     const list = path.join(site, '.bench-paths.txt');
-    writeFileSync(list, edited.map((i) => `/posts/${slugOf(i)}/`).join('\n') + '\n');
+    writeFileSync(list, `${edited.map((i) => `/posts/${slugOf(i)}/`).join('\n')}\n`);
     scenario(n, 'regen-edit-1pct-path', 'tmpfs', ['regen', site, '--json', '--paths-from', list], {
       runs: rRuns,
       prepare: () => editPosts(site, n),
@@ -384,7 +391,9 @@ async function serveSuite() {
             non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0'),
           };
           runs.get(w).push(run);
-          log(`  serve-cached --workers ${w}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}`);
+          log(
+            `  serve-cached --workers ${w}: ${Math.round(run.rps)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, non-2xx ${run.non2xx}`,
+          );
         } finally {
           await stopServe(s);
         }
@@ -436,8 +445,18 @@ async function serveSuite() {
       if (res.status !== 200) throw new Error(`revalidate: HTTP ${res.status}`);
       times.push(ms);
     }
-    for (const [name, part] of [['serve-revalidate', times.slice(1, 31)], ['serve-revalidate-warm', times.slice(131)]]) {
-      const r = { size: serveSize, name, fs: 'tmpfs', runs: part.length, medianMs: Math.round(median(part) * 100) / 100, maxMs: Math.round(Math.max(...part) * 100) / 100 };
+    for (const [name, part] of [
+      ['serve-revalidate', times.slice(1, 31)],
+      ['serve-revalidate-warm', times.slice(131)],
+    ]) {
+      const r = {
+        size: serveSize,
+        name,
+        fs: 'tmpfs',
+        runs: part.length,
+        medianMs: Math.round(median(part) * 100) / 100,
+        maxMs: Math.round(Math.max(...part) * 100) / 100,
+      };
       results.push(r);
       log(`  ${name}: median ${r.medianMs} ms (max ${r.maxMs} ms, n=${r.runs})`);
     }
@@ -463,14 +482,35 @@ function machine() {
     commit = execFileSync('git', ['-C', ISR_DIR, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     if (execFileSync('git', ['-C', ISR_DIR, 'status', '--porcelain', 'src'], { encoding: 'utf8' }).trim()) commit += '+dirty';
   } catch {}
-  return { nproc: os.cpus().length, cpu, memGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: `${os.type()} ${os.release()}`, tmpfs: TMPFS_ROOT, isr: ISR_DIR, commit };
+  return {
+    nproc: os.cpus().length,
+    cpu,
+    memGB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    tmpfs: TMPFS_ROOT,
+    isr: ISR_DIR,
+    commit,
+  };
 }
 
 function table() {
   const get = (n, name, fs = 'tmpfs') => results.find((r) => r.size === n && r.name === name && r.fs === fs);
   const cell = (r) => (r ? fmtMs(r.medianMs) : '–');
   const rows = [
-    ['pages', 'build (tmpfs)', 'peak MB', 'build (disk)', 'regen no-op', 'regen --path 1', 'regen --tag 1', 'edit 1% --tag', 'edit 1% --path', 'touch layout', 'load+plan all'],
+    [
+      'pages',
+      'build (tmpfs)',
+      'peak MB',
+      'build (disk)',
+      'regen no-op',
+      'regen --path 1',
+      'regen --tag 1',
+      'edit 1% --tag',
+      'edit 1% --path',
+      'touch layout',
+      'load+plan all',
+    ],
   ];
   for (const n of sizes) {
     const b = get(n, 'build');
@@ -489,7 +529,12 @@ function table() {
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r, j) => `| ${r.map((c, i) => c.padStart(widths[i])).join(' | ')} |${j === 0 ? `\n|${widths.map((w) => '-'.repeat(w + 1) + ':').join('|')}|` : ''}`).join('\n');
+  return rows
+    .map(
+      (r, j) =>
+        `| ${r.map((c, i) => c.padStart(widths[i])).join(' | ')} |${j === 0 ? `\n|${widths.map((w) => `${'-'.repeat(w + 1)}:`).join('|')}|` : ''}`,
+    )
+    .join('\n');
 }
 
 const info = machine();
@@ -507,8 +552,8 @@ if (withServe && want('serve-regen')) {
   results.push(await serveDuringRegen({ site, n: serveSize, isrBin: ISR_BIN, log }));
 }
 const doc = { date: started.toISOString(), argv, machine: info, results };
-writeFileSync(OUT, JSON.stringify(doc, null, 2) + '\n');
-process.stdout.write('\n' + table() + '\n');
+writeFileSync(OUT, `${JSON.stringify(doc, null, 2)}\n`);
+process.stdout.write(`\n${table()}\n`);
 for (const r of results.filter((r) => r.name.startsWith('serve'))) {
   process.stdout.write(r.skipped ? `${r.name}: ${r.note}\n` : `${r.name}: ${JSON.stringify({ ...r, size: undefined, name: undefined })}\n`);
 }

@@ -28,7 +28,7 @@ const SECRET = 'bench-secret';
  * Measure; returns a result object for results.json. `n`: pages of the site (its posts are
  * post-000001 … post-<n>). `isrBin`: bin/isr.js of the checkout under test.
  */
-export async function serveDuringRegen({ site, n, isrBin, chunk = 500, getLoops = 2, log = (s) => process.stderr.write(s + '\n') }) {
+export async function serveDuringRegen({ site, n, isrBin, chunk = 500, getLoops = 2, log = (s) => process.stderr.write(`${s}\n`) }) {
   const layout = path.join(site, 'templates/layout.eta');
   const original = readFileSync(layout, 'utf8');
   const server = await start(isrBin, site);
@@ -71,7 +71,9 @@ export async function serveDuringRegen({ site, n, isrBin, chunk = 500, getLoops 
       maxMs: round(Math.max(...during)),
       idleP99Ms: round(pct(idle, 0.99)),
     };
-    log(`  serve GET during a ${n}-page regen (${(regenMs / 1000).toFixed(2)} s, ${written} written): ${r.gets} GETs, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (idle p99 ${r.idleP99Ms} ms)`);
+    log(
+      `  serve GET during a ${n}-page regen (${(regenMs / 1000).toFixed(2)} s, ${written} written): ${r.gets} GETs, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (idle p99 ${r.idleP99Ms} ms)`,
+    );
     return r;
   } finally {
     agent.destroy();
@@ -96,7 +98,9 @@ function get(agent, url) {
     http
       .get(url, { agent }, (res) => {
         res.on('data', () => {});
-        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`GET ${url}: ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`GET ${url}: ${res.statusCode}`)),
+        );
       })
       .on('error', reject);
   });
@@ -114,16 +118,24 @@ async function getFor(agent, url, ms, loops) {
 }
 
 async function post(url, body) {
-  const res = await fetch(url, { method: 'POST', headers: { 'x-isr-secret': SECRET, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'x-isr-secret': SECRET, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.text() };
 }
 
 function start(isrBin, site) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), isrBin, 'serve', site, '--port', '0', '--host', '127.0.0.1'], {
-      env: { ...process.env, NO_COLOR: '1', ISR_REVALIDATE_SECRET: SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), isrBin, 'serve', site, '--port', '0', '--host', '127.0.0.1'],
+      {
+        env: { ...process.env, NO_COLOR: '1', ISR_REVALIDATE_SECRET: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     const onData = (d) => {
       out += d;
@@ -152,5 +164,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const n = Number(/site-(\d+)$/.exec(site)?.[1] ?? 20000);
   const isr = process.argv.includes('--isr') ? process.argv[process.argv.indexOf('--isr') + 1] : path.resolve(HERE, '..');
   const r = await serveDuringRegen({ site, n, isrBin: path.join(isr, 'bin/isr.js') });
-  process.stdout.write(JSON.stringify(r) + '\n');
+  process.stdout.write(`${JSON.stringify(r)}\n`);
 }

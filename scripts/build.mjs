@@ -26,7 +26,8 @@ const require = createRequire(import.meta.url);
 const BUNDLED = ['commander', 'eta', 'kleur', 'markdown-it'];
 const pkg = require('../package.json');
 for (const name of BUNDLED) {
-  if (pkg.dependencies[name] || !pkg.devDependencies[name]) throw new Error(`${name} is built into dist/: list it in devDependencies, not dependencies`);
+  if (pkg.dependencies[name] || !pkg.devDependencies[name])
+    throw new Error(`${name} is built into dist/: list it in devDependencies, not dependencies`);
 }
 // Whatever src/ imports that is neither a dependency (external) nor BUNDLED would be built in
 // silently, a devDependency included: refuse it.
@@ -34,15 +35,23 @@ const onlyDeclaredPackages = {
   name: 'only-declared-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (/[\\/]node_modules[\\/]/.test(args.importer) || args.path.startsWith('node:') || builtinModules.includes(args.path)) return undefined;
-      const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
+      if (/[\\/]node_modules[\\/]/.test(args.importer) || args.path.startsWith('node:') || builtinModules.includes(args.path))
+        return undefined;
+      const name = args.path
+        .split('/')
+        .slice(0, args.path.startsWith('@') ? 2 : 1)
+        .join('/');
       if (pkg.dependencies[name] || BUNDLED.includes(name)) return undefined;
-      return { errors: [{ text: `${name} is imported by ${args.importer} but is neither a dependency nor in BUNDLED (scripts/build.mjs)` }] };
+      return {
+        errors: [{ text: `${name} is imported by ${args.importer} but is neither a dependency nor in BUNDLED (scripts/build.mjs)` }],
+      };
     });
   },
 };
 rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {
+  stdio: 'inherit',
+});
 const shared = {
   outbase: 'src',
   outdir: 'dist',
@@ -65,7 +74,12 @@ const shared = {
 // (test/reliability/harness/lock-stress.mjs) and bench/load-plan.mjs. Built on their own as ES
 // modules, each whole, into dist/side/ (not part of the package's entry points, and left out of
 // the published tarball by package.json's `files`).
-await build({ ...shared, outdir: 'dist/side', entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'], plugins: [onlyDeclaredPackages] });
+await build({
+  ...shared,
+  outdir: 'dist/side',
+  entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'],
+  plugins: [onlyDeclaredPackages],
+});
 await build({
   ...shared,
   outdir: undefined,
@@ -84,7 +98,9 @@ await build({
       name: 'lazy-child-process',
       setup(b) {
         b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-          /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: new URL('./child-process-lazy.cjs', import.meta.url).pathname } : undefined,
+          /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+            ? { path: new URL('./child-process-lazy.cjs', import.meta.url).pathname }
+            : undefined,
         );
       },
     },
@@ -103,7 +119,14 @@ writeFileSync(
     `export const { ${library.join(', ')} } = isr;\n`,
 );
 
-writeFileSync('dist/bundled.json', JSON.stringify(Object.fromEntries(BUNDLED.map((n) => [n, JSON.parse(readFileSync(`node_modules/${n}/package.json`, 'utf8')).version])), null, 2) + '\n');
+writeFileSync(
+  'dist/bundled.json',
+  `${JSON.stringify(
+    Object.fromEntries(BUNDLED.map((n) => [n, JSON.parse(readFileSync(`node_modules/${n}/package.json`, 'utf8')).version])),
+    null,
+    2,
+  )}\n`,
+);
 
 // markdown-it and its dependencies as one CommonJS file, loaded by src/sources/markdown.ts on
 // the first Markdown page of a run. As six packages it cost ~35 ms to load (resolution, and

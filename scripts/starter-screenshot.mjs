@@ -2,7 +2,7 @@
 // same site `isr init` writes) built into a temp folder, its home page and a post side by side
 // at desktop width in headless Chromium. Run after `npm run build`: node scripts/starter-screenshot.mjs
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,11 @@ try {
   cpSync(path.join(REPO, 'fixtures', 'blog'), root, { recursive: true, filter: (s) => !/[/\\](dist|\.isr)$/.test(s) });
   mkdirSync(path.join(root, 'node_modules'));
   symlinkSync(REPO, path.join(root, 'node_modules', 'static-isr'), 'dir');
-  execFileSync(process.execPath, [path.join(REPO, 'bin', 'isr.js'), 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, ISR_NOW: '2026-06-01T00:00:00Z' } });
+  execFileSync(process.execPath, [path.join(REPO, 'bin', 'isr.js'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ISR_NOW: '2026-06-01T00:00:00Z' },
+  });
   const dist = path.join(root, 'dist');
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });

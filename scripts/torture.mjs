@@ -27,7 +27,17 @@ const vitest = path.join(repo, 'node_modules', 'vitest', 'vitest.mjs');
 const filters = process.argv.slice(2).map((f) => (f.startsWith('-') || f.includes('/') ? f : `test/reliability/${f}`));
 const run = spawnSync(
   process.execPath,
-  [vitest, 'run', ...(filters.some((f) => !f.startsWith('-')) ? [] : ['test/reliability/']), ...filters, '--no-file-parallelism', '--testTimeout', String(4 * 3600_000), '--hookTimeout', '600000'],
+  [
+    vitest,
+    'run',
+    ...(filters.some((f) => !f.startsWith('-')) ? [] : ['test/reliability/']),
+    ...filters,
+    '--no-file-parallelism',
+    '--testTimeout',
+    String(4 * 3600_000),
+    '--hookTimeout',
+    '600000',
+  ],
   { cwd: repo, stdio: 'inherit', env: { ...process.env, ISR_TORTURE: '1', ISR_TORTURE_REPORT: reportFile } },
 );
 

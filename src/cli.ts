@@ -22,7 +22,9 @@ export async function main(argv: string[]): Promise<void> {
   // still hold the event loop — a load() that hung past its timeout, a pool not closed in
   // dispose() — and a cron job must not stay up because of it. Unref'd: a clean exit is not delayed.
   setTimeout(() => {
-    process.stderr.write('warning exiting although a data source still has work running (a load() that timed out, or a connection not closed in dispose())\n');
+    process.stderr.write(
+      'warning exiting although a data source still has work running (a load() that timed out, or a connection not closed in dispose())\n',
+    );
     process.exit();
   }, EXIT_GRACE_MS).unref();
 }
@@ -58,7 +60,7 @@ function buildProgram(): Command {
       .option('--debug', 'print stack traces and debug lines');
 
   common(program.command('build').description('render every page into the output folder and write the manifest'))
-    .option('--no-detect', 'do not record a snapshot of the content for the next regen\'s change detection')
+    .option('--no-detect', "do not record a snapshot of the content for the next regen's change detection")
     .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))
     .action(async (root, opts) => (await import('./commands/build.js')).buildCommand(root, opts));
 
@@ -69,7 +71,11 @@ function buildProgram(): Command {
     .option('--route <name>', 'render every page of this route (repeatable)', collect)
     .option('--all', 're-render every page')
     .option('--no-detect', 'do not look for changed content (only what is due or named)')
-    .option('--forget-on-demand <route>', 'remove the pages this route rendered on demand (fallback, webhook, --path), files and entries; "*" for every route (repeatable)', collect)
+    .option(
+      '--forget-on-demand <route>',
+      'remove the pages this route rendered on demand (fallback, webhook, --path), files and entries; "*" for every route (repeatable)',
+      collect,
+    )
     .option('--dry-run', 'print the plan (what would render and why) and render nothing')
     .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))
     .option('--exec <command>', 'run a shell command after a change; it gets {"written","removed"} JSON on stdin')
@@ -102,7 +108,9 @@ function buildProgram(): Command {
     .option('--config <file>', 'config file (default: isr.config.* in the site folder)')
     .option('--watch', 'rebuild affected pages when templates, content or config change, and reload browsers')
     .option('--log', 'one access-log line per request')
-    .addOption(new Option('--workers <n>', 'server processes sharing the port (uses more cores)').argParser(positiveInt('--workers')).default(1))
+    .addOption(
+      new Option('--workers <n>', 'server processes sharing the port (uses more cores)').argParser(positiveInt('--workers')).default(1),
+    )
     .option('--debug', 'print stack traces')
     .action(async (root, opts) => (await import('./commands/serve.js')).serveCommand(root, opts));
 

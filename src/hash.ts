@@ -26,7 +26,8 @@ export function hashJson(value: unknown): string {
 export function findNonJson(value: unknown, root: string): { path: string; problem: string } | undefined {
   const ancestors: { v: object; path: string }[] = [];
   const walk = (v: unknown, key: string, path: string): { path: string; problem: string } | undefined => {
-    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON(k: string): unknown }).toJSON(key);
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function')
+      v = (v as { toJSON(k: string): unknown }).toJSON(key);
     if (typeof v === 'bigint') return { path, problem: `is a BigInt (${v}n)` };
     if (v === null || typeof v !== 'object') return undefined;
     const cycle = ancestors.find((a) => a.v === v);
@@ -40,7 +41,11 @@ export function findNonJson(value: unknown, root: string): { path: string; probl
         }
       } else {
         for (const k of Object.keys(v)) {
-          const found = walk((v as Record<string, unknown>)[k], k, /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
+          const found = walk(
+            (v as Record<string, unknown>)[k],
+            k,
+            /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`,
+          );
           if (found) return found;
         }
       }

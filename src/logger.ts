@@ -37,7 +37,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   const line = (s: string) => {
     clear();
-    stream.write(prefix + s + '\n');
+    stream.write(`${prefix + s}\n`);
   };
   return {
     info: (m) => {

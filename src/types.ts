@@ -162,7 +162,16 @@ export interface LoadContext<S extends DataSources = DataSources> {
  * When several apply, the first of fallback, on-demand, changed, template-changed,
  * config-changed, retry, expired, new, build is given.
  */
-export type LoadReason = 'build' | 'new' | 'expired' | 'retry' | 'changed' | 'template-changed' | 'config-changed' | 'on-demand' | 'fallback';
+export type LoadReason =
+  | 'build'
+  | 'new'
+  | 'expired'
+  | 'retry'
+  | 'changed'
+  | 'template-changed'
+  | 'config-changed'
+  | 'on-demand'
+  | 'fallback';
 
 /** What `load()` returns. Exactly one of `props`, `notFound`, `redirect` is meaningful. */
 export interface LoadResult<Props = Record<string, unknown>> {
@@ -319,6 +328,7 @@ export interface UserConfig<S extends DataSources = DataSources> {
  * Identity function that gives `isr.config.ts` type inference: each source's entry type flows
  * into the routes' `paths` and `load` (see BoundSources). Without `sources`, routes have none.
  */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is the empty source map inferred when a config declares no sources.
 export function defineConfig<S extends DataSources = {}>(config: UserConfig<S>): UserConfig<S> {
   return config;
 }

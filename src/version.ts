@@ -14,7 +14,9 @@ export function versionDetails(): string {
   let bundled = '';
   try {
     const versions = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'dist', 'bundled.json'), 'utf8')) as Record<string, string>;
-    bundled = `built in: ${Object.entries(versions).map(([name, v]) => `${name} ${v}`).join(', ')}\n`;
+    bundled = `built in: ${Object.entries(versions)
+      .map(([name, v]) => `${name} ${v}`)
+      .join(', ')}\n`;
   } catch {
     // Running from src/ unbuilt: nothing is built in.
   }

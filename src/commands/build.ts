@@ -1,14 +1,21 @@
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
-import { commandContext, type CommonOptions } from './context.js';
+import { type CommonOptions, commandContext } from './context.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
 
 /** `isr build [root]`: render every page, remove vanished ones, write the manifest. */
 export async function buildCommand(root: string, opts: CommonOptions & { wait?: number; detect?: boolean }): Promise<void> {
   exitCleanlyOnSignals();
   const { config, logger, now } = await commandContext(root, opts);
-  const result = await runSite(config, { mode: 'build', now, logger, waitSeconds: opts.wait, command: 'isr build', detect: opts.detect !== false });
-  if (opts.json) process.stdout.write(JSON.stringify(resultJson(result)) + '\n');
+  const result = await runSite(config, {
+    mode: 'build',
+    now,
+    logger,
+    waitSeconds: opts.wait,
+    command: 'isr build',
+    detect: opts.detect !== false,
+  });
+  if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result))}\n`);
   else printSummary(logger, 'built', result);
   const hook = await afterChange(config, result, undefined, logger, now);
   process.exitCode = exitCodeFor(result) || hook;

@@ -1,6 +1,6 @@
+import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { systemClock } from '../clock.js';
 import { createLogger, type Logger } from '../logger.js';
 
 export interface CommonOptions {

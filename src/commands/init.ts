@@ -54,6 +54,10 @@ async function writePackageJson(target: string, spec: string): Promise<void> {
 
 /** A folder name as a valid npm package name (lower case, URL-safe), `my-isr-site` if none is left. */
 function npmName(base: string): string {
-  const name = base.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+|-+$/g, '').slice(0, 214);
+  const name = base
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[._-]+|-+$/g, '')
+    .slice(0, 214);
   return name || 'my-isr-site';
 }

@@ -82,7 +82,7 @@ export async function keepPending(stateDir: string, read: readonly PendingSet[],
   const merged = mergeChanges([...read, changes]);
   const at = read.length ? read[0]!.at : now;
   const name = `${String(at).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.json`;
-  await writeAtomic(path.join(pendingDir(stateDir), name), JSON.stringify({ at, ...merged }) + '\n');
+  await writeAtomic(path.join(pendingDir(stateDir), name), `${JSON.stringify({ at, ...merged })}\n`);
   clearDelivered(read);
 }
 
@@ -105,5 +105,8 @@ function isChangeSet(v: unknown): v is { at: number; written: string[]; removed:
 
 /** outDir-relative files, as a run reports them: these go to a user's hook (a CDN purge). */
 function isFileList(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((f) => typeof f === 'string' && f.length > 0 && !f.startsWith('/') && !f.includes('\\') && !f.split('/').includes('..'));
+  return (
+    Array.isArray(v) &&
+    v.every((f) => typeof f === 'string' && f.length > 0 && !f.startsWith('/') && !f.includes('\\') && !f.split('/').includes('..'))
+  );
 }

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import kleur from 'kleur';
-import { IsrError } from '../errors.js';
-import { checkNamedPath, planListings, type PlanOptions } from '../plan/plan-regen.js';
-import { planRoutes } from '../routes/list-paths.js';
-import { exitCleanlyOnSignals } from '../run/interrupt.js';
-import { runSite, type RunResult } from '../run/run-site.js';
 import { stripBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { commandContext, type CommonOptions } from './context.js';
+import { IsrError } from '../errors.js';
+import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-regen.js';
+import { planRoutes } from '../routes/list-paths.js';
+import { exitCleanlyOnSignals } from '../run/interrupt.js';
+import { type RunResult, runSite } from '../run/run-site.js';
+import { type CommonOptions, commandContext } from './context.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
 
 export interface RegenOptions extends CommonOptions {
@@ -38,7 +38,10 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   // A usage error: refuse before the run, not after it has already rendered what was due.
   const unknown = (flag: string, names: string[]) => {
     const bad = names.filter((name) => !config.routes.some((r) => r.name === name));
-    if (bad.length) throw new IsrError('USAGE', `${flag} ${bad.join(', ')}: no such route`, { hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}` });
+    if (bad.length)
+      throw new IsrError('USAGE', `${flag} ${bad.join(', ')}: no such route`, {
+        hint: `routes are: ${config.routes.map((r) => r.name).join(', ')}`,
+      });
   };
   unknown('--route', opts.route ?? []);
   const forget = opts.forgetOnDemand?.includes('*') ? true : opts.forgetOnDemand;
@@ -46,7 +49,14 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   // Under a base path, a path may be given as the browser shows it (`/repo/blog/x/`) or as the
   // site's own (`/blog/x/`): one under the base is taken as public, as the webhook does.
   const named = config.base === '/' ? paths : paths.map((p) => stripBase(config.base, p) ?? p);
-  const planOptions: PlanOptions = { mode: 'regen', all: opts.all, paths: named, tags: opts.tag ?? [], routes: opts.route ?? [], forgetOnDemand: forget };
+  const planOptions: PlanOptions = {
+    mode: 'regen',
+    all: opts.all,
+    paths: named,
+    tags: opts.tag ?? [],
+    routes: opts.route ?? [],
+    forgetOnDemand: forget,
+  };
   const result = await runSite(config, {
     ...planOptions,
     now,
@@ -68,12 +78,12 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   if (opts.dryRun) {
     // A dry run renders nothing but does run the due listings (the plan depends on them): say so.
     const listed = listedRoutes(config, result, planOptions, now);
-    if (opts.json) process.stdout.write(JSON.stringify({ dryRun: true, list: listed, ...planJson }) + '\n');
-    else printPlan(result, listed, (s) => process.stdout.write(s + '\n'));
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: true, list: listed, ...planJson })}\n`);
+    else printPlan(result, listed, (s) => process.stdout.write(`${s}\n`));
     process.exitCode = plan.errors.length ? 1 : 0;
     return;
   }
-  if (opts.json) process.stdout.write(JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors })) + '\n');
+  if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors }))}\n`);
   else if (result.rendered.length || result.removed.length || result.failed.length) printSummary(logger, 'regenerated', result);
   else logger.info('nothing due');
   const hook = await afterChange(config, result, opts.exec, logger, now);
@@ -88,12 +98,15 @@ function listedRoutes(config: ResolvedConfig, r: RunResult, o: PlanOptions, now:
   const routes = planRoutes(config);
   const due = planListings(r.manifest, routes, o, config.configHash, now);
   const errors = new Map(r.listingErrors.map((l) => [l.route, l.error]));
-  return routes.filter((route) => route.dynamic && due.has(route.name)).map((route) => ({ route: route.name, ...(errors.has(route.name) ? { error: errors.get(route.name) } : {}) }));
+  return routes
+    .filter((route) => route.dynamic && due.has(route.name))
+    .map((route) => ({ route: route.name, ...(errors.has(route.name) ? { error: errors.get(route.name) } : {}) }));
 }
 
 function printPlan(r: RunResult, listed: { route: string; error?: string }[], out: (s: string) => void): void {
   const { plan } = r;
-  for (const l of listed) out(`list ${l.route}  ${kleur.dim(l.error ? `paths() run for this plan and failed: ${l.error}` : 'paths() run for this plan')}`);
+  for (const l of listed)
+    out(`list ${l.route}  ${kleur.dim(l.error ? `paths() run for this plan and failed: ${l.error}` : 'paths() run for this plan')}`);
   if (!plan.render.length && !plan.remove.length) out('nothing due');
   for (const p of plan.render) out(`render ${p.path}  ${kleur.dim(p.reasons.join(', '))}`);
   for (const p of plan.remove) out(`remove ${p.path}  ${kleur.dim(p.reason)}`);
@@ -104,9 +117,14 @@ async function readPaths(source: string): Promise<string[]> {
   try {
     text = source === '-' ? await readStdin() : await readFile(source, 'utf8');
   } catch (err) {
-    throw new IsrError('USAGE', `--paths-from ${source}: ${(err as Error).message}`, { hint: 'give a readable file with one path per line, or - for stdin' });
+    throw new IsrError('USAGE', `--paths-from ${source}: ${(err as Error).message}`, {
+      hint: 'give a readable file with one path per line, or - for stdin',
+    });
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 async function readStdin(): Promise<string> {

@@ -32,7 +32,8 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
   const logger = createLogger({ debug: opts.debug, prefix: inWorker ? `w${workerId} ` : undefined });
   const workers = opts.workers ?? 1;
   if (workers > 1 && !inWorker) {
-    if (opts.watch) throw new IsrError('USAGE', '--watch and --workers cannot be used together', { hint: 'watch mode is for editing: drop --workers' });
+    if (opts.watch)
+      throw new IsrError('USAGE', '--watch and --workers cannot be used together', { hint: 'watch mode is for editing: drop --workers' });
     const { runWorkers } = await import('../serve/workers.js');
     process.exit(await runWorkers(workers, logger));
   }
@@ -48,7 +49,7 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     host: opts.host,
     port: opts.port,
     watch: opts.watch,
-    accessLog: opts.log ? (line) => process.stdout.write(logPrefix + line + '\n') : undefined,
+    accessLog: opts.log ? (line) => process.stdout.write(`${logPrefix + line}\n`) : undefined,
     reloadConfig: () => loadConfig(root, overrides),
   });
   const out = path.relative(process.cwd(), config.outDir) || '.';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { IsrError } from '../errors.js';
-import { readManifest, type Manifest } from '../manifest/manifest.js';
+import { type Manifest, readManifest } from '../manifest/manifest.js';
 import { pageIsDue } from '../plan/plan-regen.js';
 import { commandContext } from './context.js';
 import { mergeChanges, pendingDir, readPending } from './pending-changes.js';
@@ -31,9 +31,17 @@ export function summarize(m: Manifest, now: number): SiteStatus {
       due++;
       overdue = Math.min(overdue, at);
     } else next = Math.min(next, at);
-    if (e.status === 'error') failing.push({ path: p, error: e.error ?? '', attempts: e.attempts ?? 0, retryAt: e.retryAt ? isoOrNull(e.retryAt) : null });
+    if (e.status === 'error')
+      failing.push({ path: p, error: e.error ?? '', attempts: e.attempts ?? 0, retryAt: e.retryAt ? isoOrNull(e.retryAt) : null });
   }
-  return { pages: Object.keys(m.pages).length, due, nextExpiry: isoOrNull(next), overdueSince: due ? isoOrNull(overdue) : null, failing, byStatus };
+  return {
+    pages: Object.keys(m.pages).length,
+    due,
+    nextExpiry: isoOrNull(next),
+    overdueSince: due ? isoOrNull(overdue) : null,
+    failing,
+    byStatus,
+  };
 }
 
 /** The largest epoch ms a Date can hold. */
@@ -56,18 +64,24 @@ export async function statusCommand(root: string, opts: { json?: boolean; debug?
   const { config, now } = await commandContext(root, { ...opts, quiet: true });
   const m = await readManifest(config.manifestFile, config.root);
   if (!m) {
-    throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, { hint: 'run `isr build` first' });
+    throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
+      hint: 'run `isr build` first',
+    });
   }
   const s = summarize(m, now);
   // Change sets a hook (onChange, --exec) failed to take: the next run with a hook delivers them.
   const sets = readPending(config.stateDir);
   const pending = sets.length ? { ...mergeChanges(sets), since: new Date(sets[0]!.at).toISOString(), sets: sets.length } : null;
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ ...s, pendingChanges: pending }) + '\n');
+    process.stdout.write(`${JSON.stringify({ ...s, pendingChanges: pending })}\n`);
     return;
   }
-  const out = (l: string) => process.stdout.write(l + '\n');
-  out(`${s.pages} pages (${Object.entries(s.byStatus).map(([k, v]) => `${v} ${k}`).join(', ')})`);
+  const out = (l: string) => process.stdout.write(`${l}\n`);
+  out(
+    `${s.pages} pages (${Object.entries(s.byStatus)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')})`,
+  );
   out(`${s.due} due now${s.overdueSince ? ` (overdue since ${s.overdueSince})` : ''}`);
   out(`next expiry: ${nextExpiryLine(s)}`);
   if (s.failing.length) {
@@ -75,7 +89,9 @@ export async function statusCommand(root: string, opts: { json?: boolean; debug?
     for (const f of s.failing) out(`  ${f.path}  attempts ${f.attempts}, next retry ${f.retryAt ?? '-'}: ${f.error}`);
   }
   if (pending) {
-    out(`changes not yet delivered to onChange/--exec (since ${pending.since}, in ${path.relative(config.root, pendingDir(config.stateDir))}/): ${pending.written.length} written, ${pending.removed.length} removed`);
+    out(
+      `changes not yet delivered to onChange/--exec (since ${pending.since}, in ${path.relative(config.root, pendingDir(config.stateDir))}/): ${pending.written.length} written, ${pending.removed.length} removed`,
+    );
     // The first few: a site's worth would drown the rest (--json has them all).
     const lines = [...pending.written.map((f) => `  written ${f}`), ...pending.removed.map((f) => `  removed ${f}`)];
     for (const l of lines.slice(0, 20)) out(l);

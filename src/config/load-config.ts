@@ -6,7 +6,7 @@ import { parseEnv } from 'node:util';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
 import type { UserConfig } from '../types.js';
-import { resolveConfig, type ResolvedConfig } from './resolve-config.js';
+import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
 
 /** Config file names, in the order they are looked for. */
 export const CONFIG_FILES = ['isr.config.ts', 'isr.config.mts', 'isr.config.cts', 'isr.config.js', 'isr.config.mjs', 'isr.config.cjs'];
@@ -52,10 +52,14 @@ function configFileOf(root: string, explicit: string | undefined): string {
   if (explicit !== undefined) {
     const file = path.resolve(explicit);
     if (!existsSync(file)) {
-      throw new IsrError('CONFIG_NOT_FOUND', `--config ${explicit}: no such file`, { hint: 'pass the path of an isr.config.* file, relative to the current folder' });
+      throw new IsrError('CONFIG_NOT_FOUND', `--config ${explicit}: no such file`, {
+        hint: 'pass the path of an isr.config.* file, relative to the current folder',
+      });
     }
     if (!/\.[mc]?[jt]s$/.test(file)) {
-      throw new IsrError('CONFIG_LOAD', `--config ${explicit}: not a .ts/.mts/.cts/.js/.mjs/.cjs file`, { hint: 'name the config file with one of these extensions' });
+      throw new IsrError('CONFIG_LOAD', `--config ${explicit}: not a .ts/.mts/.cts/.js/.mjs/.cjs file`, {
+        hint: 'name the config file with one of these extensions',
+      });
     }
     return file;
   }
@@ -82,7 +86,10 @@ export function loadEnvFiles(root: string, env: NodeJS.ProcessEnv = process.env)
       text = readFileSync(path.join(root, name), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new IsrError('CONFIG_LOAD', `cannot read ${name}: ${(err as Error).message}`, { file: name, hint: 'make it readable, or remove it' });
+      throw new IsrError('CONFIG_LOAD', `cannot read ${name}: ${(err as Error).message}`, {
+        file: name,
+        hint: 'make it readable, or remove it',
+      });
     }
     Object.assign(fromFiles, parseEnv(text));
   }

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { nearest } from '../did-you-mean.js';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
-import { baseOfSiteUrl, parseBase, type BasePath } from './base-path.js';
+import { compilePattern, type Pattern, PatternError } from '../routes/pattern.js';
 import { contentDirOf } from '../sources/files.js';
-import { compilePattern, PatternError, type Pattern } from '../routes/pattern.js';
-import { nearest } from '../did-you-mean.js';
 import type { DataSource, Revalidate, RouteConfig, SiteInfo, UserConfig } from '../types.js';
+import { type BasePath, baseOfSiteUrl, parseBase } from './base-path.js';
 
 /** A route after validation: defaults applied, pattern compiled. */
 export interface ResolvedRoute {
@@ -52,15 +52,56 @@ export interface ResolvedConfig {
   readonly headersFile: boolean;
   readonly sitemap: boolean;
   readonly onChange?: UserConfig['onChange'];
-  readonly serve: Readonly<Required<Pick<NonNullable<UserConfig['serve']>, 'revalidatePath' | 'maxRevalidatePaths' | 'maxRevalidateTags' | 'maxOnDemandPages' | 'maxPendingRenders'>> & NonNullable<UserConfig['serve']>>;
+  readonly serve: Readonly<
+    Required<
+      Pick<
+        NonNullable<UserConfig['serve']>,
+        'revalidatePath' | 'maxRevalidatePaths' | 'maxRevalidateTags' | 'maxOnDemandPages' | 'maxPendingRenders'
+      >
+    > &
+      NonNullable<UserConfig['serve']>
+  >;
 }
 
 const TOP_KEYS = [
-  'site', 'base', 'outDir', 'templatesDir', 'publicDir', 'manifest', 'revalidate', 'concurrency', 'sources', 'routes',
-  'helpers', 'headersFile', 'sitemap', 'onChange', 'serve',
+  'site',
+  'base',
+  'outDir',
+  'templatesDir',
+  'publicDir',
+  'manifest',
+  'revalidate',
+  'concurrency',
+  'sources',
+  'routes',
+  'helpers',
+  'headersFile',
+  'sitemap',
+  'onChange',
+  'serve',
 ];
-const ROUTE_KEYS = ['path', 'template', 'name', 'paths', 'load', 'revalidate', 'listRevalidate', 'fallback', 'sitemap', 'sitemapOnDemand', 'maxOnDemandPages'];
-const SERVE_KEYS = ['revalidateSecret', 'revalidatePath', 'webhook', 'maxRevalidatePaths', 'maxRevalidateTags', 'maxOnDemandPages', 'maxPendingRenders'];
+const ROUTE_KEYS = [
+  'path',
+  'template',
+  'name',
+  'paths',
+  'load',
+  'revalidate',
+  'listRevalidate',
+  'fallback',
+  'sitemap',
+  'sitemapOnDemand',
+  'maxOnDemandPages',
+];
+const SERVE_KEYS = [
+  'revalidateSecret',
+  'revalidatePath',
+  'webhook',
+  'maxRevalidatePaths',
+  'maxRevalidateTags',
+  'maxOnDemandPages',
+  'maxPendingRenders',
+];
 
 interface ResolveContext {
   root: string;
@@ -91,11 +132,16 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   const base = resolveBase(u.base, site.url, fail);
   const outDirRel = ctx.overrides.outDir ?? optional('outDir', u.outDir, isNonEmptyString, 'a folder path', 'dist');
   const templatesRel = optional('templatesDir', u.templatesDir, isNonEmptyString, 'a folder path', 'templates');
-  const publicRel = optional<string | false>('publicDir', u.publicDir, (v) => v === false || isNonEmptyString(v), 'a folder path or false', 'public');
+  const publicRel = optional<string | false>(
+    'publicDir',
+    u.publicDir,
+    (v) => v === false || isNonEmptyString(v),
+    'a folder path or false',
+    'public',
+  );
   const manifestRel = optional('manifest', u.manifest, isNonEmptyString, 'a file path', '.isr/manifest.json');
   const revalidate = optional<Revalidate>('revalidate', u.revalidate, isRevalidate, 'a number of seconds >= 1 or false', false);
-  const concurrency =
-    ctx.overrides.concurrency ?? optional('concurrency', u.concurrency, isPositiveInt, 'a whole number >= 1', 16);
+  const concurrency = ctx.overrides.concurrency ?? optional('concurrency', u.concurrency, isPositiveInt, 'a whole number >= 1', 16);
   const helpers = optional<Record<string, (...a: any[]) => unknown>>('helpers', u.helpers, isPlainObject, 'an object of functions', {});
   for (const [k, v] of Object.entries(helpers)) if (typeof v !== 'function') fail(`helpers.${k}`, 'a function', v);
   const headersFile = optional('headersFile', u.headersFile, isBoolean, 'true or false', true);
@@ -118,8 +164,20 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   const serveIn = optional<Record<string, unknown>>('serve', u.serve, isPlainObject, 'an object', {});
   checkKeys(serveIn, SERVE_KEYS, 'serve.', file);
   const serve = {
-    revalidateSecret: optional<string | undefined>('serve.revalidateSecret', serveIn.revalidateSecret, isNonEmptyString, 'a non-empty string', undefined),
-    revalidatePath: optional('serve.revalidatePath', serveIn.revalidatePath, (v) => isNonEmptyString(v) && v.startsWith('/'), 'a path starting with "/"', '/__isr/revalidate'),
+    revalidateSecret: optional<string | undefined>(
+      'serve.revalidateSecret',
+      serveIn.revalidateSecret,
+      isNonEmptyString,
+      'a non-empty string',
+      undefined,
+    ),
+    revalidatePath: optional(
+      'serve.revalidatePath',
+      serveIn.revalidatePath,
+      (v) => isNonEmptyString(v) && v.startsWith('/'),
+      'a path starting with "/"',
+      '/__isr/revalidate',
+    ),
     webhook: optional<NonNullable<UserConfig['serve']>['webhook']>('serve.webhook', serveIn.webhook, isFunction, 'a function', undefined),
     maxRevalidatePaths: optional('serve.maxRevalidatePaths', serveIn.maxRevalidatePaths, isPositiveInt, 'an integer >= 1', 1000),
     maxRevalidateTags: optional('serve.maxRevalidateTags', serveIn.maxRevalidateTags, isPositiveInt, 'an integer >= 1', 100),
@@ -147,7 +205,9 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     configFile: ctx.configFile,
     templatesDir,
     manifestFile,
-    contentDirs: Object.values(sources).map((src) => contentDirOf(src)).filter((d): d is string => d !== undefined),
+    contentDirs: Object.values(sources)
+      .map((src) => contentDirOf(src))
+      .filter((d): d is string => d !== undefined),
     file,
   });
   return Object.freeze({
@@ -184,7 +244,14 @@ function resolveBase(value: unknown, siteUrl: string | undefined, fail: Fail): B
     return 'base' in parsed ? parsed.base : fail('base', parsed.problem, value);
   }
   const implied = baseOfSiteUrl(siteUrl);
-  return 'base' in implied ? implied.base : fail('site.url', `a URL whose path can be the base path (${implied.problem})`, siteUrl, 'fix the path of site.url, or set base: "/" explicitly');
+  return 'base' in implied
+    ? implied.base
+    : fail(
+        'site.url',
+        `a URL whose path can be the base path (${implied.problem})`,
+        siteUrl,
+        'fix the path of site.url, or set base: "/" explicitly',
+      );
 }
 
 /**
@@ -195,7 +262,16 @@ function resolveBase(value: unknown, siteUrl: string | undefined, fail: Fail): B
  */
 function checkOutDir(
   outDir: string,
-  o: { outKey: string; root: string; configFile: string; templatesDir: string; publicDir: string | undefined; manifestFile: string; contentDirs: string[]; file: string },
+  o: {
+    outKey: string;
+    root: string;
+    configFile: string;
+    templatesDir: string;
+    publicDir: string | undefined;
+    manifestFile: string;
+    contentDirs: string[];
+    file: string;
+  },
 ): void {
   const rel = (p: string) => path.relative(o.root, p).split(path.sep).join('/') || '.';
   const refuse = (what: string): never => {
@@ -208,18 +284,24 @@ function checkOutDir(
   if (isWithin(o.configFile, outDir)) refuse(`contain the config file ${rel(o.configFile)}`);
   // Nor may it sit inside them: every run walks those folders, and an output file named like
   // content (a route writing `/api/posts.json`) would be read back as content.
-  if (isWithin(o.templatesDir, outDir) || isWithin(outDir, o.templatesDir)) refuse(`contain or be inside the templates folder ${rel(o.templatesDir)}`);
+  if (isWithin(o.templatesDir, outDir) || isWithin(outDir, o.templatesDir))
+    refuse(`contain or be inside the templates folder ${rel(o.templatesDir)}`);
   // The public folder is copied into the output folder: one inside the other would copy forever.
-  if (o.publicDir && (isWithin(o.publicDir, outDir) || isWithin(outDir, o.publicDir))) refuse(`contain or be inside the public folder ${rel(o.publicDir)} (publicDir)`);
+  if (o.publicDir && (isWithin(o.publicDir, outDir) || isWithin(outDir, o.publicDir)))
+    refuse(`contain or be inside the public folder ${rel(o.publicDir)} (publicDir)`);
   for (const dir of o.contentDirs) {
     const abs = path.resolve(o.root, dir);
     if (isWithin(abs, outDir) || isWithin(outDir, abs)) refuse(`contain or be inside the content folder ${rel(abs)} (a files() source)`);
   }
   if (isWithin(o.manifestFile, outDir)) {
-    throw new IsrError('CONFIG_INVALID', `manifest ${JSON.stringify(rel(o.manifestFile))}: it is inside the output folder (${o.outKey}), which is published whole`, {
-      file: o.file,
-      hint: 'keep the manifest outside it, e.g. manifest: ".isr/manifest.json"',
-    });
+    throw new IsrError(
+      'CONFIG_INVALID',
+      `manifest ${JSON.stringify(rel(o.manifestFile))}: it is inside the output folder (${o.outKey}), which is published whole`,
+      {
+        file: o.file,
+        hint: 'keep the manifest outside it, e.g. manifest: ".isr/manifest.json"',
+      },
+    );
   }
 }
 
@@ -248,28 +330,37 @@ function resolveRoute(
     if (err instanceof PatternError) fail(`${key}.path`, `a valid URL pattern (${err.message})`, r.path, err.hint);
     throw err;
   }
-  if (r.template === undefined) fail(`${key}.template`, 'a template file name', undefined, `every route needs a template, e.g. template: "page.eta"`);
+  if (r.template === undefined)
+    fail(`${key}.template`, 'a template file name', undefined, `every route needs a template, e.g. template: "page.eta"`);
   if (!isNonEmptyString(r.template)) fail(`${key}.template`, 'a template file name', r.template);
   const template = (r.template as string).replace(/\\/g, '/').replace(/^\.?\//, '');
   const templateFile = path.resolve(ctx.templatesDir, template);
   if (!templateFile.startsWith(ctx.templatesDir + path.sep)) fail(`${key}.template`, 'a file inside the templates folder', r.template);
   if (!existsSync(templateFile)) {
-    throw new IsrError('TEMPLATE_NOT_FOUND', `${key}.template: template "${template}" not found in ${path.relative(process.cwd(), ctx.templatesDir) || '.'}`, {
-      file: ctx.file,
-      hint: 'create the file or fix the name',
-    });
+    throw new IsrError(
+      'TEMPLATE_NOT_FOUND',
+      `${key}.template: template "${template}" not found in ${path.relative(process.cwd(), ctx.templatesDir) || '.'}`,
+      {
+        file: ctx.file,
+        hint: 'create the file or fix the name',
+      },
+    );
   }
   if (pattern.names.length > 0 && typeof r.paths !== 'function') {
     fail(`${key}.paths`, `a function listing the params of "${pattern.source}"`, r.paths, 'a route with :params needs paths()');
   }
   if (r.paths !== undefined && typeof r.paths !== 'function') fail(`${key}.paths`, 'a function', r.paths);
   if (r.load !== undefined && typeof r.load !== 'function') fail(`${key}.load`, 'a function', r.load);
-  if (r.revalidate !== undefined && !isRevalidate(r.revalidate)) fail(`${key}.revalidate`, 'a number of seconds >= 1 or false', r.revalidate);
-  if (r.listRevalidate !== undefined && !isRevalidate(r.listRevalidate)) fail(`${key}.listRevalidate`, 'a number of seconds >= 1 or false', r.listRevalidate);
-  if (r.fallback !== undefined && r.fallback !== 'blocking' && r.fallback !== false) fail(`${key}.fallback`, '"blocking" or false', r.fallback);
+  if (r.revalidate !== undefined && !isRevalidate(r.revalidate))
+    fail(`${key}.revalidate`, 'a number of seconds >= 1 or false', r.revalidate);
+  if (r.listRevalidate !== undefined && !isRevalidate(r.listRevalidate))
+    fail(`${key}.listRevalidate`, 'a number of seconds >= 1 or false', r.listRevalidate);
+  if (r.fallback !== undefined && r.fallback !== 'blocking' && r.fallback !== false)
+    fail(`${key}.fallback`, '"blocking" or false', r.fallback);
   if (r.sitemap !== undefined && !isBoolean(r.sitemap)) fail(`${key}.sitemap`, 'true or false', r.sitemap);
   if (r.sitemapOnDemand !== undefined && !isBoolean(r.sitemapOnDemand)) fail(`${key}.sitemapOnDemand`, 'true or false', r.sitemapOnDemand);
-  if (r.maxOnDemandPages !== undefined && !isCount(r.maxOnDemandPages)) fail(`${key}.maxOnDemandPages`, 'an integer >= 0', r.maxOnDemandPages);
+  if (r.maxOnDemandPages !== undefined && !isCount(r.maxOnDemandPages))
+    fail(`${key}.maxOnDemandPages`, 'an integer >= 0', r.maxOnDemandPages);
   if (r.name !== undefined && !isNonEmptyString(r.name)) fail(`${key}.name`, 'a non-empty string', r.name);
   const revalidate = (r.revalidate as Revalidate | undefined) ?? ctx.revalidate;
   return Object.freeze({
@@ -324,7 +415,7 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
   const s = JSON.stringify(v);
-  return `${typeof v} ${s.length > 40 ? s.slice(0, 40) + '…' : s}`;
+  return `${typeof v} ${s.length > 40 ? `${s.slice(0, 40)}…` : s}`;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

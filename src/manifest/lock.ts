@@ -76,7 +76,14 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
   const clock = options.clock ?? Date.now;
   const stale = (o: Owner) => isStale(o, options.foreignStaleMs ?? 6 * 3600_000, clock());
   const started = clock();
-  const me: Owner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), startedAt: started, command: options.command, expiresAt: started + LEASE_MS };
+  const me: Owner = {
+    pid: process.pid,
+    host: hostname(),
+    token: randomBytes(8).toString('hex'),
+    startedAt: started,
+    command: options.command,
+    expiresAt: started + LEASE_MS,
+  };
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
   let delay = 25;
   let recovered = false;
@@ -157,7 +164,8 @@ async function removeDebris(stateDir: string, stale: (o: Owner) => boolean): Pro
   let takeover = false;
   for (const name of names) {
     const full = path.join(stateDir, name);
-    if (name === 'lock.takeover' && (await ageMs(full)) > TAKEOVER_STALE_MS) await rm(full, { recursive: true, force: true }).catch(() => {});
+    if (name === 'lock.takeover' && (await ageMs(full)) > TAKEOVER_STALE_MS)
+      await rm(full, { recursive: true, force: true }).catch(() => {});
     const m = /^lock\.(stale|released|new)-/.exec(name);
     if (!m) continue;
     if (m[1] === 'new') {
@@ -214,7 +222,8 @@ async function takeOver(stateDir: string, dir: string, judged: Owner | 'ownerles
   try {
     await mkdir(mutex);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailed('the lock', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), dir));
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw writeFailed('the lock', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), dir));
     if ((await ageMs(mutex)) > TAKEOVER_STALE_MS) await rm(mutex, { recursive: true, force: true }).catch(() => {});
     return false;
   }
@@ -296,10 +305,14 @@ function held(dir: string, me: Owner, clock: () => number, recovered: boolean): 
       // An expired lease may already be judged stale by another host: too late to renew it.
       if (!lost && clock() <= expiresAt) renew();
       if (lost || clock() > expiresAt) {
-        throw new IsrError('LOCK_LOST', 'this run lost the site lock before publishing (its lease expired or another run took it over); nothing was published', {
-          file: path.relative(process.cwd(), dir),
-          hint: 'run again; if it recurs, check that the clocks of the hosts sharing this site agree and that the run is not stalled for a minute',
-        });
+        throw new IsrError(
+          'LOCK_LOST',
+          'this run lost the site lock before publishing (its lease expired or another run took it over); nothing was published',
+          {
+            file: path.relative(process.cwd(), dir),
+            hint: 'run again; if it recurs, check that the clocks of the hosts sharing this site agree and that the run is not stalled for a minute',
+          },
+        );
       }
     },
     releaseSync() {

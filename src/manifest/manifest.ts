@@ -7,7 +7,7 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import { readFdReused } from '../read-reused.js';
-import { MANIFEST_VERSION, shardDir, type Manifest, type PageEntry } from './model.js';
+import { MANIFEST_VERSION, type Manifest, type PageEntry, shardDir } from './model.js';
 import { addEntries, parseHead, parseShard, wayOutOf } from './parse.js';
 import { findEntries, framed } from './shard-patch.js';
 import { hashTag, readTagFilter, shardOf } from './shards.js';
@@ -196,7 +196,10 @@ export function readShardBytes(file: string, root: string, name: string): Buffer
 
 function shardReadError(err: unknown, file: string, root: string, abs: string): Error {
   if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new ShardGone(path.relative(root, abs), wayOutOf(file, root));
-  return new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, { file: path.relative(root, abs), hint: 'check its permissions' });
+  return new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
+    file: path.relative(root, abs),
+    hint: 'check its permissions',
+  });
 }
 
 function readShard(file: string, root: string, name: string): string {
@@ -211,4 +214,3 @@ function readShard(file: string, root: string, name: string): string {
     });
   }
 }
-

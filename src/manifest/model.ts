@@ -137,4 +137,3 @@ export function shardDir(file: string): string {
 export function allLoaded(m: Manifest): boolean {
   return !m.shards || m.shards.loaded === 'all';
 }
-

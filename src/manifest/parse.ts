@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { MAX_NOW } from '../clock.js';
 import { IsrError } from '../errors.js';
-import { MANIFEST_VERSION, shardDir, type Manifest, type PageEntry } from './model.js';
-import { SHARD_FILE, shardOf, type ShardInfo } from './shards.js';
+import { MANIFEST_VERSION, type Manifest, type PageEntry, shardDir } from './model.js';
+import { SHARD_FILE, type ShardInfo, shardOf } from './shards.js';
 
 /** What to do about a damaged manifest, for its error's hint. */
 export function wayOutOf(file: string, root: string): string {
@@ -38,7 +38,8 @@ export function parseHead(text: string, file: string, root: string): Manifest {
   }
   if (m.updatedAt !== undefined && !isInstant(m.updatedAt)) throw corrupt(`"updatedAt" is not a possible time (${String(m.updatedAt)})`);
   for (const [name, r] of Object.entries(m.routes)) {
-    if (!isRecord(r) || !isInstant(r.listedAt) || !isRevalidate(r.listRevalidate)) throw corrupt(`route ${JSON.stringify(name)} has an impossible "listedAt" or "listRevalidate"`);
+    if (!isRecord(r) || !isInstant(r.listedAt) || !isRevalidate(r.listRevalidate))
+      throw corrupt(`route ${JSON.stringify(name)} has an impossible "listedAt" or "listRevalidate"`);
   }
   const base = {
     version: MANIFEST_VERSION,
@@ -62,8 +63,12 @@ export function parseHead(text: string, file: string, root: string): Manifest {
   for (const id in shards) {
     const s = shards[id] as ShardInfo;
     const name = isRecord(s) && typeof s.file === 'string' ? SHARD_FILE.exec(s.file) : null;
-    if (!name || name[1] !== id || !isRecord(s.routes) || typeof s.pages !== 'number') throw corrupt(`shard ${JSON.stringify(id)} is malformed`);
-    if ((s.nextDueAt !== undefined && !isDueTime(s.nextDueAt)) || (s.sitemap !== undefined && !(isRecord(s.sitemap) && isInstant(s.sitemap.lastmod)))) {
+    if (!name || name[1] !== id || !isRecord(s.routes) || typeof s.pages !== 'number')
+      throw corrupt(`shard ${JSON.stringify(id)} is malformed`);
+    if (
+      (s.nextDueAt !== undefined && !isDueTime(s.nextDueAt)) ||
+      (s.sitemap !== undefined && !(isRecord(s.sitemap) && isInstant(s.sitemap.lastmod)))
+    ) {
       throw corrupt(`shard ${JSON.stringify(id)} holds an impossible time`);
     }
   }
@@ -90,7 +95,14 @@ export function parseShard(text: string, id: string, bits: number, into: Record<
 }
 
 /** Entries read line by line, checked as `parseShard` checks them. */
-export function addEntries(entries: [string, unknown][], id: string, bits: number, into: Record<string, PageEntry>, file: string, root: string): void {
+export function addEntries(
+  entries: [string, unknown][],
+  id: string,
+  bits: number,
+  into: Record<string, PageEntry>,
+  file: string,
+  root: string,
+): void {
   const corrupt = (msg: string) => new IsrError('MANIFEST_CORRUPT', msg, { file: path.relative(root, file), hint: wayOutOf(file, root) });
   for (const [p, e] of entries) {
     checkEntry(p, e, corrupt);
@@ -105,7 +117,12 @@ function checkEntry(p: string, e: unknown, corrupt: (msg: string) => IsrError): 
   }
   // A time no clock can give (1e20, negative, Infinity from `1e999`) would make the page due never
   // or always, and `isr status` would fail formatting it: the file was not written by isr.
-  if (!isInstant(e.builtAt) || (e.changedAt !== undefined && !isInstant(e.changedAt)) || (e.retryAt !== undefined && !isDueTime(e.retryAt)) || !isRevalidate(e.revalidate)) {
+  if (
+    !isInstant(e.builtAt) ||
+    (e.changedAt !== undefined && !isInstant(e.changedAt)) ||
+    (e.retryAt !== undefined && !isDueTime(e.retryAt)) ||
+    !isRevalidate(e.revalidate)
+  ) {
     throw corrupt(`manifest entry for ${JSON.stringify(p)} holds an impossible time or revalidate`);
   }
   // Paths and files flow back into file-system calls and into the change set given to onChange
@@ -145,6 +162,6 @@ function isRevalidate(v: unknown): boolean {
   return v === false || (typeof v === 'number' && v >= 1 && Number.isFinite(v));
 }
 
-function isRecord(v: unknown): v is Record<string, any> {
+function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -15,7 +15,7 @@
  *
  * Pure: no disk.
  */
-import { redirectOf, type PageEntry } from './model.js';
+import { type PageEntry, redirectOf } from './model.js';
 import { canonicalInfo, dueAt, inSitemap, type RouteFacts, type ShardInfo } from './shards.js';
 
 /** One page a run changed: its entry before and after (both present: adds and removes fall back). */
@@ -36,7 +36,11 @@ const COMMA = 0x2c;
 /** True when `raw` is framed as the current writer frames a shard (else: parse it whole). */
 export function framed(raw: Buffer, id: string, version: number): boolean {
   const prefix = shardPrefix(id, version);
-  return raw.length >= prefix.length + SUFFIX.length && raw.toString('latin1', 0, prefix.length) === prefix && raw.toString('latin1', raw.length - SUFFIX.length) === SUFFIX;
+  return (
+    raw.length >= prefix.length + SUFFIX.length &&
+    raw.toString('latin1', 0, prefix.length) === prefix &&
+    raw.toString('latin1', raw.length - SUFFIX.length) === SUFFIX
+  );
 }
 
 /**
@@ -102,7 +106,11 @@ export function spliceShard(raw: Buffer, changes: readonly EntryChange[]): Buffe
  * a page moved route, template, tags or top-level file, a per-page override or redirect appeared
  * or went).
  */
-export function patchSummary(info: Omit<ShardInfo, 'file'>, changes: readonly EntryChange[], routes: ReadonlyMap<string, RouteFacts>): Omit<ShardInfo, 'file'> | undefined {
+export function patchSummary(
+  info: Omit<ShardInfo, 'file'>,
+  changes: readonly EntryChange[],
+  routes: ReadonlyMap<string, RouteFacts>,
+): Omit<ShardInfo, 'file'> | undefined {
   const next = structuredClone(info);
   for (const { key, before: a, after: b } of changes) {
     if (a.route !== b.route || a.templateHash !== b.templateHash || !sameTags(a.tags, b.tags)) return undefined;

@@ -10,7 +10,7 @@
  * Pure: no disk. `manifest.ts` reads and writes the files.
  */
 import type { Revalidate } from '../types.js';
-import { redirectOf, type PageEntry, type ShardTable } from './model.js';
+import { type PageEntry, redirectOf, type ShardTable } from './model.js';
 
 /**
  * Pages per shard aimed at when the split is chosen. Small enough that loading and rewriting one
@@ -58,7 +58,12 @@ export function maxPagesPerShard(target = targetPagesPerShard()): number {
  * head and the pages a run added (absent before, present after) and dropped. Only shards that
  * grow count: one a build left a little over the bound by chance is not split for it.
  */
-export function outgrownShards(table: Pick<ShardTable, 'bits' | 'info'>, added: Iterable<string>, dropped: Iterable<string>, max = maxPagesPerShard()): string[] {
+export function outgrownShards(
+  table: Pick<ShardTable, 'bits' | 'info'>,
+  added: Iterable<string>,
+  dropped: Iterable<string>,
+  max = maxPagesPerShard(),
+): string[] {
   const delta = new Map<string, number>();
   for (const key of added) delta.set(shardOf(key, table.bits), (delta.get(shardOf(key, table.bits)) ?? 0) + 1);
   for (const key of dropped) delta.set(shardOf(key, table.bits), (delta.get(shardOf(key, table.bits)) ?? 0) - 1);
@@ -180,7 +185,12 @@ export function summarizeShard(pages: ReadonlyMap<string, PageEntry>, routes: Re
  * their patches and the sitemap files, which must agree line for line (site-files.ts).
  */
 export function inSitemap(e: PageEntry, route: Pick<RouteFacts, 'sitemap' | 'sitemapOnDemand'> | undefined): boolean {
-  return !!e.file && (e.status === 'ok' || (e.status === 'error' && !redirectOf(e))) && !!route?.sitemap && (!e.onDemand || !!route.sitemapOnDemand);
+  return (
+    !!e.file &&
+    (e.status === 'ok' || (e.status === 'error' && !redirectOf(e))) &&
+    !!route?.sitemap &&
+    (!e.onDemand || !!route.sitemapOnDemand)
+  );
 }
 
 /** When a page is next due: its expiry, a failed page's retry, or never (Infinity). */

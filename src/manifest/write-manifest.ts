@@ -6,12 +6,21 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { invariant, writeFailed } from '../errors.js';
-import { writeTemp, type TempFile } from '../write/write-atomic.js';
 import { runStepsSliced, yieldTurn } from '../time-slice.js';
-import { NOT_DURABLE, type Durability } from '../write/durable.js';
-import { allLoaded, completeShard, MANIFEST_VERSION, readShardBytes, shardDir, type Manifest, type PageEntry, type ShardTable } from './manifest.js';
-import { patchSummary, shardPrefix, spliceShard, type EntryChange } from './shard-patch.js';
-import { chooseBits, SHARD_FILE, shardIds, shardOf, splitBits, summarizeShard, type RouteFacts, type ShardInfo } from './shards.js';
+import { type Durability, NOT_DURABLE } from '../write/durable.js';
+import { type TempFile, writeTemp } from '../write/write-atomic.js';
+import {
+  allLoaded,
+  completeShard,
+  MANIFEST_VERSION,
+  type Manifest,
+  type PageEntry,
+  readShardBytes,
+  type ShardTable,
+  shardDir,
+} from './manifest.js';
+import { type EntryChange, patchSummary, shardPrefix, spliceShard } from './shard-patch.js';
+import { chooseBits, type RouteFacts, SHARD_FILE, type ShardInfo, shardIds, shardOf, splitBits, summarizeShard } from './shards.js';
 
 export interface WriteOptions {
   /** Shards whose pages changed in this run (each must be loaded or patched), or `all`. */
@@ -141,12 +150,18 @@ function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite
   // outgrew its bound, for which run-site.ts loads every shard and which is split however the
   // average stands): re-splitting rewrites every shard.
   invariant(!o.split || everything, 'split asked for but not all shards loaded');
-  const bits = !everything ? prev!.bits : o.split ? splitBits(Object.keys(m.pages), prev?.bits) : chooseBits(Object.keys(m.pages).length, prev?.bits);
+  const bits = !everything
+    ? prev!.bits
+    : o.split
+      ? splitBits(Object.keys(m.pages), prev?.bits)
+      : chooseBits(Object.keys(m.pages).length, prev?.bits);
   const resplit = !prev || bits !== prev.bits;
   const dirty = resplit || o.dirty === 'all' ? new Set(shardIds(bits)) : new Set(o.dirty);
   // A new split rewrites every shard whole (all are loaded then).
   const patched = new Map(resplit ? [] : [...(o.patched ?? [])].filter(([id]) => dirty.has(id)));
-  if (!everything) for (const id of dirty) invariant((prev!.loaded as Set<string>).has(id) || patched.has(id) || !prev!.info[id], `shard ${id} written but not loaded`);
+  if (!everything)
+    for (const id of dirty)
+      invariant((prev!.loaded as Set<string>).has(id) || patched.has(id) || !prev!.info[id], `shard ${id} written but not loaded`);
   const generation = (prev?.generation ?? 0) + 1;
   const buckets = new Map<string, Map<string, PageEntry>>();
   for (const id of dirty) if (!patched.has(id)) buckets.set(id, new Map());

@@ -20,26 +20,48 @@ export const LOAD_TIMEOUT_MS = Number(process.env.ISR_LOAD_TIMEOUT_MS) || 60_000
  * validate what it returns, and work out the page's tags: those its sources tracked, those it
  * returned, and the tags of every source entry found in its props (what a listing page shows).
  */
-export async function loadPage(config: ResolvedConfig, route: ResolvedRoute, ref: PageRef, sources: SourceSet, now: number, reason: LoadReason = 'build'): Promise<LoadedPage> {
+export async function loadPage(
+  config: ResolvedConfig,
+  route: ResolvedRoute,
+  ref: PageRef,
+  sources: SourceSet,
+  now: number,
+  reason: LoadReason = 'build',
+): Promise<LoadedPage> {
   const tags = new Set<string>();
   const track = (t: string) => void tags.add(String(t));
   let result: LoadResult | undefined;
   if (route.load) {
     const call = Promise.resolve(
-      route.load({ params: ref.params, path: ref.path, sources: sources.bind(track), site: config.site, now: new Date(now), track, reason }),
+      route.load({
+        params: ref.params,
+        path: ref.path,
+        sources: sources.bind(track),
+        site: config.site,
+        now: new Date(now),
+        track,
+        reason,
+      }),
     );
     result = await withTimeout(call, LOAD_TIMEOUT_MS, `load() of ${ref.path} did not finish within ${LOAD_TIMEOUT_MS} ms`);
     if (result === undefined || result === null || typeof result !== 'object' || Array.isArray(result)) {
-      throw new IsrError('BAD_LOAD_RESULT', `route "${route.name}": load() for ${ref.path} returned ${describe(result)}, expected an object such as { props }`, {
-        hint: 'return { props: {...} }, { notFound: true } or { redirect: "/elsewhere/" }',
-      });
+      throw new IsrError(
+        'BAD_LOAD_RESULT',
+        `route "${route.name}": load() for ${ref.path} returned ${describe(result)}, expected an object such as { props }`,
+        {
+          hint: 'return { props: {...} }, { notFound: true } or { redirect: "/elsewhere/" }',
+        },
+      );
     }
   }
   const r = result ?? {};
   checkResultKeys(route.name, ref.path, r);
   const revalidate = r.revalidate ?? route.revalidate;
   if (revalidate !== false && !(typeof revalidate === 'number' && revalidate >= 1)) {
-    throw new IsrError('BAD_LOAD_RESULT', `route "${route.name}": load() for ${ref.path} returned revalidate ${JSON.stringify(revalidate)}, expected seconds >= 1 or false`);
+    throw new IsrError(
+      'BAD_LOAD_RESULT',
+      `route "${route.name}": load() for ${ref.path} returned revalidate ${JSON.stringify(revalidate)}, expected seconds >= 1 or false`,
+    );
   }
   if (r.tags !== undefined) {
     if (!Array.isArray(r.tags) || r.tags.some((t) => typeof t !== 'string')) {
@@ -51,14 +73,20 @@ export async function loadPage(config: ResolvedConfig, route: ResolvedRoute, ref
   if (r.redirect !== undefined) {
     const dest = typeof r.redirect === 'string' ? r.redirect : r.redirect?.destination;
     if (typeof dest !== 'string' || !/^(\/|https?:\/\/)/.test(dest)) {
-      throw new IsrError('BAD_LOAD_RESULT', `route "${route.name}": load() for ${ref.path} returned a redirect without a "/path" or http(s) destination`);
+      throw new IsrError(
+        'BAD_LOAD_RESULT',
+        `route "${route.name}": load() for ${ref.path} returned a redirect without a "/path" or http(s) destination`,
+      );
     }
     const permanent = typeof r.redirect === 'object' && Boolean(r.redirect.permanent);
     return { kind: 'redirect', destination: dest, permanent, revalidate, tags: [...tags].sort() };
   }
   const props = r.props ?? {};
   if (typeof props !== 'object' || props === null || Array.isArray(props)) {
-    throw new IsrError('BAD_LOAD_RESULT', `route "${route.name}": load() for ${ref.path} returned props of type ${describe(props)}, expected an object`);
+    throw new IsrError(
+      'BAD_LOAD_RESULT',
+      `route "${route.name}": load() for ${ref.path} returned props of type ${describe(props)}, expected an object`,
+    );
   }
   // One walk over the props both hashes them and finds the source entries they contain.
   let json: string | undefined;
@@ -86,7 +114,10 @@ function describe(v: unknown): string {
 async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new IsrError('LOAD_FAILED', message, { hint: 'a data source is hanging; the last good page is kept' })), ms);
+    timer = setTimeout(
+      () => reject(new IsrError('LOAD_FAILED', message, { hint: 'a data source is hanging; the last good page is kept' })),
+      ms,
+    );
   });
   try {
     return await Promise.race([p, timeout]);
@@ -106,8 +137,12 @@ function checkResultKeys(routeName: string, pagePath: string, r: object): void {
   for (const k of Object.keys(r)) {
     if (RESULT_KEYS.includes(k)) continue;
     const near = nearest(k, RESULT_KEYS);
-    throw new IsrError('BAD_LOAD_RESULT', `route "${routeName}": load() for ${pagePath} returned an unknown key "${k}" (known: ${RESULT_KEYS.join(', ')})`, {
-      hint: near ? `did you mean "${near}"?` : 'remove it, or put it under props',
-    });
+    throw new IsrError(
+      'BAD_LOAD_RESULT',
+      `route "${routeName}": load() for ${pagePath} returned an unknown key "${k}" (known: ${RESULT_KEYS.join(', ')})`,
+      {
+        hint: near ? `did you mean "${near}"?` : 'remove it, or put it under props',
+      },
+    );
   }
 }

@@ -233,33 +233,41 @@ export function* planSteps(input: PlanInput): Generator<void, Plan> {
   for (const refs of listings.values()) for (const ref of refs) listed.set(ref.path, ref);
   // (Not even started when only named pages are planned: a for-in lists every key first, ~5 ms of
   // a 20k-path webhook's run.)
-  if (!options.onlyNamed) for (const path in pages) {
-    if (++n % ITEMS_PER_STEP === 0) yield;
-    const entry = pages[path]!;
-    const route = byName.get(entry.route);
-    const relisted = route && listings.has(route.name);
-    // A page that vanished from a fresh listing, or whose route is gone from the config. A page
-    // built on demand (named path / serve fallback) is not in any listing by nature: it stays
-    // until its own load says notFound. A path that another route lists now (a route renamed, a
-    // pattern moved) is not removed: that route re-renders it below, over the same file.
-    const forget = options.forgetOnDemand;
-    if (forget && entry.onDemand && (forget === true || forget.includes(entry.route)) && !listed.has(path) && !named.has(path) && !planned.has(path)) {
-      remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
-      continue;
+  if (!options.onlyNamed)
+    for (const path in pages) {
+      if (++n % ITEMS_PER_STEP === 0) yield;
+      const entry = pages[path]!;
+      const route = byName.get(entry.route);
+      const relisted = route && listings.has(route.name);
+      // A page that vanished from a fresh listing, or whose route is gone from the config. A page
+      // built on demand (named path / serve fallback) is not in any listing by nature: it stays
+      // until its own load says notFound. A path that another route lists now (a route renamed, a
+      // pattern moved) is not removed: that route re-renders it below, over the same file.
+      const forget = options.forgetOnDemand;
+      if (
+        forget &&
+        entry.onDemand &&
+        (forget === true || forget.includes(entry.route)) &&
+        !listed.has(path) &&
+        !named.has(path) &&
+        !planned.has(path)
+      ) {
+        remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
+        continue;
+      }
+      if (options.onlyNamed) {
+        if (forget) continue;
+        break;
+      }
+      if ((!route && !listed.has(path)) || (relisted && !listed.has(path) && !named.has(path) && !planned.has(path) && !entry.onDemand)) {
+        remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
+      } else if (forgetsNotFound(entry, now) && !listed.has(path) && !named.has(path) && !planned.has(path)) {
+        // A remembered notFound answer to a request no listing backs (a fallback path, maybe a
+        // flood of random ones): forgotten when its window ends, not asked of the data source again
+        // every window for ever. A new request for the path renders it afresh.
+        remove.push({ path, route: entry.route, reason: 'removed' });
+      }
     }
-    if (options.onlyNamed) {
-      if (forget) continue;
-      break;
-    }
-    if ((!route && !listed.has(path)) || (relisted && !listed.has(path) && !named.has(path) && !planned.has(path) && !entry.onDemand)) {
-      remove.push({ path, route: entry.route, file: entry.file, reason: 'removed' });
-    } else if (forgetsNotFound(entry, now) && !listed.has(path) && !named.has(path) && !planned.has(path)) {
-      // A remembered notFound answer to a request no listing backs (a fallback path, maybe a
-      // flood of random ones): forgotten when its window ends, not asked of the data source again
-      // every window for ever. A new request for the path renders it afresh.
-      remove.push({ path, route: entry.route, reason: 'removed' });
-    }
-  }
   const removing = new Set(remove.map((r) => r.path));
   for (const path of options.dropNotFound ?? []) {
     const entry = pages[path];
@@ -292,7 +300,8 @@ export function* planSteps(input: PlanInput): Generator<void, Plan> {
     if (options.mode === 'build') add(refOf(path, routeName, entry, listedRef), 'build');
     if (options.all) add(refOf(path, routeName, entry, listedRef), 'all');
     if (named.has(path)) add(refOf(path, routeName, entry, listedRef), 'path');
-    if (dueNamed.has(path) && pageIsDue(entry, now)) add(refOf(path, routeName, entry, listedRef), entry.status === 'error' ? 'retry' : 'expired');
+    if (dueNamed.has(path) && pageIsDue(entry, now))
+      add(refOf(path, routeName, entry, listedRef), entry.status === 'error' ? 'retry' : 'expired');
     if (routeSet.has(routeName)) add(refOf(path, routeName, entry, listedRef), 'route');
     if (tagSet.size && entry.tags) {
       for (const t of entry.tags) {

@@ -8,7 +8,7 @@
  */
 import type { Manifest } from '../manifest/manifest.js';
 import { hashTag, readTagFilter, shardOf } from '../manifest/shards.js';
-import { checkNamedPath, namedPathCandidates, planListings, type PlanOptions, type PlanRoute } from './plan-regen.js';
+import { checkNamedPath, namedPathCandidates, type PlanOptions, type PlanRoute, planListings } from './plan-regen.js';
 
 export interface ShardsToLoad {
   /** Shards to load: `all`, or their ids. */
@@ -96,7 +96,14 @@ export function shardsToLoad(input: {
     fixed.add(id);
   }
   const nothingDue =
-    whole.size === 0 && named.size === 0 && !o.paths?.length && !o.duePaths?.length && !o.dropNotFound?.length && !o.routes?.length && !allTags.length && !m.pendingRemovals?.length;
+    whole.size === 0 &&
+    named.size === 0 &&
+    !o.paths?.length &&
+    !o.duePaths?.length &&
+    !o.dropNotFound?.length &&
+    !o.routes?.length &&
+    !allTags.length &&
+    !m.pendingRemovals?.length;
   const shards = new Set([...whole, ...named, ...fixed]);
   const ids = new Set([...shards].filter((id) => !whole.has(id)));
   return { shards, nothingDue, ...(ids.size ? { entriesOnly: { ids, keys, tags: allTags } } : {}) };

@@ -5,10 +5,10 @@ import { withBase } from '../config/base-path.js';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
-import { walkFiles } from '../walk-files.js';
 import type { TemplateEntry } from '../manifest/manifest.js';
-import { locateRuntimeError, locateSyntaxError } from './template-errors.js';
+import { walkFiles } from '../walk-files.js';
 import { createHelpers, type PageInfo } from './helpers.js';
+import { locateRuntimeError, locateSyntaxError } from './template-errors.js';
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** The helpers every template sees (render/helpers.ts); a config helper may not take a name. */
@@ -78,7 +78,9 @@ export class Renderer {
    * stylesheet re-renders exactly the pages whose URL of it changes.
    */
   closureHash(template: string, deps: Iterable<string> = this.depsOf(template)): string {
-    const parts = [template, ...[...deps].sort()].map((f) => `${f}=${(f.startsWith(ASSET_DEP) ? this.assetHashes.get(f.slice(ASSET_DEP.length)) : this.fileHashes.get(f)) ?? 'missing'}`);
+    const parts = [template, ...[...deps].sort()].map(
+      (f) => `${f}=${(f.startsWith(ASSET_DEP) ? this.assetHashes.get(f.slice(ASSET_DEP.length)) : this.fileHashes.get(f)) ?? 'missing'}`,
+    );
     return hash(parts.join('\n'));
   }
 
@@ -89,7 +91,8 @@ export class Renderer {
 
   /** `asset('/style.css')` in a template: the URL with the base path and `?v=<hash>`, recorded as a dep. */
   private readonly assetUrl = (p: string): string => {
-    if (typeof p !== 'string' || !p.startsWith('/')) throw new Error(`asset(${JSON.stringify(p)}): expected a path in the public folder starting with "/", e.g. asset('/style.css')`);
+    if (typeof p !== 'string' || !p.startsWith('/'))
+      throw new Error(`asset(${JSON.stringify(p)}): expected a path in the public folder starting with "/", e.g. asset('/style.css')`);
     const clean = p.split(/[?#]/)[0]!;
     const h = this.assetHashes.get(clean);
     if (!h) throw new Error(`asset("${clean}"): no such file in the public folder`);
@@ -126,8 +129,14 @@ export class Renderer {
   private createEta(debug: boolean): Eta {
     const helperNames = Object.keys(this.config.helpers);
     for (const n of helperNames) {
-      if (!IDENT.test(n)) throw new IsrError('CONFIG_INVALID', `helpers.${n}: expected a JavaScript identifier as helper name`, { hint: 'rename the helper' });
-      if (BUILT_IN_HELPERS.includes(n)) throw new IsrError('CONFIG_INVALID', `helpers.${n}: "${n}" is a built-in helper`, { hint: `rename the helper (built-ins: ${BUILT_IN_HELPERS.join(', ')})` });
+      if (!IDENT.test(n))
+        throw new IsrError('CONFIG_INVALID', `helpers.${n}: expected a JavaScript identifier as helper name`, {
+          hint: 'rename the helper',
+        });
+      if (BUILT_IN_HELPERS.includes(n))
+        throw new IsrError('CONFIG_INVALID', `helpers.${n}: "${n}" is a built-in helper`, {
+          hint: `rename the helper (built-ins: ${BUILT_IN_HELPERS.join(', ')})`,
+        });
     }
     const eta = new Eta({
       views: this.config.templatesDir,
@@ -214,9 +223,15 @@ export class Renderer {
     if (err instanceof IsrError) return err;
     this.debugEta ??= this.createEta(true);
     const loc = locateRuntimeError(() => this.debugEta!.render(route.template, data), err);
-    const file = loc.file ? path.relative(this.config.root, loc.file) : path.join(path.relative(this.config.root, this.config.templatesDir), route.template);
+    const file = loc.file
+      ? path.relative(this.config.root, loc.file)
+      : path.join(path.relative(this.config.root, this.config.templatesDir), route.template);
     if (err instanceof MissingTemplate) {
-      return new IsrError('TEMPLATE_NOT_FOUND', `template "${err.template}" not found`, { file, line: loc.line, hint: 'check the include()/layout() name' });
+      return new IsrError('TEMPLATE_NOT_FOUND', `template "${err.template}" not found`, {
+        file,
+        line: loc.line,
+        hint: 'check the include()/layout() name',
+      });
     }
     return new IsrError('TEMPLATE_RENDER', `template error: ${loc.message}`, { file, line: loc.line, cause: err });
   }

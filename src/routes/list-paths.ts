@@ -106,7 +106,10 @@ function toRef(route: ResolvedRoute, item: unknown): PageRef {
     return { path: route.pattern.fill(params!), route: route.name, params: params! };
   }
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return bad('expected a params object or a path string');
-  const raw = (item as { params?: unknown }).params && typeof (item as { params?: unknown }).params === 'object' ? (item as { params: object }).params : item;
+  const raw =
+    (item as { params?: unknown }).params && typeof (item as { params?: unknown }).params === 'object'
+      ? (item as { params: object }).params
+      : item;
   const params: Params = {};
   for (const n of route.pattern.names) {
     const v = (raw as Record<string, unknown>)[n];

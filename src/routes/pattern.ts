@@ -60,10 +60,19 @@ const TYPES: Record<string, string> = {
 function checkForeignParams(source: string): void {
   if (!/\[[^\]]*\]|\{[^}]*\}/.test(source)) return;
   if (/\[\[?\.\.\.|\{\.\.\./.test(source)) {
-    throw new PatternError('uses a catch-all param ([...name]), which isr does not have: a param holds one path segment', 'use one route per depth, e.g. "/docs/:section/:page/"');
+    throw new PatternError(
+      'uses a catch-all param ([...name]), which isr does not have: a param holds one path segment',
+      'use one route per depth, e.g. "/docs/:section/:page/"',
+    );
   }
-  const fixed = source.replace(/\[([A-Za-z_][A-Za-z0-9_]*)\]|\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, a: string | undefined, b: string | undefined) => `:${a ?? b}`);
-  throw new PatternError('names a param in [brackets] or {braces}, which would be taken literally', fixed !== source && !/[[\]{}]/.test(fixed) ? `did you mean "${fixed}"?` : 'write params as :name, e.g. "/news/:id/"');
+  const fixed = source.replace(
+    /\[([A-Za-z_][A-Za-z0-9_]*)\]|\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+    (_m, a: string | undefined, b: string | undefined) => `:${a ?? b}`,
+  );
+  throw new PatternError(
+    'names a param in [brackets] or {braces}, which would be taken literally',
+    fixed !== source && !/[[\]{}]/.test(fixed) ? `did you mean "${fixed}"?` : 'write params as :name, e.g. "/news/:id/"',
+  );
 }
 
 export function compilePattern(source: string): Pattern {
@@ -99,7 +108,9 @@ export function compilePattern(source: string): Pattern {
       const m = regex.exec(urlPath);
       if (!m) return undefined;
       const params: Params = {};
-      names.forEach((n, i) => (params[n] = m[i + 1]!));
+      names.forEach((n, i) => {
+        params[n] = m[i + 1]!;
+      });
       for (const n of names) if (checkParam(params[n]!)) return undefined;
       if (sizeProblem(urlPath)) return undefined;
       return params;
@@ -117,7 +128,8 @@ export function compilePattern(source: string): Pattern {
       const size = sizeProblem(filled);
       if (size) {
         // Name the params of the segment at fault (a segment may hold literal text and params).
-        const inSeg = size.segment === undefined ? names : [...(canonical.split('/')[size.segment] ?? '').matchAll(PARAM)].map((m) => m[1]!);
+        const inSeg =
+          size.segment === undefined ? names : [...(canonical.split('/')[size.segment] ?? '').matchAll(PARAM)].map((m) => m[1]!);
         throw new PatternError(`param ${inSeg.map((n) => `"${n}"`).join(', ')} ${size.problem}`);
       }
       return filled;
@@ -128,7 +140,7 @@ export function compilePattern(source: string): Pattern {
 /** Why a URL path is too long to be a page (see MAX_SEGMENT_BYTES), or undefined when it fits. */
 export function pathSizeProblem(urlPath: string): string | undefined {
   const size = sizeProblem(urlPath);
-  return size && size.problem.replace(/^makes/, 'has');
+  return size?.problem.replace(/^makes/, 'has');
 }
 
 /**
@@ -142,7 +154,8 @@ function sizeProblem(urlPath: string): { problem: string; segment?: number } | u
   const segs = urlPath.split('/');
   for (let i = 0; i < segs.length; i++) {
     const bytes = Buffer.byteLength(segs[i]!);
-    if (bytes > MAX_SEGMENT_BYTES) return { problem: `makes a path segment of ${bytes} bytes as UTF-8 (at most ${MAX_SEGMENT_BYTES})`, segment: i };
+    if (bytes > MAX_SEGMENT_BYTES)
+      return { problem: `makes a path segment of ${bytes} bytes as UTF-8 (at most ${MAX_SEGMENT_BYTES})`, segment: i };
   }
   if (total > MAX_PATH_BYTES) return { problem: `makes a path of ${total} bytes as UTF-8 (at most ${MAX_PATH_BYTES})` };
   return undefined;

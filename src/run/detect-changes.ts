@@ -23,7 +23,11 @@ const NONE: DetectedChanges = { tags: [], commit: () => {} };
  * costs a full comparison, never a missed change). A hook that throws is reported and its state
  * is not advanced, so the next run asks again from the same point.
  */
-export async function detectChanges(config: ResolvedConfig, sources: SourceSet, o: { logger: Logger; now: number }): Promise<DetectedChanges> {
+export async function detectChanges(
+  config: ResolvedConfig,
+  sources: SourceSet,
+  o: { logger: Logger; now: number },
+): Promise<DetectedChanges> {
   const hooked = Object.entries(config.sources).filter(([, s]) => typeof s.changes === 'function');
   if (!hooked.length) return NONE;
   await sources.setup();
@@ -34,7 +38,8 @@ export async function detectChanges(config: ResolvedConfig, sources: SourceSet, 
     const state = readState(file, key, o.logger);
     try {
       const r = await src.changes!({ state, now: new Date(o.now) });
-      if (!r || !Array.isArray(r.tags) || r.tags.some((t) => typeof t !== 'string')) throw new Error('changes() must resolve to { tags: string[], state }');
+      if (!r || !Array.isArray(r.tags) || r.tags.some((t) => typeof t !== 'string'))
+        throw new Error('changes() must resolve to { tags: string[], state }');
       for (const t of r.tags) tags.add(t);
       // The very state it was given: nothing to save (a file snapshot can be megabytes).
       if (r.state !== state) states.push([file, r.state]);
@@ -52,7 +57,9 @@ export async function detectChanges(config: ResolvedConfig, sources: SourceSet, 
         try {
           writeState(file, state);
         } catch (err) {
-          o.logger.warn(`cannot save ${path.relative(config.root, file)}: ${describeError(err)} (the next run compares from the previous state)`);
+          o.logger.warn(
+            `cannot save ${path.relative(config.root, file)}: ${describeError(err)} (the next run compares from the previous state)`,
+          );
         }
       }
     },

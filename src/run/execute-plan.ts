@@ -10,12 +10,12 @@ import { loadPage } from '../pages/load-page.js';
 import { nextRetryAt, type PlannedPage, type Reason } from '../plan/plan-regen.js';
 import type { Renderer } from '../render/renderer.js';
 import { outputFileFor } from '../routes/pattern.js';
-import { boundHeapGrowth, LARGE_RUN_PAGES } from './heap.js';
 import type { SourceSet } from '../sources/source-set.js';
-import type { Stage } from '../write/stage.js';
-import { redirectStub } from '../write/site-files.js';
 import { yieldTurn } from '../time-slice.js';
 import type { LoadReason } from '../types.js';
+import { redirectStub } from '../write/site-files.js';
+import type { Stage } from '../write/stage.js';
+import { boundHeapGrowth, LARGE_RUN_PAGES } from './heap.js';
 
 export interface ExecuteResult {
   /** URL paths loaded and rendered successfully (including unchanged ones). */
@@ -140,7 +140,13 @@ export function loadReason(reasons: readonly Reason[], firstOnDemand: boolean): 
   return 'build';
 }
 
-async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: PlannedPage, prev: PageEntry | undefined, result: ExecuteResult): Promise<PageEntry> {
+async function buildPage(
+  ctx: ExecuteContext,
+  route: ResolvedRoute,
+  page: PlannedPage,
+  prev: PageEntry | undefined,
+  result: ExecuteResult,
+): Promise<PageEntry> {
   const { now } = ctx;
   const loaded = await loadPage(ctx.config, route, page, ctx.sources, now, loadReason(page.reasons, ctx.onDemand.has(page.path)));
   const base = {
@@ -172,7 +178,9 @@ async function buildPage(ctx: ExecuteContext, route: ResolvedRoute, page: Planne
   // after `rm -rf .isr`, whose `written` would otherwise make a deploy upload everything again),
   // except in a first build staged whole, whose output folder is empty.
   const out = path.join(ctx.config.outDir, file);
-  const same = prev ? prev.outputHash === outputHash && prev.file === file && (await sameBytes(out, body)) : !ctx.stage.wholeFolder && (await sameBytes(out, body));
+  const same = prev
+    ? prev.outputHash === outputHash && prev.file === file && (await sameBytes(out, body))
+    : !ctx.stage.wholeFolder && (await sameBytes(out, body));
   if (same) result.unchanged.push(file);
   else {
     await ctx.stage.stage(file, body, prev?.file === file);

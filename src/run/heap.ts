@@ -1,4 +1,3 @@
-
 /** Pages from which a run bounds V8's heap growth (see boundHeapGrowth). */
 export const LARGE_RUN_PAGES = 30_000;
 

@@ -3,27 +3,36 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { type HeldManifest, loadHeldShards, openHeld } from '../manifest/held.js';
 import { acquireLock } from '../manifest/lock.js';
-import { loadHeldShards, openHeld, type HeldManifest } from '../manifest/held.js';
-import { allLoaded, emptyManifest, fileSignature, loadShards, openManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
-import { patchShards, prepareShardsSliced, stageManifest, writeManifest, type StagedManifest } from '../manifest/write-manifest.js';
-import { maxPagesPerShard, outgrownShards, shardOf, summarizeShard, type RouteFacts } from '../manifest/shards.js';
+import {
+  allLoaded,
+  emptyManifest,
+  fileSignature,
+  loadShards,
+  type Manifest,
+  openManifest,
+  type PageEntry,
+  type ShardTable,
+} from '../manifest/manifest.js';
+import { maxPagesPerShard, outgrownShards, type RouteFacts, shardOf, summarizeShard } from '../manifest/shards.js';
+import { patchShards, prepareShardsSliced, type StagedManifest, stageManifest, writeManifest } from '../manifest/write-manifest.js';
+import { type Plan, type PlanOptions, planListings, planSteps } from '../plan/plan-regen.js';
 import { shardsToLoad } from '../plan/shards-to-load.js';
-import { fsyncDurability, type Durability } from '../write/durable.js';
-import { planListings, planSteps, type Plan, type PlanOptions } from '../plan/plan-regen.js';
+import { readReusedIfExists } from '../read-reused.js';
 import { Renderer } from '../render/renderer.js';
 import { listRoutes, planRoutes } from '../routes/list-paths.js';
 import { SourceSet } from '../sources/source-set.js';
+import { runStepsSliced, yieldTurn } from '../time-slice.js';
+import { VERSION } from '../version.js';
+import { type Durability, fsyncDurability } from '../write/durable.js';
+import { readPublicRecord, recordedAssets, sameRecord, scanAssets, stageAssets, writePublicRecord } from '../write/public-assets.js';
+import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { disabledSiteFiles, siteFiles, staleSiteFiles } from '../write/site-files.js';
 import { freshStageDir, Stage } from '../write/stage.js';
-import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
-import { readPublicRecord, recordedAssets, sameRecord, scanAssets, stageAssets, writePublicRecord } from '../write/public-assets.js';
-import { executePlan, type ExecuteResult } from './execute-plan.js';
 import { detectChanges } from './detect-changes.js';
+import { type ExecuteResult, executePlan } from './execute-plan.js';
 import { onInterrupt } from './interrupt.js';
-import { VERSION } from '../version.js';
-import { readReusedIfExists } from '../read-reused.js';
-import { runStepsSliced, yieldTurn } from '../time-slice.js';
 
 export interface RunOptions extends PlanOptions {
   dryRun?: boolean;
@@ -115,14 +124,23 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       // Shards needed only for named pages are read line by line (manifest/shard-patch.ts), but
       // not for `isr serve` (o.held), which adopts whole shards into the manifest it holds.
       // ISR_SHARD_PATCH=0 reads them whole (a switch for tests and for bisecting a doubt).
-      else loadShards(previous, config.manifestFile, config.root, need.shards, o.held || process.env.ISR_SHARD_PATCH === '0' ? undefined : need.entriesOnly);
+      else
+        loadShards(
+          previous,
+          config.manifestFile,
+          config.root,
+          need.shards,
+          o.held || process.env.ISR_SHARD_PATCH === '0' ? undefined : need.entriesOnly,
+        );
     }
     // Between the steps of a large run, each tens of ms at 20k pages: see time-slice.ts.
     await yieldTurn();
 
     const toList = planListings(previous, routes, plan0, config.configHash, o.now);
     const { listings, tags: listingTags, failed: listingFailed } = await listRoutes(config, toList, sources, o.now);
-    const plan = await runStepsSliced(planSteps({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: plan0, now: o.now }));
+    const plan = await runStepsSliced(
+      planSteps({ manifest: previous, routes, listings, templateHashes, configHash: config.configHash, options: plan0, now: o.now }),
+    );
     const listingErrors = [...listingFailed].map(([route, error]) => ({ route, error }));
     await yieldTurn();
     const base = { plan, listingErrors, durationMs: 0 };
@@ -152,7 +170,12 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     let removals: string[] = [];
     // Their time is shown with --debug: the cost of durability on this disk.
     const flushed = { n: 0, ms: 0 };
-    const durable = o.durability ?? fsyncDurability([config.outDir, path.dirname(config.outDir), config.stateDir], (ms) => ((flushed.n += 1), (flushed.ms += ms)));
+    const durable =
+      o.durability ??
+      fsyncDurability([config.outDir, path.dirname(config.outDir), config.stateDir], (ms) => {
+        flushed.n += 1;
+        flushed.ms += ms;
+      });
     // A signal deletes what this run staged (synchronous calls inside; see run/interrupt.ts).
     forgetStaged = onInterrupt(() => {
       void stage.abort();
@@ -171,16 +194,26 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       for (const name of listings.keys()) {
         const route = config.routes.find((r) => r.name === name)!;
         if (route.pattern.names.length === 0) continue;
-        manifest.routes[name] = { listedAt: o.now, listRevalidate: route.listRevalidate, ...(listingTags.get(name)?.length ? { tags: listingTags.get(name) } : {}) };
+        manifest.routes[name] = {
+          listedAt: o.now,
+          listRevalidate: route.listRevalidate,
+          ...(listingTags.get(name)?.length ? { tags: listingTags.get(name) } : {}),
+        };
       }
-      for (const [name, error] of listingFailed) manifest.routes[name] = { ...(manifest.routes[name] ?? { listedAt: 0, listRevalidate: false }), error };
+      for (const [name, error] of listingFailed)
+        manifest.routes[name] = { ...(manifest.routes[name] ?? { listedAt: 0, listRevalidate: false }), error };
       for (const name of Object.keys(manifest.routes)) if (!config.routes.some((r) => r.name === name)) delete manifest.routes[name];
 
       // A re-run listing counts too: its listedAt (and a cleared error) must be recorded, or the
       // route would be listed again on every run.
       const relisted = [...listings.keys()].some((name) => config.routes.find((r) => r.name === name)!.pattern.names.length > 0);
       const changed =
-        result.rendered.length > 0 || plan.remove.length > 0 || result.failed.length > 0 || listingErrors.length > 0 || relisted || !previous;
+        result.rendered.length > 0 ||
+        plan.remove.length > 0 ||
+        result.failed.length > 0 ||
+        listingErrors.length > 0 ||
+        relisted ||
+        !previous;
       if (changed) {
         manifest.templates = renderer.templateEntries(new Set(config.routes.map((r) => r.template)));
         manifest.configHash = config.configHash;
@@ -224,13 +257,18 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         whole: o.mode === 'regen' && previous?.configHash === config.configHash && process.env.ISR_SHARD_PATCH !== '0',
       });
       await yieldTurn();
-      if (patched.size || previous?.shards?.partial) o.logger.debug(`manifest: ${patched.size} of ${dirty.size} rewritten shard(s) patched line by line`);
-      const shardWrite = changed || leftover.length ? await prepareShardsSliced(manifest, { dirty, routes: facts, patched, split }) : undefined;
+      if (patched.size || previous?.shards?.partial)
+        o.logger.debug(`manifest: ${patched.size} of ${dirty.size} rewritten shard(s) patched line by line`);
+      const shardWrite =
+        changed || leftover.length ? await prepareShardsSliced(manifest, { dirty, routes: facts, patched, split }) : undefined;
       // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
       // even when no page bytes changed); they are compared with what is on disk, not rewritten.
       if (changed && shardWrite) {
         const read = (file: string) => readReusedIfExists(path.join(config.outDir, file));
-        const files = siteFiles(config, shardWrite.table, shardWrite.buckets, shardWrite.table.bits === bits ? sitemaps : 'all', { shards: shardWrite.patched, read });
+        const files = siteFiles(config, shardWrite.table, shardWrite.buckets, shardWrite.table.bits === bits ? sitemaps : 'all', {
+          shards: shardWrite.patched,
+          read,
+        });
         for (const [file, made] of files.write) {
           // A patched sitemap is made now, in the reused buffer: staged (written) before the next.
           const body = typeof made === 'function' ? made() : made;
@@ -243,7 +281,9 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         }
         result.removed.push(...staleSiteFiles(config, previousTable, files.names));
         if (previous && previous.configHash !== config.configHash) {
-          result.removed.push(...disabledSiteFiles(config, previousTable, shardWrite.table, (f) => readIfExists(path.join(config.outDir, f))));
+          result.removed.push(
+            ...disabledSiteFiles(config, previousTable, shardWrite.table, (f) => readIfExists(path.join(config.outDir, f))),
+          );
         }
       }
 
@@ -282,7 +322,10 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       try {
         await stagedManifest.publish(durable, true, stage.renamedDirs);
       } catch (err) {
-        throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, { hint: 'check the folder of the manifest is writable', cause: err });
+        throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, {
+          hint: 'check the folder of the manifest is writable',
+          cause: err,
+        });
       }
     }
     // What the sources reported is now published: the next run compares from here.
@@ -292,7 +335,10 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     // costs the next run some hashing, not a failed run.
     if (assets.removed.length) {
       const gone = new Set(removals);
-      await removeFiles(config.outDir, assets.removed.filter((f) => gone.has(f)));
+      await removeFiles(
+        config.outDir,
+        assets.removed.filter((f) => gone.has(f)),
+      );
     }
     if (recordStale || assets.write.size) saveRecord();
     if (manifest.pendingRemovals?.length) {
@@ -364,13 +410,16 @@ function outgrown(m: Manifest, touched: readonly string[], before: ReadonlyMap<s
   if (added.length === 0) return false;
   const dropped = touched.filter((p) => before.get(p) && !m.pages[p]);
   const ids = outgrownShards(m.shards!, added, dropped);
-  if (ids.length) logger.debug(`manifest: shard ${ids.join(', ')} past ${maxPagesPerShard()} pages: every shard read and the manifest split again`);
+  if (ids.length)
+    logger.debug(`manifest: shard ${ids.join(', ')} past ${maxPagesPerShard()} pages: every shard read and the manifest split again`);
   return ids.length > 0;
 }
 
 /** True when a page's line in the sitemap can differ between two entries. */
 function sitemapChanged(a: PageEntry | undefined, b: PageEntry | undefined): boolean {
-  return a?.file !== b?.file || a?.status !== b?.status || a?.changedAt !== b?.changedAt || a?.route !== b?.route || a?.onDemand !== b?.onDemand;
+  return (
+    a?.file !== b?.file || a?.status !== b?.status || a?.changedAt !== b?.changedAt || a?.route !== b?.route || a?.onDemand !== b?.onDemand
+  );
 }
 
 /** What the shard summaries need to know of each route. */

@@ -50,9 +50,10 @@ export function variant(file: CachedFile, encoding: Encoding, cache: MemoryCache
   const have = file[encoding];
   if (Buffer.isBuffer(have)) return have.length < file.body.length ? have : undefined;
   if (have) return have.then((b) => (b.length < file.body.length ? b : undefined));
-  const pending = (encoding === 'br'
-    ? brotli(file.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: file.body.length } })
-    : gz(file.body, { level: 6 })
+  const pending = (
+    encoding === 'br'
+      ? brotli(file.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: file.body.length } })
+      : gz(file.body, { level: 6 })
   ).then(
     (out) => {
       file[encoding] = out;

@@ -10,24 +10,24 @@
 import { realpath } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../clock.js';
+import { afterChange } from '../commands/report.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { systemClock, type Clock } from '../clock.js';
-import { afterChange } from '../commands/report.js';
 import { describeError, IsrError, isInputError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import type { Manifest } from '../manifest/manifest.js';
 import { pageThatAborted } from '../run/execute-plan.js';
-import { runSite, type RunResult } from '../run/run-site.js';
+import { type RunResult, runSite } from '../run/run-site.js';
+import { SERVE_SLICE_MS, setSliceMs } from '../time-slice.js';
 import { logRequests } from './access-log.js';
 import { FileStore } from './file-store.js';
 import { createHandler } from './handle-request.js';
 import { injectLiveScript, LiveReload } from './live-reload.js';
 import { MemoryCache } from './memory-cache.js';
-import { RegenQueue, type RegenJob } from './regen-queue.js';
+import { type RegenJob, RegenQueue } from './regen-queue.js';
 import { createWebhook } from './revalidate-webhook.js';
 import { SiteState } from './site-state.js';
-import { SERVE_SLICE_MS, setSliceMs } from '../time-slice.js';
-import type { Manifest } from '../manifest/manifest.js';
 import type { SiteWatcher, WatchChange } from './watch.js';
 
 export interface ServeOptions {
@@ -101,13 +101,21 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   const clock = o.clock ?? systemClock();
   const env = o.env ?? process.env;
   const realOutDir = await realpath(config.outDir).catch(() => {
-    throw new IsrError('MANIFEST_MISSING', `output folder ${config.outDir} does not exist: nothing has been built to serve`, { hint: 'run `isr build` first' });
+    throw new IsrError('MANIFEST_MISSING', `output folder ${config.outDir} does not exist: nothing has been built to serve`, {
+      hint: 'run `isr build` first',
+    });
   });
   // Requests wait on the runs' synchronous stretches: keep them short (time-slice.ts).
   setSliceMs(SERVE_SLICE_MS);
   const cache = new MemoryCache(o.memoryBytes ?? 128 * 1024 * 1024, o.maxFileBytes ?? 8 * 1024 * 1024);
   const live = o.watch ? new LiveReload() : undefined;
-  const store = new FileStore({ outDir: config.outDir, realOutDir, cache, transformHtml: live ? injectLiveScript : undefined, recheckMs: o.diskCheckMs });
+  const store = new FileStore({
+    outDir: config.outDir,
+    realOutDir,
+    cache,
+    transformHtml: live ? injectLiveScript : undefined,
+    recheckMs: o.diskCheckMs,
+  });
   const state = await SiteState.load({
     config,
     logger,
@@ -239,8 +247,14 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     const failed = (err: NodeJS.ErrnoException) => {
       state.close();
       live?.close();
-      if (err.code === 'EADDRINUSE') reject(new IsrError('USAGE', `port ${o.port} on ${host} is already in use`, { hint: 'pass --port 0 for a free port, or another --port' }));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new IsrError('USAGE', `cannot bind to ${host}: ${err.code}`, { hint: 'pass a local address to --host' }));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new IsrError('USAGE', `port ${o.port} on ${host} is already in use`, {
+            hint: 'pass --port 0 for a free port, or another --port',
+          }),
+        );
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+        reject(new IsrError('USAGE', `cannot bind to ${host}: ${err.code}`, { hint: 'pass a local address to --host' }));
       else reject(err);
     };
     server.once('error', failed);
@@ -287,7 +301,8 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       await watcher?.close();
       await startWatch();
     }
-    if (c.config || c.templates || c.assets || c.tags.length) await queue.request({ full: true, tags: c.tags, join: false }).catch(() => {});
+    if (c.config || c.templates || c.assets || c.tags.length)
+      await queue.request({ full: true, tags: c.tags, join: false }).catch(() => {});
   };
   if (o.watch) await startWatch();
 
@@ -345,6 +360,8 @@ function reportRun(logger: Logger, job: RegenJob, r: RunResult): void {
   for (const l of r.listingErrors) logger.error(l.error);
   for (const e of r.plan.errors) logger.warn(`${e.path}: ${e.message}`);
   if (r.rendered.length || r.removed.length) {
-    logger.info(`regenerated ${describeJob(job)}: ${r.rendered.length} rendered, ${r.written.length} written, ${r.removed.length} removed in ${Math.round(r.durationMs)} ms`);
+    logger.info(
+      `regenerated ${describeJob(job)}: ${r.rendered.length} rendered, ${r.written.length} written, ${r.removed.length} removed in ${Math.round(r.durationMs)} ms`,
+    );
   }
 }

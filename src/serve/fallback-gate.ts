@@ -5,8 +5,9 @@
  * window, plus the paths pending) and fewer than `serve.maxPendingRenders` paths are rendering or
  * waiting to. Requests for a path already pending join it and are always admitted.
  */
-import type { ResolvedConfig } from '../config/resolve-config.js';
+
 import type { Clock } from '../clock.js';
+import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { pageIsDue } from '../plan/plan-regen.js';
@@ -41,9 +42,7 @@ export class FallbackGate {
   private readonly admitted = new Map<string, Set<string>>();
   private readonly capped = new Map<string, { loggedAt: number; refused: number }>();
 
-  constructor(
-    private readonly o: { config(): ResolvedConfig; state: SiteState; clock: Clock; logger: Logger; queue: RegenQueue },
-  ) {}
+  constructor(private readonly o: { config(): ResolvedConfig; state: SiteState; clock: Clock; logger: Logger; queue: RegenQueue }) {}
 
   /** Admit a request for the unknown path `key` of route `routeName`, or say why not. */
   admit(key: string, routeName: string): Admitted | 'full' | 'busy' {
@@ -87,7 +86,7 @@ export class FallbackGate {
     const countKey = (key: string) => {
       const e = this.o.state.page(key);
       if (this.pending.has(key)) live++;
-      else if (!e || !e.onDemand) return;
+      else if (!e?.onDemand) return;
       // Past its window no listing backs it: the next run drops it (plan-regen.ts dropNotFound).
       else if (e.status === 'notFound' && pageIsDue(e, now)) {
         if (expired.length < MAX_DROPS_PER_RUN) expired.push(key);

@@ -7,8 +7,8 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hash } from '../hash.js';
-import { MemoryCache, type CachedFile } from './memory-cache.js';
-import { contentTypeOf, isCompressible, statInside, type FoundFile } from './static-files.js';
+import type { CachedFile, MemoryCache } from './memory-cache.js';
+import { contentTypeOf, type FoundFile, isCompressible, statInside } from './static-files.js';
 
 /** A file too large to hold in memory: streamed from disk per request. */
 export interface DiskFile {

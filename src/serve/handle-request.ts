@@ -5,12 +5,12 @@
  * async and happens once per file or page, not per request.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Clock } from '../clock.js';
 import { stripBase, withBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { redirectOf, type PageEntry } from '../manifest/manifest.js';
+import { type PageEntry, redirectOf } from '../manifest/manifest.js';
 import type { Revalidate } from '../types.js';
 import { cacheControl } from '../write/cache-control.js';
 import { FallbackGate } from './fallback-gate.js';
@@ -22,7 +22,7 @@ import type { RegenQueue } from './regen-queue.js';
 import { sendFile } from './send-file.js';
 import type { SiteState } from './site-state.js';
 import { lookupPath, parseUrlPath } from './static-files.js';
-import { decideSwr, type CacheState } from './swr.js';
+import { type CacheState, decideSwr } from './swr.js';
 
 export interface HandlerContext {
   config(): ResolvedConfig;
@@ -139,7 +139,11 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     // regeneration started first can publish before that read (its file calls are synchronous),
     // which would answer STALE with the new page.
     if (!(sent instanceof Promise)) ctx.regenerateInBackground(key, true);
-    else void sent.then(() => ctx.regenerateInBackground(key, true), () => {});
+    else
+      void sent.then(
+        () => ctx.regenerateInBackground(key, true),
+        () => {},
+      );
     return sent;
   }
 
@@ -212,13 +216,19 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       // The details (lock holder, file paths, upstream URLs) go to the log, not to the visitor.
       res[CACHE_STATE] = 'ERROR';
       ctx.logger.debug(`${key}: render for a waiting request failed: ${describeError(err)}`);
-      return text(req, res, 500, 'This page could not be rendered. Please try again shortly.\n', { 'x-isr-cache': 'ERROR', 'cache-control': 'no-store' });
+      return text(req, res, 500, 'This page could not be rendered. Please try again shortly.\n', {
+        'x-isr-cache': 'ERROR',
+        'cache-control': 'no-store',
+      });
     }
     if (res.destroyed) return;
     const entry = ctx.state.page(key);
     if (!entry && failedNow) {
       res[CACHE_STATE] = 'ERROR';
-      return text(req, res, 500, 'This page could not be rendered. Please try again shortly.\n', { 'x-isr-cache': 'ERROR', 'cache-control': 'no-store' });
+      return text(req, res, 500, 'This page could not be rendered. Please try again shortly.\n', {
+        'x-isr-cache': 'ERROR',
+        'cache-control': 'no-store',
+      });
     }
     if (!entry) return notFound(req, res, { 'x-isr-cache': 'MISS', 'cache-control': STATIC_CACHE_CONTROL });
     if (entry.status === 'error' && !entry.file) return failed(req, res, entry);
@@ -262,6 +272,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     const requested = qi < 0 ? url : url.slice(0, qi);
     const query = qi < 0 ? '' : url.slice(qi + 1);
     ctx.state.maybeCheck();
+    // biome-ignore lint/complexity/noUselessUndefinedInitialization: TypeScript cannot see that every branch below assigns it.
     let work: void | Promise<void> = undefined;
     try {
       const { base, serve: so } = ctx.config();

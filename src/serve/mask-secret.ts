@@ -11,7 +11,8 @@ export const SECRET_PARAM = 'secret';
 
 export function maskUrl(url: string, secret: string | undefined): string {
   const qi = url.indexOf('?');
-  const holds = (raw: string) => Boolean(secret) && (looseDecode(raw).includes(secret!) || looseDecode(raw.replace(/\+/g, ' ')).includes(secret!));
+  const holds = (raw: string) =>
+    Boolean(secret) && (looseDecode(raw).includes(secret!) || looseDecode(raw.replace(/\+/g, ' ')).includes(secret!));
   const path = (qi < 0 ? url : url.slice(0, qi))
     .split('/')
     .map((seg) => (holds(seg) ? '***' : seg))

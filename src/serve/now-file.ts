@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseNow, type Clock } from '../clock.js';
+import { type Clock, parseNow } from '../clock.js';
 import { describeError, IsrError } from '../errors.js';
 
 /**

@@ -88,7 +88,8 @@ export class RegenQueue {
     const restPaths = join && r ? paths.filter((p) => !r.paths.has(p)) : paths;
     const restDue = join && r ? due.filter((p) => !r.paths.has(p) && !r.due.has(p)) : due;
     const restTags = join && r ? tags.filter((t) => !r.tags.has(t)) : tags;
-    if (r && join && (restPaths.length < paths.length || restDue.length < due.length || restTags.length < tags.length)) waits.push(r.promise);
+    if (r && join && (restPaths.length < paths.length || restDue.length < due.length || restTags.length < tags.length))
+      waits.push(r.promise);
     if (restPaths.length || restDue.length || restTags.length || req.full || waits.length === 0) {
       const p = (this.pending ??= newBatch());
       for (const x of restPaths) p.paths.add(x);
@@ -127,11 +128,19 @@ export class RegenQueue {
     if (this.running || !this.pending) return;
     const b = (this.running = this.pending);
     this.pending = undefined;
-    this.run({ paths: [...b.paths], due: [...b.due].filter((p) => !b.paths.has(p)), tags: [...b.tags], ...(b.drop.size ? { drop: [...b.drop] } : {}), full: b.full }).then(b.resolve, b.reject).finally(() => {
-      this.running = undefined;
-      this.kick();
-      if (!this.busy) for (const d of this.drained.splice(0)) d();
-    });
+    this.run({
+      paths: [...b.paths],
+      due: [...b.due].filter((p) => !b.paths.has(p)),
+      tags: [...b.tags],
+      ...(b.drop.size ? { drop: [...b.drop] } : {}),
+      full: b.full,
+    })
+      .then(b.resolve, b.reject)
+      .finally(() => {
+        this.running = undefined;
+        this.kick();
+        if (!this.busy) for (const d of this.drained.splice(0)) d();
+      });
   }
 }
 

@@ -5,14 +5,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stripBase, type BasePath } from '../config/base-path.js';
+import { type BasePath, stripBase } from '../config/base-path.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkNamedPath } from '../plan/plan-regen.js';
+import { yieldTurn } from '../time-slice.js';
 import type { RevalidateTarget } from '../types.js';
 import { secretParam } from './mask-secret.js';
 import type { RegenOutcome } from './regen-queue.js';
-import { yieldTurn } from '../time-slice.js';
 
 /** Largest request body read; a larger one gets a 413 and the rest is not read. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -139,7 +139,10 @@ function direct(payload: unknown): RevalidateTarget | undefined {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
   const p = payload as Record<string, unknown>;
   if (!('path' in p || 'paths' in p || 'tag' in p || 'tags' in p)) return undefined;
-  const list = (one: unknown, many: unknown) => [...(one === undefined ? [] : [one]), ...(Array.isArray(many) ? many : many === undefined ? [] : [many])];
+  const list = (one: unknown, many: unknown) => [
+    ...(one === undefined ? [] : [one]),
+    ...(Array.isArray(many) ? many : many === undefined ? [] : [many]),
+  ];
   return { paths: list(p.path, p.paths) as string[], tags: list(p.tag, p.tags) as string[] };
 }
 
@@ -157,9 +160,12 @@ function checkTarget(
   if (!Array.isArray(paths) || !Array.isArray(tags)) return { error: '"paths" and "tags" must be arrays of strings' };
   // Before any other look at the lists: a call's cost is bounded before it is read item by item.
   if (paths.length > max.maxPaths) {
-    return { error: `names ${paths.length} paths; at most ${max.maxPaths} per call (serve.maxRevalidatePaths): split it into several calls, or name a tag` };
+    return {
+      error: `names ${paths.length} paths; at most ${max.maxPaths} per call (serve.maxRevalidatePaths): split it into several calls, or name a tag`,
+    };
   }
-  if (tags.length > max.maxTags) return { error: `names ${tags.length} tags; at most ${max.maxTags} per call (serve.maxRevalidateTags): split it into several calls` };
+  if (tags.length > max.maxTags)
+    return { error: `names ${tags.length} tags; at most ${max.maxTags} per call (serve.maxRevalidateTags): split it into several calls` };
   for (const p of paths) {
     if (typeof p !== 'string') return { error: `path ${JSON.stringify(p)} is not a string` };
     const problem = checkNamedPath(p);
@@ -213,7 +219,12 @@ function tooLarge(res: ServerResponse): void {
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.destroyed) return;
-  const text = (body instanceof Serialized ? body.text : JSON.stringify(body)) + '\n';
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...headers });
+  const text = `${body instanceof Serialized ? body.text : JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }

@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import { negotiate, variant, type Encoding } from './compress.js';
-import { isCached, type DiskFile, type ServedFile } from './file-store.js';
+import { type Encoding, negotiate, variant } from './compress.js';
+import { type DiskFile, isCached, type ServedFile } from './file-store.js';
 import type { MemoryCache } from './memory-cache.js';
 
 export interface SendOptions {
@@ -29,7 +29,10 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, file: Served
   if (compressible) headers.vary = 'Accept-Encoding';
   if (ok) {
     headers['accept-ranges'] = 'bytes';
-    if (notModified(req, file.etag)) return end304(res, headers, file.etag);
+    if (notModified(req, file.etag)) {
+      end304(res, headers, file.etag);
+      return;
+    }
     const range = req.headers.range;
     if (range !== undefined && ifRangeHolds(req, file.etag)) {
       const r = parseRange(range, file.body.length);
@@ -57,11 +60,19 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, file: Served
   write(res, o.status, headers, file.etag, undefined, file.body, head);
 }
 
-function write(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, etag: string, enc: Encoding | undefined, body: Buffer, head: boolean): void {
+function write(
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  etag: string,
+  enc: Encoding | undefined,
+  body: Buffer,
+  head: boolean,
+): void {
   if (res.destroyed) return;
   if (enc) {
     headers['content-encoding'] = enc;
-    headers.etag = etag.slice(0, -1) + SUFFIX[enc] + '"';
+    headers.etag = `${etag.slice(0, -1) + SUFFIX[enc]}"`;
   } else headers.etag = etag;
   headers['content-length'] = body.length;
   res.writeHead(status, headers);
@@ -75,14 +86,24 @@ function end304(res: ServerResponse, headers: OutgoingHttpHeaders, etag: string)
   res.end();
 }
 
-function sendFromDisk(req: IncomingMessage, res: ServerResponse, file: DiskFile, o: SendOptions, headers: OutgoingHttpHeaders, head: boolean): void {
+function sendFromDisk(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: DiskFile,
+  o: SendOptions,
+  headers: OutgoingHttpHeaders,
+  head: boolean,
+): void {
   const size = file.found.size;
   headers.etag = file.etag;
   let status = o.status;
   let range: { start: number; end: number } | undefined;
   if (status === 200) {
     headers['accept-ranges'] = 'bytes';
-    if (notModified(req, file.etag)) return end304(res, headers, file.etag);
+    if (notModified(req, file.etag)) {
+      end304(res, headers, file.etag);
+      return;
+    }
     if (req.headers.range !== undefined && ifRangeHolds(req, file.etag)) {
       const r = parseRange(req.headers.range, size);
       if (r === 'unsatisfiable') {
@@ -118,8 +139,8 @@ export function notModified(req: IncomingMessage, etag: string): boolean {
 
 function strip(tag: string): string {
   let t = tag.startsWith('W/') ? tag.slice(2) : tag;
-  if (t.endsWith('-br"')) t = t.slice(0, -4) + '"';
-  else if (t.endsWith('-gz"')) t = t.slice(0, -4) + '"';
+  if (t.endsWith('-br"')) t = `${t.slice(0, -4)}"`;
+  else if (t.endsWith('-gz"')) t = `${t.slice(0, -4)}"`;
   return t;
 }
 

@@ -6,14 +6,23 @@
  * whose file changed (manifest/shards.ts). Each change reports which output files it touched so
  * the memory cache drops exactly those. Cost per change: the pages changed, not the site.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { HeldManifest } from '../manifest/held.js';
-import { allLoaded, fileSignature, loadShards, openManifest, readManifest, signatureOfStats, type Manifest, type PageEntry } from '../manifest/manifest.js';
+import {
+  allLoaded,
+  fileSignature,
+  loadShards,
+  type Manifest,
+  openManifest,
+  type PageEntry,
+  readManifest,
+  signatureOfStats,
+} from '../manifest/manifest.js';
 import { shardOf } from '../manifest/shards.js';
 import { runStepsSliced } from '../time-slice.js';
 
@@ -79,9 +88,13 @@ export class SiteState {
     const signature = await signatureOf(config.manifestFile);
     const manifest = await readManifest(config.manifestFile, config.root);
     if (!manifest) {
-      throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}: nothing has been built to serve`, {
-        hint: 'run `isr build` first',
-      });
+      throw new IsrError(
+        'MANIFEST_MISSING',
+        `no manifest at ${path.relative(config.root, config.manifestFile)}: nothing has been built to serve`,
+        {
+          hint: 'run `isr build` first',
+        },
+      );
     }
     const state = new SiteState(o, manifest, signature);
     state.watchDisk();
@@ -206,7 +219,13 @@ export class SiteState {
    * Replace the pages of shard `id` in `pages` by those in `from` (a manifest with that shard
    * loaded), adding to `out` the output files of every page that differs.
    */
-  private replaceShard(pages: Record<string, PageEntry>, id: string, from: Record<string, PageEntry>, bits: number, out: Set<string>): void {
+  private replaceShard(
+    pages: Record<string, PageEntry>,
+    id: string,
+    from: Record<string, PageEntry>,
+    bits: number,
+    out: Set<string>,
+  ): void {
     const keys = new Set(this.keysByShard.get(id));
     for (const key in from) if (shardOf(key, bits) === id) keys.add(key);
     for (const key of keys) {
@@ -295,7 +314,9 @@ export class SiteState {
       this.index();
       return files;
     }
-    const ids = new Set([...Object.keys(head.shards.info), ...Object.keys(prev.info)].filter((id) => head.shards!.info[id]?.file !== prev.info[id]?.file));
+    const ids = new Set(
+      [...Object.keys(head.shards.info), ...Object.keys(prev.info)].filter((id) => head.shards!.info[id]?.file !== prev.info[id]?.file),
+    );
     const generation = head.shards.generation;
     loadShards(head, config.manifestFile, config.root, ids);
     if (head.shards.generation !== generation) return this.reloadWhole(held);

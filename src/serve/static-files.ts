@@ -12,7 +12,7 @@ import { TEMP_SUFFIX } from '../write/write-atomic.js';
 export const MAX_PATH_LENGTH = 2048;
 
 export type ParsedPath =
-  | { ok: true; /** Decoded, "/"-joined: the manifest's key form (`/blog/hello/`). */ path: string; segments: string[] }
+  | { ok: true /** Decoded, "/"-joined: the manifest's key form (`/blog/hello/`). */; path: string; segments: string[] }
   | { ok: false; status: 400 | 404; reason: string };
 
 /** Files a static host reads as configuration, never as content. */
@@ -42,11 +42,12 @@ export function parseUrlPath(raw: string): ParsedPath {
     if (seg === '.' || seg === '..') return { ok: false, status: 400, reason: 'dot segment' };
     // eslint-disable-next-line no-control-regex
     if (/[/\\\x00-\x1f\x7f]/.test(seg)) return { ok: false, status: 400, reason: 'separator or control character in a segment' };
-    if ((seg.startsWith('.') && seg !== '.well-known') || seg.endsWith(TEMP_SUFFIX)) return { ok: false, status: 404, reason: 'hidden file' };
+    if ((seg.startsWith('.') && seg !== '.well-known') || seg.endsWith(TEMP_SUFFIX))
+      return { ok: false, status: 404, reason: 'hidden file' };
     if (i === 1 && last && HIDDEN_AT_ROOT.has(seg)) return { ok: false, status: 404, reason: 'host configuration file' };
     segments.push(seg);
   }
-  return { ok: true, path: '/' + segments.join('/'), segments };
+  return { ok: true, path: `/${segments.join('/')}`, segments };
 }
 
 /** A file of outDir found on disk. */

@@ -6,7 +6,7 @@
  * file's own tag and its collection's, which also re-lists the routes that list it).
  */
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { type FSWatcher, watch } from 'chokidar';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -86,7 +86,11 @@ export async function watchSite(
  * resolves its folder there), so it is set up first, asked, and disposed again: every run sets
  * the sources up afresh anyway.
  */
-async function sourceWatches(config: ResolvedConfig, logger: Logger, now: number): Promise<{ key: string; paths: string[]; tagsFor: TagsFor }[]> {
+async function sourceWatches(
+  config: ResolvedConfig,
+  logger: Logger,
+  now: number,
+): Promise<{ key: string; paths: string[]; tagsFor: TagsFor }[]> {
   const out: { key: string; paths: string[]; tagsFor: TagsFor }[] = [];
   for (const [key, src] of Object.entries(config.sources)) {
     if (!src.watch) continue;

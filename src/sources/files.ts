@@ -5,8 +5,8 @@ import { IsrError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import { walkFiles } from '../walk-files.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
-import { compareFiles } from './snapshot.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
+import { compareFiles } from './snapshot.js';
 
 export interface FilesOptions {
   /** Folder relative to the site root. */
@@ -102,7 +102,13 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   // Every `abs` is inside absDir (from the glob, or get() joined a checked id): slicing is exact
   // and spares a path.relative call (~10 µs) per file.
   const fileOf = (abs: string) =>
-    abs.startsWith(absDir + path.sep) ? (dirRel === '.' ? '' : `${dirRel}/`) + abs.slice(absDir.length + 1).split(path.sep).join('/') : path.relative(root, abs).split(path.sep).join('/');
+    abs.startsWith(absDir + path.sep)
+      ? (dirRel === '.' ? '' : `${dirRel}/`) +
+        abs
+          .slice(absDir.length + 1)
+          .split(path.sep)
+          .join('/')
+      : path.relative(root, abs).split(path.sep).join('/');
   const toEntry = (abs: string, data: Record<string, any>): FileEntry => {
     const inside = abs.startsWith(absDir + path.sep);
     const rel = (inside ? abs.slice(absDir.length + 1) : path.relative(absDir, abs)).split(path.sep).join('/');
@@ -139,8 +145,8 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       for (const ext of EXTENSIONS) {
         const abs = path.join(absDir, id + ext);
         const listed = parsed.has(abs);
-        let cached;
-        let result;
+        let cached: Parsed;
+        let result: Parsed;
         try {
           cached = parse(abs);
           if (cached.error) {
@@ -209,7 +215,10 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
     throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${why}`, { hint });
   }
   try {
-    if (!include) return walkFiles(absDir).filter((f) => CONTENT_FILE.test(f)).sort();
+    if (!include)
+      return walkFiles(absDir)
+        .filter((f) => CONTENT_FILE.test(f))
+        .sort();
     // Imported here: only custom `include` patterns need a glob library.
     const { default: fg } = await import('fast-glob');
     const found = await fg(include, {
@@ -241,7 +250,10 @@ function readParsed(abs: string, rel: string): Parsed {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw err;
-    throw new IsrError('CONTENT_UNREADABLE', `cannot read ${rel}: ${code ?? (err as Error).message}`, { file: rel, hint: 'check its permissions' });
+    throw new IsrError('CONTENT_UNREADABLE', `cannot read ${rel}: ${code ?? (err as Error).message}`, {
+      file: rel,
+      hint: 'check its permissions',
+    });
   }
   if (/\.(md|markdown)$/i.test(abs)) {
     const fm = parseFrontMatter(text, rel);

@@ -28,7 +28,11 @@ export function parseFrontMatter(text: string, file: string): FrontMatter {
   const rest = src.slice(open[0].length);
   const close = CLOSE.exec(rest);
   if (!close) {
-    throw new IsrError('FRONT_MATTER', 'front matter opened with "---" is never closed', { file, line: 1, hint: 'add a closing "---" line' });
+    throw new IsrError('FRONT_MATTER', 'front matter opened with "---" is never closed', {
+      file,
+      line: 1,
+      hint: 'add a closing "---" line',
+    });
   }
   // A copy, not a slice: V8 keeps a sliced string's whole parent alive, so every value parsed
   // from the block (a title) would hold the entire file in memory for as long as the front

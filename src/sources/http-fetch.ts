@@ -62,7 +62,8 @@ export async function getFollowing(url: string, o: GetOptions): Promise<GetResul
       throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} ${why}`, { hint });
     };
     if (!/^https?:$/.test(new URL(next).protocol)) fail(`redirected to ${next}, which is not http(s)`, 'check the URL');
-    if (o.redirects === 'none') fail(`answered a redirect to ${next}`, "point the source at the final URL, or set allowRedirects: 'same-origin'");
+    if (o.redirects === 'none')
+      fail(`answered a redirect to ${next}`, "point the source at the final URL, or set allowRedirects: 'same-origin'");
     if (o.redirects === 'same-origin' && new URL(next).origin !== origin) {
       fail(
         `redirected to another origin (${new URL(next).origin}); refused`,

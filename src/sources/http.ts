@@ -4,7 +4,7 @@ import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
 import type { DataSource } from '../types.js';
 import { writeAtomic } from '../write/write-atomic.js';
-import { getFollowing, type GetResult, type RedirectPolicy } from './http-fetch.js';
+import { type GetResult, getFollowing, type RedirectPolicy } from './http-fetch.js';
 
 export interface HttpOptions {
   /** Name shown in errors. Default `http`. */
@@ -54,7 +54,8 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
   const retryDelay = options.retryDelay ?? 250;
   const idOf = options.idOf ?? ((e: any) => e?.id);
   const redirects = options.allowRedirects ?? 'same-origin';
-  if (!['same-origin', 'any', 'none'].includes(redirects)) throw new TypeError(`http(): allowRedirects must be 'same-origin', 'any' or 'none'`);
+  if (!['same-origin', 'any', 'none'].includes(redirects))
+    throw new TypeError(`http(): allowRedirects must be 'same-origin', 'any' or 'none'`);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new TypeError('http(): maxBytes must be a whole number of bytes > 0');
   let cacheDir = '';
@@ -62,7 +63,10 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
   let inflight = new Map<string, Promise<unknown>>();
 
   const itemUrl = (id: string) => {
-    if (!options.item) throw new IsrError('HTTP_SOURCE', `${name}: no \`item\` URL configured, so get() is not available`, { hint: 'set item: "https://…/:id"' });
+    if (!options.item)
+      throw new IsrError('HTTP_SOURCE', `${name}: no \`item\` URL configured, so get() is not available`, {
+        hint: 'set item: "https://…/:id"',
+      });
     return options.item.replace(':id', encodeURIComponent(id));
   };
 
@@ -88,12 +92,15 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
       const url = options.list;
       const json = await fetchJson(url).catch((err: unknown) => {
         // A 404 means "no such entry" for get(); for the list it is a broken URL, not an empty list.
-        if (err instanceof NotFound) throw new IsrError('HTTP_SOURCE', `${name}: GET ${url} answered HTTP 404`, { hint: 'check the `list` URL' });
+        if (err instanceof NotFound)
+          throw new IsrError('HTTP_SOURCE', `${name}: GET ${url} answered HTTP 404`, { hint: 'check the `list` URL' });
         throw err;
       });
       const entries = options.select ? options.select(json) : json;
       if (!Array.isArray(entries)) {
-        throw new IsrError('HTTP_SOURCE', `${name}: ${options.list} did not return a JSON array`, { hint: 'use `select: (json) => json.items` to pick the array' });
+        throw new IsrError('HTTP_SOURCE', `${name}: ${options.list} did not return a JSON array`, {
+          hint: 'use `select: (json) => json.items` to pick the array',
+        });
       }
       return entries as Entry[];
     },
@@ -143,11 +150,18 @@ async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
     const crossOriginHeaders = { accept: 'application/json', ...conditional };
     let res: GetResult;
     try {
-      res = await getFollowing(url, { name: o.name, headers, crossOriginHeaders, redirects: o.redirects, maxBytes: o.maxBytes, signal: AbortSignal.timeout(o.timeout) });
+      res = await getFollowing(url, {
+        name: o.name,
+        headers,
+        crossOriginHeaders,
+        redirects: o.redirects,
+        maxBytes: o.maxBytes,
+        signal: AbortSignal.timeout(o.timeout),
+      });
     } catch (err) {
       if (err instanceof IsrError) throw err; // a refused redirect, a body over maxBytes: asking again changes nothing
       const e = err as Error;
-      lastError = e.name === 'TimeoutError' ? `timed out after ${o.timeout} ms` : (e.cause as Error)?.message ?? e.message;
+      lastError = e.name === 'TimeoutError' ? `timed out after ${o.timeout} ms` : ((e.cause as Error)?.message ?? e.message);
       continue;
     }
     if (res.status === 304 && cached) return JSON.parse(cached.body);
@@ -156,14 +170,19 @@ async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
       lastError = `HTTP ${res.status}`;
       continue;
     }
-    if (res.status < 200 || res.status > 299) throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} answered HTTP ${res.status}`, { hint: 'check the URL and credentials' });
+    if (res.status < 200 || res.status > 299)
+      throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} answered HTTP ${res.status}`, { hint: 'check the URL and credentials' });
     let json: unknown;
     try {
       json = JSON.parse(res.body);
     } catch {
-      throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} did not return JSON (content-type ${res.headers.get('content-type') ?? 'none'})`, {
-        hint: 'check the URL points at a JSON API',
-      });
+      throw new IsrError(
+        'HTTP_SOURCE',
+        `${o.name}: GET ${url} did not return JSON (content-type ${res.headers.get('content-type') ?? 'none'})`,
+        {
+          hint: 'check the URL points at a JSON API',
+        },
+      );
     }
     const etag = res.headers.get('etag') ?? undefined;
     const lastModified = res.headers.get('last-modified') ?? undefined;

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 import { hash } from '../hash.js';
 
 /**
@@ -23,7 +23,10 @@ export type FileEvent = 'add' | 'change' | 'unlink';
  * CI runner) compares as it should. Without a usable previous snapshot every file counts as
  * added: a first run cannot tell what changed, so it must not say "nothing".
  */
-export function compareFiles(files: readonly (readonly [string, string])[], previous: unknown): { events: [string, FileEvent][]; snapshot: FileSnapshot; complete: boolean } {
+export function compareFiles(
+  files: readonly (readonly [string, string])[],
+  previous: unknown,
+): { events: [string, FileEvent][]; snapshot: FileSnapshot; complete: boolean } {
   const prev = isSnapshot(previous) ? previous.files : undefined;
   const next: FileSnapshot['files'] = {};
   const events: [string, FileEvent][] = [];
@@ -31,7 +34,7 @@ export function compareFiles(files: readonly (readonly [string, string])[], prev
   // back, and isr does not rewrite a snapshot that did not change (~2 MB at 20k files).
   let moved = false;
   for (const [key, abs] of files) {
-    let st;
+    let st: Stats;
     try {
       st = statSync(abs);
     } catch {
@@ -61,5 +64,11 @@ export function compareFiles(files: readonly (readonly [string, string])[], prev
 }
 
 function isSnapshot(v: unknown): v is FileSnapshot {
-  return typeof v === 'object' && v !== null && (v as FileSnapshot).version === 1 && typeof (v as FileSnapshot).files === 'object' && (v as FileSnapshot).files !== null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as FileSnapshot).version === 1 &&
+    typeof (v as FileSnapshot).files === 'object' &&
+    (v as FileSnapshot).files !== null
+  );
 }

@@ -116,7 +116,13 @@ export function assetClash(publicRel: string, rel: string, owner: string): IsrEr
  * asset may not take a page's file or a generated site file (an input error naming both: which
  * should win is the user's call). Pages are those the run holds: all of them in a build.
  */
-export function stageAssets(config: ResolvedConfig, assets: AssetPlan, manifest: Pick<Manifest, 'pages'>, stage: Stage, result: { written: string[]; removed: string[] }): void {
+export function stageAssets(
+  config: ResolvedConfig,
+  assets: AssetPlan,
+  manifest: Pick<Manifest, 'pages'>,
+  stage: Stage,
+  result: { written: string[]; removed: string[] },
+): void {
   if (!assets.assets.size && !assets.removed.length) return;
   const publicRel = path.relative(config.root, config.publicDir ?? '') || '.';
   for (const key in manifest.pages) {
@@ -153,9 +159,13 @@ function listAssets(publicDir: string): [string, string][] {
     files = walkFiles(publicDir, new Set(), keepAsset);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new IsrError('CONTENT_UNREADABLE', `cannot read the public folder: ${(err as Error).message}`, { hint: 'make it readable, or set publicDir: false' });
+    throw new IsrError('CONTENT_UNREADABLE', `cannot read the public folder: ${(err as Error).message}`, {
+      hint: 'make it readable, or set publicDir: false',
+    });
   }
-  return files.map((abs) => [path.relative(publicDir, abs).split(path.sep).join('/'), abs] as [string, string]).sort(([a], [b]) => (a < b ? -1 : 1));
+  return files
+    .map((abs) => [path.relative(publicDir, abs).split(path.sep).join('/'), abs] as [string, string])
+    .sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 /**
@@ -183,7 +193,7 @@ export function hashFile(file: string, size: number): string {
     const fd = openSync(file, 'r');
     try {
       const buf = Buffer.allocUnsafe(ONE_READ_MAX);
-      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+      for (let n: number; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
     } finally {
       closeSync(fd);
     }

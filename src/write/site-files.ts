@@ -31,7 +31,10 @@ export function siteFiles(
   /** Rewritten shards not loaded whole (their changed pages, and all their pages on demand; see
    * manifest/shard-patch.ts), and the current text of a site file: such a shard's sitemap is the
    * current one with the changed pages' lines edited. */
-  patched?: { shards: ReadonlyMap<string, { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }>; read(file: string): Buffer | undefined },
+  patched?: {
+    shards: ReadonlyMap<string, { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }>;
+    read(file: string): Buffer | undefined;
+  },
 ): { write: Map<string, string | Made>; names: Set<string> } {
   const write = new Map<string, string | Made>();
   const names = siteFileNames(config, table);
@@ -59,23 +62,25 @@ export function siteFiles(
   // were decoded, copied by the young-generation GC, re-encoded and compared; as fresh Buffers
   // they cost page faults. A lastmod is an ISO date of fixed width, so the new one is written
   // over the old in the reused buffer the file was read into.
-  const patchedUrlset = (file: string, shard: { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }): Made => () => {
-    if (!shard.changes.every((c) => listed(c.before) === listed(c.after))) return urlset(shard.pages());
-    const bytes = patched!.read(file);
-    if (bytes === undefined) return urlset(shard.pages());
-    let edited = false;
-    for (const { key, before: a, after: b } of shard.changes) {
-      if (!listed(a) || a.changedAt === b.changedAt) continue;
-      const head = `  <url><loc>${xml(base + encodeURI(key))}</loc><lastmod>`;
-      const was = iso(a.changedAt);
-      const now = iso(b.changedAt);
-      const at = bytes.indexOf(`${head}${was}</lastmod></url>\n`);
-      if (at < 0 || now.length !== was.length) return urlset(shard.pages());
-      bytes.write(now, at + Buffer.byteLength(head), 'latin1');
-      edited = true;
-    }
-    return edited ? bytes : undefined;
-  };
+  const patchedUrlset =
+    (file: string, shard: { changes: readonly EntryChange[]; pages(): ReadonlyMap<string, PageEntry> }): Made =>
+    () => {
+      if (!shard.changes.every((c) => listed(c.before) === listed(c.after))) return urlset(shard.pages());
+      const bytes = patched!.read(file);
+      if (bytes === undefined) return urlset(shard.pages());
+      let edited = false;
+      for (const { key, before: a, after: b } of shard.changes) {
+        if (!listed(a) || a.changedAt === b.changedAt) continue;
+        const head = `  <url><loc>${xml(base + encodeURI(key))}</loc><lastmod>`;
+        const was = iso(a.changedAt);
+        const now = iso(b.changedAt);
+        const at = bytes.indexOf(`${head}${was}</lastmod></url>\n`);
+        if (at < 0 || now.length !== was.length) return urlset(shard.pages());
+        bytes.write(now, at + Buffer.byteLength(head), 'latin1');
+        edited = true;
+      }
+      return edited ? bytes : undefined;
+    };
   const sitemapOf = (id: string, file: string): string | Made | undefined => {
     const pages = buckets.get(id);
     // Made when taken (one at a time, each staged before the next): `isr serve` answers requests
@@ -102,7 +107,9 @@ export function siteFiles(
       }
       const entries = shards
         .filter(([id]) => names.has(childSitemap(id)))
-        .map(([id, s]) => `  <sitemap><loc>${xml(`${base}/${childSitemap(id)}`)}</loc><lastmod>${iso(s.sitemap!.lastmod)}</lastmod></sitemap>`);
+        .map(
+          ([id, s]) => `  <sitemap><loc>${xml(`${base}/${childSitemap(id)}`)}</loc><lastmod>${iso(s.sitemap!.lastmod)}</lastmod></sitemap>`,
+        );
       write.set('sitemap.xml', `${INDEX_HEAD}${entries.join('\n')}\n</sitemapindex>\n`);
     }
   }
@@ -114,15 +121,18 @@ export function siteFiles(
     for (const r of config.routes) lines.push(pub(r.pattern.source), `  Cache-Control: ${cacheControl(r.revalidate)}`);
     const overrides = new Map<string, Revalidate>();
     for (const [, s] of shards) for (const path in s.overrides) overrides.set(path, s.overrides[path]!);
-    for (const path of [...overrides.keys()].sort()) lines.push(pub(path), `  ! Cache-Control`, `  Cache-Control: ${cacheControl(overrides.get(path)!)}`);
-    write.set('_headers', lines.join('\n') + '\n');
+    for (const path of [...overrides.keys()].sort())
+      lines.push(pub(path), `  ! Cache-Control`, `  Cache-Control: ${cacheControl(overrides.get(path)!)}`);
+    write.set('_headers', `${lines.join('\n')}\n`);
   }
 
   if (names.has('_redirects')) {
     const redirects = new Map<string, { destination: string; permanent: boolean }>();
     for (const [, s] of shards) for (const path in s.redirects) redirects.set(path, s.redirects[path]!);
-    const lines = [...redirects.keys()].sort().map((path) => `${pub(path)} ${pub(redirects.get(path)!.destination)} ${redirects.get(path)!.permanent ? 308 : 307}`);
-    write.set('_redirects', lines.join('\n') + '\n');
+    const lines = [...redirects.keys()]
+      .sort()
+      .map((path) => `${pub(path)} ${pub(redirects.get(path)!.destination)} ${redirects.get(path)!.permanent ? 308 : 307}`);
+    write.set('_redirects', `${lines.join('\n')}\n`);
   }
   return { write, names };
 }
@@ -152,7 +162,11 @@ export function siteFileNames(config: ResolvedConfig, table: Pick<ShardTable, 'b
  * (a stale one is harmful: hosts apply it before serving files, so the page would keep
  * redirecting).
  */
-export function staleSiteFiles(config: ResolvedConfig, previous: Pick<ShardTable, 'bits' | 'info'> | undefined, current: ReadonlySet<string>): string[] {
+export function staleSiteFiles(
+  config: ResolvedConfig,
+  previous: Pick<ShardTable, 'bits' | 'info'> | undefined,
+  current: ReadonlySet<string>,
+): string[] {
   return previous ? [...siteFileNames(config, previous)].filter((f) => !current.has(f)) : [];
 }
 
@@ -215,4 +229,3 @@ function xml(s: string): string {
  * undefined when it does not change.
  */
 export type Made = () => Buffer | string | undefined;
-

@@ -1,9 +1,20 @@
-import { copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { pageWriteFailed, writeFailed } from '../errors.js';
-import { NOT_DURABLE, type Durability } from './durable.js';
-import { tempPathFor } from './write-atomic.js';
 import { yieldTurn } from '../time-slice.js';
+import { type Durability, NOT_DURABLE } from './durable.js';
+import { tempPathFor } from './write-atomic.js';
 
 /**
  * Two-phase publishing. During a run every page is written to a temp file beside its target
@@ -226,7 +237,7 @@ export function freshStageDir(outDir: string, stateDir: string): string | undefi
   try {
     const parentDev = statSync(path.dirname(outDir)).dev;
     if (statSync(stateDir).dev !== parentDev) return undefined;
-    let out;
+    let out: Stats | undefined;
     try {
       out = lstatSync(outDir);
     } catch (err) {
@@ -240,4 +251,3 @@ export function freshStageDir(outDir: string, stateDir: string): string | undefi
     return undefined;
   }
 }
-

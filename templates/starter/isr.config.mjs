@@ -22,7 +22,7 @@ function describe(post) {
     .replace(/&(amp|lt|gt|quot|#39);/g, (_, e) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e])
     .replace(/\s+/g, ' ')
     .trim();
-  return text.length <= 160 ? text : text.slice(0, 160).replace(/\s+\S*$/, '') + '…';
+  return text.length <= 160 ? text : `${text.slice(0, 160).replace(/\s+\S*$/, '')}…`;
 }
 
 export default defineConfig({

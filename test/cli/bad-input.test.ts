@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloneSite, contents, json, snapshot } from '../helpers/files.js';
-import { tempSite, type CliResult, type TempSite } from '../helpers/site.js';
+import { type CliResult, type TempSite, tempSite } from '../helpers/site.js';
 
 /**
  * Bad input: each case breaks a good, built copy of the example blog, runs the CLI, and asserts a
@@ -82,7 +82,8 @@ const CASES: Case[] = [
     name: 'a config without a default export',
     break: () => site.write(CONFIG, 'export const routes = [];\n'),
     code: 3,
-    stderr: 'isr: isr.config.mjs: the config has no default export object (end it with `export default defineConfig({ routes: [...] })`) [CONFIG_INVALID]',
+    stderr:
+      'isr: isr.config.mjs: the config has no default export object (end it with `export default defineConfig({ routes: [...] })`) [CONFIG_INVALID]',
   },
   {
     name: 'an unknown config key (did you mean)',
@@ -95,25 +96,29 @@ const CASES: Case[] = [
     name: 'a wrong type (key, expected, found)',
     break: () => edit(CONFIG, 'revalidate: 3600,', "revalidate: '1h',"),
     code: 3,
-    stderr: 'isr: isr.config.mjs: revalidate: expected a number of seconds >= 1 or false, found string "1h" (see "Config reference" in the README) [CONFIG_INVALID]',
+    stderr:
+      'isr: isr.config.mjs: revalidate: expected a number of seconds >= 1 or false, found string "1h" (see "Config reference" in the README) [CONFIG_INVALID]',
   },
   {
     name: 'a route without a template',
     break: () => edit(CONFIG, "template: 'feed.eta',", ''),
     code: 3,
-    stderr: 'isr: isr.config.mjs: routes[3].template: expected a template file name, found nothing (every route needs a template, e.g. template: "page.eta") [CONFIG_INVALID]',
+    stderr:
+      'isr: isr.config.mjs: routes[3].template: expected a template file name, found nothing (every route needs a template, e.g. template: "page.eta") [CONFIG_INVALID]',
   },
   {
     name: 'a route with params but no paths()',
     break: () => edit(CONFIG, 'paths: async ({ sources }) => (await published(sources)).map((p) => ({ slug: p.id })),', ''),
     code: 3,
-    stderr: 'isr: isr.config.mjs: routes[1].paths: expected a function listing the params of "/blog/:slug/", found nothing (a route with :params needs paths()) [CONFIG_INVALID]',
+    stderr:
+      'isr: isr.config.mjs: routes[1].paths: expected a function listing the params of "/blog/:slug/", found nothing (a route with :params needs paths()) [CONFIG_INVALID]',
   },
   {
     name: 'a missing template',
     break: () => edit(CONFIG, "template: 'feed.eta',", "template: 'rss.eta',"),
     code: 4,
-    stderr: 'isr: isr.config.mjs: routes[3].template: template "rss.eta" not found in templates (create the file or fix the name) [TEMPLATE_NOT_FOUND]',
+    stderr:
+      'isr: isr.config.mjs: routes[3].template: template "rss.eta" not found in templates (create the file or fix the name) [TEMPLATE_NOT_FOUND]',
   },
   {
     name: 'a template syntax error (file:line)',
@@ -157,7 +162,11 @@ const CASES: Case[] = [
   {
     name: 'two routes whose paths() produce the same page',
     break: () =>
-      edit(CONFIG, "    { path: '/404.html'", "    { path: '/tags/:name/', name: 'topics', template: 'tag.eta', paths: () => [{ name: 'isr' }] },\n    { path: '/404.html'"),
+      edit(
+        CONFIG,
+        "    { path: '/404.html'",
+        "    { path: '/tags/:name/', name: 'topics', template: 'tag.eta', paths: () => [{ name: 'isr' }] },\n    { path: '/404.html'",
+      ),
     code: 5,
     stderr: 'isr: routes "tag" and "topics" both produce /tags/isr/ (make the patterns or their paths() distinct) [DUPLICATE_OUTPUT]',
   },
@@ -179,7 +188,8 @@ const CASES: Case[] = [
     name: 'a loader returning a non-object',
     break: () => edit(CONFIG, 'if (!post || post.data.draft) return { notFound: true };', "return 'hello';"),
     code: 5,
-    stderr: /^isr: route "post": load\(\) for \/blog\/[a-z-]+\/ returned string, expected an object such as \{ props \} \(return \{ props: \{\.\.\.\} \}, \{ notFound: true \} or \{ redirect: "\/elsewhere\/" \}\) \[BAD_LOAD_RESULT\]$/,
+    stderr:
+      /^isr: route "post": load\(\) for \/blog\/[a-z-]+\/ returned string, expected an object such as \{ props \} \(return \{ props: \{\.\.\.\} \}, \{ notFound: true \} or \{ redirect: "\/elsewhere\/" \}\) \[BAD_LOAD_RESULT\]$/,
   },
   {
     name: 'a content folder that is missing',
@@ -220,7 +230,11 @@ const CASES: Case[] = [
   },
   {
     name: 'a site locked by another running isr',
-    break: () => site.write('.isr/lock/owner.json', JSON.stringify({ pid: process.pid, host: hostname(), token: 't', startedAt: T0, command: 'isr build' })),
+    break: () =>
+      site.write(
+        '.isr/lock/owner.json',
+        JSON.stringify({ pid: process.pid, host: hostname(), token: 't', startedAt: T0, command: 'isr build' }),
+      ),
     args: ['regen'],
     code: 75,
     stderr: `isr: .isr/lock: another isr run holds the lock (isr build, pid ${process.pid} on ${hostname()}, since 2026-06-01T00:00:00.000Z) (wait for it to finish, or pass --wait SECONDS) [LOCKED]`,
@@ -259,7 +273,8 @@ const CASES: Case[] = [
     args: ['regen'],
     now: 'next tuesday',
     code: 2,
-    stderr: 'isr: ISR_NOW: expected an ISO 8601 date or epoch milliseconds, found "next tuesday" (e.g. ISR_NOW=2026-01-01T00:00:00Z) [USAGE]',
+    stderr:
+      'isr: ISR_NOW: expected an ISO 8601 date or epoch milliseconds, found "next tuesday" (e.g. ISR_NOW=2026-01-01T00:00:00Z) [USAGE]',
   },
 ];
 
@@ -329,7 +344,11 @@ describe('bad named paths and tags', () => {
     site = await cloneSite(built);
     const before = await snapshot(site.root);
     const r = await site.run(['regen', '--tag', 'post:999'], { now: T0 + 1000 });
-    expect(r).toEqual({ code: 0, stdout: '', stderr: 'warning --tag post:999: no page recorded this tag; nothing to render for it\nnothing due\n' });
+    expect(r).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'warning --tag post:999: no page recorded this tag; nothing to render for it\nnothing due\n',
+    });
     expect(await snapshot(site.root)).toEqual(before);
   });
 });
@@ -344,7 +363,12 @@ describe('a template that throws while rendering', () => {
     expect(r.code).toBe(1);
     const out = json(r);
     // post.eta changed, so every post is re-rendered (template-changed) and every one fails.
-    expect(out.failed.map((f: { path: string }) => f.path).sort()).toEqual(['/blog/cron-in-ci/', '/blog/hello-world/', '/blog/revalidate-explained/', '/blog/why-static/']);
+    expect(out.failed.map((f: { path: string }) => f.path).sort()).toEqual([
+      '/blog/cron-in-ci/',
+      '/blog/hello-world/',
+      '/blog/revalidate-explained/',
+      '/blog/why-static/',
+    ]);
     expect(out.failed.find((f: { path: string }) => f.path === '/blog/why-static/')).toEqual({
       path: '/blog/why-static/',
       error: "/blog/why-static/: templates/post.eta:7: template error: Cannot read properties of undefined (reading 'html')",

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listFiles } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const T1 = '2026-06-01T00:00:30.000Z';
@@ -25,7 +25,18 @@ describe('a site under a base path (a GitHub Pages project site)', () => {
     // outDir holds the pages at their own paths: the host maps /repo/ onto the folder.
     expect(existsSync(path.join(site.root, 'dist', 'repo'))).toBe(false);
     expect(await listFiles(path.join(site.root, 'dist'))).toEqual(
-      ['404.html', '_headers', '_redirects', 'blog/hello/index.html', 'blog/often/index.html', 'blog/old-name/index.html', 'feed.xml', 'index.html', 'sitemap.xml', 'style.css'].sort(),
+      [
+        '404.html',
+        '_headers',
+        '_redirects',
+        'blog/hello/index.html',
+        'blog/often/index.html',
+        'blog/old-name/index.html',
+        'feed.xml',
+        'index.html',
+        'sitemap.xml',
+        'style.css',
+      ].sort(),
     );
 
     const home = await site.read('dist/index.html');
@@ -37,7 +48,9 @@ describe('a site under a base path (a GitHub Pages project site)', () => {
       '/repo/blog/often/',
     ]);
     // absUrl() of what url() returned: the base once, not twice.
-    expect(await site.read('dist/blog/hello/index.html')).toContain('<link rel="canonical" href="https://user.github.io/repo/blog/hello/">');
+    expect(await site.read('dist/blog/hello/index.html')).toContain(
+      '<link rel="canonical" href="https://user.github.io/repo/blog/hello/">',
+    );
     expect(await site.read('dist/404.html')).toContain('href="/repo/"');
 
     const feed = await site.read('dist/feed.xml');
@@ -68,10 +81,15 @@ describe('a site under a base path (a GitHub Pages project site)', () => {
   it("an explicit base wins over site.url's path, and a base that changes (set from the environment) re-renders every page", async () => {
     site = await tempSite('base-path');
     const config = await site.read('isr.config.mjs');
-    await site.write('isr.config.mjs', config.replace("revalidate: 3600,", "base: process.env.SITE_BASE, revalidate: 3600,"));
+    await site.write('isr.config.mjs', config.replace('revalidate: 3600,', 'base: process.env.SITE_BASE, revalidate: 3600,'));
     const first = await site.run(['build'], { now: T0, env: { SITE_BASE: '/preview/' } });
     expect(first.code, first.stderr).toBe(0);
-    expect(links(await site.read('dist/index.html')).slice(1)).toEqual(['https://user.github.io/preview/', '/preview/', '/preview/blog/hello/', '/preview/blog/often/']);
+    expect(links(await site.read('dist/index.html')).slice(1)).toEqual([
+      'https://user.github.io/preview/',
+      '/preview/',
+      '/preview/blog/hello/',
+      '/preview/blog/often/',
+    ]);
     expect(await site.read('dist/feed.xml')).toContain('<link>https://user.github.io/preview/</link>');
 
     // Nothing is due at T1 and the config's text is the same: only the base differs.
@@ -88,7 +106,9 @@ describe('a site under a base path (a GitHub Pages project site)', () => {
     site = await tempSite('base-path');
     expect((await site.run(['build'], { now: T0 })).code).toBe(0);
     await site.write('paths.txt', '/repo/\n');
-    const r = await site.run(['regen', '--json', '--path', '/repo/blog/hello/', '--path', '/blog/often/', '--paths-from', 'paths.txt'], { now: T1 });
+    const r = await site.run(['regen', '--json', '--path', '/repo/blog/hello/', '--path', '/blog/often/', '--paths-from', 'paths.txt'], {
+      now: T1,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(json(r).rendered.sort()).toEqual(['/', '/blog/hello/', '/blog/often/']);
   });

@@ -3,7 +3,7 @@ import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles, snapshot, sorted } from '../helpers/files.js';
-import { BIN, runCli, spawn, tempSite, type CliResult, type TempSite } from '../helpers/site.js';
+import { BIN, type CliResult, runCli, spawn, type TempSite, tempSite } from '../helpers/site.js';
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const T0_MS = Date.parse(T0);
@@ -340,4 +340,3 @@ describe('a first build (no output folder yet)', () => {
     expect(await listFiles(path.join(s.root, 'dist'))).not.toContainEqual(expect.stringMatching(/isr-tmp/));
   }, 120_000);
 });
-

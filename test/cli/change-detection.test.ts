@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareFiles } from '../../src/sources/snapshot.js';
 import { listFiles, sorted } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // The example blog: one files() source (content/posts). Its index, feed and tag pages list the
 // folder; each post page reads its own file. Nothing expires at T0 (revalidate windows are long).
@@ -37,7 +37,10 @@ describe('isr regen finds content changes itself', () => {
 
   it('re-renders an edited post and the pages that list the folder, with reason "changed", once', async () => {
     await built();
-    await site.write('content/posts/hello-world.md', (await site.read('content/posts/hello-world.md')).replace(/title: .*/, 'title: Hello, edited'));
+    await site.write(
+      'content/posts/hello-world.md',
+      (await site.read('content/posts/hello-world.md')).replace(/title: .*/, 'title: Hello, edited'),
+    );
     const out = await regen();
     expect(sorted(out.rendered)).toEqual(sorted(['/blog/hello-world/', ...LISTINGS]));
     expect(Object.values(reasons(out)).every((r) => (r as string[]).includes('changed'))).toBe(true);
@@ -80,7 +83,10 @@ describe('isr regen finds content changes itself', () => {
 
   it('--no-detect looks only at what is due or named', async () => {
     await built();
-    await site.write('content/posts/hello-world.md', (await site.read('content/posts/hello-world.md')).replace(/title: .*/, 'title: Not yet'));
+    await site.write(
+      'content/posts/hello-world.md',
+      (await site.read('content/posts/hello-world.md')).replace(/title: .*/, 'title: Not yet'),
+    );
     expect((await regen('--no-detect')).rendered).toEqual([]);
     // The change is still found by the next detecting run.
     expect((await regen()).rendered).toContain('/blog/hello-world/');
@@ -88,9 +94,12 @@ describe('isr regen finds content changes itself', () => {
 
   it('a run that publishes nothing (bad input) does not move the snapshot on: the next run still sees the change', async () => {
     await built();
-    await site.write('content/posts/hello-world.md', (await site.read('content/posts/hello-world.md')).replace(/title: .*/, 'title: After the fix'));
+    await site.write(
+      'content/posts/hello-world.md',
+      (await site.read('content/posts/hello-world.md')).replace(/title: .*/, 'title: After the fix'),
+    );
     const tpl = await site.read('templates/post.eta');
-    await site.write('templates/post.eta', tpl + '\n<% if (%>');
+    await site.write('templates/post.eta', `${tpl}\n<% if (%>`);
     const broken = await site.run(['regen'], { now: T0 });
     expect(broken.code).toBe(4);
     await site.write('templates/post.eta', tpl);
@@ -117,14 +126,34 @@ describe('compareFiles (the files snapshot)', () => {
     try {
       const a = path.join(site.root, 'content/posts/hello-world.md');
       const b = path.join(site.root, 'content/posts/why-static.md');
-      const first = compareFiles([['a', a], ['b', b]], undefined);
+      const first = compareFiles(
+        [
+          ['a', a],
+          ['b', b],
+        ],
+        undefined,
+      );
       expect(first.complete).toBe(false);
-      expect(first.events).toEqual([['a', 'add'], ['b', 'add']]);
+      expect(first.events).toEqual([
+        ['a', 'add'],
+        ['b', 'add'],
+      ]);
       // Same stat: the recorded hash is trusted (a wrong one is not noticed: proof nothing was read).
       const tampered = { version: 1, files: { ...first.snapshot.files, a: { ...first.snapshot.files.a!, hash: 'x' } } };
-      expect(compareFiles([['a', a], ['b', b]], tampered).events).toEqual([]);
+      expect(
+        compareFiles(
+          [
+            ['a', a],
+            ['b', b],
+          ],
+          tampered,
+        ).events,
+      ).toEqual([]);
       await writeFile(a, 'changed');
-      expect(compareFiles([['a', a]], first.snapshot).events).toEqual([['a', 'change'], ['b', 'unlink']]);
+      expect(compareFiles([['a', a]], first.snapshot).events).toEqual([
+        ['a', 'change'],
+        ['b', 'unlink'],
+      ]);
     } finally {
       await site.cleanup();
     }

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NOW, MIN_NOW, parseNow } from '../../src/clock.js';
 import { fileClock } from '../../src/serve/now-file.js';
 import { cloneSite, snapshot } from '../helpers/files.js';
-import { tempSite, type CliResult, type TempSite } from '../helpers/site.js';
+import { type CliResult, type TempSite, tempSite } from '../helpers/site.js';
 
 /**
  * The clock is an outside input: ISR_NOW, ISR_NOW_FILE and the times a manifest holds are checked
@@ -43,13 +43,25 @@ async function setBuiltAt(value: string): Promise<void> {
 }
 
 describe('ISR_NOW', () => {
-  for (const value of ['99999999999999999999', '-1', ' 1 ', '1', '1780000000', '1e20', '2026-06-01T00:00:00Z ', 'March 7, 2026', '2300-01-01']) {
+  for (const value of [
+    '99999999999999999999',
+    '-1',
+    ' 1 ',
+    '1',
+    '1780000000',
+    '1e20',
+    '2026-06-01T00:00:00Z ',
+    'March 7, 2026',
+    '2300-01-01',
+  ]) {
     it(`refuses ${JSON.stringify(value)} with exit 2, one line, nothing written`, async () => {
       site = await cloneSite(built);
       const before = await snapshot(site.root);
       const r = await site.run(['regen', '--all'], { now: value });
       expect(r.code).toBe(2);
-      expect(oneLine(r)).toMatch(/^isr: ISR_NOW: .*(expected an ISO 8601 date or epoch milliseconds|is outside 2000-01-01\.\.2200-01-01).* \[USAGE\]$/);
+      expect(oneLine(r)).toMatch(
+        /^isr: ISR_NOW: .*(expected an ISO 8601 date or epoch milliseconds|is outside 2000-01-01\.\.2200-01-01).* \[USAGE\]$/,
+      );
       expect(await snapshot(site.root)).toEqual(before);
     });
   }
@@ -123,7 +135,9 @@ describe('ISR_NOW_FILE', () => {
   it('refuses a bad value at start as a usage error naming the file', async () => {
     const file = path.join(dir, 'bad');
     await writeFile(file, '99999999999999999999\n');
-    expect(() => fileClock(file)()).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/^ISR_NOW_FILE .*bad: .* is outside/) }));
+    expect(() => fileClock(file)()).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/^ISR_NOW_FILE .*bad: .* is outside/) }),
+    );
   });
 
   it('keeps the last good time on a bad value once serving, and warns once per bad value', async () => {
@@ -136,7 +150,9 @@ describe('ISR_NOW_FILE', () => {
     expect(clock()).toBe(T0);
     expect(clock()).toBe(T0);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/ISR_NOW_FILE .*now: expected an ISO 8601 date or epoch milliseconds, found "-1" .*; keeping 2026-06-01T00:00:00.000Z$/);
+    expect(warnings[0]).toMatch(
+      /ISR_NOW_FILE .*now: expected an ISO 8601 date or epoch milliseconds, found "-1" .*; keeping 2026-06-01T00:00:00.000Z$/,
+    );
     await writeFile(file, String(T0 + 5000));
     expect(clock()).toBe(T0 + 5000);
   });

@@ -2,7 +2,7 @@ import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 const T0 = '2026-06-01T00:00:00Z';
 
@@ -25,11 +25,13 @@ describe('config files', () => {
   it('points a TypeScript syntax error at its line', async () => {
     const original = await site.read('isr.config.ts');
     await site.write('isr.config.ts', original.replace("text: 'hello from TypeScript', shout: true }", "text: 'x', shout: true ;"));
-    const line = (await site.read('isr.config.ts')).split('\n').findIndex((l) => l.includes("shout: true ;")) + 1;
+    const line = (await site.read('isr.config.ts')).split('\n').findIndex((l) => l.includes('shout: true ;')) + 1;
     try {
       const r = await site.run(['build'], { now: T0 });
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(new RegExp(`^isr: isr\\.config\\.ts:${line}: cannot load config: .+ \\(fix the error in the config file\\) \\[CONFIG_LOAD\\]\\n$`));
+      expect(r.stderr).toMatch(
+        new RegExp(`^isr: isr\\.config\\.ts:${line}: cannot load config: .+ \\(fix the error in the config file\\) \\[CONFIG_LOAD\\]\\n$`),
+      );
     } finally {
       await site.write('isr.config.ts', original);
     }

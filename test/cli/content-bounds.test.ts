@@ -5,7 +5,7 @@ import { IsrError } from '../../src/errors.js';
 import { findNonJson } from '../../src/hash.js';
 import { MAX_YAML_CHARS, parseYamlObject } from '../../src/sources/front-matter.js';
 import { cloneSite, json } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 /**
  * Content that breaks a bound stays with its page: a YAML alias bomb in one post's front matter
@@ -28,7 +28,8 @@ const BOMB = [
   'Body.',
   '',
 ].join('\n');
-const BOMB_ERROR = 'content/posts/bomb.md:2: YAML aliases expand past the limit of 100 (an alias bomb?) (write the values out instead of repeating aliases)';
+const BOMB_ERROR =
+  'content/posts/bomb.md:2: YAML aliases expand past the limit of 100 (an alias bomb?) (write the values out instead of repeating aliases)';
 
 let built: TempSite;
 let site: TempSite;
@@ -68,7 +69,9 @@ describe('a YAML alias bomb in one post', () => {
     await site.write('content/posts/why-static.md', BOMB);
     const r = await site.run(['regen', '--json', '--all'], { now: T0 + 1000 });
     expect(r.code).toBe(1);
-    expect(json(r).failed).toEqual([{ path: '/blog/why-static/', error: `/blog/why-static/: ${BOMB_ERROR.replace('bomb.md', 'why-static.md')}` }]);
+    expect(json(r).failed).toEqual([
+      { path: '/blog/why-static/', error: `/blog/why-static/: ${BOMB_ERROR.replace('bomb.md', 'why-static.md')}` },
+    ]);
     expect(json(r).listingFailed).toEqual([]);
     // Its own page stays; its data is unknown meanwhile, so a tag page only it gave goes, and
     // the home page's list is one post shorter (3 posts: page 2 goes).
@@ -128,11 +131,13 @@ describe('props that are not JSON', () => {
     expect(json(r).failed).toEqual([
       {
         path: '/people/ada/',
-        error: '/people/ada/: route "people": load() for /people/ada/ returned props.author.friends[0], which is a circular reference (back to props.author) (props must be JSON data: convert BigInts with String() or Number(), and break cycles)',
+        error:
+          '/people/ada/: route "people": load() for /people/ada/ returned props.author.friends[0], which is a circular reference (back to props.author) (props must be JSON data: convert BigInts with String() or Number(), and break cycles)',
       },
       {
         path: '/people/bob/',
-        error: '/people/bob/: route "people": load() for /people/bob/ returned props.stats[0]["view count"], which is a BigInt (12n) (props must be JSON data: convert BigInts with String() or Number(), and break cycles)',
+        error:
+          '/people/bob/: route "people": load() for /people/bob/ returned props.stats[0]["view count"], which is a BigInt (12n) (props must be JSON data: convert BigInts with String() or Number(), and break cycles)',
       },
     ]);
     expect(json(r).rendered).toContain('/people/cy/');

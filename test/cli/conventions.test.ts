@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadEnvFiles } from '../../src/config/load-config.js';
 import { colourWanted } from '../../src/logger.js';
 import { listFiles } from '../helpers/files.js';
-import { BIN, tempSite, type TempSite } from '../helpers/site.js';
+import { BIN, type TempSite, tempSite } from '../helpers/site.js';
 import { request } from '../serve/helpers.js';
 
 const ANSI = /\x1b\[\d+m/;
@@ -55,9 +55,17 @@ describe('conventions users bring', () => {
           });
           child.on('exit', (code) => reject(new Error(`isr serve exited with ${code}`)));
         });
-        const wrong = await request(url, '/__isr/revalidate', { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{"paths":["/"]}' });
+        const wrong = await request(url, '/__isr/revalidate', {
+          method: 'POST',
+          headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+          body: '{"paths":["/"]}',
+        });
         expect(wrong.status).toBe(401);
-        const right = await request(url, '/__isr/revalidate', { method: 'POST', headers: { authorization: 'Bearer dotenv-secret', 'content-type': 'application/json' }, body: '{"paths":["/"]}' });
+        const right = await request(url, '/__isr/revalidate', {
+          method: 'POST',
+          headers: { authorization: 'Bearer dotenv-secret', 'content-type': 'application/json' },
+          body: '{"paths":["/"]}',
+        });
         expect(right.status).toBe(200);
       } finally {
         child.kill('SIGKILL');
@@ -101,7 +109,9 @@ describe('conventions users bring', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(await site.read('dist/index.html')).toContain('<html');
       const missing = await site.run(['build', site.root, '--config', 'nope.mjs']);
-      expect(missing.stderr).toBe('isr: --config nope.mjs: no such file (pass the path of an isr.config.* file, relative to the current folder) [CONFIG_NOT_FOUND]\n');
+      expect(missing.stderr).toBe(
+        'isr: --config nope.mjs: no such file (pass the path of an isr.config.* file, relative to the current folder) [CONFIG_NOT_FOUND]\n',
+      );
       expect(missing.code).toBe(3);
     });
 
@@ -109,7 +119,7 @@ describe('conventions users bring', () => {
       site = await tempSite('blog');
       const mjs = await site.read('isr.config.mjs');
       const cjs = mjs
-        .replace(/import \{([^}]*)\} from 'static-isr';/, 'const {$1} = require(\'static-isr\');')
+        .replace(/import \{([^}]*)\} from 'static-isr';/, "const {$1} = require('static-isr');")
         .replace('export default ', 'module.exports = ');
       expect(cjs).toContain("require('static-isr')");
       await writeFile(path.join(site.root, 'isr.config.cjs'), cjs);
@@ -162,7 +172,10 @@ describe('conventions users bring', () => {
     const withPostPath = async (p: string) => {
       site = await tempSite('blog');
       const config = await site.read('isr.config.mjs');
-      await site.write('isr.config.mjs', config.replace("path: '/blog/:slug/'", `path: '${p}'`).replace('params.slug', 'params.slug ?? params.id'));
+      await site.write(
+        'isr.config.mjs',
+        config.replace("path: '/blog/:slug/'", `path: '${p}'`).replace('params.slug', 'params.slug ?? params.id'),
+      );
       return site.run(['build']);
     };
 
@@ -182,16 +195,20 @@ describe('conventions users bring', () => {
     it('refuses a catch-all /docs/[...slug]/, saying a param holds one segment', async () => {
       const r = await withPostPath('/blog/[...slug]/');
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/catch-all param \(\[\.\.\.name\]\), which isr does not have: a param holds one path segment\), found .* \(use one route per depth/);
+      expect(r.stderr).toMatch(
+        /catch-all param \(\[\.\.\.name\]\), which isr does not have: a param holds one path segment\), found .* \(use one route per depth/,
+      );
     });
 
     it('refuses a load() result with an unknown key, naming it with a did-you-mean', async () => {
       site = await tempSite('blog');
       const config = await site.read('isr.config.mjs');
-      await site.write('isr.config.mjs', config.replace("return { props: { post }, tags:", "return { prop: { post }, tags:"));
+      await site.write('isr.config.mjs', config.replace('return { props: { post }, tags:', 'return { prop: { post }, tags:'));
       const r = await site.run(['build']);
       expect(r.code).toBe(5);
-      expect(r.stderr).toMatch(/^isr: route "post": load\(\) for \/blog\/[a-z-]+\/ returned an unknown key "prop" \(known: props, notFound, redirect, revalidate, tags\) \(did you mean "props"\?\) \[BAD_LOAD_RESULT\]\n$/);
+      expect(r.stderr).toMatch(
+        /^isr: route "post": load\(\) for \/blog\/[a-z-]+\/ returned an unknown key "prop" \(known: props, notFound, redirect, revalidate, tags\) \(did you mean "props"\?\) \[BAD_LOAD_RESULT\]\n$/,
+      );
       expect(await listFiles(site.root)).not.toContain('dist/index.html');
     });
   });
@@ -200,8 +217,8 @@ describe('conventions users bring', () => {
     site = await tempSite('blog');
     const r = await site.run(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Examples:\n  isr init my-site/);
+    expect(r.stdout).toMatch(/Examples:\n {2}isr init my-site/);
     expect(r.stdout).toMatch(/Environment:[\s\S]*ISR_NOW[\s\S]*FORCE_COLOR/);
-    expect(r.stdout).toMatch(/\n  dev \[options\] \[root\]/);
+    expect(r.stdout).toMatch(/\n {2}dev \[options\] \[root\]/);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadReason } from '../../src/run/execute-plan.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 const T0 = Date.parse('2026-06-01T00:00:00.000Z');
 const REASON = /<meta name="isr-reason" content="([a-z-]+)">/;
@@ -29,12 +29,15 @@ describe('load() is told why it runs (ctx.reason)', () => {
       await site.write(
         'isr.config.mjs',
         config.replace(
-          "load: async ({ params, sources }) => {\n        const post = await sources.posts.get(params.slug);",
-          "load: async ({ params, sources, reason }) => {\n        const post = await sources.posts.get(params.slug);\n        if (post) post.data = { ...post.data, reason };",
+          'load: async ({ params, sources }) => {\n        const post = await sources.posts.get(params.slug);',
+          'load: async ({ params, sources, reason }) => {\n        const post = await sources.posts.get(params.slug);\n        if (post) post.data = { ...post.data, reason };',
         ),
       );
       const tpl = await site.read('templates/post.eta');
-      await site.write('templates/post.eta', tpl.replace('<article>', '<article><meta name="isr-reason" content="<%= it.post.data.reason %>">'));
+      await site.write(
+        'templates/post.eta',
+        tpl.replace('<article>', '<article><meta name="isr-reason" content="<%= it.post.data.reason %>">'),
+      );
       return site;
     }
     const reasonOf = async (p: string) => REASON.exec(await site.read(`dist${p}index.html`))?.[1];
@@ -48,7 +51,10 @@ describe('load() is told why it runs (ctx.reason)', () => {
       expect((await site.run(['regen'], { now: T0 + 3601_000 })).code).toBe(0);
       expect(await reasonOf('/blog/hello-world/')).toBe('expired');
 
-      await site.write('content/posts/hello-world.md', (await site.read('content/posts/hello-world.md')).replace(/title: .*/, 'title: Edited'));
+      await site.write(
+        'content/posts/hello-world.md',
+        (await site.read('content/posts/hello-world.md')).replace(/title: .*/, 'title: Edited'),
+      );
       expect((await site.run(['regen'], { now: T0 + 3602_000 })).code).toBe(0);
       expect(await reasonOf('/blog/hello-world/')).toBe('changed');
 

@@ -70,7 +70,10 @@ function tempFiles(root: string): string[] {
 
 async function interrupted(s: TempSite, args: string[], signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: number | null; stderr: string }> {
   const g = await gate();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: s.root, env: { ...process.env, NO_COLOR: '1', ISR_NOW: '2026-01-01T00:10:00Z', GATE: g.url } });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: s.root,
+    env: { ...process.env, NO_COLOR: '1', ISR_NOW: '2026-01-01T00:10:00Z', GATE: g.url },
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -108,7 +111,17 @@ describe('a run stopped by a signal', () => {
 
 describe('a lock left by a run on another host', () => {
   const plant = (s: TempSite, expiresAt: number) =>
-    s.write('.isr/lock/owner.json', JSON.stringify({ pid: 999999, host: 'ci-runner-gone', token: 'gone', startedAt: Date.now() - 120_000, command: 'isr regen', expiresAt }));
+    s.write(
+      '.isr/lock/owner.json',
+      JSON.stringify({
+        pid: 999999,
+        host: 'ci-runner-gone',
+        token: 'gone',
+        startedAt: Date.now() - 120_000,
+        command: 'isr regen',
+        expiresAt,
+      }),
+    );
 
   it('blocks later runs only while its lease runs', async () => {
     site = await makeSite();

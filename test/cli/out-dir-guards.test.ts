@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { IsrError } from '../../src/errors.js';
 import { files } from '../../src/sources/files.js';
 import type { UserConfig } from '../../src/types.js';
-import { tempSite, type CliResult, type TempSite } from '../helpers/site.js';
+import { type CliResult, type TempSite, tempSite } from '../helpers/site.js';
 
 /**
  * The output folder is published whole, so it may not hold the site root, the config, the
@@ -45,7 +45,10 @@ describe('isr build refuses an output folder that would publish the site itself'
   it('refuses a manifest configured inside outDir', async () => {
     site = await tempSite('blog');
     const config = await site.read('isr.config.mjs');
-    await site.write('isr.config.mjs', config.replace('export default defineConfig({', "export default defineConfig({\n  manifest: 'dist/.isr/manifest.json',"));
+    await site.write(
+      'isr.config.mjs',
+      config.replace('export default defineConfig({', "export default defineConfig({\n  manifest: 'dist/.isr/manifest.json',"),
+    );
     const r = await site.run(['build'], { now: T0 });
     expect(r.code).toBe(3);
     expect(oneLine(r)).toBe(
@@ -95,9 +98,13 @@ describe('the outDir check in resolveConfig (what isr serve loads too)', () => {
     expect(refusal({ outDir: 'site', sources: { docs: files({ dir: 'site/docs' }) } })).toMatch(/the content folder site\/docs/);
   });
   it('refuses a manifest inside outDir, however it is spelled', () => {
-    expect(refusal({ outDir: './www/', manifest: 'www/../www/state/m.json' })).toMatch(/^isr\.config\.mjs: manifest "www\/state\/m\.json": it is inside the output folder/);
+    expect(refusal({ outDir: './www/', manifest: 'www/../www/state/m.json' })).toMatch(
+      /^isr\.config\.mjs: manifest "www\/state\/m\.json": it is inside the output folder/,
+    );
   });
   it('accepts sibling folders whose names start alike', () => {
-    expect(refusal({ outDir: 'views-out', manifest: 'dist-state/m.json', sources: { docs: files({ dir: 'distdocs' }) } }, 'dist')).toBe('accepted');
+    expect(refusal({ outDir: 'views-out', manifest: 'dist-state/m.json', sources: { docs: files({ dir: 'distdocs' }) } }, 'dist')).toBe(
+      'accepted',
+    );
   });
 });

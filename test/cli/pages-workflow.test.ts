@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BIN, REPO, tempSite, type TempSite } from '../helpers/site.js';
+import { BIN, REPO, type TempSite, tempSite } from '../helpers/site.js';
 
 const run = promisify(execFile);
 const WORKFLOW = path.join(REPO, 'examples', 'github-pages', 'isr-pages.yml');
@@ -27,7 +27,9 @@ describe('the GitHub Pages workflow (examples/github-pages/isr-pages.yml)', () =
     site = undefined;
   });
 
-  it('builds without state, then regenerates: a push by the tags of the files it changed, a dispatch by its paths', { timeout: 120_000 }, async () => {
+  it('builds without state, then regenerates: a push by the tags of the files it changed, a dispatch by its paths', {
+    timeout: 120_000,
+  }, async () => {
     const { script, env: stepEnv } = await isrStep();
     // Inputs come in through env, never pasted into the script.
     expect(script).not.toContain('${{');
@@ -37,7 +39,10 @@ describe('the GitHub Pages workflow (examples/github-pages/isr-pages.yml)', () =
     const root = site.root;
     // The config takes its URL from SITE_URL, as the README tells.
     const config = await site.read('isr.config.mjs');
-    await site.write('isr.config.mjs', config.replace("url: 'https://user.github.io/repo/'", "url: process.env.SITE_URL || 'https://example.com'"));
+    await site.write(
+      'isr.config.mjs',
+      config.replace("url: 'https://user.github.io/repo/'", "url: process.env.SITE_URL || 'https://example.com'"),
+    );
     await mkdir(path.join(root, 'node_modules', '.bin'), { recursive: true });
     await symlink(BIN, path.join(root, 'node_modules', '.bin', 'isr'));
     await writeFile(path.join(root, '.gitignore'), 'node_modules/\ndist/\n.isr/\nchanges.json\nchanged.txt\noutput.txt\n');
@@ -53,9 +58,25 @@ describe('the GitHub Pages workflow (examples/github-pages/isr-pages.yml)', () =
       await writeFile(out, '');
       const r = await run('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
         cwd: root,
-        env: { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`, NO_COLOR: '1', ISR_NOW: '', GITHUB_OUTPUT: out, SITE_URL: 'https://user.github.io/repo', EVENT: 'schedule', PATHS: '', BEFORE: '', ...env },
+        env: {
+          ...process.env,
+          PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
+          NO_COLOR: '1',
+          ISR_NOW: '',
+          GITHUB_OUTPUT: out,
+          SITE_URL: 'https://user.github.io/repo',
+          EVENT: 'schedule',
+          PATHS: '',
+          BEFORE: '',
+          ...env,
+        },
       });
-      const outputs = Object.fromEntries((await readFile(out, 'utf8')).trim().split('\n').map((l) => l.split('=')));
+      const outputs = Object.fromEntries(
+        (await readFile(out, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => l.split('=')),
+      );
       return { ...r, outputs, changes: JSON.parse(await readFile(path.join(root, 'changes.json'), 'utf8')) };
     };
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloneSite, contents, json, planned, snapshot, sorted } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // The example blog's index through paginate()/pageParams(): 3 posts a page, page 1 at /, pages
 // 2..n at /page/:n/. Four published posts at first: / shows the three newest, /page/2/ the oldest.
@@ -19,7 +19,8 @@ beforeAll(async () => {
 afterAll(() => built.cleanup());
 afterEach(() => site?.cleanup());
 
-const shown = async (s: TempSite, file: string) => [...(await s.read(`dist/${file}`)).matchAll(/<h2><a href="\/blog\/([^/]+)\/">/g)].map((m) => m[1]);
+const shown = async (s: TempSite, file: string) =>
+  [...(await s.read(`dist/${file}`)).matchAll(/<h2><a href="\/blog\/([^/]+)\/">/g)].map((m) => m[1]);
 const pager = async (s: TempSite, file: string) => {
   const html = await s.read(`dist/${file}`);
   return {
@@ -42,7 +43,11 @@ describe('a paginated listing', () => {
   it('records on each page exactly the entries it shows, plus the listing', async () => {
     const m = await built.manifest();
     const files = (p: string) => m.pages[p].tags.filter((t: string) => t.startsWith('file:'));
-    expect(files('/')).toEqual(['file:content/posts/cron-in-ci.md', 'file:content/posts/revalidate-explained.md', 'file:content/posts/why-static.md']);
+    expect(files('/')).toEqual([
+      'file:content/posts/cron-in-ci.md',
+      'file:content/posts/revalidate-explained.md',
+      'file:content/posts/why-static.md',
+    ]);
     expect(files('/page/2/')).toEqual(['file:content/posts/hello-world.md']);
     for (const p of ['/', '/page/2/']) expect(m.pages[p].tags).toContain('files:content/posts');
   });
@@ -97,7 +102,8 @@ describe('a paginated listing', () => {
     expect(r).toEqual({
       code: 5,
       stdout: '',
-      stderr: 'isr: paginate: perPage must be a whole number >= 1, got 0 (e.g. paginate(posts, { perPage: 10, page: params.n })) [BAD_LOAD_RESULT]\n',
+      stderr:
+        'isr: paginate: perPage must be a whole number >= 1, got 0 (e.g. paginate(posts, { perPage: 10, page: params.n })) [BAD_LOAD_RESULT]\n',
     });
     expect(contents(await snapshot(site.root))).toEqual(before);
   });

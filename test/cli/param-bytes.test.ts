@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -13,7 +13,10 @@ describe('isr build: a param too long for the disk is bad input', () => {
     site = await tempSite('serve-bounds');
     const config = await site.read('isr.config.mjs');
     // 100 characters, 300 bytes: under a character count of 200, over NAME_MAX on disk.
-    await site.write('isr.config.mjs', config.replace("paths: () => [{ slug: 'listed' }]", "paths: () => [{ slug: 'listed' }, { slug: '中'.repeat(100) }]"));
+    await site.write(
+      'isr.config.mjs',
+      config.replace("paths: () => [{ slug: 'listed' }]", "paths: () => [{ slug: 'listed' }, { slug: '中'.repeat(100) }]"),
+    );
     const r = await site.run(['build'], { now: T0 });
     expect(r.code).toBe(5);
     const lines = r.stderr.trim().split('\n');

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // Issue 16 item 11: a change set a hook could not take is kept, shown, and delivered later.
 let site: TempSite;
@@ -21,7 +21,9 @@ describe('a change set whose hook fails', () => {
     expect((await site.run(['build'], { now: '2026-01-01T00:00:00Z' })).code).toBe(0);
 
     await edit(site, 'hello-world', 'First edit.');
-    const failed = await site.run(['regen', '--path', '/blog/hello-world/', '--exec', 'cat > /dev/null; exit 3'], { now: '2026-01-01T00:01:00Z' });
+    const failed = await site.run(['regen', '--path', '/blog/hello-world/', '--exec', 'cat > /dev/null; exit 3'], {
+      now: '2026-01-01T00:01:00Z',
+    });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('--exec command exited with status 3');
     expect(failed.stderr).toMatch(/change set \(\d+ written, 0 removed\) is kept in \.isr\/pending-changes\//);
@@ -50,7 +52,7 @@ describe('a change set whose hook fails', () => {
     expect(readdirSync(path.join(site.root, '.isr/pending-changes'))).toEqual([]);
   });
 
-  it('is merged with the next run\'s own changes', async () => {
+  it("is merged with the next run's own changes", async () => {
     site = await tempSite('blog');
     expect((await site.run(['build'], { now: '2026-01-01T00:00:00Z' })).code).toBe(0);
     await edit(site, 'hello-world', 'First edit.');
@@ -60,6 +62,8 @@ describe('a change set whose hook fails', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('delivering a change set kept from earlier runs');
     expect(JSON.parse(await site.read('delivered.json')).written).toEqual(expect.arrayContaining([HELLO, WHY]));
-    expect(existsSync(path.join(site.root, '.isr/pending-changes')) && readdirSync(path.join(site.root, '.isr/pending-changes'))).toEqual([]);
+    expect(existsSync(path.join(site.root, '.isr/pending-changes')) && readdirSync(path.join(site.root, '.isr/pending-changes'))).toEqual(
+      [],
+    );
   });
 });

@@ -1,17 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { statSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listFiles, sorted } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
-import { request, serveFixture, until, type ServedSite } from '../serve/helpers.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
+import { request, type ServedSite, serveFixture, until } from '../serve/helpers.js';
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 /** The pages of the example blog whose layout links the stylesheet (all but the feed). */
-const HTML_PAGES = ['/', '/404.html', '/blog/cron-in-ci/', '/blog/hello-world/', '/blog/revalidate-explained/', '/blog/why-static/', '/page/2/', '/tags/ci/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'];
+const HTML_PAGES = [
+  '/',
+  '/404.html',
+  '/blog/cron-in-ci/',
+  '/blog/hello-world/',
+  '/blog/revalidate-explained/',
+  '/blog/why-static/',
+  '/page/2/',
+  '/tags/ci/',
+  '/tags/guide/',
+  '/tags/hosting/',
+  '/tags/isr/',
+  '/tags/meta/',
+];
 
 describe('public/ assets', () => {
   let site: TempSite | undefined;
@@ -60,7 +73,9 @@ describe('public/ assets', () => {
     await rm(path.join(site!.root, '.isr'), { recursive: true });
     const lost = await site!.run(['build', '--json'], { now: T0 });
     expect(lost.code, lost.stderr).toBe(0);
-    expect(json(lost).written.filter((f: string) => !f.endsWith('.html') && f !== 'feed.xml' && f !== 'sitemap.xml' && f !== '_headers')).toEqual([]);
+    expect(
+      json(lost).written.filter((f: string) => !f.endsWith('.html') && f !== 'feed.xml' && f !== 'sitemap.xml' && f !== '_headers'),
+    ).toEqual([]);
     const after = statSync(path.join(site!.root, 'dist/style.css'));
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
@@ -100,12 +115,14 @@ describe('public/ assets', () => {
     expect((await readFile(path.join(site.root, 'dist/video.bin'))).equals(big)).toBe(true);
   });
 
-  it('refuses a public file that would take a page\'s output, naming both, and writes nothing', async () => {
+  it("refuses a public file that would take a page's output, naming both, and writes nothing", async () => {
     site = await tempSite('blog');
     await site.write('public/blog/hello-world/index.html', '<p>mine</p>');
     const r = await site.run(['build'], { now: T0 });
     expect(r.code).toBe(5);
-    expect(r.stderr).toBe('isr: public/blog/hello-world/index.html and the page /blog/hello-world/ both write blog/hello-world/index.html (rename or remove public/blog/hello-world/index.html, or change what writes blog/hello-world/index.html) [DUPLICATE_OUTPUT]\n');
+    expect(r.stderr).toBe(
+      'isr: public/blog/hello-world/index.html and the page /blog/hello-world/ both write blog/hello-world/index.html (rename or remove public/blog/hello-world/index.html, or change what writes blog/hello-world/index.html) [DUPLICATE_OUTPUT]\n',
+    );
     expect(await listFiles(site.root)).not.toContain('dist/index.html');
   });
 
@@ -113,14 +130,22 @@ describe('public/ assets', () => {
     site = await tempSite('blog');
     const r = await site.run(['build', '--out', 'public/out'], { now: T0 });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^isr: .*--out public\/out: the output folder would contain or be inside the public folder public \(publicDir\)/);
+    expect(r.stderr).toMatch(
+      /^isr: .*--out public\/out: the output folder would contain or be inside the public folder public \(publicDir\)/,
+    );
   });
 
   it('publicDir: false copies nothing', async () => {
     site = await tempSite('blog');
     const config = await site.read('isr.config.mjs');
-    await site.write('isr.config.mjs', config.replace('export default defineConfig({', 'export default defineConfig({\n  publicDir: false,'));
-    await site.write('templates/layouts/base.eta', (await site.read('templates/layouts/base.eta')).replace(/ *<link rel="stylesheet"[^\n]*\n/, ''));
+    await site.write(
+      'isr.config.mjs',
+      config.replace('export default defineConfig({', 'export default defineConfig({\n  publicDir: false,'),
+    );
+    await site.write(
+      'templates/layouts/base.eta',
+      (await site.read('templates/layouts/base.eta')).replace(/ *<link rel="stylesheet"[^\n]*\n/, ''),
+    );
     const r = await site.run(['build', '--json'], { now: T0 });
     expect(r.code, r.stderr).toBe(0);
     expect(await listFiles(path.join(site.root, 'dist'))).not.toContain('style.css');
@@ -148,7 +173,11 @@ describe('public/ assets in isr serve', () => {
     s = await serveFixture('blog', { env: { ISR_REVALIDATE_SECRET: 'sec' } });
     const before = /href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]!;
     await s.site.write('public/style.css', 'body { color: olive }\n');
-    const r = await request(s.server.url, '/__isr/revalidate', { method: 'POST', headers: { authorization: 'Bearer sec', 'content-type': 'application/json' }, body: '{"paths":["/"]}' });
+    const r = await request(s.server.url, '/__isr/revalidate', {
+      method: 'POST',
+      headers: { authorization: 'Bearer sec', 'content-type': 'application/json' },
+      body: '{"paths":["/"]}',
+    });
     expect(r.status).toBe(200);
     expect(/href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]).toBe(before);
     expect((await s.get('/style.css')).text).not.toContain('olive');
@@ -156,7 +185,7 @@ describe('public/ assets in isr serve', () => {
     expect(JSON.parse(cron.stdout).written).toContain('style.css');
   });
 
-    it('--watch: a stylesheet edit is copied, the pages get its new URL, and open tabs are told to reload', async () => {
+  it('--watch: a stylesheet edit is copied, the pages get its new URL, and open tabs are told to reload', async () => {
     s = await serveFixture('blog', { watch: true });
     const old = /href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]!;
     const events: string[] = [];
@@ -165,7 +194,10 @@ describe('public/ assets in isr serve', () => {
     await s.site.write('public/style.css', 'body { color: teal }\n');
     await until(async () => (await s!.get('/style.css')).text === 'body { color: teal }\n', 'the new stylesheet');
     await s.server.idle();
-    await until(async () => events.some((e) => e.startsWith('event: reload') && e.includes('style.css')), 'a reload event naming style.css');
+    await until(
+      async () => events.some((e) => e.startsWith('event: reload') && e.includes('style.css')),
+      'a reload event naming style.css',
+    );
     stream.destroy();
     const now = /href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]!;
     expect(now).not.toBe(old);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloneSite, json, snapshot } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 /**
  * What regen reports: a bad --path is a usage error, a page whose load said notFound is reported
@@ -70,7 +70,13 @@ describe('isr regen --dry-run', () => {
   it('says when a listing it ran failed', async () => {
     site = await cloneSite(built);
     const config = await site.read('isr.config.mjs');
-    await site.write('isr.config.mjs', config.replace("paths: async ({ sources }) => {\n        const tags", "paths: async ({ sources }) => {\n        throw new Error('tags down');\n        const tags"));
+    await site.write(
+      'isr.config.mjs',
+      config.replace(
+        'paths: async ({ sources }) => {\n        const tags',
+        "paths: async ({ sources }) => {\n        throw new Error('tags down');\n        const tags",
+      ),
+    );
     const r = await site.run(['regen', '--dry-run', '--json', '--route', 'tag'], { now: T0 + 1000 });
     // (The config changed, so every listing is due.)
     expect(json(r).list).toEqual([{ route: 'post' }, { route: 'tag', error: 'paths() of tag failed: tags down' }, { route: 'home-page' }]);

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloneSite, contents, json, listFiles, planned, snapshot, sorted } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // The example blog, built once at T0; every test works on its own copy of that build.
 const T0 = Date.parse('2026-06-01T00:00:00Z');
@@ -124,7 +124,10 @@ describe('isr regen: named pages', () => {
 
   it('reads paths from stdin with --paths-from -', async () => {
     await fresh();
-    const r = await site.run(['regen', '--json', '--paths-from', '-', '--path', '/'], { now: at(1), input: '/feed.xml\r\n/blog/why-static\n' });
+    const r = await site.run(['regen', '--json', '--paths-from', '-', '--path', '/'], {
+      now: at(1),
+      input: '/feed.xml\r\n/blog/why-static\n',
+    });
     expect(r.code).toBe(0);
     expect(planned(r)).toEqual({ '/': ['path'], '/feed.xml': ['path'], '/blog/why-static/': ['path'] });
   });
@@ -133,7 +136,9 @@ describe('isr regen: named pages', () => {
     await fresh();
     const r = await site.run(['regen', '--paths-from', 'missing.txt'], { now: at(1) });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^isr: --paths-from missing\.txt: ENOENT: no such file or directory, open '.*missing\.txt' \(give a readable file with one path per line, or - for stdin\) \[USAGE\]\n$/);
+    expect(r.stderr).toMatch(
+      /^isr: --paths-from missing\.txt: ENOENT: no such file or directory, open '.*missing\.txt' \(give a readable file with one path per line, or - for stdin\) \[USAGE\]\n$/,
+    );
   });
 
   it('re-renders a post and every page showing it for its file tag', async () => {
@@ -151,7 +156,14 @@ describe('isr regen: named pages', () => {
     const file = 'content/posts/hello-world.md';
     await site.write(file, (await site.read(file)).replace('title: Hello, world', 'title: Hello again'));
     const r = await site.run(['regen', '--json', '--tag', `file:${file}`], { now: at(1) });
-    expect(sorted(json(r).written)).toEqual(['blog/hello-world/index.html', 'feed.xml', 'page/2/index.html', 'sitemap.xml', 'tags/isr/index.html', 'tags/meta/index.html']);
+    expect(sorted(json(r).written)).toEqual([
+      'blog/hello-world/index.html',
+      'feed.xml',
+      'page/2/index.html',
+      'sitemap.xml',
+      'tags/isr/index.html',
+      'tags/meta/index.html',
+    ]);
     for (const f of ['page/2/index.html', 'feed.xml', 'blog/hello-world/index.html', 'tags/isr/index.html']) {
       expect(await site.read(`dist/${f}`)).toContain('Hello again');
     }
@@ -178,7 +190,11 @@ describe('isr regen: named pages', () => {
     await fresh();
     const before = await snapshot(site.root);
     const r = await site.run(['regen', '--route', 'posts'], { now: at(3600) });
-    expect(r).toEqual({ code: 2, stdout: '', stderr: 'isr: --route posts: no such route (routes are: home, post, tag, feed, 404, home-page) [USAGE]\n' });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'isr: --route posts: no such route (routes are: home, post, tag, feed, 404, home-page) [USAGE]\n',
+    });
     expect(await snapshot(site.root)).toEqual(before);
   });
 });
@@ -198,7 +214,11 @@ describe('isr regen --dry-run', () => {
         // The pages that list the folder also see the deletion itself (change detection).
         .map((p) => (p.startsWith('/blog/') ? `render ${p}  expired` : `render ${p}  changed, expired`))
         .concat(['remove /blog/cron-in-ci/  removed', 'remove /tags/ci/  removed', 'remove /page/2/  removed'])
-        .concat(['list post  paths() run for this plan', 'list tag  paths() run for this plan', 'list home-page  paths() run for this plan'])
+        .concat([
+          'list post  paths() run for this plan',
+          'list tag  paths() run for this plan',
+          'list home-page  paths() run for this plan',
+        ])
         .sort(),
     );
     expect(await snapshot(site.root)).toEqual(before);
@@ -240,7 +260,11 @@ describe('isr regen: template changes', () => {
     expect(r.code).toBe(0);
     expect(byPath(planned(r))).toEqual(only(['/', '/page/2/', '/404.html', ...POSTS, ...TAG_PAGES], 'template-changed'));
     expect(sorted(json(r).written)).toEqual(
-      sorted(['index.html', '/page/2/', '404.html', ...POSTS, ...TAG_PAGES].map((p) => (p.endsWith('/') ? `${p.slice(1)}index.html` : p.replace(/^\//, ''))).concat('sitemap.xml')),
+      sorted(
+        ['index.html', '/page/2/', '404.html', ...POSTS, ...TAG_PAGES]
+          .map((p) => (p.endsWith('/') ? `${p.slice(1)}index.html` : p.replace(/^\//, '')))
+          .concat('sitemap.xml'),
+      ),
     );
     expect(await site.read('dist/blog/why-static/index.html')).toContain('Feed</a></nav>');
     // Rendered with the new closure: a second regen has nothing to do.
@@ -270,7 +294,12 @@ describe('isr regen: content added, edited and deleted', () => {
         ...only(['/blog/hello-world/', '/blog/revalidate-explained/'], 'expired'),
         // Change detection sees the edit, the new file and the deletion: the edited post and
         // every page that lists the folder have that reason too.
-        ...Object.fromEntries(['/', '/page/2/', '/feed.xml', '/blog/why-static/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'].map((p) => [p, ['changed', 'expired']])),
+        ...Object.fromEntries(
+          ['/', '/page/2/', '/feed.xml', '/blog/why-static/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'].map((p) => [
+            p,
+            ['changed', 'expired'],
+          ]),
+        ),
         '/blog/new-post/': ['new'],
       }),
     );
@@ -289,7 +318,12 @@ describe('isr regen: content added, edited and deleted', () => {
       'tags/isr/index.html',
     ]);
     // Page 2 still shows the oldest post alone (the new post and the deleted one are on page 1).
-    expect(sorted(out.unchanged)).toEqual(['blog/hello-world/index.html', 'blog/revalidate-explained/index.html', 'page/2/index.html', 'tags/meta/index.html']);
+    expect(sorted(out.unchanged)).toEqual([
+      'blog/hello-world/index.html',
+      'blog/revalidate-explained/index.html',
+      'page/2/index.html',
+      'tags/meta/index.html',
+    ]);
     expect(sorted(out.removed)).toEqual(['blog/cron-in-ci/index.html', 'tags/ci/index.html']);
     const files = await listFiles(path.join(site.root, 'dist'));
     expect(files).not.toContain('blog/cron-in-ci/index.html');
@@ -352,7 +386,15 @@ describe('isr status', () => {
     await fresh();
     const r = await site.run(['status', '--json'], { now: at(600) });
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual({ pages: 13, due: 2, nextExpiry: at(3600), overdueSince: at(600), failing: [], byStatus: { ok: 13 }, pendingChanges: null });
+    expect(json(r)).toEqual({
+      pages: 13,
+      due: 2,
+      nextExpiry: at(3600),
+      overdueSince: at(600),
+      failing: [],
+      byStatus: { ok: 13 },
+      pendingChanges: null,
+    });
     const human = await site.run(['status'], { now: at(1) });
     expect(human).toEqual({ code: 0, stdout: `13 pages (13 ok)\n0 due now\nnext expiry: ${at(600)}\n`, stderr: '' });
   });
@@ -370,7 +412,11 @@ describe('isr status', () => {
     await fresh();
     await rm(path.join(site.root, '.isr'), { recursive: true });
     const r = await site.run(['status'], { now: at(1) });
-    expect(r).toEqual({ code: 6, stdout: '', stderr: 'isr: no manifest at .isr/manifest.json (run `isr build` first) [MANIFEST_MISSING]\n' });
+    expect(r).toEqual({
+      code: 6,
+      stdout: '',
+      stderr: 'isr: no manifest at .isr/manifest.json (run `isr build` first) [MANIFEST_MISSING]\n',
+    });
   });
 });
 

@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { readManifestJson, REPO, runCli } from '../helpers/site.js';
-import { startServe, type ServeProc } from '../reliability/harness/serve-proc.js';
+import { REPO, readManifestJson, runCli } from '../helpers/site.js';
+import { type ServeProc, startServe } from '../reliability/harness/serve-proc.js';
 
 const env = { ISR_PAGES_PER_SHARD: '2' };
 const MAX = 4;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles, snapshot, sorted } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // The example blog with its manifest split in many shards (ISR_PAGES_PER_SHARD=2 gives 8 for its
 // 12 pages), as a large site's is: a regen reads and rewrites only the shards it touches.
@@ -23,7 +23,9 @@ describe('a site whose manifest is split in shards', () => {
     const head = JSON.parse(await site.read('.isr/manifest.json'));
     expect(head.shardBits).toBe(3);
     expect(await shardFiles()).toEqual(sorted(Object.values<{ file: string }>(head.shards).map((s) => s.file)));
-    expect(Object.values<{ pages: number }>(head.shards).reduce((n, s) => n + s.pages, 0)).toBe(Object.keys((await site.manifest()).pages).length);
+    expect(Object.values<{ pages: number }>(head.shards).reduce((n, s) => n + s.pages, 0)).toBe(
+      Object.keys((await site.manifest()).pages).length,
+    );
     const index = await site.read('dist/sitemap.xml');
     expect(index).toContain('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">');
     const children = [...index.matchAll(/<loc>https:\/\/blog\.example\.com\/(sitemap-[0-9a-f]+\.xml)<\/loc>/g)].map((m) => m[1]!);
@@ -31,12 +33,29 @@ describe('a site whose manifest is split in shards', () => {
     const urls: string[] = [];
     for (const c of children) urls.push(...[...(await site.read(`dist/${c}`)).matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]!));
     expect(sorted(urls)).toEqual(
-      sorted(['/', '/blog/cron-in-ci/', '/blog/hello-world/', '/blog/revalidate-explained/', '/blog/why-static/', '/page/2/', '/tags/ci/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'].map((p) => `https://blog.example.com${p}`)),
+      sorted(
+        [
+          '/',
+          '/blog/cron-in-ci/',
+          '/blog/hello-world/',
+          '/blog/revalidate-explained/',
+          '/blog/why-static/',
+          '/page/2/',
+          '/tags/ci/',
+          '/tags/guide/',
+          '/tags/hosting/',
+          '/tags/isr/',
+          '/tags/meta/',
+        ].map((p) => `https://blog.example.com${p}`),
+      ),
     );
   });
 
   it('regen --path of an edited post rewrites its page, its shard, its shard sitemap and the index: nothing else', async () => {
-    await site.write('content/posts/hello-world.md', (await site.read('content/posts/hello-world.md')).replace('This blog is built', 'This blog, edited, is built'));
+    await site.write(
+      'content/posts/hello-world.md',
+      (await site.read('content/posts/hello-world.md')).replace('This blog is built', 'This blog, edited, is built'),
+    );
     const before = await snapshot(site.root);
     const r = await site.run(['regen', '--no-detect', '--path', '/blog/hello-world/', '--json'], { now: at(60), env });
     expect(r.code).toBe(0);
@@ -49,7 +68,15 @@ describe('a site whose manifest is split in shards', () => {
     // One shard file replaced (new generation), the head, and the three output files.
     expect(gone).toHaveLength(1);
     expect(gone[0]).toMatch(/^\.isr\/manifest-pages\/[0-9a-f]\.1\.json$/);
-    expect(sorted(changed)).toEqual(sorted(['.isr/manifest.json', gone[0]!.replace(/\.1\.json$/, '.2.json'), 'dist/blog/hello-world/index.html', `dist/${shard}`, 'dist/sitemap.xml']));
+    expect(sorted(changed)).toEqual(
+      sorted([
+        '.isr/manifest.json',
+        gone[0]!.replace(/\.1\.json$/, '.2.json'),
+        'dist/blog/hello-world/index.html',
+        `dist/${shard}`,
+        'dist/sitemap.xml',
+      ]),
+    );
     expect((await site.manifest()).pages['/blog/hello-world/'].builtAt).toBe(T0 + 60_000);
   });
 
@@ -109,7 +136,7 @@ describe('a regen of named pages, shards read in part', () => {
     s.write(`content/posts/${slug}.md`, (await s.read(`content/posts/${slug}.md`)).replace(/\n---\n/, `\n---\n${words} `));
 
   // cron-in-ci shares its shard with another post (ISR_PAGES_PER_SHARD=2).
-  it('right after a build every page ties for the shard\'s next expiry: the shard is written whole', async () => {
+  it("right after a build every page ties for the shard's next expiry: the shard is written whole", async () => {
     expect(await step(['--path', '/blog/cron-in-ci/'], 60, editPost('cron-in-ci', 'First edit.'))).toBe('0/1');
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redirectStub } from '../../src/write/site-files.js';
 import { cloneSite, json, planned, snapshot, sorted } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // fixtures/shop: home (revalidate 60), items (300, listed every 120 s; cherry overrides 600), an
 // about page (never). Built once at T0; each test works on a copy of that build.
@@ -92,7 +92,9 @@ describe('a page whose load throws', () => {
     const r1 = await site.run(['regen', '--no-detect'], { now: at(300) });
     expect(r1.code).toBe(1);
     expect(r1.stdout).toBe('');
-    expect(r1.stderr).toMatch(/^error \/items\/apple\/: upstream for apple is down\nregenerated 2 pages in \d+\.\d\ds: 2 written, 1 unchanged, 0 removed, 1 failed\n$/);
+    expect(r1.stderr).toMatch(
+      /^error \/items\/apple\/: upstream for apple is down\nregenerated 2 pages in \d+\.\d\ds: 2 written, 1 unchanged, 0 removed, 1 failed\n$/,
+    );
     expect(await site.read('dist/items/apple/index.html')).toBe(good);
     let apple = (await site.manifest()).pages['/items/apple/'];
     expect(apple).toMatchObject({
@@ -143,7 +145,17 @@ describe('a page whose load throws', () => {
     expect(json(r).failed).toEqual([{ path: '/items/fig/', error: '/items/fig/: upstream for fig is down' }]);
     expect(existsSync(path.join(site.root, 'dist/items/fig'))).toBe(false);
     const fig = (await site.manifest()).pages['/items/fig/'];
-    expect(fig).toEqual({ route: 'item', params: { id: 'fig' }, builtAt: 0, changedAt: 0, revalidate: 300, status: 'error', error: 'upstream for fig is down', attempts: 1, retryAt: ms(180) });
+    expect(fig).toEqual({
+      route: 'item',
+      params: { id: 'fig' },
+      builtAt: 0,
+      changedAt: 0,
+      revalidate: 300,
+      status: 'error',
+      error: 'upstream for fig is down',
+      attempts: 1,
+      retryAt: ms(180),
+    });
     expect(await site.read('dist/sitemap.xml')).not.toContain('fig');
   });
 });
@@ -222,14 +234,22 @@ describe('after a change: onChange and --exec', () => {
     await fresh();
     await rm(path.join(site.root, 'on-change.log'), { force: true });
     await item('apple', { name: 'Apple', price: 2 });
-    const r = await site.run(['regen', '--no-detect', '--quiet', '--path', '/items/apple/', '--exec', 'cat > exec.json; printf %s "$ISR_OUT_DIR" > outdir.txt'], {
-      now: at(1),
-    });
+    const r = await site.run(
+      ['regen', '--no-detect', '--quiet', '--path', '/items/apple/', '--exec', 'cat > exec.json; printf %s "$ISR_OUT_DIR" > outdir.txt'],
+      {
+        now: at(1),
+      },
+    );
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     const expected = { written: ['items/apple/index.html', 'sitemap.xml'], removed: [] };
     expect(JSON.parse(await site.read('exec.json'))).toEqual(expected);
     expect(await site.read('outdir.txt')).toBe(path.join(site.root, 'dist'));
-    expect((await site.read('on-change.log')).split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual([expected]);
+    expect(
+      (await site.read('on-change.log'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    ).toEqual([expected]);
   });
 
   it('runs neither when nothing changed', async () => {
@@ -244,7 +264,10 @@ describe('after a change: onChange and --exec', () => {
   it('exits 1 when the --exec command or the onChange hook fails (the pages are published)', async () => {
     await fresh();
     await item('apple', { name: 'Apple', price: 3 });
-    const r = await site.run(['regen', '--no-detect', '--quiet', '--path', '/items/apple/', '--exec', 'exit 3'], { now: at(1), env: { SHOP_ONCHANGE_FAIL: '1' } });
+    const r = await site.run(['regen', '--no-detect', '--quiet', '--path', '/items/apple/', '--exec', 'exit 3'], {
+      now: at(1),
+      env: { SHOP_ONCHANGE_FAIL: '1' },
+    });
     expect(r.code).toBe(1);
     // The change set is kept for the next run (issue 16 item 11; test/cli/pending-changes.test.ts).
     expect(r.stderr).toBe(
@@ -258,7 +281,15 @@ describe('after a change: onChange and --exec', () => {
 describe('the build log of the fixture', () => {
   it('recorded the first build in on-change.log', async () => {
     const first = JSON.parse((await readFile(path.join(built.root, 'on-change.log'), 'utf8')).split('\n')[0]!);
-    expect(sorted(first.written)).toEqual(['_headers', 'about/index.html', 'index.html', 'items/apple/index.html', 'items/banana/index.html', 'items/cherry/index.html', 'sitemap.xml']);
+    expect(sorted(first.written)).toEqual([
+      '_headers',
+      'about/index.html',
+      'index.html',
+      'items/apple/index.html',
+      'items/banana/index.html',
+      'items/cherry/index.html',
+      'sitemap.xml',
+    ]);
     expect(first.removed).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // Issue 16 item 15: a site file the config turns off must not stay in outDir to be deployed stale.
 let site: TempSite;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // What every page of the example blog (= the starter `isr init` writes) carries for browsers,
 // search engines and feed readers: lang, a description, a canonical URL; a self-describing feed.
@@ -59,7 +59,9 @@ describe('the starter pages', () => {
     const items = [...feed.matchAll(/<item>([\s\S]*?)<\/item>/g)].map((m) => m[1]!);
     expect(items).toHaveLength(4);
     const descriptions = items.map((i) => /<description>([^<]+)<\/description>/.exec(i)?.[1]);
-    expect(descriptions[0]).toBe('A scheduled CI job keeps a static site fresh by restoring the output, regenerating what is due and uploading what changed.');
+    expect(descriptions[0]).toBe(
+      'A scheduled CI job keeps a static site fresh by restoring the output, regenerating what is due and uploading what changed.',
+    );
     expect(descriptions[3]).toMatch(/^This blog is built by isr: static files/);
   });
 });

@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { siteAt, type CliResult, type TempSite } from './site.js';
+import { type CliResult, siteAt, type TempSite } from './site.js';
 
 /** Every file under `dir`, relative and "/" separated, sorted. Missing dir: []. */
 export async function listFiles(dir: string): Promise<string[]> {

@@ -54,15 +54,23 @@ export function siteAt(root: string): TempSite {
 }
 
 /** Run the real CLI as a subprocess. `now` sets ISR_NOW. */
-export function runCli(args: string[], opts: { cwd?: string; now?: string | number; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; now?: string | number; env?: Record<string, string>; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...opts.env };
     delete env.ISR_NOW;
     if (opts.now !== undefined) env.ISR_NOW = String(opts.now);
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: opts.cwd ?? REPO, env, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     else child.stdin!.end();
   });
@@ -77,7 +85,8 @@ export async function readManifestJson(root: string, rel = '.isr/manifest.json')
   const head = JSON.parse(await readFile(file, 'utf8'));
   const pages: Record<string, unknown> = { ...head.pages };
   const dir = path.join(path.dirname(file), `${path.basename(file, '.json')}-pages`);
-  for (const s of Object.values<{ file: string }>(head.shards ?? {})) Object.assign(pages, JSON.parse(await readFile(path.join(dir, s.file), 'utf8')).pages);
+  for (const s of Object.values<{ file: string }>(head.shards ?? {}))
+    Object.assign(pages, JSON.parse(await readFile(path.join(dir, s.file), 'utf8')).pages);
   return { ...head, pages };
 }
 

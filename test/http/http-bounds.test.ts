@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IsrError } from '../../src/errors.js';
-import { http, type HttpOptions } from '../../src/sources/http.js';
+import { type HttpOptions, http } from '../../src/sources/http.js';
 import { json } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 /**
  * The `http` source's bounds, against two real servers on loopback (two ports: two origins):
@@ -36,8 +36,14 @@ async function origin(): Promise<Origin> {
   return o;
 }
 
-const jsonReply = (body: unknown, type = 'application/json'): Handler => (_req, res) => res.writeHead(200, { 'content-type': type }).end(JSON.stringify(body));
-const redirectTo = (location: string, status = 302): Handler => (_req, res) => res.writeHead(status, { location }).end();
+const jsonReply =
+  (body: unknown, type = 'application/json'): Handler =>
+  (_req, res) =>
+    res.writeHead(200, { 'content-type': type }).end(JSON.stringify(body));
+const redirectTo =
+  (location: string, status = 302): Handler =>
+  (_req, res) =>
+    res.writeHead(status, { location }).end();
 
 let a: Origin;
 let b: Origin;
@@ -143,7 +149,9 @@ describe('body size', () => {
       pump();
     });
     const line = await failure(getItem({ maxBytes: 1024 * 1024 }));
-    expect(line).toBe(`http: GET ${a.url}/posts/1: the response body is over maxBytes (1048576 bytes) (raise \`maxBytes\` in http({ … }) if the API really sends this much)`);
+    expect(line).toBe(
+      `http: GET ${a.url}/posts/1: the response body is over maxBytes (1048576 bytes) (raise \`maxBytes\` in http({ … }) if the API really sends this much)`,
+    );
     expect(sent).toBeLessThan(32 * 1024 * 1024);
   });
 
@@ -164,8 +172,12 @@ describe('body size', () => {
 
 describe('charset', () => {
   it('decodes a body by its declared charset', async () => {
-    a.routes.set('/posts/1', (_req, res) => res.writeHead(200, { 'content-type': 'application/json; charset=ISO-8859-1' }).end(Buffer.from('{"title":"Café crème"}', 'latin1')));
-    a.routes.set('/posts/2', (_req, res) => res.writeHead(200, { 'content-type': 'application/json;charset="utf-16le"' }).end(Buffer.from('{"title":"日本"}', 'utf16le')));
+    a.routes.set('/posts/1', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json; charset=ISO-8859-1' }).end(Buffer.from('{"title":"Café crème"}', 'latin1')),
+    );
+    a.routes.set('/posts/2', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json;charset="utf-16le"' }).end(Buffer.from('{"title":"日本"}', 'utf16le')),
+    );
     expect(await getItem({})).toEqual({ title: 'Café crème' });
     expect(await getItem({}, '2')).toEqual({ title: '日本' });
   });
@@ -203,7 +215,12 @@ describe('through the CLI', () => {
     b.routes.set('/posts/1', jsonReply({ id: 1, title: 'Hijacked', body: 'x' }));
     const r = await site.run(['regen', '--json', '--all'], { now: T0 + 1000, env });
     expect(r.code).toBe(1);
-    expect(json(r).failed).toEqual([{ path: '/posts/1/', error: expect.stringContaining(`/posts/1/: http: GET ${a.url}/posts/1 redirected to another origin (${b.url}); refused`) }]);
+    expect(json(r).failed).toEqual([
+      {
+        path: '/posts/1/',
+        error: expect.stringContaining(`/posts/1/: http: GET ${a.url}/posts/1 redirected to another origin (${b.url}); refused`),
+      },
+    ]);
     expect(json(r).rendered).toContain('/posts/2/');
     expect(await site.read('dist/posts/1/index.html')).toBe(good);
     expect(b.seen).toEqual([]);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cloneSite, json } from '../helpers/files.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 /**
  * The built-in `http` source against a real server on an ephemeral loopback port, driven through
@@ -172,7 +172,9 @@ describe('the http source', () => {
     expect(r.code).toBe(1);
     expect(requestsTo('/posts/5')).toHaveLength(3);
     expect(json(r).failed[0].error).toMatch(
-      new RegExp(`^/posts/5/: http: GET ${api}/posts/5 failed after 3 attempts: (other side closed|socket hang up|read ECONNRESET|fetch failed) \\(the upstream`),
+      new RegExp(
+        `^/posts/5/: http: GET ${api}/posts/5 failed after 3 attempts: (other side closed|socket hang up|read ECONNRESET|fetch failed) \\(the upstream`,
+      ),
     );
   });
 

@@ -25,7 +25,11 @@ describe('the install road from a fresh clone', () => {
     const clone = path.join(work, 'isr');
     await copyWorkingTree(REPO, clone);
     // The node running this suite (CI runs it on several majors) is the one npm and isr run on.
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
+      NO_COLOR: '1',
+    };
     delete env.ISR_NOW;
     const sh = (cmd: string, cwd: string) => run('sh', ['-c', cmd], { cwd, env, maxBuffer: 16 * 1024 * 1024 });
 
@@ -56,7 +60,10 @@ describe('the install road from a fresh clone', () => {
 
 /** Copy what `git clone` of the working tree would hold: tracked and untracked-but-not-ignored files. */
 async function copyWorkingTree(from: string, to: string): Promise<void> {
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: from, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: from,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   for (const rel of stdout.split('\0').filter(Boolean)) {
     if (!existsSync(path.join(from, rel))) continue; // deleted in the working tree, not yet committed
     await mkdir(path.dirname(path.join(to, rel)), { recursive: true });

@@ -17,7 +17,9 @@ describe('the package declares what it loads', () => {
     const cjs = await readFile(path.join(REPO, 'dist', 'isr.cjs'), 'utf8');
     // esbuild writes `require("x")` for static imports, `import("x")` for lazy ones; a createRequire'd
     // require is named require2, require3…
-    const loaded = new Set([...cjs.matchAll(/\b(?:require\d*|import)\("([^".][^"]*)"\)/g)].map((m) => m[1]!).filter((s) => !s.startsWith('node:')));
+    const loaded = new Set(
+      [...cjs.matchAll(/\b(?:require\d*|import)\("([^".][^"]*)"\)/g)].map((m) => m[1]!).filter((s) => !s.startsWith('node:')),
+    );
     expect([...loaded].sort()).toEqual(Object.keys(pkg.dependencies).sort());
   });
 
@@ -42,6 +44,8 @@ describe('the package declares what it loads', () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO, maxBuffer: 16 * 1024 * 1024 });
     const files = (JSON.parse(stdout) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('dist/side/'))).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['dist/isr.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/bundled.json', 'dist/vendor/markdown-it.cjs']));
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/isr.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/bundled.json', 'dist/vendor/markdown-it.cjs']),
+    );
   });
 });

@@ -23,7 +23,16 @@ describe('the published type declarations, in a fresh project', () => {
     await installPackedCopy(path.join(project, 'node_modules'));
     await cp(path.join(REPO, 'fixtures', 'typed-config'), project, { recursive: true });
     await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'typed-site', private: true, type: 'module' }));
-    const compilerOptions = { strict: true, skipLibCheck: false, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022'], types: [] };
+    const compilerOptions = {
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      lib: ['ES2022'],
+      types: [],
+    };
     await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
     const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
     const out = await run(process.execPath, [tsc, '-p', project, '--pretty', 'false'], { cwd: project }).then(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pickKill, prepareCrashFixture, runChain, type ChainResult, type Command, type CrashFixture, type Kill } from './harness/crash.js';
+import { type ChainResult, type Command, type CrashFixture, type Kill, pickKill, prepareCrashFixture, runChain } from './harness/crash.js';
 import { count, pool, report, rng, seedFrom, TORTURE } from './harness/util.js';
 
 const PAGES = count('ISR_REL_CRASH_PAGES', 2000, 2000);
@@ -57,14 +57,28 @@ describe(`crash consistency: SIGKILL build/regen of a ${PAGES}-page site at rand
         phases,
         tempFilesLeftByKills: steps.reduce((n, s) => n + s.tempFiles, 0),
         timing: Object.fromEntries(
-          Object.entries(fx.timing).map(([k, t]) => [k, { runMs: Math.round(t.total), publishMs: Math.round(t.publishMs), publishFrac: +t.publishFrac.toFixed(3), manifestFrac: +t.manifestFrac.toFixed(3) }]),
+          Object.entries(fx.timing).map(([k, t]) => [
+            k,
+            {
+              runMs: Math.round(t.total),
+              publishMs: Math.round(t.publishMs),
+              publishFrac: +t.publishFrac.toFixed(3),
+              manifestFrac: +t.manifestFrac.toFixed(3),
+            },
+          ]),
         ),
       });
       const summary = failed
         .slice(0, 5)
-        .map((c) => `chain ${c.chain} (${c.steps.map((s) => `${s.command}@${s.from}+${s.fraction.toFixed(3)}:${s.phase}`).join(' → ')} → ${c.finalCommand}):\n    ${c.failures.slice(0, 8).join('\n    ')}`)
+        .map(
+          (c) =>
+            `chain ${c.chain} (${c.steps.map((s) => `${s.command}@${s.from}+${s.fraction.toFixed(3)}:${s.phase}`).join(' → ')} → ${c.finalCommand}):\n    ${c.failures.slice(0, 8).join('\n    ')}`,
+        )
         .join('\n');
-      expect(failed.length, `seed ${SEED} (rerun with ISR_REL_SEED=${SEED}); ${failed.length}/${results.length} chains failed:\n${summary}`).toBe(0);
+      expect(
+        failed.length,
+        `seed ${SEED} (rerun with ISR_REL_SEED=${SEED}); ${failed.length}/${results.length} chains failed:\n${summary}`,
+      ).toBe(0);
       expect(landed, `only ${landed} of ${KILLS} kills landed before the runs finished`).toBeGreaterThanOrEqual(KILLS);
     },
     TORTURE ? 4 * 3_600_000 : 120_000,

@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { genCrashSite, versions, writeData } from './harness/gen-site.js';
-import { mountTmpfs, tmpfsAvailable, type Tmpfs } from './harness/tmpfs.js';
+import { mountTmpfs, type Tmpfs, tmpfsAvailable } from './harness/tmpfs.js';
 import { copyDir, count, diffSnapshots, report, snapshot, startIsr } from './harness/util.js';
 
 const T1 = '2026-01-01T00:00:00Z';
@@ -58,7 +58,10 @@ describe.skipIf(why)(`disk full (a real tmpfs; ${why ?? 'mounted per case'}): a 
         expect(r.stderr, where).toMatch(/^isr: .*cannot .*ENOSPC.*\(the disk is full; free space and run again\) \[WRITE_FAILED\]\n$/);
         expect(diffSnapshots(before, out), `${where}: outDir changed`).toEqual([]);
         expect((await readFile(path.join(root, '.isr', 'manifest.json'))).equals(manifestBefore), `${where}: manifest changed`).toBe(true);
-        expect([...state.keys()].filter((k) => k.endsWith('.isr-tmp') || k.startsWith('lock')), where).toEqual([]);
+        expect(
+          [...state.keys()].filter((k) => k.endsWith('.isr-tmp') || k.startsWith('lock')),
+          where,
+        ).toEqual([]);
         outcomes.refused = (outcomes.refused ?? 0) + 1;
       }
       // Space back: the next run completes the site.

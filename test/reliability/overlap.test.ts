@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hash } from '../../src/hash.js';
-import { readManifestJson, REPO } from '../helpers/site.js';
-import { genCounterSite, renderNumber, startCounter, type Counter } from './harness/counter-site.js';
+import { REPO, readManifestJson } from '../helpers/site.js';
+import { type Counter, genCounterSite, renderNumber, startCounter } from './harness/counter-site.js';
 import { copyDir, count, report, snapshot, startIsr } from './harness/util.js';
 import { watchPages } from './harness/watch-pages.js';
 
@@ -71,7 +71,9 @@ function interleaved(pids: number[]): number[] {
 async function overlap(n: number, wait: boolean) {
   const files = Array.from({ length: PAGES }, (_, i) => pageFile(i));
   const watcher = watchPages(files, renderNumber);
-  const procs = Array.from({ length: n }, () => startIsr(['regen', root, '--all', ...(wait ? ['--wait', '60'] : [])], { now: NOW, env: env() }));
+  const procs = Array.from({ length: n }, () =>
+    startIsr(['regen', root, '--all', ...(wait ? ['--wait', '60'] : [])], { now: NOW, env: env() }),
+  );
   const results = await Promise.all(procs.map((p) => p.exited));
   await watcher.stop();
   return { pids: procs.map((p) => p.child.pid!), results, watcher };
@@ -83,11 +85,16 @@ describe('overlapping regen runs on one site', () => {
       for (let round = 0; round < ROUNDS; round++) {
         const { pids, results, watcher } = await overlap(n, false);
         const codes = results.map((r) => r.code);
-        expect(codes.every((c) => c === 0 || c === 75), `exit codes ${codes}: ${results.map((r) => r.stderr).join('\n')}`).toBe(true);
+        expect(
+          codes.every((c) => c === 0 || c === 75),
+          `exit codes ${codes}: ${results.map((r) => r.stderr).join('\n')}`,
+        ).toBe(true);
         expect(codes.filter((c) => c === 0).length).toBeGreaterThanOrEqual(1);
         results.forEach((r, i) => {
           if (r.code !== 75) return;
-          expect(r.stderr).toMatch(/^isr: .*another isr run holds the lock \(isr regen, pid \d+ .*\(wait for it to finish, or pass --wait SECONDS\) \[LOCKED\]\n$/);
+          expect(r.stderr).toMatch(
+            /^isr: .*another isr run holds the lock \(isr regen, pid \d+ .*\(wait for it to finish, or pass --wait SECONDS\) \[LOCKED\]\n$/,
+          );
           // The lock is taken before any data is loaded: a refused run costs the upstream nothing.
           expect(counter.log.some((e) => e.pid === pids[i])).toBe(false);
         });
@@ -102,7 +109,10 @@ describe('overlapping regen runs on one site', () => {
     it(`${n} at once with --wait: all succeed, strictly one after another, newest render wins`, async () => {
       for (let round = 0; round < ROUNDS; round++) {
         const { pids, results, watcher } = await overlap(n, true);
-        expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual(Array(n).fill(0));
+        expect(
+          results.map((r) => r.code),
+          results.map((r) => r.stderr).join('\n'),
+        ).toEqual(Array(n).fill(0));
         // Each run loaded every page, and no two runs' loads interleave.
         for (const pid of pids) expect(counter.log.filter((e) => e.pid === pid)).toHaveLength(PAGES);
         expect(interleaved(pids)).toEqual([]);
@@ -179,7 +189,9 @@ describe('overlapping regen runs on one site', () => {
       // Keep 6 contenders running (a dead one is replaced) until `target` holds have completed.
       const contender = async (): Promise<void> => {
         while (done < target && violations.length === 0) {
-          const child = spawn(process.execPath, [script, stateDir, String(Math.ceil(target / 6)), dist, String(dieRate)], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, [script, stateDir, String(Math.ceil(target / 6)), dist, String(dieRate)], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           let err = '';
           child.stderr!.on('data', (c) => (err += c));
           child.stdout!.on('data', (c: Buffer) => {
@@ -190,7 +202,8 @@ describe('overlapping regen runs on one site', () => {
             }
           });
           const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.on('close', (c, s) => r([c, s])));
-          if (code !== 0 && signal !== 'SIGKILL') violations.push(`contender crashed (${code}): ${err.split('\n').find((l) => l.startsWith('Error')) ?? err.slice(0, 300)}`);
+          if (code !== 0 && signal !== 'SIGKILL')
+            violations.push(`contender crashed (${code}): ${err.split('\n').find((l) => l.startsWith('Error')) ?? err.slice(0, 300)}`);
         }
       };
       try {

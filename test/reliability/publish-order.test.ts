@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/logger.js';
-import { readManifestJson, tempSite, type TempSite } from '../helpers/site.js';
+import { readManifestJson, type TempSite, tempSite } from '../helpers/site.js';
 
 // A run publishes its pages first and the manifest that describes them last, so a crash between
 // the two leaves pages newer than the manifest (they render again when due), never a manifest

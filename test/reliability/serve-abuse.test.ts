@@ -3,10 +3,10 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { genCounterSite, renderNumber, startCounter, type Counter } from './harness/counter-site.js';
+import { type Counter, genCounterSite, renderNumber, startCounter } from './harness/counter-site.js';
 import { evilTarget, METHODS, targetBytes } from './harness/evil-urls.js';
 import { KeepAliveClient, rawGet, rawRequest } from './harness/raw-http.js';
-import { startServe, type ServeProc } from './harness/serve-proc.js';
+import { type ServeProc, startServe } from './harness/serve-proc.js';
 import { count, pool, report, rng, seedFrom, startIsr } from './harness/util.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
@@ -68,7 +68,8 @@ describe(`isr serve under abuse (seed ${SEED})`, () => {
       // CONNECT is handed to Node's 'connect' event; with no listener Node closes the socket without
       // an answer (no 5xx, no crash: acceptable for an origin). Every other request gets a status.
       const closedConnect = q.method === 'CONNECT' && res.status === 0 && !res.timedOut;
-      if ((res.status === 0 && !closedConnect) || res.timedOut) bad.push(`${what}: no response (${res.error ?? (res.timedOut ? 'timeout' : 'closed')})`);
+      if ((res.status === 0 && !closedConnect) || res.timedOut)
+        bad.push(`${what}: no response (${res.error ?? (res.timedOut ? 'timeout' : 'closed')})`);
     });
     report('serve-abuse', { seed: SEED, urls: URLS, statuses, problems: bad.length });
     expect(bad.slice(0, 20), `seed ${SEED} (rerun with ISR_REL_SEED=${SEED})`).toEqual([]);
@@ -84,8 +85,14 @@ describe(`isr serve under abuse (seed ${SEED})`, () => {
       rawRequest(
         srv.port,
         Buffer.concat([
-          Buffer.from(`POST ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`),
-          Buffer.from(Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n'),
+          Buffer.from(
+            `POST ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`,
+          ),
+          Buffer.from(
+            `${Object.entries(headers)
+              .map(([k, v]) => `${k}: ${v}\r\n`)
+              .join('')}\r\n`,
+          ),
           Buffer.from(body),
         ]),
       );
@@ -111,26 +118,49 @@ describe(`isr serve under abuse (seed ${SEED})`, () => {
     // Refused on the declared length: the 413 is sent and the connection closed while the client
     // is still sending, so the client sees the 413 or (its unread bytes make the kernel reset the
     // connection) a reset. Either way: refused, nothing rendered.
-    const refused = (r: { status: number; error?: string }) => r.status === 413 || (r.status === 0 && /ECONNRESET|EPIPE/.test(r.error ?? ''));
+    const refused = (r: { status: number; error?: string }) =>
+      r.status === 413 || (r.status === 0 && /ECONNRESET|EPIPE/.test(r.error ?? ''));
     const declared = await post(hook, auth, big);
     expect(refused(declared), `a 2 MB body: ${declared.status} ${declared.error}`).toBe(true);
     // Without a length (chunked), the limit applies while reading.
     const chunked = await rawRequest(
       srv.port,
       Buffer.concat([
-        Buffer.from(`POST ${hook} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${HOOK_SECRET}\r\nTransfer-Encoding: chunked\r\n\r\n`),
+        Buffer.from(
+          `POST ${hook} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${HOOK_SECRET}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        ),
         ...Array.from({ length: 40 }, () => Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 0x20), Buffer.from('\r\n')])),
         Buffer.from('0\r\n\r\n'),
       ]),
     );
     expect(refused(chunked), `a 2.5 MB chunked body: ${chunked.status} ${chunked.error}`).toBe(true);
     // A declared length that is huge, with little sent: refused on the header, not waited for.
-    const lying = await rawRequest(srv.port, `POST ${hook} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${HOOK_SECRET}\r\nContent-Length: 99999999999\r\n\r\n{}`, 5000);
+    const lying = await rawRequest(
+      srv.port,
+      `POST ${hook} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${HOOK_SECRET}\r\nContent-Length: 99999999999\r\n\r\n{}`,
+      5000,
+    );
     expect(lying.status).toBe(413);
     const malformed: (string | Buffer)[] = [
-      '', '{', 'null', '[]', '"x"', '42', '{"path": 5}', '{"path": "../x"}', '{"path": "/c/../../secret.txt"}', '{"path": "c/2/"}', '{"paths": "x"}',
-      '{"tag": ""}', '{"tags": [null]}', '{"paths": []}', '{"path": "/a\\\\b/"}', '{"path": "/a\\u0000b/"}', Buffer.from([0xff, 0xfe, 0x7b, 0x7d]),
-      '['.repeat(200_000) + ']'.repeat(200_000), '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000),
+      '',
+      '{',
+      'null',
+      '[]',
+      '"x"',
+      '42',
+      '{"path": 5}',
+      '{"path": "../x"}',
+      '{"path": "/c/../../secret.txt"}',
+      '{"path": "c/2/"}',
+      '{"paths": "x"}',
+      '{"tag": ""}',
+      '{"tags": [null]}',
+      '{"paths": []}',
+      '{"path": "/a\\\\b/"}',
+      '{"path": "/a\\u0000b/"}',
+      Buffer.from([0xff, 0xfe, 0x7b, 0x7d]),
+      '['.repeat(200_000) + ']'.repeat(200_000),
+      `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`,
     ];
     for (const body of malformed) {
       const res = await post(hook, auth, body);
@@ -150,11 +180,18 @@ describe(`isr serve under abuse (seed ${SEED})`, () => {
     try {
       const replies = await Promise.all(
         Array.from({ length: BURST }, () =>
-          client.request('/__isr/revalidate', { method: 'POST', headers: { authorization: `Bearer ${HOOK_SECRET}`, 'content-type': 'application/json' }, body: '{"path":"/c/3/"}' }),
+          client.request('/__isr/revalidate', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${HOOK_SECRET}`, 'content-type': 'application/json' },
+            body: '{"path":"/c/3/"}',
+          }),
         ),
       );
       const statuses = replies.map((r) => r.status);
-      expect(statuses.filter((s) => s !== 200), statuses.join(',')).toEqual([]);
+      expect(
+        statuses.filter((s) => s !== 200),
+        statuses.join(','),
+      ).toEqual([]);
       const renders = counter.log.filter((e) => e.page === '3').length - before;
       report('webhook-burst', { requests: BURST, renders });
       expect(renders).toBeGreaterThanOrEqual(1);
@@ -188,7 +225,10 @@ describe(`isr serve under abuse (seed ${SEED})`, () => {
       // 40 connections that never finish their headers, 20 that dribble a webhook body, 20 that
       // ask for pages over and over without ever reading the answers.
       for (let i = 0; i < 40; i++) await open('GET /c/1/ HTTP/1.1\r\nHost: x\r\nX-Slow: ');
-      for (let i = 0; i < 20; i++) await open(`POST /__isr/revalidate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${HOOK_SECRET}\r\nContent-Length: 1000\r\n\r\n{"pa`);
+      for (let i = 0; i < 20; i++)
+        await open(
+          `POST /__isr/revalidate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${HOOK_SECRET}\r\nContent-Length: 1000\r\n\r\n{"pa`,
+        );
       for (let i = 0; i < 20; i++) {
         const s = await open('');
         s.pause();
@@ -200,17 +240,26 @@ describe(`isr serve under abuse (seed ${SEED})`, () => {
       try {
         const client = new KeepAliveClient(srv.port, 8);
         const times: number[] = [];
-        await pool(Array.from({ length: 200 }, (_, i) => i), 8, async (i) => {
-          const t = performance.now();
-          const res = await client.request(`/c/${i % 40}/`, { timeoutMs: 5000 });
-          times.push(performance.now() - t);
-          expect(res.status).toBe(200);
-          expect(renderNumber(res.body.toString('utf8'))).toBeGreaterThan(0);
-        });
+        await pool(
+          Array.from({ length: 200 }, (_, i) => i),
+          8,
+          async (i) => {
+            const t = performance.now();
+            const res = await client.request(`/c/${i % 40}/`, { timeoutMs: 5000 });
+            times.push(performance.now() - t);
+            expect(res.status).toBe(200);
+            expect(renderNumber(res.body.toString('utf8'))).toBeGreaterThan(0);
+          },
+        );
         client.close();
         times.sort((a, b) => a - b);
         const p99 = times[Math.floor(times.length * 0.99)]!;
-        report('slow-clients', { slow: socks.length, requests: times.length, p50Ms: Math.round(times[times.length >> 1]!), p99Ms: Math.round(p99) });
+        report('slow-clients', {
+          slow: socks.length,
+          requests: times.length,
+          p50Ms: Math.round(times[times.length >> 1]!),
+          p99Ms: Math.round(p99),
+        });
         expect(p99).toBeLessThan(2000);
       } finally {
         clearInterval(dribble);

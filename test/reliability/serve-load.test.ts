@@ -3,9 +3,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hash } from '../../src/hash.js';
 import { readManifestJson } from '../helpers/site.js';
-import { dataVersion, genCounterSite, renderNumber, startCounter, type Counter } from './harness/counter-site.js';
+import { type Counter, dataVersion, genCounterSite, renderNumber, startCounter } from './harness/counter-site.js';
 import { KeepAliveClient } from './harness/raw-http.js';
-import { startServe, type ServeProc } from './harness/serve-proc.js';
+import { type ServeProc, startServe } from './harness/serve-proc.js';
 import { copyDir, count, report, sleep, startIsr } from './harness/util.js';
 import { watchPages } from './harness/watch-pages.js';
 
@@ -82,7 +82,12 @@ describe('isr serve regenerating under load, with a cron regen on the same site'
     let ticks = 0;
     const cronCodes: (number | null)[] = [];
     const serveRendered = () => counter.log.some((e) => e.pid === srv!.child.pid);
-    const enough = () => performance.now() - started >= SECONDS * 1000 && requests > CONNECTIONS * SECONDS && ticks >= 2 && cronCodes.length > 0 && serveRendered();
+    const enough = () =>
+      performance.now() - started >= SECONDS * 1000 &&
+      requests > CONNECTIONS * SECONDS &&
+      ticks >= 2 &&
+      cronCodes.length > 0 &&
+      serveRendered();
     const running = () => !enough() && performance.now() - started < GIVE_UP_MS;
     // Time moves a minute every 250 ms (pacing, not ordering): every page keeps expiring, so
     // requests find stale pages and the server regenerates them in the background while it serves.
@@ -185,7 +190,11 @@ describe('isr serve regenerating under load, with a cron regen on the same site'
     srv = await startServe(root, { now: T0 + 1000, env: env() });
     const client = new KeepAliveClient(srv.port, 4);
     const hook = (body: object) =>
-      client.request('/__isr/revalidate', { method: 'POST', headers: { authorization: `Bearer ${HOOK_SECRET}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      client.request('/__isr/revalidate', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${HOOK_SECRET}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     try {
       // The CMS changes page 4 (v1) and calls the webhook; the render's data request is held
       // until the second call below is in the server's queue.

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, tempSite, type TempSite } from '../helpers/site.js';
-import { request, serveFixture, T0, type ServedSite } from './helpers.js';
+import { BIN, type TempSite, tempSite } from '../helpers/site.js';
+import { request, type ServedSite, serveFixture, T0 } from './helpers.js';
 
 const SECRET = 'base-secret';
 const post = (s: ServedSite, p: string, body: unknown) =>
-  request(s.server.url, p, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` }, body: JSON.stringify(body) });
+  request(s.server.url, p, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+    body: JSON.stringify(body),
+  });
 
 describe('isr serve under a base path', () => {
   let s: ServedSite;

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, tempSite, type TempSite } from '../helpers/site.js';
+import { BIN, type TempSite, tempSite } from '../helpers/site.js';
 import { request, T0, until } from './helpers.js';
 
 interface CliServer {
@@ -175,7 +175,12 @@ describe('isr serve (CLI)', () => {
     // Round-robin hand-off, so consecutive connections go to alternate workers (the default lets
     // the kernel pick, which is faster but not predictable enough to assert on).
     const rr = { NODE_CLUSTER_SCHED_POLICY: 'rr', ISR_NOW: String(T0 + 1000) };
-    const lastLines = (out: string, n: number) => out.trim().split('\n').filter((l) => /^w\d GET /.test(l)).slice(-n);
+    const lastLines = (out: string, n: number) =>
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => /^w\d GET /.test(l))
+        .slice(-n);
 
     it('answers on one port from every worker, and a page revalidated through one is served new by all', async () => {
       const s = await built();
@@ -190,7 +195,11 @@ describe('isr serve (CLI)', () => {
       expect(new Set(lastLines(server.out(), 4).map((l) => l.slice(0, 2)))).toEqual(new Set(['w1', 'w2']));
 
       await s.write('content/items/alpha.json', JSON.stringify({ title: 'Alpha revalidated', tags: ['green'] }));
-      const hook = await request(server.url, '/__isr/revalidate', { method: 'POST', headers: { authorization: 'Bearer config-secret' }, body: JSON.stringify({ path: '/items/alpha/' }) });
+      const hook = await request(server.url, '/__isr/revalidate', {
+        method: 'POST',
+        headers: { authorization: 'Bearer config-secret' },
+        body: JSON.stringify({ path: '/items/alpha/' }),
+      });
       expect(hook.status).toBe(200);
       // The worker that did not run it notices the manifest another process wrote (a file watch).
       await until(async () => {

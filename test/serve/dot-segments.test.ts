@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseUrlPath } from '../../src/serve/static-files.js';
-import { serveFixture, type ServedSite } from './helpers.js';
+import { type ServedSite, serveFixture } from './helpers.js';
 
 // A `.` or `..` segment is refused by the path check itself, as a bad request, before any file
 // is looked up. The broader tests accept 400 or 404 for hostile paths, and the dotfile rule
@@ -54,7 +54,7 @@ describe('isr serve: dot segments', () => {
   ])('answers %s with 400 without looking at the disk', async (p) => {
     expect((await s.get('/feed.json')).status).toBe(200);
     const calls = countFsCalls();
-    let r;
+    let r: Awaited<ReturnType<typeof s.get>>;
     try {
       r = await s.get(p);
     } finally {
@@ -92,7 +92,23 @@ function countFsCalls(): { list: string[]; restore(): void } {
     }
   };
   wrap(fs.promises as any, ['stat', 'lstat', 'readFile', 'realpath', 'open', 'access'], 'fs.promises.');
-  wrap(fs as any, ['stat', 'statSync', 'lstatSync', 'existsSync', 'readFile', 'readFileSync', 'realpath', 'realpathSync', 'createReadStream', 'open', 'openSync'], 'fs.');
+  wrap(
+    fs as any,
+    [
+      'stat',
+      'statSync',
+      'lstatSync',
+      'existsSync',
+      'readFile',
+      'readFileSync',
+      'realpath',
+      'realpathSync',
+      'createReadStream',
+      'open',
+      'openSync',
+    ],
+    'fs.',
+  );
   syncBuiltinESMExports();
   return {
     list,

@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { request, serveFixture, T0, type ServedSite } from './helpers.js';
+import { request, type ServedSite, serveFixture, T0 } from './helpers.js';
 
 // 100 × "中": 100 characters (under any character limit), 300 bytes as UTF-8 on disk (over
 // NAME_MAX, 255): the write of such a folder fails with ENAMETOOLONG.
@@ -63,7 +63,12 @@ describe('isr serve: a bad fallback path fails alone', () => {
     const body = JSON.parse(r.text);
     expect(body.ok).toBe(false);
     expect(body.rendered).toEqual(['/any/listed/']);
-    expect(body.failed).toEqual([{ path: '/any/bad/', error: expect.stringMatching(/^\/any\/bad\/: route "any": load\(\) for \/any\/bad\/ returned number, expected an object/) }]);
+    expect(body.failed).toEqual([
+      {
+        path: '/any/bad/',
+        error: expect.stringMatching(/^\/any\/bad\/: route "any": load\(\) for \/any\/bad\/ returned number, expected an object/),
+      },
+    ]);
     expect((await s.site.manifest()).pages['/any/listed/'].builtAt).toBe(T0 + 1000);
     expect((await s.site.manifest()).pages['/any/bad/']).toBeUndefined();
     expect(s.logger.lines.some((l) => l.includes('the other pages of its run go again without it'))).toBe(true);

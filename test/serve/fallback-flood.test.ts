@@ -3,20 +3,22 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../src/config/resolve-config.js';
-import { serveFixture, T0, type ServedSite } from './helpers.js';
+import { type ServedSite, serveFixture, T0 } from './helpers.js';
 
 /** The fixture's config with the route "any" (fallback: 'blocking', any slug) changed. */
-const anyRoute = (over: Record<string, unknown>, serve: Record<string, unknown> = {}) => (c: ResolvedConfig): ResolvedConfig => ({
-  ...c,
-  serve: { ...c.serve, ...serve },
-  routes: c.routes.map((r) => (r.name === 'any' ? { ...r, ...over } : r)),
-});
+const anyRoute =
+  (over: Record<string, unknown>, serve: Record<string, unknown> = {}) =>
+  (c: ResolvedConfig): ResolvedConfig => ({
+    ...c,
+    serve: { ...c.serve, ...serve },
+    routes: c.routes.map((r) => (r.name === 'any' ? { ...r, ...over } : r)),
+  });
 
 describe('isr serve: a fallback flood is bounded', () => {
   let s: ServedSite;
   afterEach(() => s?.close());
 
-  it("answers 404 for new paths once the route holds maxOnDemandPages, with one log line, not one per request", async () => {
+  it('answers 404 for new paths once the route holds maxOnDemandPages, with one log line, not one per request', async () => {
     s = await serveFixture('serve-bounds', { configure: anyRoute({ maxOnDemandPages: 2 }) });
     expect((await s.get('/any/a/')).status).toBe(200);
     expect((await s.get('/any/b/')).status).toBe(200);
@@ -30,7 +32,9 @@ describe('isr serve: a fallback flood is bounded', () => {
     expect(await s.renders()).toEqual(['/any/a/', '/any/b/']);
     const warned = s.logger.lines.filter((l) => l.includes('maxOnDemandPages'));
     expect(warned).toHaveLength(1);
-    expect(warned[0]).toMatch(/^warn fallback: route "any" holds 2 on-demand pages \(maxOnDemandPages\): 1 new path\(s\) answered 404 .*isr regen --forget-on-demand any/);
+    expect(warned[0]).toMatch(
+      /^warn fallback: route "any" holds 2 on-demand pages \(maxOnDemandPages\): 1 new path\(s\) answered 404 .*isr regen --forget-on-demand any/,
+    );
   });
 
   it('does not count remembered notFound answers past their window, and drops them', async () => {
@@ -45,7 +49,11 @@ describe('isr serve: a fallback flood is bounded', () => {
     await s.server.idle();
     const pages = (await s.site.manifest()).pages;
     expect(pages['/any/gone-1/']).toBeUndefined();
-    expect(Object.keys(pages).filter((p) => p.startsWith('/any/')).sort()).toEqual(['/any/a/', '/any/b/', '/any/listed/']);
+    expect(
+      Object.keys(pages)
+        .filter((p) => p.startsWith('/any/'))
+        .sort(),
+    ).toEqual(['/any/a/', '/any/b/', '/any/listed/']);
     // Asked of the data source once, not again when dropped.
     expect((await s.renders()).filter((p) => p === '/any/gone-1/')).toHaveLength(1);
   });

@@ -8,18 +8,37 @@ import type { SiteState } from '../../src/serve/site-state.js';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 function setup(pages: Record<string, Partial<PageEntry>>, o: { cap?: number; pending?: number } = {}) {
-  const full = (e: Partial<PageEntry>): PageEntry => ({ route: 'any', builtAt: T0, changedAt: T0, revalidate: 60, status: 'ok', onDemand: true, ...e }) as PageEntry;
-  const state = { manifest: { pages: Object.fromEntries(Object.entries(pages).map(([k, e]) => [k, full(e)])) } as unknown as Manifest, page: (k: string) => state.manifest.pages[k] };
+  const full = (e: Partial<PageEntry>): PageEntry =>
+    ({ route: 'any', builtAt: T0, changedAt: T0, revalidate: 60, status: 'ok', onDemand: true, ...e }) as PageEntry;
+  const state = {
+    manifest: { pages: Object.fromEntries(Object.entries(pages).map(([k, e]) => [k, full(e)])) } as unknown as Manifest,
+    page: (k: string) => state.manifest.pages[k],
+  };
   const drops: string[][] = [];
   const lines: string[] = [];
   const clock = { now: T0 + 1000 };
-  const config = { routes: [{ name: 'any', maxOnDemandPages: o.cap ?? 3 }], serve: { maxPendingRenders: o.pending ?? 10 } } as unknown as ResolvedConfig;
+  const config = {
+    routes: [{ name: 'any', maxOnDemandPages: o.cap ?? 3 }],
+    serve: { maxPendingRenders: o.pending ?? 10 },
+  } as unknown as ResolvedConfig;
   const gate = new FallbackGate({
     config: () => config,
     state: state as unknown as SiteState,
     clock: () => clock.now,
-    logger: { info: () => {}, warn: (l: string) => void lines.push(l), error: () => {}, debug: () => {}, progress: () => {}, done: () => {} },
-    queue: { request: (r: { drop: string[] }) => (drops.push(r.drop), Promise.resolve()) } as unknown as RegenQueue,
+    logger: {
+      info: () => {},
+      warn: (l: string) => void lines.push(l),
+      error: () => {},
+      debug: () => {},
+      progress: () => {},
+      done: () => {},
+    },
+    queue: {
+      request: (r: { drop: string[] }) => {
+        drops.push(r.drop);
+        return Promise.resolve();
+      },
+    } as unknown as RegenQueue,
   });
   /** A run that rendered `key`: a new manifest object holding it. */
   const rendered = (key: string, e: Partial<PageEntry> = {}) => {

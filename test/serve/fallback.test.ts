@@ -1,9 +1,9 @@
-import path from 'node:path';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cacheControl } from '../../src/write/cache-control.js';
 import { watchRegenRequests } from './gates.js';
-import { serveFixture, T0, type Reply, type ServedSite } from './helpers.js';
+import { type Reply, type ServedSite, serveFixture, T0 } from './helpers.js';
 
 describe("isr serve: fallback: 'blocking'", () => {
   let s: ServedSite;

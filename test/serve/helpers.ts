@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { ResolvedConfig } from '../../src/config/resolve-config.js';
 import type { Logger } from '../../src/logger.js';
 import { createServer, type IsrServer, type ServeOptions } from '../../src/serve/create-server.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 /** The time the fixture is built at; servers start a second later. */
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -38,7 +38,10 @@ export interface Reply {
 }
 
 /** Copy a fixture, build it at T0 with the real CLI, and serve it in-process on 127.0.0.1:0. */
-export async function serveFixture(name: string, opts: Partial<ServeOptions> & { configure?: (c: ResolvedConfig) => ResolvedConfig } = {}): Promise<ServedSite> {
+export async function serveFixture(
+  name: string,
+  opts: Partial<ServeOptions> & { configure?: (c: ResolvedConfig) => ResolvedConfig } = {},
+): Promise<ServedSite> {
   const site = await tempSite(name);
   const built = await site.run(['build'], { now: T0 });
   if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
@@ -67,7 +70,11 @@ export async function serveFixture(name: string, opts: Partial<ServeOptions> & {
  * A raw HTTP request (node:http, not fetch): the path is sent exactly as given (no
  * normalisation of `..` or `%2e`), and no Accept-Encoding is added unless asked for.
  */
-export function request(base: string, p: string, o: { headers?: Record<string, string>; method?: string; body?: string | Buffer } = {}): Promise<Reply> {
+export function request(
+  base: string,
+  p: string,
+  o: { headers?: Record<string, string>; method?: string; body?: string | Buffer } = {},
+): Promise<Reply> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = http.request(

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { maskUrl } from '../../src/serve/mask-secret.js';
-import { request, serveFixture, type ServedSite } from './helpers.js';
+import { request, type ServedSite, serveFixture } from './helpers.js';
 
 const SECRET = 'bounds-secret';
 

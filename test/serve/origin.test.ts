@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveFixture, T0, until, type ServedSite } from './helpers.js';
+import { type ServedSite, serveFixture, T0, until } from './helpers.js';
 
 /** Open a raw connection, write `data`, collect everything until the server closes it. */
 function converse(url: string, data: string, timeoutMs = 5000): Promise<{ text: string; closed: boolean }> {
@@ -66,10 +66,22 @@ describe('isr serve: origin basics', () => {
     const lock = path.join(s.config.stateDir, 'lock');
     await mkdir(lock);
     // Held by a live process (this one), as a long cron run would.
-    await writeFile(path.join(lock, 'owner.json'), JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), token: 't', startedAt: Date.now(), command: 'isr regen' }));
+    await writeFile(
+      path.join(lock, 'owner.json'),
+      JSON.stringify({
+        pid: process.pid,
+        host: (await import('node:os')).hostname(),
+        token: 't',
+        startedAt: Date.now(),
+        command: 'isr regen',
+      }),
+    );
     s.clock.now = T0 + 3_600_000;
     expect((await s.get('/items/alpha/')).headers['x-isr-cache']).toBe('STALE');
-    await until(async () => s.logger.lines.some((l) => l.startsWith('error') && l.includes('another isr run holds the lock')), 'the lock error');
+    await until(
+      async () => s.logger.lines.some((l) => l.startsWith('error') && l.includes('another isr run holds the lock')),
+      'the lock error',
+    );
     for (let i = 0; i < 5; i++) expect((await s.get('/items/beta/')).status).toBe(200);
     await s.server.idle();
     expect(s.logger.lines.filter((l) => l.includes('holds the lock'))).toHaveLength(1);

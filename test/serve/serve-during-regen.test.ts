@@ -11,12 +11,12 @@
  * only makes the run longer.
  */
 import { existsSync, watch } from 'node:fs';
-import { mkdtemp, readFile, symlink, mkdir, writeFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { REPO, runCli } from '../helpers/site.js';
-import { startServe, type ServeProc } from '../reliability/harness/serve-proc.js';
+import { type ServeProc, startServe } from '../reliability/harness/serve-proc.js';
 
 const PAGES = 300;
 const SECRET = 'during-regen-secret';

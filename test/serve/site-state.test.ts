@@ -8,7 +8,7 @@ import { fileSignature } from '../../src/manifest/manifest.js';
 import { shardOf } from '../../src/manifest/shards.js';
 import { runSite } from '../../src/run/run-site.js';
 import { SiteState } from '../../src/serve/site-state.js';
-import { BIN, tempSite, type TempSite } from '../helpers/site.js';
+import { BIN, type TempSite, tempSite } from '../helpers/site.js';
 
 // One stat of the manifest can be held: issued at once, its answer handed over when the test
 // says. The server's disk checks stat through node:fs/promises; nothing else here is gated.
@@ -52,7 +52,8 @@ async function builtSite() {
   const changes: (string[] | 'all')[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   /** Resolves once `n` changes have been reported (an event, not a guess at how long a check takes). */
-  const changesReach = (n: number) => (changes.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })));
+  const changesReach = (n: number) =>
+    changes.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }));
   const onChange = (f: string[] | 'all') => {
     changes.push(f);
     for (const w of waiters.filter((w) => changes.length >= w.n)) w.resolve();
@@ -77,7 +78,14 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     await state.check();
     expect(state.page(a)!.builtAt).toBe(T0);
     // Our run reads only b's shard (after the cron's write) and publishes over it.
-    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test' });
+    const run = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: [b],
+      now: T0 + 120_000,
+      logger: silentLogger(),
+      command: 'test',
+    });
     await state.adopt(run, [...run.written, ...run.removed]);
     await state.check();
     const disk = await site.manifest();
@@ -97,7 +105,14 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     state.ownRunStarted();
     const cron = await site.run(['regen', '--path', sibling, '--quiet'], { now: new Date(T0 + 60_000).toISOString(), env });
     expect(cron.code, cron.stderr).toBe(0);
-    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [a], now: T0 + 120_000, logger: silentLogger(), command: 'test' });
+    const run = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: [a],
+      now: T0 + 120_000,
+      logger: silentLogger(),
+      command: 'test',
+    });
     await state.adopt(run, [...run.written, ...run.removed]);
     // Before any disk check: the shard our run loaded already carries the cron's page.
     expect(state.page(sibling)!.builtAt).toBe(T0 + 60_000);
@@ -110,7 +125,14 @@ describe('SiteState (the server view of a sharded manifest)', () => {
   it('after a run of its own on the head it holds, takes the pages that run changed and reads nothing back', async () => {
     const { site, config, state, b, changes } = await builtSite();
     state.ownRunStarted();
-    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test' });
+    const run = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: [b],
+      now: T0 + 120_000,
+      logger: silentLogger(),
+      command: 'test',
+    });
     await state.adopt(run, [...run.written, ...run.removed]);
     await state.check();
     expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
@@ -144,7 +166,15 @@ describe('SiteState disk checks', () => {
     const { config, state, b, changes } = await builtSite();
     state.close(); // no file watch: this test alone says when checks happen
     state.ownRunStarted();
-    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    const run = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: [b],
+      now: T0 + 120_000,
+      logger: silentLogger(),
+      command: 'test',
+      held: state.held(),
+    });
     statGate.calls = 0;
     await state.adopt(run, [...run.written, ...run.removed]);
     // A check stats the manifest as it starts (signatureOf, in the same tick): one started by the
@@ -159,7 +189,15 @@ describe('SiteState disk checks', () => {
     const { site, config, state, a, b, changes, changesReach } = await builtSite();
     state.close(); // no file watch: only the adoption can look at the disk
     state.ownRunStarted();
-    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    const run = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: [b],
+      now: T0 + 120_000,
+      logger: silentLogger(),
+      command: 'test',
+      held: state.held(),
+    });
     const cron = spawnSync(process.execPath, [BIN, 'regen', '--path', a, '--quiet'], {
       cwd: site.root,
       env: { ...process.env, ...env, ISR_NOW: new Date(T0 + 60_000).toISOString() },
@@ -184,7 +222,15 @@ describe('SiteState disk checks', () => {
     await statGate.answered; // the stat has seen the head as built
     // A webhook's run starts, publishes and is adopted before that answer is handled.
     state.ownRunStarted();
-    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [b], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    const run = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: [b],
+      now: T0 + 120_000,
+      logger: silentLogger(),
+      command: 'test',
+      held: state.held(),
+    });
     await state.adopt(run, [...run.written, ...run.removed]);
     answer();
     await check;
@@ -215,7 +261,15 @@ describe('a run of the server started from the manifest it holds', () => {
     // Spoil a's shard file behind the head's back: a run that read it would fail on it.
     await writeFile(await shardFileOf(site, a, bits), '{ not json');
     state.ownRunStarted();
-    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [a], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    const run = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: [a],
+      now: T0 + 120_000,
+      logger: silentLogger(),
+      command: 'test',
+      held: state.held(),
+    });
     await state.adopt(run, [...run.written, ...run.removed]);
     expect(run.rendered).toEqual([a]);
     // The shard was rewritten whole from memory: the sibling it holds is intact.
@@ -234,7 +288,15 @@ describe('a run of the server started from the manifest it holds', () => {
     expect(cron.code, cron.stderr).toBe(0);
     // What the server holds still has the sibling as built at T0.
     expect(state.page(sibling)!.builtAt).toBe(T0);
-    const run = await runSite(config, { mode: 'regen', onlyNamed: true, paths: [a], now: T0 + 120_000, logger: silentLogger(), command: 'test', held: state.held() });
+    const run = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: [a],
+      now: T0 + 120_000,
+      logger: silentLogger(),
+      command: 'test',
+      held: state.held(),
+    });
     await state.adopt(run, [...run.written, ...run.removed]);
     const disk = await site.manifest();
     expect(disk.pages[sibling].builtAt, "the cron's render survives").toBe(T0 + 60_000);

@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cacheControl } from '../../src/write/cache-control.js';
-import { serveFixture, T0, until, type ServedSite } from './helpers.js';
+import { type ServedSite, serveFixture, T0, until } from './helpers.js';
 
 describe('isr serve: stale-while-revalidate', () => {
   let s: ServedSite;
@@ -142,7 +142,7 @@ describe('isr serve: stale-while-revalidate', () => {
     expect(await s.renders()).toEqual(['/items/beta/']);
   });
 
-  describe('with the manifest split in one shard per page (as a large site\'s is)', () => {
+  describe("with the manifest split in one shard per page (as a large site's is)", () => {
     afterEach(() => vi.unstubAllEnvs());
     const pagesOf = (x: ServedSite) => Object.keys(x.server.manifest().pages).sort();
 

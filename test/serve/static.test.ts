@@ -1,10 +1,10 @@
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import path from 'node:path';
 import fs, { writeFileSync } from 'node:fs';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
+import path from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, serveFixture, type ServedSite } from './helpers.js';
+import { request, type ServedSite, serveFixture } from './helpers.js';
 
 describe('isr serve: static files', () => {
   let s: ServedSite;
@@ -164,7 +164,7 @@ describe('isr serve: static files', () => {
     ['/page.html.isr-tmp'],
     ['/_headers'],
   ])('never serves anything outside outDir, temp files or dotfiles: %s', async (label) => {
-    const p = label.startsWith('/aaaa') ? '/' + 'a'.repeat(10_000) : label.startsWith('/a/a') ? '/' + 'a/'.repeat(5_000) : label;
+    const p = label.startsWith('/aaaa') ? `/${'a'.repeat(10_000)}` : label.startsWith('/a/a') ? `/${'a/'.repeat(5_000)}` : label;
     const r = await s.get(p);
     expect([400, 404]).toContain(r.status);
     expect(r.text).not.toContain('TOP SECRET');

@@ -3,8 +3,8 @@ import { emptyManifest } from '../../src/manifest/manifest.js';
 import type { RunResult } from '../../src/run/run-site.js';
 import { negotiate } from '../../src/serve/compress.js';
 import { injectLiveScript } from '../../src/serve/live-reload.js';
-import { MemoryCache, type CachedFile } from '../../src/serve/memory-cache.js';
-import { RegenQueue, type RegenJob } from '../../src/serve/regen-queue.js';
+import { type CachedFile, MemoryCache } from '../../src/serve/memory-cache.js';
+import { type RegenJob, RegenQueue } from '../../src/serve/regen-queue.js';
 import { parseRange } from '../../src/serve/send-file.js';
 import { changedFiles } from '../../src/serve/site-state.js';
 import { contentTypeOf, parseUrlPath } from '../../src/serve/static-files.js';
@@ -29,7 +29,7 @@ describe('parseUrlPath', () => {
     ['/%zz', 400],
     ['//x', 400],
     ['relative', 400],
-    ['/' + 'x'.repeat(3000), 400],
+    [`/${'x'.repeat(3000)}`, 400],
     ['/.git/config', 404],
     ['/dir/.env', 404],
     ['/x.html.1.ab.isr-tmp', 404],
@@ -82,7 +82,15 @@ describe('contentTypeOf', () => {
 
 describe('MemoryCache', () => {
   const file = (rel: string, size: number): CachedFile => ({
-    rel, body: Buffer.alloc(size), etag: '"x"', type: 'text/plain', compressible: true, ino: 1, size, mtimeMs: 1, checkedAt: 0,
+    rel,
+    body: Buffer.alloc(size),
+    etag: '"x"',
+    type: 'text/plain',
+    compressible: true,
+    ino: 1,
+    size,
+    mtimeMs: 1,
+    checkedAt: 0,
   });
   it('evicts the least recently used files past its byte budget', () => {
     const c = new MemoryCache(250, 1000);
@@ -120,7 +128,17 @@ describe('RegenQueue', () => {
     return { jobs, gates, queue: new RegenQueue(run) };
   }
   const result = (job: RegenJob): RunResult =>
-    ({ rendered: job.paths, written: [], unchanged: [], removed: [], failed: [], listingErrors: [], plan: { render: [], remove: [], errors: [], unmatchedTags: [], unknownRoutes: [] }, manifest: emptyManifest(), durationMs: 1 }) as RunResult;
+    ({
+      rendered: job.paths,
+      written: [],
+      unchanged: [],
+      removed: [],
+      failed: [],
+      listingErrors: [],
+      plan: { render: [], remove: [], errors: [], unmatchedTags: [], unknownRoutes: [] },
+      manifest: emptyManifest(),
+      durationMs: 1,
+    }) as RunResult;
   const tick = () => new Promise((r) => setTimeout(r, 0));
 
   it('runs one job at a time and merges everything asked meanwhile into the next', async () => {

@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveFixture, until, type ServedSite } from './helpers.js';
+import { type ServedSite, serveFixture, until } from './helpers.js';
 
 describe('isr serve --watch', () => {
   let s: ServedSite;

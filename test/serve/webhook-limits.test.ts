@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { request, serveFixture, type ServedSite } from './helpers.js';
+import { request, type ServedSite, serveFixture } from './helpers.js';
 
 const revalidate = (s: ServedSite, body: unknown) =>
   request(s.server.url, '/__isr/revalidate', {
@@ -17,7 +17,9 @@ describe('isr serve: a webhook call names a bounded number of paths and tags', (
     const paths = Array.from({ length: 1001 }, (_, i) => `/any/p${i}/`);
     const r = await revalidate(s, { paths });
     expect(r.status).toBe(400);
-    expect(JSON.parse(r.text).error).toBe('names 1001 paths; at most 1000 per call (serve.maxRevalidatePaths): split it into several calls, or name a tag');
+    expect(JSON.parse(r.text).error).toBe(
+      'names 1001 paths; at most 1000 per call (serve.maxRevalidatePaths): split it into several calls, or name a tag',
+    );
     const t = await revalidate(s, { tags: Array.from({ length: 101 }, (_, i) => `t${i}`) });
     expect(t.status).toBe(400);
     expect(JSON.parse(t.text).error).toMatch(/^names 101 tags; at most 100 per call \(serve\.maxRevalidateTags\)/);
@@ -26,7 +28,9 @@ describe('isr serve: a webhook call names a bounded number of paths and tags', (
   });
 
   it('takes its limits from serve.maxRevalidatePaths and serve.maxRevalidateTags', async () => {
-    s = await serveFixture('serve-bounds', { configure: (c) => ({ ...c, serve: { ...c.serve, maxRevalidatePaths: 2, maxRevalidateTags: 1 } }) });
+    s = await serveFixture('serve-bounds', {
+      configure: (c) => ({ ...c, serve: { ...c.serve, maxRevalidatePaths: 2, maxRevalidateTags: 1 } }),
+    });
     expect((await revalidate(s, { paths: ['/any/a/', '/any/b/', '/any/c/'] })).status).toBe(400);
     expect((await revalidate(s, { tags: ['x', 'y'] })).status).toBe(400);
     const ok = await revalidate(s, { paths: ['/any/a/', '/any/b/'], tags: ['x'] });

@@ -1,11 +1,16 @@
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import net from 'node:net';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchRegenRequests } from './gates.js';
-import { request, serveFixture, T0, until, type Reply, type ServedSite } from './helpers.js';
+import { type Reply, request, type ServedSite, serveFixture, T0, until } from './helpers.js';
 
-const post = (s: ServedSite, body: unknown, headers: Record<string, string> = { authorization: 'Bearer config-secret' }, p = '/__isr/revalidate') =>
+const post = (
+  s: ServedSite,
+  body: unknown,
+  headers: Record<string, string> = { authorization: 'Bearer config-secret' },
+  p = '/__isr/revalidate',
+) =>
   request(s.server.url, p, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -23,14 +28,22 @@ describe('isr serve: on-demand revalidation webhook', () => {
     const r = await post(s, { path: '/items/alpha/' });
     expect(r.status).toBe(200);
     const body = JSON.parse(r.text);
-    expect(body).toMatchObject({ ok: true, rendered: ['/items/alpha/'], written: expect.arrayContaining(['items/alpha/index.html']), removed: [], failed: [] });
+    expect(body).toMatchObject({
+      ok: true,
+      rendered: ['/items/alpha/'],
+      written: expect.arrayContaining(['items/alpha/index.html']),
+      removed: [],
+      failed: [],
+    });
     // Answered after the regeneration: the next request sees the new page.
     const page = await s.get('/items/alpha/');
     expect(page.headers['x-isr-cache']).toBe('HIT');
     expect(page.text).toContain('Alpha edited');
     expect(await s.renders()).toEqual(['/items/alpha/']);
     // One line for the call: the run's, naming the page (the webhook's own line would repeat it).
-    expect(s.logger.lines.filter((l) => l.includes('/items/alpha/'))).toEqual([expect.stringMatching(/^info regenerated \/items\/alpha\/: 1 rendered, \d+ written, 0 removed in \d+ ms$/)]);
+    expect(s.logger.lines.filter((l) => l.includes('/items/alpha/'))).toEqual([
+      expect.stringMatching(/^info regenerated \/items\/alpha\/: 1 rendered, \d+ written, 0 removed in \d+ ms$/),
+    ]);
   });
 
   it('accepts paths, tags, the x-isr-secret header and ?secret=', async () => {
@@ -51,7 +64,10 @@ describe('isr serve: on-demand revalidation webhook', () => {
   it('maps a Contentful payload through serve.webhook', async () => {
     s = await serveFixture('serve-site');
     await s.site.write('content/items/beta.json', JSON.stringify({ title: 'Beta from the CMS' }));
-    const payload = { sys: { type: 'Entry', id: '5KsDBWseXY6QegucYAoacS', contentType: { sys: { id: 'item' } } }, fields: { slug: { 'en-US': 'beta' }, title: { 'en-US': 'Beta from the CMS' } } };
+    const payload = {
+      sys: { type: 'Entry', id: '5KsDBWseXY6QegucYAoacS', contentType: { sys: { id: 'item' } } },
+      fields: { slug: { 'en-US': 'beta' }, title: { 'en-US': 'Beta from the CMS' } },
+    };
     const r = await post(s, payload);
     expect(r.status).toBe(200);
     expect(JSON.parse(r.text).rendered).toEqual(['/items/beta/']);

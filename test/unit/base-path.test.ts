@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseOfSiteUrl, ensureBase, parseBase, stripBase, withBase } from '../../src/config/base-path.js';
-import { resolveConfig, type ResolvedConfig } from '../../src/config/resolve-config.js';
+import { type ResolvedConfig, resolveConfig } from '../../src/config/resolve-config.js';
 import { createHelpers } from '../../src/render/helpers.js';
 import type { UserConfig } from '../../src/types.js';
 
@@ -26,7 +26,8 @@ function config(extra: Partial<UserConfig>): ResolvedConfig {
   };
   return resolveConfig(user, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides: {} });
 }
-const helpers = (c: ResolvedConfig) => createHelpers(c, { path: '/blog/a b/', route: 'post', params: { slug: 'a b' }, now: 0 }, (p) => `${withBase(c.base, p)}?v=x`);
+const helpers = (c: ResolvedConfig) =>
+  createHelpers(c, { path: '/blog/a b/', route: 'post', params: { slug: 'a b' }, now: 0 }, (p) => `${withBase(c.base, p)}?v=x`);
 
 describe('the base path', () => {
   it("is taken from site.url's path, with or without its final slash, and is / without a path or a site URL", () => {
@@ -46,12 +47,15 @@ describe('the base path', () => {
   });
 
   it('refuses a base that is not a folder path', () => {
-    for (const bad of ['repo/', '/a//b/', '/a/../b/', '/./', '/a?x', '/a#x', '/a b/', '/a\\b/']) expect(parseBase(bad), bad).toHaveProperty('problem');
+    for (const bad of ['repo/', '/a//b/', '/a/../b/', '/./', '/a?x', '/a#x', '/a b/', '/a\\b/'])
+      expect(parseBase(bad), bad).toHaveProperty('problem');
     expect(() => config({ base: 'repo' })).toThrow('base: expected a path starting with "/", found string "repo"');
     expect(() => config({ base: 42 as unknown as string })).toThrow('base: expected a path such as "/repo/", found number 42');
     expect(baseOfSiteUrl('https://example.com//x/')).toHaveProperty('problem');
     // A site.url the URL parser refuses is named as such, not a crash reading its path.
-    expect(() => config({ site: { url: 'https://exa mple.com/repo/' } })).toThrow('site.url: expected an absolute http(s) URL, found string "https://exa mple.com/repo/"');
+    expect(() => config({ site: { url: 'https://exa mple.com/repo/' } })).toThrow(
+      'site.url: expected an absolute http(s) URL, found string "https://exa mple.com/repo/"',
+    );
   });
 
   it('changes the config hash only for a site not at the root (a moved base re-renders every page)', () => {

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/logger.js';
 import { runSite } from '../../src/run/run-site.js';
-import { fsyncDurability, type Durability } from '../../src/write/durable.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { type Durability, fsyncDurability } from '../../src/write/durable.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // Issue 16 item 14: the publish is ordered by flushes, so a power loss keeps each page old or new
 // and never lets the manifest name a page whose bytes or rename were lost.
@@ -51,7 +51,15 @@ describe('a run flushes its publish to the disk in order', () => {
     await site.write('content/posts/hello-world.md', md.replace('This blog', 'This edited blog'));
 
     const { durability, flushes } = recorder(site.root);
-    const r = await runSite(config, { mode: 'regen', onlyNamed: true, paths: ['/blog/hello-world/'], now: T0 + 1000, logger: silentLogger(), command: 'test', durability });
+    const r = await runSite(config, {
+      mode: 'regen',
+      onlyNamed: true,
+      paths: ['/blog/hello-world/'],
+      now: T0 + 1000,
+      logger: silentLogger(),
+      command: 'test',
+      durability,
+    });
     expect(r.written).toContain('blog/hello-world/index.html');
     const isr = path.join(site.root, '.isr');
     const pageDir = path.join(site.root, 'dist/blog/hello-world');

@@ -48,7 +48,9 @@ describe('front matter', () => {
 
   it('reports an unclosed flow list at the line where YAML gives up', () => {
     const f = failure(() => parseFrontMatter('---\ntitle: Hello\ntags: [a, b\ndate: 2026-01-01\n---\nBody\n', 'p.md'));
-    expect(f.text).toBe('p.md:4: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (fix the YAML syntax)');
+    expect(f.text).toBe(
+      'p.md:4: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (fix the YAML syntax)',
+    );
   });
 
   it('gives the exact line of a bad indentation', () => {

@@ -25,7 +25,14 @@ function plant(o: Record<string, unknown>): void {
   mkdirSync(path.join(stateDir, 'lock'), { recursive: true });
   writeFileSync(ownerFile(), JSON.stringify(o));
 }
-const foreign = (extra: Record<string, unknown>) => ({ pid: 4242, host: 'ci-runner-cancelled', token: 'theirs', startedAt: now - 3600_000, command: 'isr regen', ...extra });
+const foreign = (extra: Record<string, unknown>) => ({
+  pid: 4242,
+  host: 'ci-runner-cancelled',
+  token: 'theirs',
+  startedAt: now - 3600_000,
+  command: 'isr regen',
+  ...extra,
+});
 
 describe('the lock lease', () => {
   it('takes over a lock of another host whose lease has expired, and reports a recovery', async () => {

@@ -34,7 +34,10 @@ describe('a lock takeover cut short', () => {
     // A lock left by a run that died (its temp files may be lying about).
     mkdirSync(path.join(stateDir, 'lock'), { recursive: true });
     const dead = spawnSync('true').pid!;
-    writeFileSync(path.join(stateDir, 'lock', 'owner.json'), JSON.stringify({ pid: dead, host: hostname(), token: 'old', startedAt: Date.now(), command: 'isr build' }));
+    writeFileSync(
+      path.join(stateDir, 'lock', 'owner.json'),
+      JSON.stringify({ pid: dead, host: hostname(), token: 'old', startedAt: Date.now(), command: 'isr build' }),
+    );
 
     // The next run takes it over, then "dies" before its own lock is in place.
     fail.nextLockRename = true;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,9 @@ describe('the site lock', () => {
     expect(err).toBeInstanceOf(IsrError);
     expect((err as IsrError).code).toBe('LOCKED');
     expect((err as IsrError).exitCode).toBe(75);
-    expect((err as IsrError).message).toMatch(new RegExp(`^another isr run holds the lock \\(isr build, pid ${process.pid} on ${hostname()}, since \\d{4}-`));
+    expect((err as IsrError).message).toMatch(
+      new RegExp(`^another isr run holds the lock \\(isr build, pid ${process.pid} on ${hostname()}, since \\d{4}-`),
+    );
     expect((err as IsrError).hint).toBe('wait for it to finish, or pass --wait SECONDS');
     await first.release();
     expect(existsSync(path.join(stateDir, 'lock'))).toBe(false);

@@ -6,14 +6,14 @@ import { IsrError } from '../../src/errors.js';
 import {
   emptyManifest,
   loadShards,
+  type Manifest,
   openManifest,
+  type PageEntry,
   readManifest,
   shardDir,
-  type Manifest,
-  type PageEntry,
 } from '../../src/manifest/manifest.js';
-import { prepareShards, stageManifest, writeManifest } from '../../src/manifest/write-manifest.js';
 import { chooseBits, shardOf } from '../../src/manifest/shards.js';
+import { prepareShards, stageManifest, writeManifest } from '../../src/manifest/write-manifest.js';
 
 const roots: string[] = [];
 let root: string;
@@ -25,7 +25,9 @@ beforeEach(() => {
   file = path.join(root, '.isr', 'manifest.json');
 });
 afterEach(() => vi.unstubAllEnvs());
-afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
 
 const WAY_OUT = 'delete .isr/manifest.json and .isr/manifest-pages/ and run `isr build` to rebuild them (the output folder is kept)';
 const ROUTES = new Map([['r', { revalidate: 60 as const, sitemap: true }]]);
@@ -43,7 +45,14 @@ async function failure(text: string | (() => void)): Promise<{ code: string; exi
   throw new Error('expected the manifest to be refused');
 }
 
-const entry = (over: Partial<PageEntry> = {}): PageEntry => ({ route: 'r', builtAt: 1, changedAt: 1, revalidate: 60, status: 'ok', ...over });
+const entry = (over: Partial<PageEntry> = {}): PageEntry => ({
+  route: 'r',
+  builtAt: 1,
+  changedAt: 1,
+  revalidate: 60,
+  status: 'ok',
+  ...over,
+});
 
 const valid = (n = 2): Manifest => {
   const pages: Record<string, PageEntry> = {
@@ -69,7 +78,9 @@ describe('reading the manifest', () => {
     const f = await failure('{"version": 2, "shards": {');
     expect(f.code).toBe('MANIFEST_CORRUPT');
     expect(f.exit).toBe(6);
-    expect(f.line).toMatch(/^\.isr\/manifest\.json: the manifest is not valid JSON \(.+\) \(delete \.isr\/manifest\.json and \.isr\/manifest-pages\/ and run `isr build` to rebuild them \(the output folder is kept\)\)$/);
+    expect(f.line).toMatch(
+      /^\.isr\/manifest\.json: the manifest is not valid JSON \(.+\) \(delete \.isr\/manifest\.json and \.isr\/manifest-pages\/ and run `isr build` to rebuild them \(the output folder is kept\)\)$/,
+    );
   });
 
   it('refuses a manifest of another version', async () => {
@@ -92,12 +103,16 @@ describe('reading the manifest', () => {
     for (const key of ['routes', 'templates', 'configHash']) {
       const m = { ...head };
       delete m[key];
-      expect((await failure(JSON.stringify(m))).line).toBe(`.isr/manifest.json: the manifest is missing "routes", "templates" or "configHash" (${WAY_OUT})`);
+      expect((await failure(JSON.stringify(m))).line).toBe(
+        `.isr/manifest.json: the manifest is missing "routes", "templates" or "configHash" (${WAY_OUT})`,
+      );
     }
     for (const key of ['shards', 'shardBits', 'generation']) {
       const m = { ...head };
       delete m[key];
-      expect((await failure(JSON.stringify(m))).line).toBe(`.isr/manifest.json: the manifest is missing "shards", "shardBits" or "generation" (${WAY_OUT})`);
+      expect((await failure(JSON.stringify(m))).line).toBe(
+        `.isr/manifest.json: the manifest is missing "shards", "shardBits" or "generation" (${WAY_OUT})`,
+      );
     }
   });
 
@@ -130,13 +145,18 @@ describe('reading the manifest', () => {
     const moved = JSON.parse(readFileSync(fb, 'utf8')).pages;
     const target = JSON.parse(readFileSync(fa, 'utf8'));
     writeFileSync(fa, JSON.stringify({ ...target, pages: { ...target.pages, ...moved } }));
-    expect((await failure(() => {})).line).toMatch(/^\.isr\/manifest\.json: manifest entry for "[^"]+" is in the wrong shard \([0-9a-f]+\)/);
+    expect((await failure(() => {})).line).toMatch(
+      /^\.isr\/manifest\.json: manifest entry for "[^"]+" is in the wrong shard \([0-9a-f]+\)/,
+    );
   });
 
   it('reports a manifest that cannot be read (a folder in its place)', async () => {
     const dir = path.join(root, 'as-dir');
     mkdirSync(dir, { recursive: true });
-    await expect(readManifest(dir, root)).rejects.toMatchObject({ code: 'MANIFEST_CORRUPT', message: expect.stringMatching(/^cannot read the manifest: /) });
+    await expect(readManifest(dir, root)).rejects.toMatchObject({
+      code: 'MANIFEST_CORRUPT',
+      message: expect.stringMatching(/^cannot read the manifest: /),
+    });
   });
 
   it('reads a version 1 manifest (one file with every page) and writes it back as version 2', async () => {
@@ -159,7 +179,9 @@ describe('writing the manifest', () => {
     expect(head).not.toContain('pendingRemovals');
     expect(head).not.toContain('"/b/"');
     const shard = readFileSync(path.join(shardDir(file), JSON.parse(head).shards['0'].file), 'utf8');
-    expect(shard).toBe(`{"version":2,"shard":"0","pages":{\n"/a/": ${JSON.stringify(m.pages['/a/'])},\n"/b/": ${JSON.stringify(m.pages['/b/'])}\n}}\n`);
+    expect(shard).toBe(
+      `{"version":2,"shard":"0","pages":{\n"/a/": ${JSON.stringify(m.pages['/a/'])},\n"/b/": ${JSON.stringify(m.pages['/b/'])}\n}}\n`,
+    );
   });
 
   it('keeps pending removals when there are some', async () => {
@@ -202,7 +224,11 @@ describe('a manifest split in shards', () => {
     expect(bits).toBeGreaterThan(0);
     const id = shardOf('/b/', bits);
     loadShards(head, file, root, [id]);
-    expect(Object.keys(head.pages).sort()).toEqual(Object.keys(m.pages).filter((p) => shardOf(p, bits) === id).sort());
+    expect(Object.keys(head.pages).sort()).toEqual(
+      Object.keys(m.pages)
+        .filter((p) => shardOf(p, bits) === id)
+        .sort(),
+    );
     loadShards(head, file, root, 'all');
     expect(head.pages).toEqual(m.pages);
   });

@@ -33,7 +33,13 @@ describe('the markdown-it built into dist/vendor', () => {
     expect(existsSync(vendored)).toBe(true);
     const Vendored = require(vendored);
     const Package = require('markdown-it');
-    for (const options of [{}, { html: true }, { typographer: true }, { linkify: true }, { html: true, linkify: true, typographer: true }]) {
+    for (const options of [
+      {},
+      { html: true },
+      { typographer: true },
+      { linkify: true },
+      { html: true, linkify: true, typographer: true },
+    ]) {
       const a = new Vendored(options);
       const b = new Package(options);
       for (const s of SAMPLES) expect(a.render(s)).toBe(b.render(s));

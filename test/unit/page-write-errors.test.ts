@@ -33,10 +33,15 @@ describe('a failed page write: the page fails, or the run aborts', () => {
       dir = mkdtempSync(path.join(tmpdir(), 'isr-stage-'));
       const stage = new Stage(dir);
       const long = '中'.repeat(100); // 300 bytes
-      const err = await stage.stage(`any/${long}/index.html`, 'x').then(() => undefined, (e: unknown) => e);
+      const err = await stage.stage(`any/${long}/index.html`, 'x').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(IsrError);
       expect((err as IsrError).code).toBe('PAGE_UNWRITABLE');
-      expect((err as IsrError).toLine()).toMatch(/ENAMETOOLONG \(the file system refuses this name; give the page shorter or plainer params\)$/);
+      expect((err as IsrError).toLine()).toMatch(
+        /ENAMETOOLONG \(the file system refuses this name; give the page shorter or plainer params\)$/,
+      );
       await stage.stage('any/ok/index.html', 'y');
       expect(await stage.commit()).toEqual(['any/ok/index.html']);
     });

@@ -45,9 +45,15 @@ describe('paginate', () => {
   });
 
   it('refuses a list that is not an array (a forgotten await), naming what it got', () => {
-    expect(() => paginate(Promise.resolve([]) as unknown as unknown[], { perPage: 3 })).toThrow('paginate: expected an array of entries, got a Promise (a missing await?)');
-    expect(() => paginate({ length: 2 } as unknown as unknown[], { perPage: 3 })).toThrow('paginate: expected an array of entries, got an object');
-    expect(() => pageParams(undefined as unknown as unknown[], { perPage: 3 })).toThrow('paginate: expected an array of entries or a count, got undefined');
+    expect(() => paginate(Promise.resolve([]) as unknown as unknown[], { perPage: 3 })).toThrow(
+      'paginate: expected an array of entries, got a Promise (a missing await?)',
+    );
+    expect(() => paginate({ length: 2 } as unknown as unknown[], { perPage: 3 })).toThrow(
+      'paginate: expected an array of entries, got an object',
+    );
+    expect(() => pageParams(undefined as unknown as unknown[], { perPage: 3 })).toThrow(
+      'paginate: expected an array of entries or a count, got undefined',
+    );
     expect(() => pageParams(-1, { perPage: 3 })).toThrow('got number -1');
   });
 

@@ -26,7 +26,9 @@ describe('route params are bounded by their bytes on disk', () => {
   it('bounds the whole path at 1024 bytes', () => {
     const deep = compilePattern('/:a/:b/:c/:d/:e/:f/');
     const seg = 'x'.repeat(190);
-    expect(() => deep.fill({ a: seg, b: seg, c: seg, d: seg, e: seg, f: seg })).toThrow(`makes a path of ${6 * 191 + 1} bytes as UTF-8 (at most ${MAX_PATH_BYTES})`);
+    expect(() => deep.fill({ a: seg, b: seg, c: seg, d: seg, e: seg, f: seg })).toThrow(
+      `makes a path of ${6 * 191 + 1} bytes as UTF-8 (at most ${MAX_PATH_BYTES})`,
+    );
     expect(pathSizeProblem(`/${seg}/${seg}/${seg}/${seg}/${seg}/${seg}/`)).toMatch(/^has a path of/);
   });
 });

@@ -1,20 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
-import { planRegen, type PageRef, type PlanOptions, type PlanRoute } from '../../src/plan/plan-regen.js';
+import { type PageRef, type PlanOptions, type PlanRoute, planRegen } from '../../src/plan/plan-regen.js';
 import { compilePattern } from '../../src/routes/pattern.js';
 
 // A fallback route whose pages are on demand; times are seconds after T0.
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const at = (seconds: number) => T0 + seconds * 1000;
 const p = compilePattern('/any/:slug/');
-const ROUTES: PlanRoute[] = [{ name: 'any', template: 'any.eta', dynamic: true, source: p.source, listRevalidate: 600, match: (u) => p.match(u) }];
+const ROUTES: PlanRoute[] = [
+  { name: 'any', template: 'any.eta', dynamic: true, source: p.source, listRevalidate: 600, match: (u) => p.match(u) },
+];
 const TEMPLATES = new Map([['any.eta', 'h']]);
 
 const page = (slug: string, over: Partial<PageEntry> = {}): [string, PageEntry] => [
   `/any/${slug}/`,
-  { route: 'any', params: { slug }, builtAt: T0, changedAt: T0, revalidate: 60, status: 'ok', file: `any/${slug}/index.html`, templateHash: 'h', ...over } as PageEntry,
+  {
+    route: 'any',
+    params: { slug },
+    builtAt: T0,
+    changedAt: T0,
+    revalidate: 60,
+    status: 'ok',
+    file: `any/${slug}/index.html`,
+    templateHash: 'h',
+    ...over,
+  } as PageEntry,
 ];
-const notFound = (slug: string, over: Partial<PageEntry> = {}) => page(slug, { status: 'notFound', file: undefined, onDemand: true, ...over });
+const notFound = (slug: string, over: Partial<PageEntry> = {}) =>
+  page(slug, { status: 'notFound', file: undefined, onDemand: true, ...over });
 
 function plan(pages: [string, PageEntry][], o: { now: number; listings?: Record<string, PageRef[]>; options?: Partial<PlanOptions> }) {
   const manifest: Manifest = {
@@ -57,7 +70,10 @@ describe('planRegen: remembered notFound answers of on-demand paths', () => {
 
   it('renders one named again (a webhook, a request of isr serve), and leaves them alone when only named paths are rendered', () => {
     expect(plan([notFound('x')], { now: at(61), options: { paths: ['/any/x/'] } }).render).toMatchObject([{ path: '/any/x/' }]);
-    expect(plan([notFound('x')], { now: at(61), options: { onlyNamed: true, duePaths: ['/any/x/'] } })).toMatchObject({ remove: [], render: [{ path: '/any/x/', reasons: ['expired'] }] });
+    expect(plan([notFound('x')], { now: at(61), options: { onlyNamed: true, duePaths: ['/any/x/'] } })).toMatchObject({
+      remove: [],
+      render: [{ path: '/any/x/', reasons: ['expired'] }],
+    });
   });
 
   it('still re-asks a listed page whose load said notFound (the listing backs it)', () => {

@@ -4,12 +4,12 @@ import {
   checkNamedPath,
   isDue,
   nextRetryAt,
-  pageIsDue,
-  planListings,
-  planRegen,
   type PageRef,
   type PlanOptions,
   type PlanRoute,
+  pageIsDue,
+  planListings,
+  planRegen,
 } from '../../src/plan/plan-regen.js';
 import { compilePattern } from '../../src/routes/pattern.js';
 import type { Revalidate } from '../../src/types.js';
@@ -142,13 +142,20 @@ describe('planRegen: time', () => {
 
   it('keeps the route and params of the manifest entry on an expired page', () => {
     const p = plan({ manifest: SITE(), now: at(3600) });
-    expect(p.render.find((r) => r.path === '/blog/a/')).toEqual({ path: '/blog/a/', route: 'post', params: { slug: 'a' }, reasons: ['expired'] });
+    expect(p.render.find((r) => r.path === '/blog/a/')).toEqual({
+      path: '/blog/a/',
+      route: 'post',
+      params: { slug: 'a' },
+      reasons: ['expired'],
+    });
   });
 });
 
 describe('planRegen: failed pages', () => {
   const failed = (retryAt: number | undefined) =>
-    manifest([post('a', { status: 'error', error: 'boom', attempts: 1, builtAt: T0 - 86400_000, ...(retryAt === undefined ? {} : { retryAt }) })]);
+    manifest([
+      post('a', { status: 'error', error: 'boom', attempts: 1, builtAt: T0 - 86400_000, ...(retryAt === undefined ? {} : { retryAt }) }),
+    ]);
 
   it('does not retry a failed page before its retryAt, even when its revalidate has long passed', () => {
     expect(plan({ manifest: failed(at(60)), listings: {}, now: at(59) }).render).toEqual([]);
@@ -163,7 +170,9 @@ describe('planRegen: failed pages', () => {
   });
 
   it('renders a failed page named by --path before its retryAt', () => {
-    expect(rendered(plan({ manifest: failed(at(60)), listings: {}, now: at(1), options: { paths: ['/blog/a/'] } }))).toEqual({ '/blog/a/': ['path'] });
+    expect(rendered(plan({ manifest: failed(at(60)), listings: {}, now: at(1), options: { paths: ['/blog/a/'] } }))).toEqual({
+      '/blog/a/': ['path'],
+    });
   });
 });
 
@@ -189,7 +198,11 @@ describe('planRegen: --path', () => {
   });
 
   it('gives both reasons to a named path that a fresh listing also brings in', () => {
-    const p = plan({ manifest: SITE(), listings: { ...FIXED, post: [postRef('a'), postRef('b'), postRef('c')] }, options: { paths: ['/blog/c/'] } });
+    const p = plan({
+      manifest: SITE(),
+      listings: { ...FIXED, post: [postRef('a'), postRef('b'), postRef('c')] },
+      options: { paths: ['/blog/c/'] },
+    });
     expect(rendered(p)).toEqual({ '/blog/c/': ['path', 'new'] });
   });
 
@@ -437,8 +450,18 @@ describe('planRegen: build mode', () => {
   });
 
   it('re-renders existing pages, adds new ones and removes vanished ones', () => {
-    const p = plan({ manifest: SITE(), options: { mode: 'build' }, listings: { ...FIXED, post: [postRef('a'), postRef('c')], tag: [tagRef('x')] } });
-    expect(rendered(p)).toEqual({ '/': ['build'], '/feed.xml': ['build'], '/blog/a/': ['build'], '/blog/c/': ['build'], '/tags/x/': ['build'] });
+    const p = plan({
+      manifest: SITE(),
+      options: { mode: 'build' },
+      listings: { ...FIXED, post: [postRef('a'), postRef('c')], tag: [tagRef('x')] },
+    });
+    expect(rendered(p)).toEqual({
+      '/': ['build'],
+      '/feed.xml': ['build'],
+      '/blog/a/': ['build'],
+      '/blog/c/': ['build'],
+      '/tags/x/': ['build'],
+    });
     expect(p.remove.map((r) => r.path)).toEqual(['/blog/b/']);
   });
 });
@@ -546,7 +569,7 @@ describe('checkNamedPath', () => {
     ['/x/..', 'contains "." or ".." segments'],
     ['/./', 'contains "." or ".." segments'],
     ['//x/', 'contains "//"'],
-    ['/' + 'a'.repeat(1024), 'is longer than 1024 characters'],
+    [`/${'a'.repeat(1024)}`, 'is longer than 1024 characters'],
   ])('refuses %j', (p, why) => {
     expect(checkNamedPath(p)).toBe(why);
   });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { runSite } from '../../src/run/run-site.js';
 import { silentLogger } from '../../src/logger.js';
-import { tempSite, type TempSite } from '../helpers/site.js';
+import { runSite } from '../../src/run/run-site.js';
+import { type TempSite, tempSite } from '../helpers/site.js';
 
 // Runs of one process (`isr serve` runs one per webhook) share compiled templates, keyed by the
 // template's text: these runs happen in this test's process, one after the other.
@@ -18,7 +18,8 @@ describe('compiled templates kept across the runs of one process', () => {
   it('a later run renders a template edited since an earlier run compiled it, and its layout too', async () => {
     site = await tempSite('blog');
     const config = await loadConfig(site.root);
-    const run = (now: number) => runSite(config, { mode: 'regen', onlyNamed: true, paths: ['/blog/hello-world/'], now, logger: silentLogger(), command: 'test' });
+    const run = (now: number) =>
+      runSite(config, { mode: 'regen', onlyNamed: true, paths: ['/blog/hello-world/'], now, logger: silentLogger(), command: 'test' });
     expect((await runSite(config, { mode: 'build', now: T0, logger: silentLogger(), command: 'test' })).failed).toEqual([]);
     const page = 'dist/blog/hello-world/index.html';
     expect(await site.read(page)).not.toContain('Edited');

@@ -30,7 +30,8 @@ function failure(user: unknown): { code: string; line: string; exit: number } {
 }
 
 const page = { path: '/', template: 'page.eta' };
-const KNOWN_TOP = 'site, base, outDir, templatesDir, publicDir, manifest, revalidate, concurrency, sources, routes, helpers, headersFile, sitemap, onChange, serve';
+const KNOWN_TOP =
+  'site, base, outDir, templatesDir, publicDir, manifest, revalidate, concurrency, sources, routes, helpers, headersFile, sitemap, onChange, serve';
 
 describe('config validation', () => {
   it('names an unknown key, lists the known ones and suggests the near one', () => {
@@ -46,7 +47,9 @@ describe('config validation', () => {
   });
 
   it('says to remove an unknown key that is near nothing', () => {
-    expect(failure({ routes: [page], colour: 'red' }).line).toMatch(/^isr\.config\.mjs: colour: unknown key \(known keys: .*\) \(remove it\)$/);
+    expect(failure({ routes: [page], colour: 'red' }).line).toMatch(
+      /^isr\.config\.mjs: colour: unknown key \(known keys: .*\) \(remove it\)$/,
+    );
   });
 
   it('names an unknown key of a route with its index', () => {
@@ -70,7 +73,10 @@ describe('config validation', () => {
     [{ headersFile: 'yes' }, 'headersFile: expected true or false, found string "yes"'],
     [{ helpers: { money: 1 } }, 'helpers.money: expected a function, found number 1'],
     [{ onChange: 'purge' }, 'onChange: expected a function, found string "purge"'],
-    [{ sources: { posts: {} } }, 'sources.posts: expected a data source object with a "name" (e.g. files({ dir: "content" })), found an object'],
+    [
+      { sources: { posts: {} } },
+      'sources.posts: expected a data source object with a "name" (e.g. files({ dir: "content" })), found an object',
+    ],
     [{ sources: { posts: { name: 'p', list: [] } } }, 'sources.posts.list: expected a function, found an array'],
     [{ serve: { revalidatePath: 'hook' } }, 'serve.revalidatePath: expected a path starting with "/", found string "hook"'],
   ])('refuses %j naming the key, what was expected and what was found', (extra, message) => {
@@ -82,8 +88,12 @@ describe('config validation', () => {
   });
 
   it('refuses a config without routes', () => {
-    expect(failure({}).line).toBe('isr.config.mjs: routes: expected a non-empty array of routes, found nothing (add at least one { path, template } route)');
-    expect(failure({ routes: [] }).line).toBe('isr.config.mjs: routes: expected a non-empty array of routes, found an array (add at least one { path, template } route)');
+    expect(failure({}).line).toBe(
+      'isr.config.mjs: routes: expected a non-empty array of routes, found nothing (add at least one { path, template } route)',
+    );
+    expect(failure({ routes: [] }).line).toBe(
+      'isr.config.mjs: routes: expected a non-empty array of routes, found an array (add at least one { path, template } route)',
+    );
   });
 
   it('refuses a route without a template', () => {
@@ -98,7 +108,9 @@ describe('config validation', () => {
     const f = failure({ routes: [{ path: '/', template: 'nope.eta' }] });
     expect(f.code).toBe('TEMPLATE_NOT_FOUND');
     expect(f.exit).toBe(4);
-    expect(f.line).toMatch(/^isr\.config\.mjs: routes\[0\]\.template: template "nope\.eta" not found in .*templates \(create the file or fix the name\)$/);
+    expect(f.line).toMatch(
+      /^isr\.config\.mjs: routes\[0\]\.template: template "nope\.eta" not found in .*templates \(create the file or fix the name\)$/,
+    );
   });
 
   it('refuses a template outside the templates folder', () => {
@@ -125,14 +137,25 @@ describe('config validation', () => {
   });
 
   it('refuses two routes with the same name', () => {
-    expect(failure({ routes: [{ ...page, name: 'x' }, { path: '/a/', name: 'x', template: 'page.eta' }] }).line).toBe(
+    expect(
+      failure({
+        routes: [
+          { ...page, name: 'x' },
+          { path: '/a/', name: 'x', template: 'page.eta' },
+        ],
+      }).line,
+    ).toBe(
       'isr.config.mjs: routes[1].name: expected a name not used by routes[0], found string "x" (see "Config reference" in the README)',
     );
   });
 
   it('refuses a bad per-route value', () => {
-    expect(failure({ routes: [{ ...page, fallback: true }] }).line).toMatch(/routes\[0\]\.fallback: expected "blocking" or false, found boolean true/);
-    expect(failure({ routes: [{ ...page, listRevalidate: -1 }] }).line).toMatch(/routes\[0\]\.listRevalidate: expected a number of seconds >= 1 or false, found number -1/);
+    expect(failure({ routes: [{ ...page, fallback: true }] }).line).toMatch(
+      /routes\[0\]\.fallback: expected "blocking" or false, found boolean true/,
+    );
+    expect(failure({ routes: [{ ...page, listRevalidate: -1 }] }).line).toMatch(
+      /routes\[0\]\.listRevalidate: expected a number of seconds >= 1 or false, found number -1/,
+    );
   });
 });
 

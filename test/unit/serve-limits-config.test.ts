@@ -14,7 +14,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const resolve = (user: unknown) => resolveConfig(user as UserConfig, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides: {} });
+const resolve = (user: unknown) =>
+  resolveConfig(user as UserConfig, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides: {} });
 const any = { path: '/any/:slug/', template: 'page.eta', paths: () => [], fallback: 'blocking' as const };
 
 function refused(user: unknown): string {
@@ -35,7 +36,10 @@ describe('config: the bounds of isr serve', () => {
   });
 
   it('gives each route serve.maxOnDemandPages unless the route sets its own', () => {
-    const c = resolve({ serve: { maxOnDemandPages: 50 }, routes: [any, { ...any, path: '/own/:slug/', maxOnDemandPages: 0, sitemapOnDemand: true }] });
+    const c = resolve({
+      serve: { maxOnDemandPages: 50 },
+      routes: [any, { ...any, path: '/own/:slug/', maxOnDemandPages: 0, sitemapOnDemand: true }],
+    });
     expect(c.routes.map((r) => [r.name, r.maxOnDemandPages, r.sitemapOnDemand])).toEqual([
       ['/any/:slug/', 50, false],
       ['/own/:slug/', 0, true],
@@ -43,7 +47,9 @@ describe('config: the bounds of isr serve', () => {
   });
 
   it('refuses values that are not counts, naming the key', () => {
-    expect(refused({ serve: { maxRevalidatePaths: 0 }, routes: [any] })).toMatch(/serve\.maxRevalidatePaths: expected an integer >= 1, found number 0/);
+    expect(refused({ serve: { maxRevalidatePaths: 0 }, routes: [any] })).toMatch(
+      /serve\.maxRevalidatePaths: expected an integer >= 1, found number 0/,
+    );
     expect(refused({ serve: { maxPendingRenders: 1.5 }, routes: [any] })).toMatch(/serve\.maxPendingRenders: expected an integer >= 1/);
     expect(refused({ routes: [{ ...any, maxOnDemandPages: -1 }] })).toMatch(/routes\[0\]\.maxOnDemandPages: expected an integer >= 0/);
     expect(refused({ routes: [{ ...any, sitemapOnDemand: 'yes' }] })).toMatch(/routes\[0\]\.sitemapOnDemand: expected true or false/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PageEntry } from '../../src/manifest/manifest.js';
-import { findEntries, framed, patchSummary, spliceShard, type EntryChange } from '../../src/manifest/shard-patch.js';
-import { summarizeShard, type RouteFacts } from '../../src/manifest/shards.js';
+import { type EntryChange, findEntries, framed, patchSummary, spliceShard } from '../../src/manifest/shard-patch.js';
+import { type RouteFacts, summarizeShard } from '../../src/manifest/shards.js';
 import { shardText } from '../../src/manifest/write-manifest.js';
 
 // A run that touches a few pages of a shard reads only their lines, splices the new ones in and
@@ -55,7 +55,12 @@ describe('reading a shard by its lines', () => {
     const raw = bytes(pages);
     expect(framed(raw, '0a', 2)).toBe(true);
     const found = findEntries(raw, ['/blog/p1/', '/blog/p9/'], ['file:content/p4.md']);
-    expect(new Map(found)).toEqual(new Map([['/blog/p1/', pages.get('/blog/p1/')], ['/blog/p4/', pages.get('/blog/p4/')]]));
+    expect(new Map(found)).toEqual(
+      new Map([
+        ['/blog/p1/', pages.get('/blog/p1/')],
+        ['/blog/p4/', pages.get('/blog/p4/')],
+      ]),
+    );
   });
 
   it('does not take a tag quoted inside another field for the tag', () => {
@@ -75,7 +80,11 @@ describe('reading a shard by its lines', () => {
 describe('splicing changed lines into a shard', () => {
   it('gives byte for byte the text of the shard written whole, first, middle and last line', () => {
     const pages = shard(5);
-    const changes = [edit(pages, 0, { builtAt: T0 + 1, outputHash: 'x0' }), edit(pages, 4, { changedAt: T0 + 9, tags: ['a', 'b'] }), edit(pages, 2, { status: 'error', error: 'boom' })];
+    const changes = [
+      edit(pages, 0, { builtAt: T0 + 1, outputHash: 'x0' }),
+      edit(pages, 4, { changedAt: T0 + 9, tags: ['a', 'b'] }),
+      edit(pages, 2, { status: 'error', error: 'boom' }),
+    ];
     const parts = spliceShard(bytes(pages), changes)!;
     expect(Buffer.concat(parts).toString()).toBe(whole(pages, changes).text);
   });
@@ -90,7 +99,10 @@ describe('patching a shard summary from old and new entries', () => {
   it('an edited post (later change, same tags and template) patches to the whole-shard summary', () => {
     // Built at different times, as a site's pages are after a while of regens.
     const pages = shard(8, (i) => ({ builtAt: T0 - i * 60_000 }));
-    const changes = [edit(pages, 3, { builtAt: T0 + 5000, changedAt: T0 + 5000, outputHash: 'n3' }), edit(pages, 6, { builtAt: T0 + 5000 })];
+    const changes = [
+      edit(pages, 3, { builtAt: T0 + 5000, changedAt: T0 + 5000, outputHash: 'n3' }),
+      edit(pages, 6, { builtAt: T0 + 5000 }),
+    ];
     const info = summarizeShard(pages, FACTS);
     const patched = patchSummary(info, changes, FACTS);
     expect(patched).toBeDefined();
@@ -120,7 +132,7 @@ describe('patching a shard summary from old and new entries', () => {
   it('agrees with the whole-shard summary whenever it patches, over many random edits', () => {
     // A seeded generator: statuses, revalidate overrides, redirects, sitemap-less routes, errors.
     let seed = 7;
-    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const rnd = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
     const variant = (): Partial<PageEntry> => {
       switch (rnd(7)) {
         case 0:

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
-import { prepareShards } from '../../src/manifest/write-manifest.js';
 import { hashTag, readTagFilter, shardOf, tagFilter } from '../../src/manifest/shards.js';
-import { planListings, planRegen, type PageRef, type PlanOptions, type PlanRoute } from '../../src/plan/plan-regen.js';
+import { prepareShards } from '../../src/manifest/write-manifest.js';
+import { type PageRef, type PlanOptions, type PlanRoute, planListings, planRegen } from '../../src/plan/plan-regen.js';
 import { shardsToLoad } from '../../src/plan/shards-to-load.js';
 import { compilePattern } from '../../src/routes/pattern.js';
 import type { Revalidate } from '../../src/types.js';
@@ -18,11 +18,22 @@ function route(name: string, pattern: string, template: string, listRevalidate: 
   return { name, template, dynamic: p.names.length > 0, source: pattern, listRevalidate, match: (u) => p.match(u) };
 }
 const ROUTES = [route('home', '/', 'index.eta'), route('about', '/about/', 'index.eta'), route('post', '/blog/:slug/', 'post.eta', false)];
-const HASHES = new Map([['index.eta', 'h-index'], ['post.eta', 'h-post']]);
+const HASHES = new Map([
+  ['index.eta', 'h-index'],
+  ['post.eta', 'h-post'],
+]);
 const FACTS = new Map(ROUTES.map((r) => [r.name, { revalidate: 3600 as const, sitemap: true }]));
 
 function page(routeName: string, over: Partial<PageEntry> = {}): PageEntry {
-  return { route: routeName, builtAt: T0, changedAt: T0, revalidate: false, status: 'ok', templateHash: routeName === 'post' ? 'h-post' : 'h-index', ...over };
+  return {
+    route: routeName,
+    builtAt: T0,
+    changedAt: T0,
+    revalidate: false,
+    status: 'ok',
+    templateHash: routeName === 'post' ? 'h-post' : 'h-index',
+    ...over,
+  };
 }
 
 /** A calm site of `n` posts plus the fixed pages. */
@@ -33,7 +44,16 @@ function calm(n = 40): Record<string, PageEntry> {
 }
 
 function site(pages: Record<string, PageEntry>, over: Partial<Manifest> = {}): Manifest {
-  return { version: 2, generator: 'test', updatedAt: T0, configHash: 'c1', templates: {}, routes: { post: { listedAt: T0, listRevalidate: false } }, pages, ...over };
+  return {
+    version: 2,
+    generator: 'test',
+    updatedAt: T0,
+    configHash: 'c1',
+    templates: {},
+    routes: { post: { listedAt: T0, listRevalidate: false } },
+    pages,
+    ...over,
+  };
 }
 
 /** The manifest as a run opens it: split in shards (4 pages each), head only. */
@@ -49,7 +69,9 @@ function plan(m: Manifest, options: PlanOptions, now: number, templateHashes = H
   const listings = new Map<string, PageRef[]>();
   for (const name of toList) {
     const r = ROUTES.find((x) => x.name === name)!;
-    const refs = Object.entries(m.pages).filter(([, e]) => e.route === name).map(([path, e]) => ({ path, route: name, params: e.params ?? {} }));
+    const refs = Object.entries(m.pages)
+      .filter(([, e]) => e.route === name)
+      .map(([path, e]) => ({ path, route: name, params: e.params ?? {} }));
     listings.set(name, r.dynamic ? refs : [{ path: r.source, route: name, params: {} }]);
   }
   const p = planRegen({ manifest: m, routes: ROUTES, listings, templateHashes, configHash: 'c1', options, now });
@@ -96,7 +118,9 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
     expect(need.shards).toEqual(new Set([shardOf('/blog/p7/', bits), shardOf('/', bits), shardOf('/about/', bits)]));
     const named = check(site(calm()), { mode: 'regen', paths: ['/blog/p7/'], onlyNamed: true }, T0 + HOUR).need;
     expect(named.shards).toEqual(new Set([shardOf('/blog/p7/', bits)]));
-    expect(check(site(calm()), { mode: 'regen', paths: ['/blog/new'], onlyNamed: true }, T0 + HOUR).need.shards).toEqual(new Set([shardOf('/blog/new', bits), shardOf('/blog/new/', bits)]));
+    expect(check(site(calm()), { mode: 'regen', paths: ['/blog/new'], onlyNamed: true }, T0 + HOUR).need.shards).toEqual(
+      new Set([shardOf('/blog/new', bits), shardOf('/blog/new/', bits)]),
+    );
     // A path asked for only if due: its entry decides, so its shard is read the same way.
     const due = check(site(calm()), { mode: 'regen', duePaths: ['/blog/p7/'], onlyNamed: true }, T0 + HOUR).need;
     expect(due.nothingDue).toBe(false);
@@ -115,7 +139,7 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
     expect(check(site(failing), regen, T0 + HOUR).expected.render.map((p) => p.path)).toEqual(['/blog/p9/']);
   });
 
-  it('loads for --tag the shards whose tag filter may hold it: the tagged page\'s, rarely another', () => {
+  it("loads for --tag the shards whose tag filter may hold it: the tagged page's, rarely another", () => {
     const pages = calm(200);
     pages['/blog/p77/'] = page('post', { params: { slug: 'p77' }, tags: ['file:content/p77.md'] });
     pages['/blog/p78/'] = page('post', { params: { slug: 'p78' }, tags: ['file:content/p78.md', 'post:78'] });
@@ -152,16 +176,44 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
   });
 
   const cases: [string, Manifest, PlanOptions, number, Map<string, string>?][] = [
-    ['a template changed', site(calm()), regen, T0 + HOUR, new Map([['index.eta', 'h-index'], ['post.eta', 'h-post-2']])],
+    [
+      'a template changed',
+      site(calm()),
+      regen,
+      T0 + HOUR,
+      new Map([
+        ['index.eta', 'h-index'],
+        ['post.eta', 'h-post-2'],
+      ]),
+    ],
     ['the config changed', site(calm(), { configHash: 'c0' }), regen, T0 + HOUR],
     ['a route is gone', site({ ...calm(), '/old/': page('old') }), regen, T0 + HOUR],
     ['a fixed page is recorded notFound', site({ ...calm(), '/': page('home', { status: 'notFound' }) }), regen, T0 + HOUR],
-    ['a fixed page is missing', (() => { const p = calm(); delete p['/about/']; return site(p); })(), regen, T0 + HOUR],
+    [
+      'a fixed page is missing',
+      (() => {
+        const p = calm();
+        delete p['/about/'];
+        return site(p);
+      })(),
+      regen,
+      T0 + HOUR,
+    ],
     ['a fixed page belongs to another route', site({ ...calm(), '/about/': page('home') }), regen, T0 + HOUR],
     ['a listing is due', site(calm(), { routes: { post: { listedAt: T0, listRevalidate: 60 } } }), regen, T0 + HOUR],
-    ['a listing failed last time', site(calm(), { routes: { post: { listedAt: T0, listRevalidate: false, error: 'x' } } }), regen, T0 + HOUR],
+    [
+      'a listing failed last time',
+      site(calm(), { routes: { post: { listedAt: T0, listRevalidate: false, error: 'x' } } }),
+      regen,
+      T0 + HOUR,
+    ],
     ['removals are pending', site(calm(), { pendingRemovals: ['x.html'] }), regen, T0 + HOUR],
-    ['a tag is named', site({ ...calm(), '/blog/t/': page('post', { tags: ['file:a.md'], params: { slug: 't' } }) }), { mode: 'regen', tags: ['file:a.md'] }, T0 + HOUR],
+    [
+      'a tag is named',
+      site({ ...calm(), '/blog/t/': page('post', { tags: ['file:a.md'], params: { slug: 't' } }) }),
+      { mode: 'regen', tags: ['file:a.md'] },
+      T0 + HOUR,
+    ],
     ['--all', site(calm()), { mode: 'regen', all: true }, T0 + HOUR],
     ['a build', site(calm()), { mode: 'build' }, T0 + HOUR],
   ];
@@ -177,7 +229,7 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
 
   it('plans as over every page for random sites and options (seeded)', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
     for (let round = 0; round < 300; round++) {
       const pages = calm(Math.floor(rnd() * 60));
@@ -203,7 +255,8 @@ describe('shardsToLoad (which shards a run reads before planning)', () => {
         { mode: 'regen', tags: ['t:b'], onlyNamed: true },
         { mode: 'regen', routes: [pick(['home', 'post', 'about'])] },
       ]);
-      const routes = rnd() < 0.2 ? { post: { listedAt: T0, listRevalidate: 60 } } : { post: { listedAt: T0, listRevalidate: false as const } };
+      const routes =
+        rnd() < 0.2 ? { post: { listedAt: T0, listRevalidate: 60 } } : { post: { listedAt: T0, listRevalidate: false as const } };
       check(site(pages, { routes }), options, T0 + HOUR);
     }
   });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { resolveConfig, type ResolvedConfig } from '../../src/config/resolve-config.js';
+import { type ResolvedConfig, resolveConfig } from '../../src/config/resolve-config.js';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
 import { prepareShards } from '../../src/manifest/write-manifest.js';
 import type { UserConfig } from '../../src/types.js';
@@ -34,7 +34,10 @@ function config(extra: Partial<UserConfig> = {}): ResolvedConfig {
 
 /** The manifest split as a write would split it (every shard rewritten); `ISR_PAGES_PER_SHARD` sets the split. */
 function written(c: ResolvedConfig, m: Manifest) {
-  return prepareShards(structuredClone(m), { dirty: 'all', routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])) });
+  return prepareShards(structuredClone(m), {
+    dirty: 'all',
+    routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])),
+  });
 }
 
 /** The site files of a manifest whose shards are all rewritten. */
@@ -68,7 +71,10 @@ const SITE = () =>
     '/blog/failing/': page('post', 'blog/failing/index.html', { status: 'error' }),
     '/blog/gone/': page('post', undefined, { status: 'notFound' }),
     '/blog/moved/': page('post', 'blog/moved/index.html', { status: 'redirect', redirect: { destination: '/blog/new/', permanent: true } }),
-    '/blog/temp/': page('post', 'blog/temp/index.html', { status: 'redirect', redirect: { destination: 'https://other.example/x', permanent: false } }),
+    '/blog/temp/': page('post', 'blog/temp/index.html', {
+      status: 'redirect',
+      redirect: { destination: 'https://other.example/x', permanent: false },
+    }),
     '/blog/short/': page('post', 'blog/short/index.html', { revalidate: 30 }),
     '/feed.xml': page('feed', 'feed.xml'),
     '/404.html': page('404', '404.html', { revalidate: false }),
@@ -112,10 +118,15 @@ describe('sitemap of a site split in shards', () => {
     expect(children.length).toBeGreaterThan(1);
     expect(children.flatMap((f) => urls(files.get(f)!)).sort()).toEqual(urls(single).sort());
     const index = files.get('sitemap.xml')!;
-    expect(index).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<sitemapindex xmlns="http:\/\/www.sitemaps.org\/schemas\/sitemap\/0.9">\n/);
+    expect(index).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<sitemapindex xmlns="http:\/\/www.sitemaps.org\/schemas\/sitemap\/0.9">\n/,
+    );
     // Each child once, with the latest lastmod of its pages.
     for (const f of children) {
-      const latest = urls(files.get(f)!).map((u) => u.match(/<lastmod>(.*)<\/lastmod>/)![1]).sort().pop();
+      const latest = urls(files.get(f)!)
+        .map((u) => u.match(/<lastmod>(.*)<\/lastmod>/)![1])
+        .sort()
+        .pop();
       expect(index).toContain(`  <sitemap><loc>https://example.com/${f}</loc><lastmod>${latest}</lastmod></sitemap>\n`);
     }
     expect(index.match(/<sitemap>/g)).toHaveLength(children.length);
@@ -129,13 +140,19 @@ describe('sitemap of a site split in shards', () => {
     const first = written(c, m);
     m.shards = first.table;
     const id = Object.keys(first.table.info).find((k) => first.table.info[k]!.sitemap)!;
-    const w = prepareShards(m, { dirty: new Set([id]), routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])) });
+    const w = prepareShards(m, {
+      dirty: new Set([id]),
+      routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])),
+    });
     return { c, w, id };
   }
 
   it('rewrites only the sitemap of a shard that changed, and the index', () => {
     const { c, w, id } = rewriteOneShard();
-    expect([...siteFiles(c, w.table, w.buckets).write.keys()].filter((f) => f.startsWith('sitemap')).sort()).toEqual([`sitemap-${id}.xml`, 'sitemap.xml']);
+    expect([...siteFiles(c, w.table, w.buckets).write.keys()].filter((f) => f.startsWith('sitemap')).sort()).toEqual([
+      `sitemap-${id}.xml`,
+      'sitemap.xml',
+    ]);
   });
 
   it('leaves the index alone when no shard has a sitemap that changed', () => {

@@ -19,15 +19,18 @@ describe('Stage: writes stay inside the output folder', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  it.each(['../dist2/index.html', '../dist2', '../dist-old/x.html', '../distx'])('refuses %s, a sibling sharing the prefix, and writes nothing', async (rel) => {
-    const stage = new Stage(out);
-    await expect(stage.stage(rel, 'escaped')).rejects.toThrow(/escapes outDir/);
-    expect(() => stage.resolve(rel)).toThrow(/escapes outDir/);
-    expect(stage.size).toBe(0);
-    expect(await readdir(path.join(root, 'dist2'))).toEqual([]);
-    expect(existsSync(path.join(root, 'dist-old'))).toBe(false);
-    expect(existsSync(path.join(root, 'distx'))).toBe(false);
-  });
+  it.each(['../dist2/index.html', '../dist2', '../dist-old/x.html', '../distx'])(
+    'refuses %s, a sibling sharing the prefix, and writes nothing',
+    async (rel) => {
+      const stage = new Stage(out);
+      await expect(stage.stage(rel, 'escaped')).rejects.toThrow(/escapes outDir/);
+      expect(() => stage.resolve(rel)).toThrow(/escapes outDir/);
+      expect(stage.size).toBe(0);
+      expect(await readdir(path.join(root, 'dist2'))).toEqual([]);
+      expect(existsSync(path.join(root, 'dist-old'))).toBe(false);
+      expect(existsSync(path.join(root, 'distx'))).toBe(false);
+    },
+  );
 
   it('refuses it in a first build staged as one folder too', async () => {
     await rm(out, { recursive: true });

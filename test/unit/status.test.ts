@@ -23,7 +23,14 @@ describe('isr status summary', () => {
       }),
       at(10),
     );
-    expect(s).toEqual({ pages: 5, due: 1, nextExpiry: '2026-06-01T00:01:00.000Z', overdueSince: '2026-05-31T23:58:50.000Z', failing: [], byStatus: { ok: 3, notFound: 1, redirect: 1 } });
+    expect(s).toEqual({
+      pages: 5,
+      due: 1,
+      nextExpiry: '2026-06-01T00:01:00.000Z',
+      overdueSince: '2026-05-31T23:58:50.000Z',
+      failing: [],
+      byStatus: { ok: 3, notFound: 1, redirect: 1 },
+    });
   });
 
   it('lists failing pages with attempts and retry time, and counts them due once retryAt passes', () => {

@@ -29,7 +29,12 @@ describe('walkFiles', () => {
     symlinkSync(path.join(root, 'outside', 'shared.eta'), path.join(root, 'site', 'file-link.eta'));
     symlinkSync(path.join(root, 'site'), path.join(root, 'site', 'sub', 'loop'));
     execFileSync('mkfifo', [path.join(root, 'site', 'pipe.eta')]);
-    expect(rel(walkFiles(path.join(root, 'site')))).toEqual(['site/a.eta', 'site/file-link.eta', 'site/linked/shared.eta', 'site/sub/b.eta']);
+    expect(rel(walkFiles(path.join(root, 'site')))).toEqual([
+      'site/a.eta',
+      'site/file-link.eta',
+      'site/linked/shared.eta',
+      'site/sub/b.eta',
+    ]);
   });
 
   it('throws on a broken link and on a missing folder', () => {

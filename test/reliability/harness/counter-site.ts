@@ -3,8 +3,9 @@
  * process, so the order of renders is observable: a page showing n was loaded after every page
  * showing less. The server also logs which process asked, to prove runs were serialised.
  */
-import { createServer, type Server } from 'node:http';
+
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { linkIsr } from './gen-site.js';

@@ -13,13 +13,12 @@
  *  - a file no entry claims is a new page published just before the crash (manifest still old),
  *    a derived site file, or listed in `pendingRemovals`.
  */
-import { rm, stat } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hash } from '../../../src/hash.js';
 import { readManifestJson } from '../../helpers/site.js';
-import { genCrashSite, versions, writeData, type GenData } from './gen-site.js';
-import { copyDir, diffSnapshots, killAfter, scratchDir, snapshot, startIsr, sleep } from './util.js';
+import { type GenData, genCrashSite, versions, writeData } from './gen-site.js';
+import { copyDir, diffSnapshots, killAfter, scratchDir, sleep, snapshot, startIsr } from './util.js';
 
 export const T1 = '2026-01-01T00:00:00.000Z';
 export const T2 = '2026-01-01T01:00:00.000Z';
@@ -96,7 +95,13 @@ async function measure(root: string, command: Command, pollFiles: string[]): Pro
   await poll;
   if (r.code !== 0) throw new Error(`calibration ${command} failed (${r.code}): ${r.stderr}`);
   publishFrom = Math.min(publishFrom, total);
-  return { total, publishMs: total - publishFrom, publishFrac: publishFrom / total, manifestFrac: Math.min(manifestAt, total) / total, samples: [total] };
+  return {
+    total,
+    publishMs: total - publishFrom,
+    publishFrac: publishFrom / total,
+    manifestFrac: Math.min(manifestAt, total) / total,
+    samples: [total],
+  };
 }
 
 /** Build v1 once, then run each command uninterrupted (concurrently, as the trials will be). */
@@ -119,7 +124,11 @@ export async function prepareCrashFixture(pages: number): Promise<CrashFixture> 
     (['build', 'regen'] as const).map(async (command) => {
       const root = path.join(work, `ref-${command}`);
       await copyDir(base, root);
-      timing[command] = await measure(root, command, poll.map((f) => (f.startsWith('.isr') ? f : `dist/${f}`)));
+      timing[command] = await measure(
+        root,
+        command,
+        poll.map((f) => (f.startsWith('.isr') ? f : `dist/${f}`)),
+      );
       refs[command] = { out: snapshot(path.join(root, 'dist')), manifest: await readManifestJson(root) };
       await rm(root, { recursive: true, force: true });
     }),
@@ -190,7 +199,14 @@ export async function runChain(fx: CrashFixture, chain: number, kills: readonly 
       }
       const after = await checkAfterKill(fx, root);
       failures.push(...after.failures.map((f) => `step ${i} (${k.command} killed at ${Math.round(delayMs)} ms): ${f}`));
-      steps.push({ command: k.command, from: k.from, delayMs: Math.round(delayMs), fraction: k.fraction, phase: r.killed ? after.phase : 'finished-before-kill', tempFiles: after.tempFiles });
+      steps.push({
+        command: k.command,
+        from: k.from,
+        delayMs: Math.round(delayMs),
+        fraction: k.fraction,
+        phase: r.killed ? after.phase : 'finished-before-kill',
+        tempFiles: after.tempFiles,
+      });
       if (failures.length) break;
       // Once the new manifest is in place a further run has (almost) nothing to do: its kill
       // would rarely land. End the chain; the caller runs more chains until enough kills landed.
@@ -236,7 +252,8 @@ export async function checkAfterKill(fx: CrashFixture, root: string): Promise<{ 
     const n = v2.out.get(rel);
     const isV1 = o?.equals(bytes) ?? false;
     const isV2 = n?.equals(bytes) ?? false;
-    if (!isV1 && !isV2) failures.push(`${rel}: not a complete old or new file (${bytes.length} bytes${bytes.length === 0 ? ', empty' : ''})`);
+    if (!isV1 && !isV2)
+      failures.push(`${rel}: not a complete old or new file (${bytes.length} bytes${bytes.length === 0 ? ', empty' : ''})`);
     if (isV2 && !isV1) newFiles++;
     if (isV1 && !isV2) oldFiles++;
   }
@@ -257,13 +274,15 @@ export async function checkAfterKill(fx: CrashFixture, root: string): Promise<{ 
     // publishing and writing the manifest). Never the other way round.
     const oldHash = v1.manifest.pages[p]?.outputHash;
     const newer = v2.out.get(e.file)?.equals(bytes) ?? false;
-    if (!(newer && e.outputHash === oldHash)) failures.push(`manifest ${p} → ${e.file}: file hash ${hash(bytes)} is not the entry's ${e.outputHash} nor a newer render`);
+    if (!(newer && e.outputHash === oldHash))
+      failures.push(`manifest ${p} → ${e.file}: file hash ${hash(bytes)} is not the entry's ${e.outputHash} nor a newer render`);
   }
   const pending = new Set<string>(manifest.pendingRemovals ?? []);
   for (const [rel, bytes] of out) {
     if (TEMP.test(rel) || claimed.has(rel) || SITE_FILES.has(rel) || SHARD_SITEMAP.test(rel) || pending.has(rel)) continue;
     const newPage = isOld && (v2.out.get(rel)?.equals(bytes) ?? false);
-    if (!newPage) failures.push(`${rel}: on disk but neither in the manifest, nor pending removal, nor a new page published before the manifest`);
+    if (!newPage)
+      failures.push(`${rel}: on disk but neither in the manifest, nor pending removal, nor a new page published before the manifest`);
   }
 
   let phase: Phase;
@@ -307,7 +326,12 @@ function normalise(v: any): any {
     return normalise({ ...rest, shards: Object.fromEntries(Object.entries<any>(shards).map(([id, { file: _f, ...info }]) => [id, info])) });
   }
   if (Array.isArray(v)) return v.map(normalise);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, normalise(v[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, normalise(v[k])]),
+    );
   return v;
 }
 
@@ -316,6 +340,5 @@ function firstDiff(a: string, b: string): string {
   while (i < a.length && a[i] === b[i]) i++;
   return `…${a.slice(Math.max(0, i - 80), i + 80)}… vs …${b.slice(Math.max(0, i - 80), i + 80)}…`;
 }
-
 
 export type { GenData };

@@ -4,8 +4,9 @@
  * faults come from a real upstream on 127.0.0.1 (see startUpstream). Every load call is logged
  * (calls.log) and every upstream request counted, so "was it retried?" is observable.
  */
-import { createServer, type Server } from 'node:http';
+
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { linkIsr } from './gen-site.js';

@@ -64,7 +64,10 @@ export default defineConfig({
 `;
 
 // ~2.5 KB per page: big enough that a write is not one syscall-sized blip.
-const FILLER = Array.from({ length: 24 }, (_, i) => `<p>Paragraph ${i}: the quick brown fox jumps over the lazy dog, again and again.</p>`).join('\n');
+const FILLER = Array.from(
+  { length: 24 },
+  (_, i) => `<p>Paragraph ${i}: the quick brown fox jumps over the lazy dog, again and again.</p>`,
+).join('\n');
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Page <%= it.item.id %> v<%= it.item.version %></title></head>

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
 // Run a command and SIGKILL it at a chosen instant. A process of its own so the instant does
 // not depend on the (busy) test runner's event loop.
 //
@@ -9,7 +10,6 @@
 // i.e. the run started publishing). Prints one JSON line on stdout:
 // {"killed":bool,"code":n|null,"elapsedMs":n,"triggeredAtMs":n|null}. The child's stderr passes through.
 import { statSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 
 const sep = process.argv.indexOf('--');
 const [ms, watch] = process.argv.slice(2, sep);
@@ -46,5 +46,5 @@ child.on('close', (code, signal) => {
   clearTimeout(timer);
   clearInterval(poller);
   const elapsedMs = Math.round(performance.now() - started);
-  process.stdout.write(JSON.stringify({ killed: killed && signal === 'SIGKILL', code, elapsedMs, triggeredAtMs }) + '\n');
+  process.stdout.write(`${JSON.stringify({ killed: killed && signal === 'SIGKILL', code, elapsedMs, triggeredAtMs })}\n`);
 });

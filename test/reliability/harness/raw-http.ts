@@ -43,7 +43,11 @@ export function rawRequest(port: number, request: Buffer | string, timeoutMs = 1
 
 /** A GET with `Connection: close`, the target written exactly as given. */
 export function rawGet(port: number, target: string | Buffer, method = 'GET'): Promise<RawReply> {
-  const head = Buffer.concat([Buffer.from(`${method} `, 'latin1'), Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'), Buffer.from(' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', 'latin1')]);
+  const head = Buffer.concat([
+    Buffer.from(`${method} `, 'latin1'),
+    Buffer.isBuffer(target) ? target : Buffer.from(target, 'latin1'),
+    Buffer.from(' HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', 'latin1'),
+  ]);
   return rawRequest(port, head);
 }
 
@@ -62,14 +66,20 @@ export class KeepAliveClient {
   ) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
-  request(p: string, o: { method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {}): Promise<Reply> {
+  request(
+    p: string,
+    o: { method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {},
+  ): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.port, path: p, method: o.method ?? 'GET', headers: o.headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: this.port, path: p, method: o.method ?? 'GET', headers: o.headers, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
       req.setTimeout(o.timeoutMs ?? 15_000, () => req.destroy(new Error('timed out')));
       req.on('error', reject);
       req.end(o.body);

@@ -3,7 +3,7 @@
  * not crash" means the process is still up, and its stderr can be checked for stack traces.
  * Time is moved with ISR_NOW_FILE (the server reads the file on every request).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BIN } from '../../helpers/site.js';
@@ -30,7 +30,12 @@ export async function startServe(root: string, o: { env?: Record<string, string>
   let out = '';
   let err = '';
   let exited = false;
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => ((exited = true), r(code))));
+  const exit = new Promise<number | null>((r) =>
+    child.on('exit', (code) => {
+      exited = true;
+      r(code);
+    }),
+  );
   child.stderr!.on('data', (c) => (err += c));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`isr serve did not start: ${err}`)), 20_000);

@@ -54,4 +54,3 @@ export async function mountTmpfs(sizeKb: number): Promise<Tmpfs> {
     },
   };
 }
-

@@ -2,8 +2,8 @@
  * Small shared pieces of the reliability harnesses: a seeded RNG, directory snapshots, copying,
  * the isr subprocess, counts that grow under `npm run torture`, and the torture report.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, appendFileSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { accessSync, appendFileSync, constants, type Dirent, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,7 @@ export function rng(seed: number): () => number {
 export function snapshot(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const walk = (d: string, rel: string): void => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(d, { withFileTypes: true });
     } catch (err) {
@@ -119,7 +119,15 @@ export async function killAfter(
   opts: { env?: Record<string, string>; watch?: string[] } = {},
 ): Promise<{ killed: boolean; code: number | null; elapsedMs: number; triggeredAtMs: number | null; stderr: string }> {
   const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...opts.env };
-  const killerArgs = [KILLER, String(Math.round(ms)), ...(opts.watch?.length ? [opts.watch.join(',')] : []), '--', process.execPath, BIN, ...args];
+  const killerArgs = [
+    KILLER,
+    String(Math.round(ms)),
+    ...(opts.watch?.length ? [opts.watch.join(',')] : []),
+    '--',
+    process.execPath,
+    BIN,
+    ...args,
+  ];
   const { stdout, stderr } = await exec(process.execPath, killerArgs, { env: e, maxBuffer: 16 * 1024 * 1024 });
   return { ...JSON.parse(stdout), stderr };
 }
@@ -144,7 +152,7 @@ export async function pool<T, R>(items: readonly T[], n: number, fn: (item: T, i
  */
 export function report(suite: string, figures: Record<string, unknown>): void {
   const line = JSON.stringify({ suite, at: new Date().toISOString(), ...figures });
-  if (process.env.ISR_TORTURE_REPORT) appendFileSync(process.env.ISR_TORTURE_REPORT, line + '\n');
+  if (process.env.ISR_TORTURE_REPORT) appendFileSync(process.env.ISR_TORTURE_REPORT, `${line}\n`);
   if (TORTURE || process.env.ISR_REL_VERBOSE) console.log(`[reliability] ${line}`);
 }
 
