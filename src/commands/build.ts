@@ -1,6 +1,6 @@
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
-import { type CommonOptions, commandContext } from './context.js';
+import { type CommonOptions, commandContext, runTuning } from './context.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
 
 /** `isr build [root]`: render every page, remove vanished ones, write the manifest. */
@@ -13,6 +13,7 @@ export async function buildCommand(root: string, opts: CommonOptions & { wait?: 
     logger,
     waitSeconds: opts.wait,
     command: 'isr build',
+    ...runTuning(),
     detect: opts.detect !== false,
   });
   if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result))}\n`);
