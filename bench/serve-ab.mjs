@@ -4,9 +4,14 @@
 // webhook revalidation (sequential POST /__isr/revalidate of one page, request to response).
 //
 //   node bench/serve-ab.mjs <old isr.js> <old site> <new isr.js> <new site> [rounds=5] [seconds=5] [posts=60]
+//   AB_ENV_OLD=ISR_SHARD_PATCH=0 node bench/serve-ab.mjs <isr.js> <site A> <isr.js> <site B>   # one build, two settings
 // No wrk on the machine of issue 19's figures: the client is node:http with 32 sockets, sharing
-// the cores with the server, so the figure is a ratio between the two builds, not a peak.
+// the cores with the server, so the figure is a ratio between the two builds, not a peak. Beside
+// wall-clock figures, the server's own CPU time (user + sys from /proc/<pid>/stat) per request and
+// per webhook: on a machine other work keeps busy, what the server spends is steadier than how
+// long it waited for a core.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
 const [oldBin, oldSite, newBin, newSite, roundsArg, secondsArg, postsArg] = process.argv.slice(2);
@@ -19,10 +24,19 @@ const seconds = Number(secondsArg ?? 5);
 const posts = Number(postsArg ?? 60);
 const PAGE = '/posts/post-000010/';
 
-function start(bin, site) {
+/** `AB_ENV_OLD` / `AB_ENV_NEW` ("K=V,K2=V2"): environment for one side only (e.g. ISR_SHARD_PATCH=0). */
+const sideEnv = (v) =>
+  Object.fromEntries(
+    (v ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=')),
+  );
+
+function start(bin, site, env) {
   const child = spawn(process.execPath, [bin, 'serve', site, '--port', '0'], {
-    env: { ...process.env, ISR_REVALIDATE_SECRET: 'bench-secret' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, ISR_REVALIDATE_SECRET: 'bench-secret' },
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -77,31 +91,44 @@ async function revalidate(url) {
   return median(times);
 }
 
+/** CPU ms (user + sys) the process has used so far (clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const sides = { old: [oldBin, oldSite], new: [newBin, newSite] };
-const res = { old: { rps: [], hook: [] }, new: { rps: [], hook: [] } };
+const sides = { old: [oldBin, oldSite, sideEnv(process.env.AB_ENV_OLD)], new: [newBin, newSite, sideEnv(process.env.AB_ENV_NEW)] };
+const keys = ['rps', 'cpuPerKReq', 'hook', 'cpuPerHook'];
+const res = { old: {}, new: {} };
+for (const side of ['old', 'new']) for (const k of keys) res[side][k] = [];
 for (let round = 0; round < rounds; round++) {
   for (const side of round % 2 ? ['new', 'old'] : ['old', 'new']) {
     const { child, url } = await start(...sides[side]);
     await throughput(url); // warm-up, not counted
+    let c0 = cpuMs(child.pid);
     const rps = await throughput(url);
+    const cpuPerKReq = ((cpuMs(child.pid) - c0) / (rps * seconds)) * 1000;
+    c0 = cpuMs(child.pid);
     const hook = await revalidate(url);
+    const cpuPerHook = (cpuMs(child.pid) - c0) / posts;
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
-    res[side].rps.push(rps);
-    res[side].hook.push(hook);
-    console.log(`round ${round + 1} ${side}: ${rps.toFixed(0)} req/s, webhook median ${hook.toFixed(2)} ms`);
+    const row = { rps, cpuPerKReq, hook, cpuPerHook };
+    for (const k of keys) res[side][k].push(row[k]);
+    console.log(
+      `round ${round + 1} ${side}: ${rps.toFixed(0)} req/s (${cpuPerKReq.toFixed(1)} CPU ms per 1000), webhook median ${hook.toFixed(2)} ms (${cpuPerHook.toFixed(2)} CPU ms each)`,
+    );
   }
 }
-const ratio = (k) => median(res.new[k].map((v, i) => v / res.old[k][i]));
-console.log(
-  `median: old ${median(res.old.rps).toFixed(0)} req/s, new ${median(res.new.rps).toFixed(0)} req/s, ratio of rounds ${ratio('rps').toFixed(3)}`,
-);
-console.log(
-  `webhook median: old ${median(res.old.hook).toFixed(2)} ms, new ${median(res.new.hook).toFixed(2)} ms, ratio of rounds ${ratio('hook').toFixed(3)}`,
-);
+for (const k of keys) {
+  const ratio = median(res.new[k].map((v, i) => v / res.old[k][i]));
+  console.log(
+    `${k}: old median ${median(res.old[k]).toFixed(2)}, new median ${median(res.new[k]).toFixed(2)}, median ratio of rounds new/old ${ratio.toFixed(3)}`,
+  );
+}
