@@ -25,6 +25,8 @@ export interface PreparedPublish {
   staged?: StagedManifest;
   /** Files (outDir-relative) the publish deletes: removed pages and assets, stale site files. */
   removals: string[];
+  /** Shards whose file the publish replaces (`all`: split anew). */
+  shards: string[] | 'all';
 }
 
 export async function preparePublish(
@@ -83,9 +85,11 @@ export async function preparePublish(
   const live = new Set<string | undefined>();
   for (const key in manifest.pages) live.add(manifest.pages[key]!.file);
   const removals = [...new Set(result.removed)].filter((f) => !live.has(f));
-  if (!shardWrite) return { removals };
+  if (!shardWrite) return { removals, shards: [] };
   manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
-  return { removals, staged: await stageManifest(config.manifestFile, manifest, shardWrite, config.root) };
+  const resplit = !manifest.shards || shardWrite.table.bits !== bits;
+  const shards = resplit ? 'all' : [...shardWrite.buckets.keys(), ...shardWrite.patched.keys()];
+  return { removals, shards, staged: await stageManifest(config.manifestFile, manifest, shardWrite, config.root) };
 }
 
 /** The shards of these paths (~20 ms at 20k pages with the split check: in slices). */

@@ -21,9 +21,9 @@ import { manifestMissing, type OpenedRun, openRun } from './open-run.js';
 import { type PlannedRun, planRun } from './plan-run.js';
 import { type PreparedPublish, preparePublish } from './prepare-publish.js';
 import { publishRun } from './publish-run.js';
-import { emptyResult, type RunContext, type RunOptions, type RunResult } from './run-types.js';
+import { type ChangeSet, emptyResult, type RunContext, type RunOptions, type RunResult } from './run-types.js';
 
-export type { RunOptions, RunResult, RunTuning } from './run-types.js';
+export type { ChangeSet, RunOptions, RunResult, RunTuning } from './run-types.js';
 
 export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<RunResult> {
   // Refused before the lease, whose folder would otherwise be left behind in a site never built.
@@ -40,10 +40,10 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
         if (run.recordStale) run.saveRecord();
         run.detected?.commit();
       }
-      return nothingDueResult(ctx, run.previous!);
+      return nothingDueResult(ctx, run.previous!, run.headVersion);
     }
     const base = { plan: planned.plan, listingErrors: [...planned.listingFailed].map(([route, error]) => ({ route, error })) };
-    if (o.dryRun) return { ...base, ...emptyResult(), manifest: run.previous ?? emptyManifest(), durationMs: elapsed(ctx) };
+    if (o.dryRun) return { ...base, ...emptyResult(run.headVersion), manifest: run.previous ?? emptyManifest(), durationMs: elapsed(ctx) };
     return { ...base, ...(await stageAndPublish(ctx, run, planned, sources)), durationMs: elapsed(ctx) };
   } finally {
     await sources.dispose().catch(() => {});
@@ -93,7 +93,14 @@ async function stageAndPublish(ctx: RunContext, run: OpenedRun, planned: Planned
     }
     const manifestSignature = await publishRun(ctx, run, ex, prep, stage);
     if (ctx.flushed.n) o.logger.debug(`durable publish: ${ctx.flushed.n} flushes, ${ctx.flushed.ms.toFixed(1)} ms`);
-    return { ...ex.result, removed: prep.removals, manifest: ex.manifest, manifestSignature };
+    const changes: ChangeSet = {
+      pages: [...ex.result.rendered, ...ex.result.failed.map((f) => f.path)],
+      removedPages: planned.plan.remove.map((r) => r.path),
+      shards: prep.shards,
+      ...(run.headVersion ? { fromVersion: run.headVersion } : {}),
+      ...(manifestSignature ? { headVersion: manifestSignature } : {}),
+    };
+    return { ...ex.result, removed: prep.removals, manifest: ex.manifest, manifestSignature, changes };
   } finally {
     forgetStaged();
   }
@@ -104,13 +111,13 @@ function elapsed(ctx: RunContext): number {
 }
 
 /** The result of a run with nothing due: no page loaded, so they are read only if asked for. */
-function nothingDueResult(ctx: RunContext, head: Manifest): RunResult {
+function nothingDueResult(ctx: RunContext, head: Manifest, version: string | undefined): RunResult {
   const { config } = ctx;
   let loaded = false;
   return {
     plan: { render: [], remove: [], errors: [], unmatchedTags: [], unknownRoutes: [] },
     listingErrors: [],
-    ...emptyResult(),
+    ...emptyResult(version),
     get manifest() {
       if (!loaded) loadShards(head, config.manifestFile, config.root, 'all');
       loaded = true;

@@ -46,6 +46,23 @@ export interface RunOptions extends PlanOptions, RunTuning {
   store?: SiteStore;
 }
 
+/**
+ * What a run changed, said explicitly, so that a follower (isr serve's memory of the manifest)
+ * takes exactly that instead of working it out from shard generations.
+ */
+export interface ChangeSet {
+  /** URL paths whose manifest entry this run replaced (rendered or failed). */
+  pages: string[];
+  /** URL paths this run removed from the manifest. */
+  removedPages: string[];
+  /** Shards whose file this run replaced (`all`: the manifest was split anew). */
+  shards: string[] | 'all';
+  /** Store version of the head the run read (none: a first build). */
+  fromVersion?: string;
+  /** Store version of the head it wrote (none: it wrote none). */
+  headVersion?: string;
+}
+
 export interface RunResult extends ExecuteResult {
   plan: Plan;
   /** Route listings that failed (their pages were kept). */
@@ -54,6 +71,8 @@ export interface RunResult extends ExecuteResult {
   manifest: Manifest;
   /** Store version of the manifest head this run wrote (none if it wrote none). */
   manifestSignature?: string;
+  /** What it changed (nothing for a dry run or a run with nothing due). */
+  changes: ChangeSet;
   durationMs: number;
 }
 
@@ -70,6 +89,13 @@ export interface RunContext {
   readonly flushed: { n: number; ms: number };
 }
 
-export function emptyResult(): ExecuteResult {
-  return { rendered: [], written: [], unchanged: [], removed: [], failed: [] };
+export function emptyResult(fromVersion?: string): ExecuteResult & { changes: ChangeSet } {
+  return {
+    rendered: [],
+    written: [],
+    unchanged: [],
+    removed: [],
+    failed: [],
+    changes: { pages: [], removedPages: [], shards: [], ...(fromVersion ? { fromVersion } : {}) },
+  };
 }
