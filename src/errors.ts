@@ -124,6 +124,7 @@ export const CATALOGUE = {
     exit: EXIT.input,
     abortsRun: true,
     input: true,
+    message: (what: string, detail: string) => `cannot read ${what}: ${detail}`,
     hint: 'check its permissions',
   },
   BAD_PARAMS: {
@@ -145,6 +146,7 @@ export const CATALOGUE = {
     exit: EXIT.input,
     abortsRun: true,
     input: true,
+    message: (first: string, second: string, verb: 'produce' | 'write', output: string) => `${first} and ${second} both ${verb} ${output}`,
     hint: 'give each route its own path, and rename public files that take a page’s name',
   },
   LOAD_FAILED: {
