@@ -257,6 +257,18 @@ export const CATALOGUE = {
 
 export type ErrorCode = keyof typeof CATALOGUE;
 
+/**
+ * The row of a code the catalogue does not have: a plugin or a `load()` in plain JavaScript can
+ * throw an IsrError with any code at all. Its page fails, as any error a load() throws does.
+ */
+const UNKNOWN_CODE: ErrorSpec = {
+  title: 'an error with a code isr does not know (thrown by a data source or a load())',
+  exit: EXIT.pageFailed,
+  abortsRun: false,
+  input: false,
+  hint: 'throw IsrError with a code of the README exit-code table',
+};
+
 /** The codes whose message is the catalogue's template (built with `isrError`). */
 export type TemplatedCode = { [C in ErrorCode]: (typeof CATALOGUE)[C] extends { message: unknown } ? C : never }[ErrorCode];
 type TemplateArgs<C extends TemplatedCode> = (typeof CATALOGUE)[C] extends { message: (...args: infer A) => string } ? A : never;
@@ -292,7 +304,7 @@ export class IsrError extends Error {
   }
 
   get spec(): ErrorSpec {
-    return CATALOGUE[this.code];
+    return CATALOGUE[this.code] ?? UNKNOWN_CODE;
   }
 
   get exitCode(): number {

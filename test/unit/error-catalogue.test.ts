@@ -109,6 +109,13 @@ describe('classifying an IsrError', () => {
     );
   });
 
+  it('fails only its page for a code it does not know (a load() in plain JavaScript may throw any)', () => {
+    const err = new IsrError('NOT_A_CODE' as ErrorCode, 'the CMS is down');
+    expect(err.exitCode).toBe(EXIT.pageFailed);
+    expect(abortsRun(err)).toBe(false);
+    expect(isInputError(err)).toBe(false);
+  });
+
   it('prints an error thrown without a hint without one (a load() may throw IsrError itself)', () => {
     expect(new IsrError('LOAD_FAILED', 'the CMS is down').toLine()).toBe('the CMS is down');
   });
