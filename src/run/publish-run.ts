@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describeError, IsrError } from '../errors.js';
+import { describeError, IsrError, isrError } from '../errors.js';
 import { type CommitHead, writeManifest } from '../manifest/write-manifest.js';
 import { removeFiles } from '../write/remove-files.js';
 import type { Stage } from '../write/stage.js';
@@ -46,7 +46,7 @@ export async function publishRun(
       version = await staged.publish(durable, true, stage.renamedDirs, headCommit(ctx, run.headVersion));
     } catch (err) {
       if (err instanceof IsrError && err.code === 'PRECONDITION_FAILED') throw err;
-      throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, {
+      throw isrError('WRITE_FAILED', ['the manifest', (err as Error).message], {
         hint: 'check the folder of the manifest is writable',
         cause: err,
       });

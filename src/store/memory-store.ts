@@ -5,7 +5,7 @@
  * a list in key order, leases that lapse by the clock and can then be taken over.
  */
 import { randomBytes } from 'node:crypto';
-import { IsrError } from '../errors.js';
+import { isrError } from '../errors.js';
 import { checkKey, holds, preconditionFailed } from './precondition.js';
 import type { Lease, LeaseStore, ObjectInfo, ObjectMeta, SiteStore, Store, StoredObject } from './store.js';
 
@@ -102,9 +102,7 @@ export function memoryLeases(clock: () => number): LeaseStore {
         const left = deadline - Date.now();
         if (left <= 0) {
           const h = holders.get(name)!;
-          throw new IsrError('LOCKED', `another isr run holds the lease ${name} (${h.owner})`, {
-            hint: 'wait for it to finish, or pass --wait SECONDS',
-          });
+          throw isrError('LOCKED', [`${h.owner}, a lease of the memory store`]);
         }
         // Woken by a release, or at the deadline (a lapse is noticed then).
         await new Promise<void>((resolve) => {
@@ -142,9 +140,7 @@ export function memoryLeases(clock: () => number): LeaseStore {
       },
       assertHeld() {
         if (!mine() || clock() > h.expiresAt) {
-          throw new IsrError('LOCK_LOST', `this run lost the lease ${name} before publishing; nothing was published`, {
-            hint: 'run again',
-          });
+          throw isrError('LOCK_LOST', []);
         }
       },
     };
