@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { LEASE_MS } from '../manifest/lock.js';
-import { emptyManifest, loadShards, type Manifest } from '../manifest/manifest.js';
+import { emptyManifest, type Manifest } from '../manifest/manifest.js';
 import { SourceSet } from '../sources/source-set.js';
 import { fsSiteStore } from '../store/fs-store.js';
 import { fsyncDurability } from '../write/durable.js';
@@ -110,19 +110,19 @@ function elapsed(ctx: RunContext): number {
   return performance.now() - ctx.started;
 }
 
-/** The result of a run with nothing due: no page loaded, so they are read only if asked for. */
+/**
+ * The result of a run with nothing due: no page was loaded, and none is now. Its `manifest` is
+ * the head it read, with no page in memory (`shards.loaded` empty): what a reader of a result
+ * needs of it is the head (routes, templates, shard summaries). It used to be a getter that read
+ * every shard when touched, which `isr serve` did on adopting such a run (every stale page found
+ * rendered already by another worker cost it the whole manifest).
+ */
 function nothingDueResult(ctx: RunContext, head: Manifest, version: string | undefined): RunResult {
-  const { config } = ctx;
-  let loaded = false;
   return {
     plan: { render: [], remove: [], errors: [], unmatchedTags: [], unknownRoutes: [] },
     listingErrors: [],
     ...emptyResult(version),
-    get manifest() {
-      if (!loaded) loadShards(head, config.manifestFile, config.root, 'all');
-      loaded = true;
-      return head;
-    },
+    manifest: head,
     durationMs: elapsed(ctx),
   };
 }
