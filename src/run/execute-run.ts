@@ -6,6 +6,7 @@
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { emptyManifest, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
 import type { SourceSet } from '../sources/source-set.js';
+import { yieldTurn } from '../time-slice.js';
 import { VERSION } from '../version.js';
 import { stageAssets } from '../write/public-assets.js';
 import type { Stage } from '../write/stage.js';
@@ -52,6 +53,8 @@ export async function executeRun(
   const onDemand = new Set(
     plan.render.filter((p) => p.reasons.includes('path') && !previous?.pages[p.path] && !listedPaths.has(p.path)).map((p) => p.path),
   );
+  // Between the steps of a large run, each tens of ms at 20k pages: see time-slice.ts.
+  await yieldTurn();
   const { renderer, assets } = run;
   const execute = { config, renderer, sources, stage, manifest, now: o.now, logger: o.logger, onDemand, loadTimeoutMs: o.loadTimeoutMs };
   const result = await executePlan(execute, plan.render);
@@ -77,6 +80,7 @@ export async function executeRun(
     manifest.generator = `isr ${VERSION}`;
     manifest.updatedAt = o.now;
   }
+  await yieldTurn();
   return { manifest, result, before, changed, previousTable, previousConfigHash: previous?.configHash };
 }
 

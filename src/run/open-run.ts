@@ -43,7 +43,11 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
   const head = fromMemory ? { manifest: fromMemory, version: o.held!.signature } : openHead(config.manifestFile, config.root);
   const previous = head?.manifest;
   if (!previous && o.mode === 'regen') throw manifestMissing(config);
-  const read = fromMemory ? heldReader(o.held!) : fileReader(config.manifestFile, config.root, { byLines: o.shardPatch !== false });
+  // Shards needed only for named pages are read by their lines (manifest/shard-patch.ts), but not
+  // for `isr serve` (o.held), which adopts whole shards into the manifest it holds, even when the
+  // head on disk moved on and the run reads the files.
+  const byLines = !o.held && o.shardPatch !== false;
+  const read = fromMemory ? heldReader(o.held!) : fileReader(config.manifestFile, config.root, { byLines });
   const renderer = await Renderer.create(config);
   // public/ first: `asset()` hashes are part of the template closures compared below.
   const assets = openAssets(ctx);
