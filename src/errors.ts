@@ -52,7 +52,9 @@ export type ErrorCode =
   | 'CONTENT_LIMIT'
   | 'BAD_PROPS'
   | 'PAGE_UNWRITABLE'
-  | 'LOCK_LOST';
+  | 'LOCK_LOST'
+  | 'PAYLOAD_INVALID'
+  | 'PAYLOAD_UNVERIFIED';
 
 const exitFor: Record<ErrorCode, number> = {
   CONFIG_NOT_FOUND: EXIT.config,
@@ -82,6 +84,10 @@ const exitFor: Record<ErrorCode, number> = {
   BAD_PROPS: EXIT.pageFailed,
   PAGE_UNWRITABLE: EXIT.pageFailed,
   LOCK_LOST: EXIT.locked,
+  /** A webhook payload that cannot be right (not JSON, refused by serve.webhook): HTTP 400; `isr regen --payload` exits 5. */
+  PAYLOAD_INVALID: EXIT.input,
+  /** A webhook call whose signature or timestamp serve.verify refused: HTTP 401; `isr regen --payload` exits 5. */
+  PAYLOAD_UNVERIFIED: EXIT.input,
 };
 
 export interface IsrErrorOptions {
