@@ -27,7 +27,8 @@ export async function payloadTarget(config: ResolvedConfig, flags: PayloadFlags,
     method: saved?.method ?? 'POST',
     path: saved?.path ?? config.serve.revalidatePath,
     headers,
-    topic: flags.topic ?? topicOf(headers),
+    // An empty --topic (an unset variable in a CI script) is no topic: the payload's own type decides.
+    topic: flags.topic || topicOf(headers),
     body,
     now,
   };
