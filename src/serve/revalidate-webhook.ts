@@ -82,8 +82,9 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
       return json(res, 500, { error: `serve.webhook() threw: ${describeError(err)}` });
     }
     if ('ignored' in mapped) {
-      // 2xx: a CMS logs any other answer as a failed delivery, and retries it.
-      o.logger.info(`revalidate: ignored ${request.topic ?? 'a payload'}${mapped.reason ? ` (${mapped.reason})` : ''}; nothing to render`);
+      // 2xx: a CMS logs any other answer as a failed delivery, and retries it. A debug line only:
+      // Contentful sends an auto_save every few seconds while someone types.
+      o.logger.debug(`revalidate: ignored ${request.topic ?? 'a payload'}${mapped.reason ? ` (${mapped.reason})` : ''}; nothing to render`);
       return json(res, 200, { ok: true, ignored: true, ...(mapped.reason ? { reason: mapped.reason } : {}) });
     }
     const checked = o.base === '/' ? mapped : { paths: mapped.paths.map((p) => stripBase(o.base, p) ?? p), tags: mapped.tags };
