@@ -73,8 +73,10 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
       // server runs from source in a test) and throw that copy's IsrError.
       const code = (err as { code?: unknown } | null)?.code;
       if (code === 'PAYLOAD_UNVERIFIED') {
-        o.logger.debug(`revalidate refused: ${(err as Error).message}`);
-        return json(res, 401, { error: (err as Error).message });
+        // A caller that sent a secret meant to use it: say that first, not only the signature's story.
+        const why = given === undefined ? (err as Error).message : `wrong secret, and ${(err as Error).message}`;
+        o.logger.debug(`revalidate refused: ${why}`);
+        return json(res, 401, { error: why });
       }
       if (code === 'PAYLOAD_INVALID')
         return json(res, 400, { error: (err as { toLine?: () => string }).toLine?.() ?? (err as Error).message });

@@ -126,6 +126,9 @@ describe('isr serve: the Contentful recipe (contentful(), contentfulSignature())
     const unsigned = await post(body, { 'content-type': 'application/json', 'x-contentful-topic': 'ContentManagement.Entry.unpublish' });
     expect(unsigned.status).toBe(401);
     expect(JSON.parse(unsigned.text).error).toMatch(/^no x-contentful-signature header/);
+    const wrongSecret = await post(body, { authorization: 'Bearer guess', 'x-contentful-topic': 'ContentManagement.Entry.unpublish' });
+    expect(wrongSecret.status).toBe(401);
+    expect(JSON.parse(wrongSecret.text).error).toMatch(/^wrong secret, and no x-contentful-signature header/);
     s.clock.now = T0 + 1000 + 10 * 60_000; // ten minutes after it was signed; 300 s are accepted
     const stale = await post(body, headers);
     expect(stale.status).toBe(401);
