@@ -194,7 +194,9 @@ export interface LoadResult<Props = Record<string, unknown>> {
 export interface RouteConfig<Props = any, S extends DataSources = DataSources> {
   /**
    * URL pattern. `/blog/:slug/` builds `blog/<slug>/index.html`; a last segment with an extension
-   * (`/feed.xml`, `/404.html`) builds exactly that file. Params fill one path segment each.
+   * (`/feed.xml`, `/404.html`) builds exactly that file. A `:param` fills one path segment; a
+   * rest param `:name*`, a segment of its own, fills one or more (`/docs/:path*` then `/` builds
+   * `/docs/guides/install/` from `{ path: 'guides/install' }`), each segment checked alike.
    */
   path: string;
   /** Template file, relative to `templatesDir`. */

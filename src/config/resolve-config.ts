@@ -350,6 +350,10 @@ function resolveRoute(
     fail(`${key}.paths`, `a function listing the params of "${pattern.source}"`, r.paths, 'a route with :params needs paths()');
   }
   if (r.paths !== undefined && typeof r.paths !== 'function') fail(`${key}.paths`, 'a function', r.paths);
+  // A fixed path is one page: its paths() would never be called (a route written for params it lacks).
+  if (pattern.names.length === 0 && r.paths !== undefined) {
+    fail(`${key}.paths`, `no paths() ("${pattern.source}" has no params: it is one page)`, r.paths, 'add a param, e.g. "/docs/:path*/", or remove paths()');
+  }
   if (r.load !== undefined && typeof r.load !== 'function') fail(`${key}.load`, 'a function', r.load);
   if (r.revalidate !== undefined && !isRevalidate(r.revalidate))
     fail(`${key}.revalidate`, 'a number of seconds >= 1 or false', r.revalidate);
