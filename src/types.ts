@@ -246,6 +246,12 @@ export interface SiteInfo {
    */
   url?: string;
   title?: string;
+  /**
+   * IANA time zone of the site (`Europe/Berlin`), default `UTC`: dates written without an offset
+   * (`2024-05-01`, `2024-05-01 23:30`) are its local time, and `formatDate` and date-derived
+   * permalinks (`:year/:month/:day`) show it, as in Jekyll and Hugo.
+   */
+  timezone?: string;
   [key: string]: unknown;
 }
 

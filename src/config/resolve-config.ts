@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isTimeZone } from '../dates.js';
 import { nearest } from '../did-you-mean.js';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
@@ -129,6 +130,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   if (site.url !== undefined && (typeof site.url !== 'string' || !/^https?:\/\/[^/]+/.test(site.url) || !URL.canParse(site.url))) {
     fail('site.url', 'an absolute http(s) URL', site.url);
   }
+  if (site.timezone !== undefined && !isTimeZone(site.timezone)) fail('site.timezone', 'an IANA time zone such as "Europe/Berlin"', site.timezone);
   const base = resolveBase(u.base, site.url, fail);
   const outDirRel = ctx.overrides.outDir ?? optional('outDir', u.outDir, isNonEmptyString, 'a folder path', 'dist');
   const templatesRel = optional('templatesDir', u.templatesDir, isNonEmptyString, 'a folder path', 'templates');

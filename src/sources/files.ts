@@ -5,6 +5,7 @@ import { IsrError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import { walkFiles } from '../walk-files.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
+import { checkFrontMatterDates } from './front-matter-dates.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
 import { compareFiles } from './snapshot.js';
 
@@ -257,6 +258,7 @@ function readParsed(abs: string, rel: string): Parsed {
   }
   if (/\.(md|markdown)$/i.test(abs)) {
     const fm = parseFrontMatter(text, rel);
+    checkFrontMatterDates(fm.data, text, rel);
     return { data: fm.data, body: fm.body };
   }
   if (/\.json$/i.test(abs)) {
