@@ -26,6 +26,8 @@ export interface SourceSetupContext {
   now: Date;
   /** Log a line (warnings go to stderr). */
   log: (level: 'info' | 'warn', message: string) => void;
+  /** The config's `site` (its `timezone` dates content written without an offset). */
+  site?: SiteInfo;
 }
 
 /** Given to every `list` / `get` call. */

@@ -6,7 +6,10 @@ import type { DataSource } from '../types.js';
 import { walkFiles } from '../walk-files.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
 import { checkFrontMatterDates } from './front-matter-dates.js';
+import { checkDistinct, isDraft } from './content-checks.js';
+import { candidatePaths, entryIdentity } from './entry-id.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
+import { DEFAULT_PERMALINK, entryAliases, entryUrl } from './permalink.js';
 import { compareFiles } from './snapshot.js';
 
 export interface FilesOptions {
@@ -17,6 +20,14 @@ export interface FilesOptions {
   /** Glob patterns relative to `dir`. Default every .md, .markdown, .json, .yaml and .yml file. */
   include?: string[];
   markdown?: MarkdownOptions;
+  /**
+   * Each entry's `url`, with placeholders: `:path` (the id), `:slug`, `:title`, `:section`, and
+   * `:year`/`:month`/`:day` from its date in `site.timezone`. Front matter `permalink` or `url`
+   * overrides it per file. Default `/:path/` (a folder's index file: the folder's URL).
+   */
+  permalink?: string;
+  /** List entries with `draft: true` (or Jekyll's `published: false`) too. Default false. */
+  drafts?: boolean;
 }
 
 /**
@@ -30,6 +41,10 @@ export interface FileEntry<Data extends Record<string, any> = Record<string, any
   slug: string;
   /** Path relative to the site root. */
   file: string;
+  /** The page URL (site path, no base path): the `permalink` option, or front matter `permalink`/`url`. */
+  url: string;
+  /** Old URLs that redirect here: front matter `aliases` (Hugo) or `redirect_from` (Jekyll). */
+  aliases?: string[];
   /** Front matter (Markdown) or the parsed file (JSON/YAML). */
   data: Data;
   /** Markdown body (get() only). */
@@ -69,6 +84,8 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   let absDir = '';
   let dirRel = '';
   let render: (src: string) => string = () => '';
+  let timeZone = 'UTC';
+  const permalink = options.permalink ?? DEFAULT_PERMALINK;
   // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
   // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
   let parsed = new Map<string, Parsed>();
@@ -113,9 +130,16 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   const toEntry = (abs: string, data: Record<string, any>): FileEntry => {
     const inside = abs.startsWith(absDir + path.sep);
     const rel = (inside ? abs.slice(absDir.length + 1) : path.relative(absDir, abs)).split(path.sep).join('/');
-    const id = rel.replace(/\.[^./]+$/, '');
-    const slug = typeof data.slug === 'string' && data.slug ? data.slug : id.split('/').pop()!;
-    return { id, slug, file: fileOf(abs), data };
+    // Folders kept, index files their folder's entry, date prefixes read (entry-id.ts); the URL
+    // and aliases from the permalink pattern or front matter (permalink.ts).
+    const identity = entryIdentity(rel, data);
+    if (identity.date !== undefined && data.date === undefined) data.date = identity.date;
+    const file = fileOf(abs);
+    const urlCtx = { identity, data, file, pattern: permalink, timeZone, text: () => readFileSync(abs, 'utf8') };
+    const aliases = entryAliases(urlCtx);
+    const entry: FileEntry = { id: identity.id, slug: identity.slug, file, url: entryUrl(urlCtx), data };
+    if (aliases.length) entry.aliases = aliases;
+    return entry;
   };
   const collectionTag = () => `files:${dirRel}`;
 
@@ -126,6 +150,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       absDir = path.resolve(ctx.root, options.dir);
       dirRel = path.relative(root, absDir).split(path.sep).join('/') || '.';
       render = createMarkdown(options.markdown);
+      timeZone = ctx.site?.timezone ?? 'UTC';
       parsed = new Map();
       listing = undefined;
       heldBodies = 0;
@@ -134,17 +159,19 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       track(collectionTag());
       listing ??= glob(absDir, options.include, dirRel);
       const abs = await listing;
-      return abs.map((f) => {
+      const entries = abs.map((f) => {
         const r = parse(f);
         const entry = toEntry(f, r.data);
         if (r.error) unreadable.set(entry, r.error);
         return entry;
       });
+      checkDistinct(entries, options.drafts === true);
+      return options.drafts ? entries : entries.filter((e) => !isDraft(e));
     },
     async get({ id, track }) {
       if (id.includes('..') || path.isAbsolute(id)) return undefined;
-      for (const ext of EXTENSIONS) {
-        const abs = path.join(absDir, id + ext);
+      for (const candidate of candidatePaths(id, EXTENSIONS)) {
+        const abs = path.join(absDir, candidate);
         const listed = parsed.has(abs);
         let cached: Parsed;
         let result: Parsed;
