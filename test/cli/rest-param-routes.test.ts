@@ -43,7 +43,7 @@ describe('isr build: route patterns from other frameworks, and paths() where it 
   it('builds nested ids under a rest param and refuses a ".." segment in one, naming the route', async () => {
     site = await tempSite('blog');
     await edit("path: '/blog/:slug/'", "path: '/blog/:slug*/'");
-    await site.write('content/posts/guides/install/linux.md', '---\ntitle: Linux\n---\nHi');
+    await site.write('content/posts/guides/install/linux.md', '---\ntitle: Linux\ndate: 2026-01-07\n---\nHi');
     const ok = await site.run(['build'], { now: T0 });
     expect(ok.stderr).toMatch(/^built \d+ pages/);
     expect(ok.code).toBe(0);
