@@ -128,20 +128,29 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
           .join('/')
       : path.relative(root, abs).split(path.sep).join('/');
   const toEntry = (abs: string, data: Record<string, any>): FileEntry => {
-    const inside = abs.startsWith(absDir + path.sep);
-    const rel = (inside ? abs.slice(absDir.length + 1) : path.relative(absDir, abs)).split(path.sep).join('/');
     // Folders kept, index files their folder's entry, date prefixes read (entry-id.ts); the URL
     // and aliases from the permalink pattern or front matter (permalink.ts).
-    const identity = entryIdentity(rel, data);
-    if (identity.date !== undefined && data.date === undefined) data.date = identity.date;
-    const file = fileOf(abs);
-    const urlCtx = { identity, data, file, pattern: permalink, timeZone, text: () => readFileSync(abs, 'utf8') };
-    const aliases = entryAliases(urlCtx);
-    const entry: FileEntry = { id: identity.id, slug: identity.slug, file, url: entryUrl(urlCtx), data };
-    if (aliases.length) entry.aliases = aliases;
+    // Worked out once per parsed file (keyed by its data, which the per-run cache keeps): every
+    // page's list() makes the entries again, and URLs for 1,000 files cost ~5 ms a listing.
+    let known = derived.get(data);
+    if (!known) {
+      const inside = abs.startsWith(absDir + path.sep);
+      const rel = (inside ? abs.slice(absDir.length + 1) : path.relative(absDir, abs)).split(path.sep).join('/');
+      const identity = entryIdentity(rel, data);
+      if (identity.date !== undefined && data.date === undefined) data.date = identity.date;
+      const file = fileOf(abs);
+      const urlCtx = { identity, data, file, pattern: permalink, timeZone, text: () => readFileSync(abs, 'utf8') };
+      known = { id: identity.id, slug: identity.slug, file, url: entryUrl(urlCtx), aliases: entryAliases(urlCtx) };
+      derived.set(data, known);
+    }
+    const entry: FileEntry = { id: known.id, slug: known.slug, file: known.file, url: known.url, data };
+    if (known.aliases.length) entry.aliases = [...known.aliases];
     return entry;
   };
   const collectionTag = () => `files:${dirRel}`;
+  let derived = new WeakMap<object, { id: string; slug: string; file: string; url: string; aliases: string[] }>();
+  // The listing whose files were last found distinct (checkDistinct): once per run, not per page.
+  let checkedListing: string[] | undefined;
 
   const source: DataSource<FileEntry> = {
     name: options.name ?? 'files',
@@ -151,6 +160,8 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       dirRel = path.relative(root, absDir).split(path.sep).join('/') || '.';
       render = createMarkdown(options.markdown);
       timeZone = ctx.site?.timezone ?? 'UTC';
+      derived = new WeakMap();
+      checkedListing = undefined;
       parsed = new Map();
       listing = undefined;
       heldBodies = 0;
@@ -165,7 +176,10 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         if (r.error) unreadable.set(entry, r.error);
         return entry;
       });
-      checkDistinct(entries, options.drafts === true);
+      if (checkedListing !== abs) {
+        checkDistinct(entries, options.drafts === true);
+        checkedListing = abs;
+      }
       return options.drafts ? entries : entries.filter((e) => !isDraft(e));
     },
     async get({ id, track }) {
