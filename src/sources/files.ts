@@ -139,7 +139,8 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       const identity = entryIdentity(rel, data);
       if (identity.date !== undefined && data.date === undefined) data.date = identity.date;
       const file = fileOf(abs);
-      const urlCtx = { identity, data, file, pattern: permalink, timeZone, text: () => readFileSync(abs, 'utf8') };
+      const pageKeys = /\.(md|markdown)$/i.test(abs);
+      const urlCtx = { identity, data, file, pattern: permalink, timeZone, pageKeys, text: () => readFileSync(abs, 'utf8') };
       known = { id: identity.id, slug: identity.slug, file, url: entryUrl(urlCtx), aliases: entryAliases(urlCtx) };
       derived.set(data, known);
     }

@@ -23,11 +23,23 @@ export interface UrlContext {
   timeZone: string;
   /** The file's text, to give the line of the key at fault (read again only when there is one). */
   text: () => string;
+  /**
+   * False for a JSON or YAML data file: its `url`, `permalink` or `aliases` keys are its data (an
+   * author's website), not where a page goes.
+   */
+  pageKeys: boolean;
 }
 
 /** The URL of an entry; throws FRONT_MATTER (at the key's line) for one that leaves the site. */
 export function entryUrl(ctx: UrlContext): string {
-  const own = typeof ctx.data.permalink === 'string' ? 'permalink' : typeof ctx.data.url === 'string' ? 'url' : undefined;
+  // Hugo's `url` is a path; one that is not (`url: https://…`, a link post) is the page's data.
+  const own = !ctx.pageKeys
+    ? undefined
+    : typeof ctx.data.permalink === 'string'
+      ? 'permalink'
+      : typeof ctx.data.url === 'string' && ctx.data.url.startsWith('/')
+        ? 'url'
+        : undefined;
   const pattern = own ? (ctx.data[own] as string) : ctx.pattern;
   const filled = fill(pattern, ctx, own);
   const problem = sitePathProblem(filled);
@@ -38,7 +50,7 @@ export function entryUrl(ctx: UrlContext): string {
 /** `aliases` (Hugo) or `redirect_from` (Jekyll), as site paths; throws for one that leaves the site. */
 export function entryAliases(ctx: UrlContext): string[] {
   const key = ctx.data.aliases !== undefined ? 'aliases' : ctx.data.redirect_from !== undefined ? 'redirect_from' : undefined;
-  if (!key) return [];
+  if (!key || !ctx.pageKeys) return [];
   const raw = ctx.data[key];
   const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : undefined;
   if (!list || !list.every((a) => typeof a === 'string'))

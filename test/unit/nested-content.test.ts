@@ -131,3 +131,15 @@ describe('files(): nested content', () => {
     );
   });
 });
+
+describe('files(): keys that are data, not page settings', () => {
+  it("reads a data file's url and aliases as its data, and a Markdown url that is not a path too", async () => {
+    const s = site({
+      'authors/jane.json': '{ "name": "Jane", "url": "https://jane.example", "aliases": ["JJ"] }',
+      'links/tool.md': fm('title: A tool\nurl: https://tool.example/'),
+    });
+    const [jane, tool] = await s.list();
+    expect([jane?.url, jane?.aliases, jane?.data.url]).toEqual(['/authors/jane/', undefined, 'https://jane.example']);
+    expect([tool?.url, tool?.data.url]).toEqual(['/links/tool/', 'https://tool.example/']);
+  });
+});
