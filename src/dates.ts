@@ -7,7 +7,8 @@
  */
 
 /** A date written without an offset: date, optional time (`T` or a space), optional offset. */
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+// Month and day may have one digit, and the zone be `UTC` or `GMT` (Jekyll posts write both).
+const DATE_TIME = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i;
 
 const partFormats = new Map<string, Intl.DateTimeFormat>();
 
@@ -79,7 +80,7 @@ export function parseDate(value: unknown, timeZone = 'UTC'): Date | undefined {
   if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59)
     return undefined;
   if (!zone) return new Date(fromWallTime(wall, timeZone));
-  if (/^z$/i.test(zone)) return check;
+  if (/^(z|utc|gmt)$/i.test(zone)) return check;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.replace(/[^0-9]/g, '');
   const offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));

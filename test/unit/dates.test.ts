@@ -17,6 +17,8 @@ describe('dates are read in the site time zone', () => {
     expect(iso('2024-05-01 10:00:00 +0200', 'America/New_York')).toBe('2024-05-01T08:00:00.000Z');
     expect(iso('2024-05-01T10:00:00.000Z', 'Europe/Berlin')).toBe('2024-05-01T10:00:00.000Z');
     expect(iso('Wed, 01 May 2024 10:00:00 GMT')).toBe('2024-05-01T10:00:00.000Z');
+    expect(iso('2016-03-10 12:00:00 UTC', 'Europe/Berlin')).toBe('2016-03-10T12:00:00.000Z');
+    expect(iso('2016-3-7 9:05', 'UTC')).toBe('2016-03-07T09:05:00.000Z');
   });
 
   it('reads no date from words, impossible days or the machine-dependent forms', () => {
