@@ -55,7 +55,8 @@ export function createHelpers(config: ResolvedConfig, page: PageInfo, asset: (p:
      * A page that uses it is re-rendered when the file's bytes change.
      */
     asset,
-    formatDate: (value: unknown, style?: DateStyle, locale?: string) => formatDate(value, style, locale, { timeZone: config.site.timezone }),
+    formatDate: (value: unknown, style?: DateStyle, locale?: string) =>
+      formatDate(value, style, locale, { timeZone: config.site.timezone }),
   };
 }
 

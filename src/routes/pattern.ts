@@ -67,7 +67,9 @@ function checkForeignParams(source: string): void {
   if (/\[\[?\.\.\.|\{\.\.\.|(^|\/)\*/.test(source)) {
     throw new PatternError(
       'uses a catch-all in another framework\'s syntax, which isr would take literally',
-      fixed ? `did you mean "${fixed}"? (a rest param :name* matches one or more segments)` : 'write a rest param as :name*, e.g. "/docs/:path*/"',
+      fixed
+        ? `did you mean "${fixed}"? (a rest param :name* matches one or more segments)`
+        : 'write a rest param as :name*, e.g. "/docs/:path*/"',
     );
   }
   if (/\[|\{/.test(source)) {
@@ -137,7 +139,9 @@ export function compilePattern(source: string): Pattern {
         if (problem)
           throw new PatternError(
             `param "${name}" = ${JSON.stringify(value)} ${problem}`,
-            problem === 'contains a slash' ? `a param holds one segment; for several, make it a rest param: "${restHint(canonical, name)}"` : undefined,
+            problem === 'contains a slash'
+              ? `a param holds one segment; for several, make it a rest param: "${restHint(canonical, name)}"`
+              : undefined,
           );
         return String(value);
       });

@@ -15,7 +15,9 @@ export function restParamOf(source: string): { name?: string; problem?: string }
   if (rests.length > 1) return { problem: 'has more than one rest param (:name*)' };
   const name = rests[0]![1]!;
   const whole = source.split('/').includes(`:${name}*`);
-  if (!whole) return { problem: `puts the rest param ":${name}*" inside a segment; it must be a segment of its own, e.g. "/docs/:${name}*/"` };
+  if (!whole) {
+    return { problem: `puts the rest param ":${name}*" inside a segment; it must be a segment of its own, e.g. "/docs/:${name}*/"` };
+  }
   return { name };
 }
 
@@ -39,6 +41,7 @@ export function restValueProblem(value: string, checkSegment: (segment: string) 
 export function restValueOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  if (Array.isArray(value) && value.length > 0 && value.every((s) => typeof s === 'string' || typeof s === 'number')) return value.join('/');
+  const segments = Array.isArray(value) && value.length > 0 && value.every((s) => typeof s === 'string' || typeof s === 'number');
+  if (segments) return value.join('/');
   return undefined;
 }

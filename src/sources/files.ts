@@ -4,10 +4,10 @@ import path from 'node:path';
 import { IsrError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import { walkFiles } from '../walk-files.js';
-import { parseFrontMatter, parseYamlObject } from './front-matter.js';
-import { checkFrontMatterDates } from './front-matter-dates.js';
 import { checkDistinct, isDraft } from './content-checks.js';
 import { candidatePaths, entryIdentity } from './entry-id.js';
+import { parseFrontMatter, parseYamlObject } from './front-matter.js';
+import { checkFrontMatterDates } from './front-matter-dates.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
 import { DEFAULT_PERMALINK, entryAliases, entryUrl } from './permalink.js';
 import { compareFiles } from './snapshot.js';
@@ -127,11 +127,14 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
           .split(path.sep)
           .join('/')
       : path.relative(root, abs).split(path.sep).join('/');
+  let derived = new WeakMap<object, { id: string; slug: string; file: string; url: string; aliases: string[] }>();
+  // The listing whose files were last found distinct (checkDistinct): once per run, not per page.
+  let checkedListing: string[] | undefined;
   const toEntry = (abs: string, data: Record<string, any>): FileEntry => {
     // Folders kept, index files their folder's entry, date prefixes read (entry-id.ts); the URL
-    // and aliases from the permalink pattern or front matter (permalink.ts).
-    // Worked out once per parsed file (keyed by its data, which the per-run cache keeps): every
-    // page's list() makes the entries again, and URLs for 1,000 files cost ~5 ms a listing.
+    // and aliases from the permalink pattern or front matter (permalink.ts). Worked out once per
+    // parsed file (keyed by its data, which the per-run cache keeps): every page's list() makes
+    // the entries again, and URLs for 1,000 files cost ~5 ms a listing (BENCHMARKS.md).
     let known = derived.get(data);
     if (!known) {
       const inside = abs.startsWith(absDir + path.sep);
@@ -149,9 +152,6 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     return entry;
   };
   const collectionTag = () => `files:${dirRel}`;
-  let derived = new WeakMap<object, { id: string; slug: string; file: string; url: string; aliases: string[] }>();
-  // The listing whose files were last found distinct (checkDistinct): once per run, not per page.
-  let checkedListing: string[] | undefined;
 
   const source: DataSource<FileEntry> = {
     name: options.name ?? 'files',

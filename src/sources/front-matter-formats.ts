@@ -47,7 +47,13 @@ export function splitFenced(src: string, file: string): Fenced {
   if (json) return closed(src, json[0].length, YAML_CLOSE, 'json', '---', file);
   if (JSON_OBJECT_OPEN.test(src)) {
     const end = jsonObjectEnd(src);
-    if (end < 0) throw new IsrError('FRONT_MATTER', 'JSON front matter opened with "{" is never closed', { file, line: 1, hint: 'close the object with "}"' });
+    if (end < 0) {
+      throw new IsrError('FRONT_MATTER', 'JSON front matter opened with "{" is never closed', {
+        file,
+        line: 1,
+        hint: 'close the object with "}"',
+      });
+    }
     return { format: 'json', block: src.slice(0, end), body: src.slice(end).replace(/^[ \t]*\r?\n/, ''), blockLine: 1 };
   }
   const firstLine = /^[^\n]*/.exec(src)![0];
@@ -119,7 +125,11 @@ export function parseFenced(fenced: NonNullable<Fenced>, file: string): Record<s
       throw new IsrError('FRONT_MATTER', `invalid JSON: ${(err as Error).message}`, { file, line, hint: 'fix the JSON syntax' });
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw new IsrError('FRONT_MATTER', 'JSON front matter must be an object', { file, line: blockLine, hint: 'write it as { "title": "…" }' });
+      throw new IsrError('FRONT_MATTER', 'JSON front matter must be an object', {
+        file,
+        line: blockLine,
+        hint: 'write it as { "title": "…" }',
+      });
     }
   }
   return plain(data) as Record<string, unknown>;
