@@ -1,7 +1,7 @@
 import { ensureBase, withBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { PatternError } from '../routes/pattern.js';
 import { type DateStyle, formatDateIn } from '../dates.js';
+import { PatternError } from '../routes/pattern.js';
 import type { Params } from '../types.js';
 
 /** What a template knows about the page being rendered, as `page`. */

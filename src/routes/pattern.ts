@@ -42,7 +42,6 @@ export const MAX_SEGMENT_BYTES = 200;
 /** Longest URL path a route's params may produce, in bytes as UTF-8. */
 export const MAX_PATH_BYTES = 1024;
 
-
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   xml: 'application/xml; charset=utf-8',
@@ -66,7 +65,7 @@ function checkForeignParams(source: string): void {
   const fixed = nativePattern(source);
   if (/\[\[?\.\.\.|\{\.\.\.|(^|\/)\*/.test(source)) {
     throw new PatternError(
-      'uses a catch-all in another framework\'s syntax, which isr would take literally',
+      "uses a catch-all in another framework's syntax, which isr would take literally",
       fixed
         ? `did you mean "${fixed}"? (a rest param :name* matches one or more segments)`
         : 'write a rest param as :name*, e.g. "/docs/:path*/"',

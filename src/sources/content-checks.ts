@@ -19,7 +19,7 @@ export function checkDistinct(entries: readonly FileEntry[], withDrafts: boolean
     if (other !== undefined) {
       throw new IsrError('DUPLICATE_OUTPUT', `${other} and ${e.file} are both the entry "${e.id}"`, {
         file: e.file,
-        hint: 'keep one of them (a folder\'s index file is the folder\'s entry)',
+        hint: "keep one of them (a folder's index file is the folder's entry)",
       });
     }
     ids.set(e.id, e.file);

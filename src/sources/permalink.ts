@@ -1,4 +1,4 @@
-import { zonedParts, parseDate } from '../dates.js';
+import { parseDate, zonedParts } from '../dates.js';
 import { IsrError } from '../errors.js';
 import type { EntryIdentity } from './entry-id.js';
 
@@ -53,7 +53,7 @@ export function entryAliases(ctx: UrlContext): string[] {
   if (!key || !ctx.pageKeys) return [];
   const raw = ctx.data[key];
   const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : undefined;
-  if (!list || !list.every((a) => typeof a === 'string'))
+  if (!list?.every((a) => typeof a === 'string'))
     throw badKey(ctx, key, `${key} must be a path or a list of paths, found ${JSON.stringify(raw)}`);
   return list.map((a: string) => {
     // Hugo's aliases may be written relative ("old-name"): relative to the site root here.

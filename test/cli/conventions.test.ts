@@ -196,7 +196,9 @@ describe('conventions users bring', () => {
     it('refuses a catch-all /docs/[...slug]/ with the rest param it means', async () => {
       const r = await withPostPath('/blog/[...slug]/');
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/catch-all in another framework's syntax, which isr would take literally\), found .* \(did you mean "\/blog\/:slug\*\/"\?/);
+      expect(r.stderr).toMatch(
+        /catch-all in another framework's syntax, which isr would take literally\), found .* \(did you mean "\/blog\/:slug\*\/"\?/,
+      );
     });
 
     it('refuses a load() result with an unknown key, naming it with a did-you-mean', async () => {

@@ -10,9 +10,9 @@ const at = (s: number) => T0 + s * 1000;
 
 /** The sidebar links of a page, "title url", with the current page marked. */
 const sidebar = (html: string) =>
-  [...(html.match(/<nav class="sidebar">([\s\S]*?)<\/nav>/)?.[1] ?? '').matchAll(/<a href="([^"]+)"( aria-current="page")?>([^<]+)<\/a>/g)].map(
-    (m) => `${m[3]} ${m[1]}${m[2] ? ' *' : ''}`,
-  );
+  [
+    ...(html.match(/<nav class="sidebar">([\s\S]*?)<\/nav>/)?.[1] ?? '').matchAll(/<a href="([^"]+)"( aria-current="page")?>([^<]+)<\/a>/g),
+  ].map((m) => `${m[3]} ${m[1]}${m[2] ? ' *' : ''}`);
 const pager = (html: string) => [...html.matchAll(/<a rel="(prev|next)" href="([^"]+)">/g)].map((m) => `${m[1]} ${m[2]}`);
 
 describe('the docs fixture: nested content under one catch-all route', () => {
@@ -51,7 +51,9 @@ describe('the docs fixture: nested content under one catch-all route', () => {
     expect(install).toContain('<h1>Install</h1>'); // +++ TOML front matter
     expect(await site.read('dist/_redirects')).toContain('/install-linux/ /guides/install/linux/ 308');
     // lastmod 2026-01-10 09:30 is Berlin time (site.timezone), shown with its offset.
-    expect(await site.read('dist/guides/install/macos/index.html')).toContain('<time datetime="2026-01-10T09:30:00+01:00">January 10, 2026</time>');
+    expect(await site.read('dist/guides/install/macos/index.html')).toContain(
+      '<time datetime="2026-01-10T09:30:00+01:00">January 10, 2026</time>',
+    );
     expect(existsSync(path.join(site.root, 'dist/guides/roadmap/index.html'))).toBe(false);
   });
 

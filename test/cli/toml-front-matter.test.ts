@@ -11,7 +11,10 @@ describe('isr build: Hugo +++ TOML front matter', () => {
 
   it('reads the TOML block: its title is rendered, and a draft = true post is not published', async () => {
     site = await tempSite('blog');
-    await site.write('content/posts/from-hugo.md', '+++\ntitle = "Moved from Hugo"\ndate = 2026-01-20\ntags = ["meta"]\n+++\nHello from TOML.\n');
+    await site.write(
+      'content/posts/from-hugo.md',
+      '+++\ntitle = "Moved from Hugo"\ndate = 2026-01-20\ntags = ["meta"]\n+++\nHello from TOML.\n',
+    );
     await site.write('content/posts/hugo-draft.md', '+++\ntitle = "Secret"\ndate = 2026-01-21\ndraft = true\n+++\nNot yet.\n');
     const r = await site.run(['build'], { now: T0 });
     expect(r.code).toBe(0);

@@ -45,7 +45,14 @@ describe('the package declares what it loads', () => {
     const files = (JSON.parse(stdout) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('dist/side/'))).toEqual([]);
     expect(files).toEqual(
-      expect.arrayContaining(['dist/isr.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/bundled.json', 'dist/vendor/markdown-it.cjs', 'dist/vendor/smol-toml.cjs']),
+      expect.arrayContaining([
+        'dist/isr.cjs',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/bundled.json',
+        'dist/vendor/markdown-it.cjs',
+        'dist/vendor/smol-toml.cjs',
+      ]),
     );
   });
 });

@@ -14,9 +14,17 @@ function failure(fn: () => unknown): string {
 
 describe('TOML and JSON front matter', () => {
   it('reads a +++ TOML block (Hugo), dates as the strings they were written as', () => {
-    const text = '+++\ntitle = "Install"\ndraft = true\nweight = 20\ndate = 2024-05-01T10:00:00+02:00\naliases = ["/old/"]\n[params]\nicon = "box"\n+++\nBody\n';
+    const text =
+      '+++\ntitle = "Install"\ndraft = true\nweight = 20\ndate = 2024-05-01T10:00:00+02:00\naliases = ["/old/"]\n[params]\nicon = "box"\n+++\nBody\n';
     expect(parseFrontMatter(text, 'content/install.md')).toEqual({
-      data: { title: 'Install', draft: true, weight: 20, date: '2024-05-01T10:00:00.000+02:00', aliases: ['/old/'], params: { icon: 'box' } },
+      data: {
+        title: 'Install',
+        draft: true,
+        weight: 20,
+        date: '2024-05-01T10:00:00.000+02:00',
+        aliases: ['/old/'],
+        params: { icon: 'box' },
+      },
       body: 'Body\n',
     });
   });

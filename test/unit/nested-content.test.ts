@@ -108,7 +108,14 @@ describe('files(): nested content', () => {
       ['Reference', '/reference/', ['CLI']],
       ['About', '/about/', []],
     ]);
-    expect(readingOrder(entries).map((e) => e.id)).toEqual(['guides', 'guides/zeta', 'guides/alpha', 'reference', 'reference/cli', 'about']);
+    expect(readingOrder(entries).map((e) => e.id)).toEqual([
+      'guides',
+      'guides/zeta',
+      'guides/alpha',
+      'reference',
+      'reference/cli',
+      'about',
+    ]);
     const { prev, next } = prevNext(entries, 'reference');
     expect([prev?.id, next?.id]).toEqual(['guides/alpha', 'reference/cli']);
   });
