@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import kleur from 'kleur';
 import { stripBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
+import { afterChange } from '../deliver/after-change.js';
 import { IsrError } from '../errors.js';
 import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-regen.js';
 import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext } from './context.js';
-import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
+import { exitCodeFor, printSummary, resultJson } from './report.js';
 
 export interface RegenOptions extends CommonOptions {
   path?: string[];
