@@ -253,6 +253,13 @@ export const CATALOGUE = {
     message: () => 'this run lost the site lock before publishing (its lease expired or another run took it over); nothing was published',
     hint: 'run again; if it recurs, check that the clocks of the hosts sharing this site agree and that the run is not stalled for a minute',
   },
+  CONTENT_CLASH: {
+    title: 'two content files are one entry (guides.md and guides/index.md) or take one URL (a permalink or an alias)',
+    exit: EXIT.input,
+    abortsRun: true,
+    input: true,
+    hint: 'give each page its own file, permalink and aliases',
+  },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof CATALOGUE;

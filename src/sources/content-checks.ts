@@ -17,7 +17,7 @@ export function checkDistinct(entries: readonly FileEntry[], withDrafts: boolean
   for (const e of entries) {
     const other = ids.get(e.id);
     if (other !== undefined) {
-      throw new IsrError('DUPLICATE_OUTPUT', `${other} and ${e.file} are both the entry "${e.id}"`, {
+      throw new IsrError('CONTENT_CLASH', `${other} and ${e.file} are both the entry "${e.id}"`, {
         file: e.file,
         hint: "keep one of them (a folder's index file is the folder's entry)",
       });
@@ -29,7 +29,7 @@ export function checkDistinct(entries: readonly FileEntry[], withDrafts: boolean
     for (const [u, how] of [[e.url, 'URL'], ...(e.aliases ?? []).map((a) => [a, 'alias'] as const)] as const) {
       const other = urls.get(u);
       if (other !== undefined) {
-        throw new IsrError('DUPLICATE_OUTPUT', `${e.file} takes the ${how} ${u}, which ${other} has`, {
+        throw new IsrError('CONTENT_CLASH', `${e.file} takes the ${how} ${u}, which ${other} has`, {
           file: e.file,
           hint: 'give each page its own permalink and aliases',
         });

@@ -104,7 +104,7 @@ describe('the docs fixture: nested content under one catch-all route', () => {
     const r = await site.run(['build'], { now: T0 });
     expect(r.code).toBe(5);
     expect(r.stderr.trim().split('\n')).toEqual([
-      'isr: content/reference/cli.md: content/reference/cli.md takes the URL /api/, which content/reference/api/index.md has (give each page its own permalink and aliases) [DUPLICATE_OUTPUT]',
+      'isr: content/reference/cli.md: content/reference/cli.md takes the URL /api/, which content/reference/api/index.md has (give each page its own permalink and aliases) [CONTENT_CLASH]',
     ]);
     expect(existsSync(path.join(site.root, 'dist'))).toBe(false);
   });

@@ -131,10 +131,10 @@ describe('files(): nested content', () => {
 
   it('refuses two files that are one entry or take one URL, naming both', async () => {
     expect(await failure(site({ 'guides.md': fm('title: G'), 'guides/index.md': fm('title: G2') }).list())).toBe(
-      'DUPLICATE_OUTPUT content/guides/index.md: content/guides.md and content/guides/index.md are both the entry "guides" (keep one of them (a folder\'s index file is the folder\'s entry))',
+      'CONTENT_CLASH content/guides/index.md: content/guides.md and content/guides/index.md are both the entry "guides" (keep one of them (a folder\'s index file is the folder\'s entry))',
     );
     expect(await failure(site({ 'a.md': fm('title: A'), 'b.md': fm('title: B\npermalink: /a/') }).list())).toBe(
-      'DUPLICATE_OUTPUT content/b.md: content/b.md takes the URL /a/, which content/a.md has (give each page its own permalink and aliases)',
+      'CONTENT_CLASH content/b.md: content/b.md takes the URL /a/, which content/a.md has (give each page its own permalink and aliases)',
     );
   });
 });
