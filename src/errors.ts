@@ -267,6 +267,13 @@ export const CATALOGUE = {
     input: true,
     hint: 'check the signing secret on both sides and the clocks; serve answers 401, `isr regen --payload` exits 5',
   },
+  CONTENT_CLASH: {
+    title: 'two content files are one entry (guides.md and guides/index.md) or take one URL (a permalink or an alias)',
+    exit: EXIT.input,
+    abortsRun: true,
+    input: true,
+    hint: 'give each page its own file, permalink and aliases',
+  },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof CATALOGUE;

@@ -9,6 +9,15 @@ export { type ErrorCode, IsrError } from './errors.js';
 export type { Manifest, PageEntry, RouteEntry, TemplateEntry } from './manifest/model.js';
 export { type PageParamsOptions, type PaginateOptions, type Pagination, pageParams, paginate } from './pages/paginate.js';
 export { formatDate } from './render/helpers.js';
+export {
+  byWeight,
+  type ContentNode,
+  contentPage,
+  contentPaths,
+  contentTree,
+  prevNext,
+  readingOrder,
+} from './sources/content-tree.js';
 export { type FileEntry, type FilesOptions, files } from './sources/files.js';
 export { type HttpOptions, http } from './sources/http.js';
 export type { MarkdownItInstance, MarkdownOptions } from './sources/markdown.js';

@@ -26,6 +26,8 @@ export interface SourceSetupContext {
   now: Date;
   /** Log a line (warnings go to stderr). */
   log: (level: 'info' | 'warn', message: string) => void;
+  /** The config's `site` (its `timezone` dates content written without an offset). */
+  site?: SiteInfo;
 }
 
 /** Given to every `list` / `get` call. */
@@ -194,7 +196,9 @@ export interface LoadResult<Props = Record<string, unknown>> {
 export interface RouteConfig<Props = any, S extends DataSources = DataSources> {
   /**
    * URL pattern. `/blog/:slug/` builds `blog/<slug>/index.html`; a last segment with an extension
-   * (`/feed.xml`, `/404.html`) builds exactly that file. Params fill one path segment each.
+   * (`/feed.xml`, `/404.html`) builds exactly that file. A `:param` fills one path segment; a
+   * rest param `:name*`, a segment of its own, fills one or more (`/docs/:path*` then `/` builds
+   * `/docs/guides/install/` from `{ path: 'guides/install' }`), each segment checked alike.
    */
   path: string;
   /** Template file, relative to `templatesDir`. */
@@ -244,6 +248,12 @@ export interface SiteInfo {
    */
   url?: string;
   title?: string;
+  /**
+   * IANA time zone of the site (`Europe/Berlin`), default `UTC`: dates written without an offset
+   * (`2024-05-01`, `2024-05-01 23:30`) are its local time, and `formatDate` and date-derived
+   * permalinks (`:year/:month/:day`) show it, as in Jekyll and Hugo.
+   */
+  timezone?: string;
   [key: string]: unknown;
 }
 
