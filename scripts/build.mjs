@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 // `npm audit` audited those instead of the ones inside dist/. Their versions go to
 // dist/bundled.json (`isr --version --verbose`); the README names their majors. Re-measured for
 // issue 17 (BENCHMARKS.md): loading them from node_modules cost ~6-11 ms of CPU per run.
-const BUNDLED = ['commander', 'eta', 'kleur', 'markdown-it'];
+const BUNDLED = ['commander', 'eta', 'kleur', 'markdown-it', 'smol-toml'];
 const pkg = require('../package.json');
 for (const name of BUNDLED) {
   if (pkg.dependencies[name] || !pkg.devDependencies[name])
@@ -149,4 +149,16 @@ await build({
       },
     },
   ],
+});
+
+// smol-toml, for `+++` TOML front matter (src/sources/front-matter-formats.ts), loaded on the first
+// such file: one small file with no dependencies, so a site without TOML never compiles it.
+await build({
+  entryPoints: [require.resolve('smol-toml')],
+  outfile: 'dist/vendor/smol-toml.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  logLevel: 'warning',
 });

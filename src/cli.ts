@@ -71,6 +71,12 @@ function buildProgram(): Command {
     .option('--route <name>', 'render every page of this route (repeatable)', collect)
     .option('--all', 're-render every page')
     .option('--no-detect', 'do not look for changed content (only what is due or named)')
+    .option('--payload <file>', 'a saved webhook payload ("-" for stdin): render what serve.webhook maps it to')
+    .option(
+      '--payload-headers <file>',
+      "the saved request's headers as JSON {method, path, headers}: its topic, and serve.verify checks it",
+    )
+    .option('--topic <topic>', "the payload's event, e.g. ContentManagement.Entry.unpublish (when no header gives it)")
     .option(
       '--forget-on-demand <route>',
       'remove the pages this route rendered on demand (fallback, webhook, --path), files and entries; "*" for every route (repeatable)',
@@ -137,6 +143,7 @@ Examples:
   isr regen                        from cron: re-render what is due
   isr regen --path /blog/x/        re-render one page now
   isr regen --tag post:42 --exec './purge.sh'   pages that used entry 42, then purge them
+  isr regen --payload event.json   a saved CMS webhook payload, mapped by serve.webhook (CI, no server)
   isr serve --port 8080            an origin with stale-while-revalidate and a webhook
   isr --version --verbose          versions of isr, of the packages built into it, of Node
 

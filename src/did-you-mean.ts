@@ -14,3 +14,19 @@ function editDistance(a: string, b: string): number {
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length]![b.length]!;
 }
+
+/**
+ * A route pattern written in another framework's param syntax, in isr's: `[slug]` and `{slug}`
+ * (Next.js, Astro, OpenAPI) → `:slug`; the catch-alls `[...slug]`, `[[...slug]]`, `{...slug}`
+ * and `*slug` → `:slug*`; a bare `*` segment → `:path*`. Undefined when nothing was foreign, or
+ * when what is left is still not a pattern isr reads (then no guess is better than a wrong one).
+ */
+export function nativePattern(source: string): string | undefined {
+  const fixed = source
+    .replace(/\[\[\.\.\.([A-Za-z_]\w*)\]\]|\[\.\.\.([A-Za-z_]\w*)\]|\{\.\.\.([A-Za-z_]\w*)\}/g, (_m, a, b, c) => `:${a ?? b ?? c}*`)
+    .replace(/\[([A-Za-z_]\w*)\]|\{([A-Za-z_]\w*)\}/g, (_m, a, b) => `:${a ?? b}`)
+    .replace(/(^|\/)\*([A-Za-z_]\w*)(?=\/|$)/g, (_m, pre, name) => `${pre}:${name}*`)
+    .replace(/(^|\/)\*(?=\/|$)/g, (_m, pre) => `${pre}:path*`);
+  if (fixed === source || /[[\]{}]|(^|[^\w])\*/.test(fixed)) return undefined;
+  return fixed;
+}

@@ -253,6 +253,27 @@ export const CATALOGUE = {
     message: () => 'this run lost the site lock before publishing (its lease expired or another run took it over); nothing was published',
     hint: 'run again; if it recurs, check that the clocks of the hosts sharing this site agree and that the run is not stalled for a minute',
   },
+  PAYLOAD_INVALID: {
+    title: 'a webhook payload that cannot be right (not JSON, over the bound, refused by serve.webhook)',
+    exit: EXIT.input,
+    abortsRun: true,
+    input: true,
+    hint: 'send the CMS’s own payload unchanged; serve answers 400, `isr regen --payload` exits 5 and nothing is rendered',
+  },
+  PAYLOAD_UNVERIFIED: {
+    title: 'a webhook call whose signature or timestamp serve.verify refused',
+    exit: EXIT.input,
+    abortsRun: true,
+    input: true,
+    hint: 'check the signing secret on both sides and the clocks; serve answers 401, `isr regen --payload` exits 5',
+  },
+  CONTENT_CLASH: {
+    title: 'two content files are one entry (guides.md and guides/index.md) or take one URL (a permalink or an alias)',
+    exit: EXIT.input,
+    abortsRun: true,
+    input: true,
+    hint: 'give each page its own file, permalink and aliases',
+  },
   PRECONDITION_FAILED: {
     title: 'another run published the manifest while this one worked',
     exit: EXIT.locked,

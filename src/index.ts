@@ -9,8 +9,21 @@ export { type ErrorCode, IsrError } from './errors.js';
 export type { Manifest, PageEntry, RouteEntry, TemplateEntry } from './manifest/model.js';
 export { type PageParamsOptions, type PaginateOptions, type Pagination, pageParams, paginate } from './pages/paginate.js';
 export { formatDate } from './render/helpers.js';
+export {
+  byWeight,
+  type ContentNode,
+  contentPage,
+  contentPaths,
+  contentTree,
+  prevNext,
+  readingOrder,
+} from './sources/content-tree.js';
 export { type FileEntry, type FilesOptions, files } from './sources/files.js';
 export { type HttpOptions, http } from './sources/http.js';
 export type { MarkdownItInstance, MarkdownOptions } from './sources/markdown.js';
 export type * from './types.js';
 export { defineConfig } from './types.js';
+export { type ContentfulContentType, type ContentfulEntity, type ContentfulOptions, contentful } from './webhooks/contentful.js';
+export type { EntryPath } from './webhooks/entry-path.js';
+export { type SanityDocumentType, type SanityOptions, sanity } from './webhooks/sanity.js';
+export { contentfulSignature, type SignatureOptions, sanitySignature } from './webhooks/signatures.js';

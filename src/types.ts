@@ -26,6 +26,8 @@ export interface SourceSetupContext {
   now: Date;
   /** Log a line (warnings go to stderr). */
   log: (level: 'info' | 'warn', message: string) => void;
+  /** The config's `site` (its `timezone` dates content written without an offset). */
+  site?: SiteInfo;
 }
 
 /** Given to every `list` / `get` call. */
@@ -194,7 +196,9 @@ export interface LoadResult<Props = Record<string, unknown>> {
 export interface RouteConfig<Props = any, S extends DataSources = DataSources> {
   /**
    * URL pattern. `/blog/:slug/` builds `blog/<slug>/index.html`; a last segment with an extension
-   * (`/feed.xml`, `/404.html`) builds exactly that file. Params fill one path segment each.
+   * (`/feed.xml`, `/404.html`) builds exactly that file. A `:param` fills one path segment; a
+   * rest param `:name*`, a segment of its own, fills one or more (`/docs/:path*` then `/` builds
+   * `/docs/guides/install/` from `{ path: 'guides/install' }`), each segment checked alike.
    */
   path: string;
   /** Template file, relative to `templatesDir`. */
@@ -244,6 +248,12 @@ export interface SiteInfo {
    */
   url?: string;
   title?: string;
+  /**
+   * IANA time zone of the site (`Europe/Berlin`), default `UTC`: dates written without an offset
+   * (`2024-05-01`, `2024-05-01 23:30`) are its local time, and `formatDate` and date-derived
+   * permalinks (`:year/:month/:day`) show it, as in Jekyll and Hugo.
+   */
+  timezone?: string;
   [key: string]: unknown;
 }
 
@@ -258,6 +268,55 @@ export interface RevalidateTarget {
   paths?: string[];
   tags?: string[];
 }
+
+/**
+ * What `serve.webhook` returns for an event it does not care about (an `Entry.save`, a draft):
+ * answered 200 `{ ok: true, ignored: true }` and nothing is rendered. Returning nothing means the same.
+ */
+export interface WebhookIgnored {
+  ignored: true;
+  /** Why, for the log line and the answer (`Entry.auto_save`). */
+  reason?: string;
+}
+
+/**
+ * A webhook call as `serve.webhook` and `serve.verify` see it: the request `isr serve` received,
+ * or the saved one `isr regen --payload` was given.
+ */
+export interface WebhookRequest {
+  /** `POST` (or what `--payload-headers` says). */
+  method: string;
+  /** Path and query as received, e.g. `/__isr/revalidate` (what a signature covers). */
+  path: string;
+  /** Headers, names in lower case (a repeated header's values joined with `, `, as Node does). */
+  headers: Readonly<Record<string, string>>;
+  /**
+   * The event's name: the `x-contentful-topic` header (`ContentManagement.Entry.publish`), else
+   * `sanity-operation` (`create`, `update`, `delete`), else `x-isr-topic`; `isr regen --topic`.
+   */
+  topic?: string;
+  /** The body as received, as text (signatures are computed over these exact bytes). */
+  body: string;
+  /** The current time in epoch ms (honours `ISR_NOW`), for a signature's timestamp tolerance. */
+  now: number;
+}
+
+/**
+ * `serve.webhook`: a CMS payload to the pages to render. Return `{ paths, tags }`; nothing (or
+ * `{ ignored: true }`) for an event you do not care about; throw an `IsrError` with code
+ * `PAYLOAD_INVALID` for a payload that cannot be right (answered 400, or exit 5 for `--payload`).
+ */
+export type WebhookMapper = (
+  payload: unknown,
+  request: WebhookRequest,
+) => RevalidateTarget | WebhookIgnored | undefined | null | Promise<RevalidateTarget | WebhookIgnored | undefined | null>;
+
+/**
+ * `serve.verify`: does this request come from the CMS? Return `true` to accept it; `false` or a
+ * string saying why not to refuse it (401, or exit 5 for `isr regen --payload`). For signatures
+ * such as Contentful's (`contentfulSignature()`) or Sanity's (`sanitySignature()`).
+ */
+export type WebhookVerify = (request: WebhookRequest) => boolean | string | Promise<boolean | string>;
 
 /** `isr.config.*` default export. Only `routes` is required. `S`: its sources. */
 export interface UserConfig<S extends DataSources = DataSources> {
@@ -305,8 +364,17 @@ export interface UserConfig<S extends DataSources = DataSources> {
     revalidateSecret?: string;
     /** Webhook path. Default `/__isr/revalidate`. */
     revalidatePath?: string;
-    /** Map a CMS payload (e.g. a Contentful entry) to paths/tags. */
-    webhook?: (payload: unknown) => RevalidateTarget | undefined | Promise<RevalidateTarget | undefined>;
+    /**
+     * Map a CMS payload to paths/tags: `contentful()`, `sanity()`, or your own function of the
+     * payload (and the request: headers, topic). Also run by `isr regen --payload`.
+     */
+    webhook?: WebhookMapper;
+    /**
+     * Accept a call without the shared secret when this says it is genuine: a CMS's request
+     * signature (`contentfulSignature()`, `sanitySignature()`, or your own check). With it, the
+     * webhook is on even when no secret is set. `isr regen --payload-headers` runs it too.
+     */
+    verify?: WebhookVerify;
     /**
      * Most paths one webhook call may name (after `webhook()` mapping); more get a 400. A call
      * is one regeneration, and a huge one holds up the others. Default 1000.

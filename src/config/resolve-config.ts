@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isTimeZone } from '../dates.js';
 import { nearest } from '../did-you-mean.js';
 import { IsrError, isrError } from '../errors.js';
 import { hash } from '../hash.js';
@@ -97,6 +98,7 @@ const SERVE_KEYS = [
   'revalidateSecret',
   'revalidatePath',
   'webhook',
+  'verify',
   'maxRevalidatePaths',
   'maxRevalidateTags',
   'maxOnDemandPages',
@@ -128,6 +130,9 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   // Parsed too: the base path is read from it, and absUrl() and the sitemap resolve against it.
   if (site.url !== undefined && (typeof site.url !== 'string' || !/^https?:\/\/[^/]+/.test(site.url) || !URL.canParse(site.url))) {
     fail('site.url', 'an absolute http(s) URL', site.url);
+  }
+  if (site.timezone !== undefined && !isTimeZone(site.timezone)) {
+    fail('site.timezone', 'an IANA time zone such as "Europe/Berlin"', site.timezone);
   }
   const base = resolveBase(u.base, site.url, fail);
   const outDirRel = ctx.overrides.outDir ?? optional('outDir', u.outDir, isNonEmptyString, 'a folder path', 'dist');
@@ -179,6 +184,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
       '/__isr/revalidate',
     ),
     webhook: optional<NonNullable<UserConfig['serve']>['webhook']>('serve.webhook', serveIn.webhook, isFunction, 'a function', undefined),
+    verify: optional<NonNullable<UserConfig['serve']>['verify']>('serve.verify', serveIn.verify, isFunction, 'a function', undefined),
     maxRevalidatePaths: optional('serve.maxRevalidatePaths', serveIn.maxRevalidatePaths, isPositiveInt, 'an integer >= 1', 1000),
     maxRevalidateTags: optional('serve.maxRevalidateTags', serveIn.maxRevalidateTags, isPositiveInt, 'an integer >= 1', 100),
     maxOnDemandPages: optional('serve.maxOnDemandPages', serveIn.maxOnDemandPages, isCount, 'an integer >= 0', 10_000),
@@ -350,6 +356,15 @@ function resolveRoute(
     fail(`${key}.paths`, `a function listing the params of "${pattern.source}"`, r.paths, 'a route with :params needs paths()');
   }
   if (r.paths !== undefined && typeof r.paths !== 'function') fail(`${key}.paths`, 'a function', r.paths);
+  // A fixed path is one page: its paths() would never be called (a route written for params it lacks).
+  if (pattern.names.length === 0 && r.paths !== undefined) {
+    fail(
+      `${key}.paths`,
+      `no paths() ("${pattern.source}" has no params: it is one page)`,
+      r.paths,
+      'add a param, e.g. "/docs/:path*/", or remove paths()',
+    );
+  }
   if (r.load !== undefined && typeof r.load !== 'function') fail(`${key}.load`, 'a function', r.load);
   if (r.revalidate !== undefined && !isRevalidate(r.revalidate))
     fail(`${key}.revalidate`, 'a number of seconds >= 1 or false', r.revalidate);

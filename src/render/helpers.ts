@@ -1,5 +1,6 @@
 import { ensureBase, withBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
+import { type DateStyle, formatDateIn } from '../dates.js';
 import { PatternError } from '../routes/pattern.js';
 import type { Params } from '../types.js';
 
@@ -54,7 +55,8 @@ export function createHelpers(config: ResolvedConfig, page: PageInfo, asset: (p:
      * A page that uses it is re-rendered when the file's bytes change.
      */
     asset,
-    formatDate,
+    formatDate: (value: unknown, style?: DateStyle, locale?: string) =>
+      formatDate(value, style, locale, { timeZone: config.site.timezone }),
   };
 }
 
@@ -76,23 +78,19 @@ function routeIndex(config: ResolvedConfig) {
   return m;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /**
- * Format a date (Date, ISO string or epoch ms). `style`: `iso` (2024-05-01), `rfc822` (for RSS),
- * `long` (May 1, 2024), `medium` (default) or `short`; `locale` defaults to `en-US`. UTC, so the
- * output does not depend on the machine's time zone.
+ * Format a date (Date, epoch ms, or a string such as `2024-05-01` or `2024-05-01T10:00:00+02:00`).
+ * `style`: `iso` (2024-05-01), `datetime` (2024-05-01T10:00:00Z, for Atom `<updated>` and sitemaps),
+ * `rfc822` (for RSS), `long` (May 1, 2024), `medium` (default) or `short`; `locale` defaults to
+ * `en-US`. In `options.timeZone` (templates: `site.timezone`), default UTC, so the output does not
+ * depend on the machine's time zone. A value that is not a date throws: an empty date in a page
+ * (or a feed item without one) is a mistake to show, not to hide.
  */
-export function formatDate(value: unknown, style: 'iso' | 'rfc822' | 'long' | 'medium' | 'short' = 'medium', locale = 'en-US'): string {
-  const d = value instanceof Date ? value : new Date(value as string | number);
-  if (Number.isNaN(d.getTime())) return '';
-  if (style === 'iso') return d.toISOString().slice(0, 10);
-  if (style === 'rfc822') return d.toUTCString();
-  const key = `${style}|${locale}`;
-  let f = formatters.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: 'UTC' });
-    formatters.set(key, f);
+export function formatDate(value: unknown, style: DateStyle = 'medium', locale = 'en-US', options: { timeZone?: string } = {}): string {
+  const out = formatDateIn(value, style, locale, options.timeZone ?? 'UTC');
+  if (out === undefined) {
+    const shown = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
+    throw new Error(`formatDate(): ${shown} is not a date (write dates as 2024-05-01 or 2024-05-01T10:00:00+02:00)`);
   }
-  return f.format(d);
+  return out;
 }

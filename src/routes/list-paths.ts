@@ -4,6 +4,7 @@ import type { PageRef, PlanRoute } from '../plan/plan-regen.js';
 import type { SourceSet } from '../sources/source-set.js';
 import type { Params } from '../types.js';
 import { PatternError } from './pattern.js';
+import { restValueOf } from './rest-param.js';
 
 export interface Listing {
   route: string;
@@ -95,10 +96,8 @@ async function listRoute(config: ResolvedConfig, route: ResolvedRoute, sources: 
 }
 
 function toRef(route: ResolvedRoute, item: unknown): PageRef {
-  const bad = (why: string): never => {
-    throw new IsrError('BAD_PARAMS', `route "${route.name}": paths() gave ${JSON.stringify(item)}: ${why}`, {
-      hint: 'params may not be empty or contain "/", "\\" or ".."',
-    });
+  const bad = (why: string, hint = 'params may not be empty or contain "/", "\\" or ".."'): never => {
+    throw new IsrError('BAD_PARAMS', `route "${route.name}": paths() gave ${JSON.stringify(item)}: ${why}`, { hint });
   };
   if (typeof item === 'string') {
     const params = route.pattern.match(item) ?? route.pattern.match(`${item}/`);
@@ -113,14 +112,17 @@ function toRef(route: ResolvedRoute, item: unknown): PageRef {
   const params: Params = {};
   for (const n of route.pattern.names) {
     const v = (raw as Record<string, unknown>)[n];
-    if (typeof v === 'number') params[n] = String(v);
+    // A rest param may come as its segments (`{ path: ['guides', 'install'] }`, as Next.js gives them).
+    const restValue = n === route.pattern.rest ? restValueOf(v) : undefined;
+    if (restValue !== undefined) params[n] = restValue;
+    else if (typeof v === 'number') params[n] = String(v);
     else if (typeof v === 'string') params[n] = v;
     else bad(`param "${n}" is ${v === undefined ? 'missing' : typeof v}`);
   }
   try {
     return { path: route.pattern.fill(params), route: route.name, params };
   } catch (err) {
-    if (err instanceof PatternError) return bad(err.message);
+    if (err instanceof PatternError) return bad(err.message, err.hint);
     throw err;
   }
 }

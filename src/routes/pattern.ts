@@ -1,4 +1,6 @@
+import { nativePattern } from '../did-you-mean.js';
 import type { Params } from '../types.js';
+import { PARAM, restParamOf, restValueProblem } from './rest-param.js';
 
 /**
  * A compiled route pattern. `/blog/:slug/` is a directory-style HTML page written to
@@ -9,6 +11,8 @@ export interface Pattern {
   source: string;
   /** Param names in order. */
   names: string[];
+  /** The rest param (`:path*`, one or more segments), if the pattern has one. */
+  rest?: string;
   /** True when pages are `<dir>/index.html`. */
   directory: boolean;
   /** Content type of the output, from the extension (`text/html` for directory pages). */
@@ -38,8 +42,6 @@ export const MAX_SEGMENT_BYTES = 200;
 /** Longest URL path a route's params may produce, in bytes as UTF-8. */
 export const MAX_PATH_BYTES = 1024;
 
-const PARAM = /:([A-Za-z_][A-Za-z0-9_]*)/g;
-
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   xml: 'application/xml; charset=utf-8',
@@ -55,35 +57,41 @@ const TYPES: Record<string, string> = {
 
 /**
  * `/news/[id]/` (Next.js, Astro) and `/news/{id}/` (OpenAPI, Hugo-ish) would be taken literally: a
- * route with no params, one page, exit 0. Refused with the `:name` spelling instead.
+ * route with no params, one page, exit 0 (and `/[...slug]/` one literal page, its paths()
+ * ignored). Refused, with isr's spelling when it can be told (did-you-mean.ts#nativePattern).
  */
 function checkForeignParams(source: string): void {
-  if (!/\[[^\]]*\]|\{[^}]*\}/.test(source)) return;
-  if (/\[\[?\.\.\.|\{\.\.\./.test(source)) {
+  if (!/\[[^\]]*\]|\{[^}]*\}|\*/.test(source)) return;
+  const fixed = nativePattern(source);
+  if (/\[\[?\.\.\.|\{\.\.\.|(^|\/)\*/.test(source)) {
     throw new PatternError(
-      'uses a catch-all param ([...name]), which isr does not have: a param holds one path segment',
-      'use one route per depth, e.g. "/docs/:section/:page/"',
+      "uses a catch-all in another framework's syntax, which isr would take literally",
+      fixed
+        ? `did you mean "${fixed}"? (a rest param :name* matches one or more segments)`
+        : 'write a rest param as :name*, e.g. "/docs/:path*/"',
     );
   }
-  const fixed = source.replace(
-    /\[([A-Za-z_][A-Za-z0-9_]*)\]|\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
-    (_m, a: string | undefined, b: string | undefined) => `:${a ?? b}`,
-  );
-  throw new PatternError(
-    'names a param in [brackets] or {braces}, which would be taken literally',
-    fixed !== source && !/[[\]{}]/.test(fixed) ? `did you mean "${fixed}"?` : 'write params as :name, e.g. "/news/:id/"',
-  );
+  if (/\[|\{/.test(source)) {
+    throw new PatternError(
+      'names a param in [brackets] or {braces}, which would be taken literally',
+      fixed ? `did you mean "${fixed}"?` : 'write params as :name, e.g. "/news/:id/"',
+    );
+  }
 }
 
 export function compilePattern(source: string): Pattern {
   if (!source.startsWith('/')) throw new PatternError(`must start with "/"`);
   checkForeignParams(source);
-  if (/[?#*\\]/.test(source) || source.includes('//')) throw new PatternError(`may not contain ?, #, *, \\ or //`);
+  // A `*` only as the mark of a rest param (`:path*`).
+  if (/[?#\\]/.test(source) || /\*/.test(source.replace(PARAM, '')) || source.includes('//'))
+    throw new PatternError(`may not contain ?, #, \\ or //, nor * but in a rest param (:name*)`);
   const segments = source.split('/').slice(1);
   for (const seg of segments) {
     if (seg === '.' || seg === '..') throw new PatternError(`may not contain "." or ".." segments`);
     if (Buffer.byteLength(seg) > MAX_SEGMENT_BYTES) throw new PatternError(`has a segment over ${MAX_SEGMENT_BYTES} bytes`);
   }
+  const rest = restParamOf(source);
+  if (rest.problem) throw new PatternError(rest.problem);
   const last = segments[segments.length - 1] ?? '';
   const ext = /\.([A-Za-z0-9]+)$/.exec(last)?.[1]?.toLowerCase();
   const directory = !ext;
@@ -91,17 +99,22 @@ export function compilePattern(source: string): Pattern {
   if (new Set(names).size !== names.length) throw new PatternError(`repeats a param name`);
   // Canonical form: directory pages always end with "/".
   const canonical = directory && !source.endsWith('/') ? `${source}/` : source;
+  const problemOf = (name: string, value: string) => (name === rest.name ? restValueProblem(value, checkSegment) : checkParam(value));
+  // split() with PARAM's two groups gives [text, name, star, text, name, star, …].
   const regex = new RegExp(
     '^' +
       canonical
         .split(PARAM)
-        .map((part, i) => (i % 2 === 1 ? '([^/]+)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .map((part, i) =>
+          i % 3 === 1 ? (part === rest.name ? '(.+)' : '([^/]+)') : i % 3 === 2 ? '' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('') +
       '$',
   );
   return {
     source: canonical,
     names,
+    rest: rest.name,
     directory,
     contentType: directory ? TYPES.html! : (TYPES[ext!] ?? 'application/octet-stream'),
     match(urlPath) {
@@ -111,7 +124,7 @@ export function compilePattern(source: string): Pattern {
       names.forEach((n, i) => {
         params[n] = m[i + 1]!;
       });
-      for (const n of names) if (checkParam(params[n]!)) return undefined;
+      for (const n of names) if (problemOf(n, params[n]!)) return undefined;
       if (sizeProblem(urlPath)) return undefined;
       return params;
     },
@@ -121,20 +134,44 @@ export function compilePattern(source: string): Pattern {
         if (typeof value !== 'string' && typeof value !== 'number') {
           throw new PatternError(`param "${name}" is missing (got ${JSON.stringify(params)})`);
         }
-        const problem = checkParam(String(value));
-        if (problem) throw new PatternError(`param "${name}" = ${JSON.stringify(value)} ${problem}`);
+        const problem = problemOf(name, String(value));
+        if (problem)
+          throw new PatternError(
+            `param "${name}" = ${JSON.stringify(value)} ${problem}`,
+            problem === 'contains a slash'
+              ? `a param holds one segment; for several, make it a rest param: "${restHint(canonical, name)}"`
+              : undefined,
+          );
         return String(value);
       });
       const size = sizeProblem(filled);
       if (size) {
         // Name the params of the segment at fault (a segment may hold literal text and params).
         const inSeg =
-          size.segment === undefined ? names : [...(canonical.split('/')[size.segment] ?? '').matchAll(PARAM)].map((m) => m[1]!);
+          size.segment === undefined ? names : [...patternSegmentOf(canonical, filled, size.segment).matchAll(PARAM)].map((m) => m[1]!);
         throw new PatternError(`param ${inSeg.map((n) => `"${n}"`).join(', ')} ${size.problem}`);
       }
       return filled;
     },
   };
+}
+
+/**
+ * The pattern segment that filled segment `i` of `filled`: the same index, but past a rest param
+ * (which fills several) counted from the end.
+ */
+function patternSegmentOf(canonical: string, filled: string, i: number): string {
+  const pattern = canonical.split('/');
+  const restAt = pattern.findIndex((seg) => /^:\w+\*$/.test(seg));
+  if (restAt < 0 || i < restAt) return pattern[i] ?? '';
+  return pattern[pattern.length - (filled.split('/').length - i)] ?? '';
+}
+
+/** A rest param's segment: a one-segment param's rules, and its length in bytes (see MAX_SEGMENT_BYTES). */
+function checkSegment(segment: string): string | undefined {
+  const bytes = Buffer.byteLength(segment);
+  if (bytes > MAX_SEGMENT_BYTES) return `is ${bytes} bytes as UTF-8 (at most ${MAX_SEGMENT_BYTES})`;
+  return checkParam(segment);
 }
 
 /** Why a URL path is too long to be a page (see MAX_SEGMENT_BYTES), or undefined when it fits. */
@@ -159,6 +196,11 @@ function sizeProblem(urlPath: string): { problem: string; segment?: number } | u
   }
   if (total > MAX_PATH_BYTES) return { problem: `makes a path of ${total} bytes as UTF-8 (at most ${MAX_PATH_BYTES})` };
   return undefined;
+}
+
+/** The pattern with `:name` made a rest param, for the hint of a value with slashes. */
+function restHint(canonical: string, name: string): string {
+  return canonical.replace(new RegExp(`:${name}(?![\\w*])`), `:${name}*`);
 }
 
 /** Why a param value cannot be a path segment, or undefined when it can. */

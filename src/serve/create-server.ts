@@ -199,13 +199,16 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   const secretOf = (c: ResolvedConfig) => env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret || undefined;
   const makeWebhook = (c: ResolvedConfig) => {
     const secret = secretOf(c);
-    if (!secret) return undefined;
+    // On with a shared secret, or with a verify hook (a CMS's signature) alone.
+    if (!secret && !c.serve.verify) return undefined;
     // join: false. A webhook says "the data changed now"; a render already running may have read
     // it before the change, so the call waits for the next run (where concurrent calls merge:
     // a burst still costs a handful of renders) instead of being absorbed into a stale one.
     return createWebhook({
       secret,
+      verify: c.serve.verify,
       map: c.serve.webhook,
+      now: clock,
       logger,
       maxPaths: c.serve.maxRevalidatePaths,
       maxTags: c.serve.maxRevalidateTags,

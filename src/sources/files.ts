@@ -4,8 +4,12 @@ import path from 'node:path';
 import { IsrError, isrError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import { walkFiles } from '../walk-files.js';
+import { checkDistinct, isDraft } from './content-checks.js';
+import { candidatePaths, entryIdentity } from './entry-id.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
+import { checkFrontMatterDates } from './front-matter-dates.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
+import { DEFAULT_PERMALINK, entryAliases, entryUrl } from './permalink.js';
 import { compareFiles } from './snapshot.js';
 
 export interface FilesOptions {
@@ -16,6 +20,14 @@ export interface FilesOptions {
   /** Glob patterns relative to `dir`. Default every .md, .markdown, .json, .yaml and .yml file. */
   include?: string[];
   markdown?: MarkdownOptions;
+  /**
+   * Each entry's `url`, with placeholders: `:path` (the id), `:slug`, `:title`, `:section`, and
+   * `:year`/`:month`/`:day` from its date in `site.timezone`. Front matter `permalink` or `url`
+   * overrides it per file. Default `/:path/` (a folder's index file: the folder's URL).
+   */
+  permalink?: string;
+  /** List entries with `draft: true` (or Jekyll's `published: false`) too. Default false. */
+  drafts?: boolean;
 }
 
 /**
@@ -29,6 +41,10 @@ export interface FileEntry<Data extends Record<string, any> = Record<string, any
   slug: string;
   /** Path relative to the site root. */
   file: string;
+  /** The page URL (site path, no base path): the `permalink` option, or front matter `permalink`/`url`. */
+  url: string;
+  /** Old URLs that redirect here: front matter `aliases` (Hugo) or `redirect_from` (Jekyll). */
+  aliases?: string[];
   /** Front matter (Markdown) or the parsed file (JSON/YAML). */
   data: Data;
   /** Markdown body (get() only). */
@@ -68,6 +84,8 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   let absDir = '';
   let dirRel = '';
   let render: (src: string) => string = () => '';
+  let timeZone = 'UTC';
+  const permalink = options.permalink ?? DEFAULT_PERMALINK;
   // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
   // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
   let parsed = new Map<string, Parsed>();
@@ -109,12 +127,29 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
           .split(path.sep)
           .join('/')
       : path.relative(root, abs).split(path.sep).join('/');
+  let derived = new WeakMap<object, { id: string; slug: string; file: string; url: string; aliases: string[] }>();
+  // The listing whose files were last found distinct (checkDistinct): once per run, not per page.
+  let checkedListing: string[] | undefined;
   const toEntry = (abs: string, data: Record<string, any>): FileEntry => {
-    const inside = abs.startsWith(absDir + path.sep);
-    const rel = (inside ? abs.slice(absDir.length + 1) : path.relative(absDir, abs)).split(path.sep).join('/');
-    const id = rel.replace(/\.[^./]+$/, '');
-    const slug = typeof data.slug === 'string' && data.slug ? data.slug : id.split('/').pop()!;
-    return { id, slug, file: fileOf(abs), data };
+    // Folders kept, index files their folder's entry, date prefixes read (entry-id.ts); the URL
+    // and aliases from the permalink pattern or front matter (permalink.ts). Worked out once per
+    // parsed file (keyed by its data, which the per-run cache keeps): every page's list() makes
+    // the entries again, and URLs for 1,000 files cost ~5 ms a listing (BENCHMARKS.md).
+    let known = derived.get(data);
+    if (!known) {
+      const inside = abs.startsWith(absDir + path.sep);
+      const rel = (inside ? abs.slice(absDir.length + 1) : path.relative(absDir, abs)).split(path.sep).join('/');
+      const identity = entryIdentity(rel, data);
+      if (identity.date !== undefined && data.date === undefined) data.date = identity.date;
+      const file = fileOf(abs);
+      const pageKeys = /\.(md|markdown)$/i.test(abs);
+      const urlCtx = { identity, data, file, pattern: permalink, timeZone, pageKeys, text: () => readFileSync(abs, 'utf8') };
+      known = { id: identity.id, slug: identity.slug, file, url: entryUrl(urlCtx), aliases: entryAliases(urlCtx) };
+      derived.set(data, known);
+    }
+    const entry: FileEntry = { id: known.id, slug: known.slug, file: known.file, url: known.url, data };
+    if (known.aliases.length) entry.aliases = [...known.aliases];
+    return entry;
   };
   const collectionTag = () => `files:${dirRel}`;
 
@@ -125,6 +160,9 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       absDir = path.resolve(ctx.root, options.dir);
       dirRel = path.relative(root, absDir).split(path.sep).join('/') || '.';
       render = createMarkdown(options.markdown);
+      timeZone = ctx.site?.timezone ?? 'UTC';
+      derived = new WeakMap();
+      checkedListing = undefined;
       parsed = new Map();
       listing = undefined;
       heldBodies = 0;
@@ -133,17 +171,22 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       track(collectionTag());
       listing ??= glob(absDir, options.include, dirRel);
       const abs = await listing;
-      return abs.map((f) => {
+      const entries = abs.map((f) => {
         const r = parse(f);
         const entry = toEntry(f, r.data);
         if (r.error) unreadable.set(entry, r.error);
         return entry;
       });
+      if (checkedListing !== abs) {
+        checkDistinct(entries, options.drafts === true);
+        checkedListing = abs;
+      }
+      return options.drafts ? entries : entries.filter((e) => !isDraft(e));
     },
     async get({ id, track }) {
       if (id.includes('..') || path.isAbsolute(id)) return undefined;
-      for (const ext of EXTENSIONS) {
-        const abs = path.join(absDir, id + ext);
+      for (const candidate of candidatePaths(id, EXTENSIONS)) {
+        const abs = path.join(absDir, candidate);
         const listed = parsed.has(abs);
         let cached: Parsed;
         let result: Parsed;
@@ -254,6 +297,7 @@ function readParsed(abs: string, rel: string): Parsed {
   }
   if (/\.(md|markdown)$/i.test(abs)) {
     const fm = parseFrontMatter(text, rel);
+    checkFrontMatterDates(fm.data, text, rel);
     return { data: fm.data, body: fm.body };
   }
   if (/\.json$/i.test(abs)) {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { IsrError } from '../errors.js';
+import { parseFenced, splitFenced } from './front-matter-formats.js';
 import { parseSimpleYaml } from './simple-yaml.js';
 
 // The yaml library is loaded on first use: most front matter takes the fast path, and a run that
@@ -24,7 +25,7 @@ const CLOSE = /(?:^|\r?\n)---[ \t]*(?:\r?\n|$)/;
 export function parseFrontMatter(text: string, file: string): FrontMatter {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const open = FENCE.exec(src);
-  if (!open) return { data: {}, body: src };
+  if (!open) return parseOtherFrontMatter(src, file);
   const rest = src.slice(open[0].length);
   const close = CLOSE.exec(rest);
   if (!close) {
@@ -40,6 +41,23 @@ export function parseFrontMatter(text: string, file: string): FrontMatter {
   const yaml = flatCopy(rest.slice(0, close.index));
   const body = rest.slice(close.index + close[0].length);
   return { data: parseYamlObject(yaml, file, 1), body };
+}
+
+/** `+++` TOML, JSON, or no front matter (an unknown fence throws): front-matter-formats.ts. */
+function parseOtherFrontMatter(src: string, file: string): FrontMatter {
+  // The common case, a body with no fence at all, costs one character test.
+  const c = src.charCodeAt(0);
+  if (c !== 0x2b /* + */ && c !== 0x2d /* - */ && c !== 0x7b /* { */ && c !== 0x3b /* ; */) return { data: {}, body: src };
+  const fenced = splitFenced(src, file);
+  if (!fenced) return { data: {}, body: src };
+  if (fenced.block.length > MAX_YAML_CHARS) {
+    throw new IsrError('CONTENT_LIMIT', `front matter of ${fenced.block.length} characters, over the limit of ${MAX_YAML_CHARS}`, {
+      file,
+      line: 1,
+      hint: 'move the data out of the front matter, or split the file',
+    });
+  }
+  return { data: parseFenced({ ...fenced, block: flatCopy(fenced.block) }, file), body: fenced.body };
 }
 
 function flatCopy(s: string): string {

@@ -32,6 +32,7 @@ export class SourceSet {
           root: this.config.root,
           cacheDir: this.config.cacheDir,
           now: new Date(this.now()),
+          site: this.config.site,
           log: (level, m) => (level === 'warn' ? this.logger.warn(`${key}: ${m}`) : this.logger.info(`${key}: ${m}`)),
         });
       }

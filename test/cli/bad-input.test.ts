@@ -181,7 +181,10 @@ const CASES: Case[] = [
       name: `a path param ${param}`,
       break: () => edit(CONFIG, '.map((p) => ({ slug: p.id })),', `.map((p) => ({ slug: p.id })).concat([${param}]),`),
       code: 5,
-      stderr: `${message} (params may not be empty or contain "/", "\\" or "..") [BAD_PARAMS]`,
+      // A slash in a one-segment param points at the rest param (issue 21).
+      stderr: message.endsWith('contains a slash')
+        ? `${message} (a param holds one segment; for several, make it a rest param: "/blog/:slug*/") [BAD_PARAMS]`
+        : `${message} (params may not be empty or contain "/", "\\" or "..") [BAD_PARAMS]`,
     }),
   ),
   {

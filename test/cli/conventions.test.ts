@@ -192,11 +192,12 @@ describe('conventions users bring', () => {
       }
     });
 
-    it('refuses a catch-all /docs/[...slug]/, saying a param holds one segment', async () => {
+    // Issue 21: isr has a rest param now, and the refusal names it (it said "one route per depth").
+    it('refuses a catch-all /docs/[...slug]/ with the rest param it means', async () => {
       const r = await withPostPath('/blog/[...slug]/');
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(
-        /catch-all param \(\[\.\.\.name\]\), which isr does not have: a param holds one path segment\), found .* \(use one route per depth/,
+        /catch-all in another framework's syntax, which isr would take literally\), found .* \(did you mean "\/blog\/:slug\*\/"\?/,
       );
     });
 

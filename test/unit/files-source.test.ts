@@ -32,7 +32,13 @@ describe('files source', () => {
   it('lists front matter and gives the body and its HTML on get', async () => {
     const s = site({ 'hello.md': '---\ntitle: Hello\ntags: [a, b]\n---\nSome *text*.\n' });
     const [entry] = await s.list();
-    expect(entry).toEqual({ id: 'hello', slug: 'hello', file: 'content/hello.md', data: { title: 'Hello', tags: ['a', 'b'] } });
+    expect(entry).toEqual({
+      id: 'hello',
+      slug: 'hello',
+      file: 'content/hello.md',
+      url: '/hello/',
+      data: { title: 'Hello', tags: ['a', 'b'] },
+    });
     const got = await s.get('hello');
     expect(got?.content).toBe('Some *text*.\n');
     expect(got?.html).toBe('<p>Some <em>text</em>.</p>\n');
