@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
-import type { DataSource } from '../types.js';
+import type { DataSource, SourceSetupContext } from '../types.js';
 import { walkFiles } from '../walk-files.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
@@ -68,6 +68,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   let absDir = '';
   let dirRel = '';
   let render: (src: string) => string = () => '';
+  let log: SourceSetupContext['log'] = () => {};
   // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
   // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
   let parsed = new Map<string, Parsed>();
@@ -122,6 +123,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     name: options.name ?? 'files',
     setup(ctx) {
       root = ctx.root;
+      log = ctx.log;
       absDir = path.resolve(ctx.root, options.dir);
       dirRel = path.relative(root, absDir).split(path.sep).join('/') || '.';
       render = createMarkdown(options.markdown);
@@ -193,7 +195,9 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     // so every page that listed the folder renders again, as `serve --watch` does.
     async changes({ state }) {
       const now = (await glob(absDir, options.include, dirRel)).map((abs) => [fileOf(abs), abs] as const);
-      const { events, snapshot, complete } = compareFiles(now, state);
+      const { events, snapshot, complete, unusable } = compareFiles(now, state);
+      if (unusable)
+        log('warn', `its change snapshot is not one isr wrote (edited, or from another version); comparing every file of ${dirRel}`);
       const tags = new Set<string>();
       for (const [file] of events) tags.add(`file:${file}`);
       if (events.length || !complete) tags.add(collectionTag());
