@@ -42,6 +42,20 @@ export function parseFrontMatter(text: string, file: string): FrontMatter {
   return { data: parseYamlObject(yaml, file, 1), body };
 }
 
+/**
+ * Where the body of a Markdown text starts: after its closing `---` (0 without front matter; the
+ * whole text if the block is never closed). For change detection: a change past this point is
+ * not one a listing (front matter only) can show.
+ */
+export function frontMatterEnd(text: string): number {
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const open = FENCE.exec(bom ? text.slice(1) : text);
+  if (!open) return 0;
+  const from = bom + open[0].length;
+  const close = CLOSE.exec(text.slice(from));
+  return close ? from + close.index + close[0].length : text.length;
+}
+
 function flatCopy(s: string): string {
   return JSON.parse(JSON.stringify(s)) as string;
 }

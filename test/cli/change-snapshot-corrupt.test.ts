@@ -16,9 +16,14 @@ describe('a corrupt files snapshot', () => {
   const cases: [string, (real: any) => unknown][] = [
     ['null', () => null],
     ['an array', () => []],
-    ['another version', (real) => ({ ...real, version: 2 })],
-    ['a record of the wrong shape', (real) => ({ ...real, files: { ...real.files, 'content/posts/hello-world.md': { size: 'big' } } })],
-    ['a null record', (real) => ({ ...real, files: { ...real.files, 'content/posts/hello-world.md': null } })],
+    ['another version', (real) => ({ ...real, version: 99 })],
+    ['not a string of lines', (real) => ({ ...real, files: { 'content/posts/hello-world.md': real.files } })],
+    ['a line of the wrong shape', (real) => ({ ...real, files: real.files.replace(/\n[^\n]*\n/, '\ncontent/posts/x.md\tbig\n') })],
+    ['cut short', (real) => ({ ...real, files: real.files.slice(0, real.files.length / 2) })],
+    [
+      'an old-format (version 1) record of the wrong shape',
+      () => ({ version: 1, files: { 'content/posts/hello-world.md': { size: 'big' } } }),
+    ],
   ];
   it.each(cases)('(%s) is ignored with a warning and a full comparison, and the next run is quiet again', async (_name, corrupt) => {
     site = await tempSite('blog');
