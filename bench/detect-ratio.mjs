@@ -1,5 +1,5 @@
 // Change detection's cost on a built bench site: node -e 0, isr regen, isr regen --no-detect,
-// alternated, medians. node bench/detect-ratio.mjs [rounds] (site: /dev/shm/isr-bench/site-20000).
+// alternated, medians. node bench/detect-ratio.mjs [rounds] (site: /dev/shm/isr-bench/site-20000, or ISR_BENCH_SITE).
 import { spawnSync } from 'node:child_process';
 
 const cmds = {
@@ -11,7 +11,7 @@ const t = { node: [], regen: [], nodetect: [] };
 for (let i = 0; i < Number(process.argv[2] ?? 10); i++)
   for (const k of Object.keys(cmds)) {
     const s = performance.now();
-    const r = spawnSync(process.execPath, cmds[k], { cwd: '/dev/shm/isr-bench/site-20000' });
+    const r = spawnSync(process.execPath, cmds[k], { cwd: process.env.ISR_BENCH_SITE ?? '/dev/shm/isr-bench/site-20000' });
     if (r.status) throw new Error(k + r.stderr);
     t[k].push(performance.now() - s);
   }

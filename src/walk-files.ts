@@ -15,9 +15,12 @@ export function walkFiles(dir: string, seen = new Set<string>(), keep: (name: st
   if (seen.has(real)) return [];
   seen.add(real);
   const out: string[] = [];
+  // A name holds no separator, so a concatenation is the join (path.join normalises the whole
+  // path each time, for every file of a folder).
+  const prefix = path.join(dir, path.sep);
   for (const d of readdirSync(dir, { withFileTypes: true })) {
     if (!keep(d.name)) continue;
-    const abs = path.join(dir, d.name);
+    const abs = prefix + d.name;
     // A link counts as what it points to; a FIFO or socket is not a file (reading it would block).
     const st = d.isSymbolicLink() ? statSync(abs) : d;
     if (st.isDirectory()) {

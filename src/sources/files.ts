@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError, isrError } from '../errors.js';
-import type { DataSource } from '../types.js';
+import type { DataSource, SourceSetupContext } from '../types.js';
 import { walkFiles } from '../walk-files.js';
 import { checkDistinct, isDraft } from './content-checks.js';
 import { candidatePaths, entryIdentity } from './entry-id.js';
-import { parseFrontMatter, parseYamlObject } from './front-matter.js';
+import { frontMatterEnd, parseFrontMatter, parseYamlObject } from './front-matter.js';
 import { checkFrontMatterDates } from './front-matter-dates.js';
 import { createMarkdown, type MarkdownOptions } from './markdown.js';
 import { DEFAULT_PERMALINK, entryAliases, entryUrl } from './permalink.js';
-import { compareFiles } from './snapshot.js';
+import { compareFiles, type SplitFile } from './snapshot.js';
 
 export interface FilesOptions {
   /** Folder relative to the site root. */
@@ -86,6 +86,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   let render: (src: string) => string = () => '';
   let timeZone = 'UTC';
   const permalink = options.permalink ?? DEFAULT_PERMALINK;
+  let log: SourceSetupContext['log'] = () => {};
   // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
   // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
   let parsed = new Map<string, Parsed>();
@@ -119,13 +120,11 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   };
   // Every `abs` is inside absDir (from the glob, or get() joined a checked id): slicing is exact
   // and spares a path.relative call (~10 µs) per file.
+  let absPrefix = '';
+  let keyPrefix = '';
   const fileOf = (abs: string) =>
-    abs.startsWith(absDir + path.sep)
-      ? (dirRel === '.' ? '' : `${dirRel}/`) +
-        abs
-          .slice(absDir.length + 1)
-          .split(path.sep)
-          .join('/')
+    abs.slice(0, absPrefix.length) === absPrefix // not startsWith: see holds() in snapshot.ts
+      ? keyPrefix + (path.sep === '/' ? abs.slice(absPrefix.length) : abs.slice(absPrefix.length).split(path.sep).join('/'))
       : path.relative(root, abs).split(path.sep).join('/');
   let derived = new WeakMap<object, { id: string; slug: string; file: string; url: string; aliases: string[] }>();
   // The listing whose files were last found distinct (checkDistinct): once per run, not per page.
@@ -157,8 +156,11 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     name: options.name ?? 'files',
     setup(ctx) {
       root = ctx.root;
+      log = ctx.log;
       absDir = path.resolve(ctx.root, options.dir);
       dirRel = path.relative(root, absDir).split(path.sep).join('/') || '.';
+      absPrefix = absDir + path.sep;
+      keyPrefix = dirRel === '.' ? '' : `${dirRel}/`;
       render = createMarkdown(options.markdown);
       timeZone = ctx.site?.timezone ?? 'UTC';
       derived = new WeakMap();
@@ -232,14 +234,19 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       };
     },
     // The folder against the snapshot of the last published run (sources/snapshot.ts). A changed
-    // file's own tag, and the collection's: a listing shows front matter (a title, a tag list),
-    // so every page that listed the folder renders again, as `serve --watch` does.
+    // file's own tag, and the collection's unless only Markdown bodies changed: a listing shows
+    // front matter (a title, a tag list), so after a front-matter edit, an add or a deletion
+    // every page that listed the folder renders again, as `serve --watch` does.
     async changes({ state }) {
       const now = (await glob(absDir, options.include, dirRel)).map((abs) => [fileOf(abs), abs] as const);
-      const { events, snapshot, complete } = compareFiles(now, state);
+      const { events, snapshot, complete, unusable } = compareFiles(now, state, splitShown);
+      if (unusable)
+        log('warn', `its change snapshot is not one isr wrote (edited, or from another version); comparing every file of ${dirRel}`);
       const tags = new Set<string>();
       for (const [file] of events) tags.add(`file:${file}`);
-      if (events.length || !complete) tags.add(collectionTag());
+      // Only Markdown bodies changed: the listings show the same front matter, so the folder's
+      // listings (and its route's paths(), which read every file) need not run again.
+      if (events.some(([, e]) => e !== 'body') || !complete) tags.add(collectionTag());
       return { tags: [...tags], state: snapshot };
     },
   };
@@ -276,6 +283,17 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
     throw isrError('CONTENT_UNREADABLE', [`content folder ${dirRel}`, (err as Error).message], { hint });
   }
 }
+
+/**
+ * A file as change detection splits it: a Markdown file's front matter (what list() gives) and its
+ * body; any other file is all front matter (JSON and YAML files are data through and through).
+ */
+const splitShown: SplitFile = (bytes, key) => {
+  if (!/\.(md|markdown)$/i.test(key)) return [bytes, ''];
+  const text = bytes.toString('utf8');
+  const end = frontMatterEnd(text);
+  return [text.slice(0, end), text.slice(end)];
+};
 
 /** The default `include`: every .md, .markdown, .json, .yaml and .yml file (case as written). */
 const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;

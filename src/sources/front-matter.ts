@@ -60,6 +60,34 @@ function parseOtherFrontMatter(src: string, file: string): FrontMatter {
   return { data: parseFenced({ ...fenced, block: flatCopy(fenced.block) }, file), body: fenced.body };
 }
 
+/**
+ * Where the body of a Markdown text starts: after its closing `---` (0 without front matter; the
+ * whole text if the block is never closed). For change detection: a change past this point is
+ * not one a listing (front matter only) can show.
+ */
+export function frontMatterEnd(text: string): number {
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const open = FENCE.exec(bom ? text.slice(1) : text);
+  if (!open) return otherFrontMatterEnd(bom ? text.slice(1) : text) + bom;
+  const from = bom + open[0].length;
+  const close = CLOSE.exec(text.slice(from));
+  return close ? from + close.index + close[0].length : text.length;
+}
+
+/**
+ * The same for `+++` TOML and JSON front matter: without it a TOML title edit would count as a body
+ * edit, and the listings that show the title would not run. A block that does not parse counts as
+ * all front matter (the run then reports it).
+ */
+function otherFrontMatterEnd(text: string): number {
+  try {
+    const fenced = splitFenced(text, '');
+    return fenced ? text.length - fenced.body.length : 0;
+  } catch {
+    return text.length;
+  }
+}
+
 function flatCopy(s: string): string {
   return JSON.parse(JSON.stringify(s)) as string;
 }

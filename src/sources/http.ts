@@ -2,8 +2,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
-import type { DataSource } from '../types.js';
+import type { DataSource, SourceSetupContext } from '../types.js';
 import { writeAtomic } from '../write/write-atomic.js';
+import { compareList, isForeignState, usableState } from './http-changes.js';
 import { type GetResult, getFollowing, type RedirectPolicy } from './http-fetch.js';
 
 export interface HttpOptions {
@@ -70,25 +71,47 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
     return options.item.replace(':id', encodeURIComponent(id));
   };
 
+  const fetchOptions = (): FetchOptions => ({
+    name,
+    cacheDir,
+    timeout,
+    retries,
+    retryDelay,
+    headers: options.headers ?? {},
+    redirects,
+    maxBytes,
+  });
   const fetchJson = (url: string): Promise<unknown> => {
     let p = inflight.get(url);
     if (!p) {
-      p = fetchCached(url, { name, cacheDir, timeout, retries, retryDelay, headers: options.headers ?? {}, redirects, maxBytes });
+      p = fetchCached(url, fetchOptions());
       inflight.set(url, p);
     }
     return p;
   };
+  const pickArray = (json: unknown): unknown[] => {
+    const entries = options.select ? options.select(json) : json;
+    if (!Array.isArray(entries)) {
+      throw new IsrError('HTTP_SOURCE', `${name}: ${options.list} did not return a JSON array`, {
+        hint: 'use `select: (json) => json.items` to pick the array',
+      });
+    }
+    return entries;
+  };
+  const listTag = () => `url:${options.list}`;
+  let log: SourceSetupContext['log'] = () => {};
 
   return {
     name,
     async setup(ctx) {
       cacheDir = path.join(ctx.cacheDir, 'http');
+      log = ctx.log;
       await mkdir(cacheDir, { recursive: true });
       inflight = new Map();
     },
     async list({ track }) {
       if (!options.list) throw new IsrError('HTTP_SOURCE', `${name}: no \`list\` URL configured`, { hint: 'set list: "https://…"' });
-      track(`url:${options.list}`);
+      track(listTag());
       const url = options.list;
       const json = await fetchJson(url).catch((err: unknown) => {
         // A 404 means "no such entry" for get(); for the list it is a broken URL, not an empty list.
@@ -96,12 +119,7 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
           throw new IsrError('HTTP_SOURCE', `${name}: GET ${url} answered HTTP 404`, { hint: 'check the `list` URL' });
         throw err;
       });
-      const entries = options.select ? options.select(json) : json;
-      if (!Array.isArray(entries)) {
-        throw new IsrError('HTTP_SOURCE', `${name}: ${options.list} did not return a JSON array`, {
-          hint: 'use `select: (json) => json.items` to pick the array',
-        });
-      }
+      const entries = pickArray(json);
       return entries as Entry[];
     },
     async get({ id, track }) {
@@ -117,6 +135,45 @@ export function http<Entry = any>(options: HttpOptions): DataSource<Entry> {
     entryTag(entry) {
       const id = idOf(entry);
       return id === undefined || !options.item ? undefined : `url:${itemUrl(String(id))}`;
+    },
+    // The list URL, asked conditionally with the validators of the last published run (not those
+    // of the response cache, which a failed run may have moved on): a 304 is "nothing changed".
+    // Otherwise the list's tag, and each added, changed or removed entry's tag (its item page).
+    // A change only an item's own URL shows (a body the list does not carry) is not seen here:
+    // the item's page is re-rendered when it expires, or named with --tag url:<item>.
+    async changes({ state }) {
+      if (!options.list) return { tags: [], state };
+      const url = options.list;
+      if (isForeignState(state))
+        log('warn', `its change state is not one isr wrote (edited, or from another version); comparing the whole list`);
+      const previous = usableState(state, url);
+      let r: Awaited<ReturnType<typeof requestJson>>;
+      try {
+        r = await requestJson(url, fetchOptions(), previous ?? {});
+      } catch (err) {
+        const e =
+          err instanceof NotFound
+            ? new IsrError('HTTP_SOURCE', `${name}: GET ${url} answered HTTP 404`, { hint: 'check the `list` URL' })
+            : err;
+        // One answer per URL per run: a list() of this run fails as this did, without asking again.
+        const failed = Promise.reject(e);
+        failed.catch(() => {}); // reported by list(), if a page asks for it
+        inflight.set(url, failed);
+        throw e;
+      }
+      if (r.notModified) return { tags: [], state };
+      inflight.set(url, Promise.resolve(r.json)); // this run's list() takes this answer
+      await keepResponse(path.join(cacheDir, `${hash(url)}.json`), url, r);
+      const cmp = compareList(
+        { url, etag: r.etag, lastModified: r.lastModified, body: r.body, entries: pickArray(r.json), idOf },
+        previous,
+      );
+      const tags = new Set<string>();
+      if (cmp.listChanged) tags.add(listTag());
+      if (options.item) for (const id of cmp.ids) tags.add(`url:${itemUrl(id)}`);
+      // Same bytes and validators: hand back the state given, which isr then does not rewrite.
+      const same = previous && !tags.size && previous.etag === r.etag && previous.lastModified === r.lastModified;
+      return { tags: [...tags], state: same ? state : cmp.state };
     },
   };
 }
@@ -140,14 +197,30 @@ interface FetchOptions {
 async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
   const cacheFile = path.join(o.cacheDir, `${hash(url)}.json`);
   const cached = await readCache(cacheFile, url);
+  const r = await requestJson(url, o, cached ?? {});
+  if (r.notModified && cached) return JSON.parse(cached.body);
+  if (r.notModified)
+    throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} answered HTTP 304`, { hint: 'check the URL and credentials' });
+  await keepResponse(cacheFile, url, r);
+  return r.json;
+}
+
+/** A 2xx's JSON with its validators, or `notModified` for a 304. */
+type JsonResponse = { notModified: true } | { notModified: false; json: unknown; body: string; etag?: string; lastModified?: string };
+
+/**
+ * GET `url` as JSON, conditional on `validators` (what a cache, or the change state, last saw),
+ * with the retries and bounds of FetchOptions. A 404 is NotFound; other failures IsrErrors.
+ */
+async function requestJson(url: string, o: FetchOptions, validators: { etag?: string; lastModified?: string }): Promise<JsonResponse> {
   let lastError = '';
+  const conditional: Record<string, string> = {};
+  if (validators.etag) conditional['if-none-match'] = validators.etag;
+  if (validators.lastModified) conditional['if-modified-since'] = validators.lastModified;
+  const headers = { accept: 'application/json', ...o.headers, ...conditional };
+  const crossOriginHeaders = { accept: 'application/json', ...conditional };
   for (let attempt = 0; attempt <= o.retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, o.retryDelay * 2 ** (attempt - 1)));
-    const conditional: Record<string, string> = {};
-    if (cached?.etag) conditional['if-none-match'] = cached.etag;
-    if (cached?.lastModified) conditional['if-modified-since'] = cached.lastModified;
-    const headers = { accept: 'application/json', ...o.headers, ...conditional };
-    const crossOriginHeaders = { accept: 'application/json', ...conditional };
     let res: GetResult;
     try {
       res = await getFollowing(url, {
@@ -164,7 +237,7 @@ async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
       lastError = e.name === 'TimeoutError' ? `timed out after ${o.timeout} ms` : ((e.cause as Error)?.message ?? e.message);
       continue;
     }
-    if (res.status === 304 && cached) return JSON.parse(cached.body);
+    if (res.status === 304 && (validators.etag || validators.lastModified)) return { notModified: true };
     if (res.status === 404) throw new NotFound(url);
     if (res.status >= 500 || res.status === 429) {
       lastError = `HTTP ${res.status}`;
@@ -186,16 +259,19 @@ async function fetchCached(url: string, o: FetchOptions): Promise<unknown> {
     }
     const etag = res.headers.get('etag') ?? undefined;
     const lastModified = res.headers.get('last-modified') ?? undefined;
-    if (etag || lastModified) {
-      const record: CacheRecord = { url, etag, lastModified, body: res.body };
-      await writeAtomic(cacheFile, JSON.stringify(record));
-    }
-    return json;
+    return { notModified: false, json, body: res.body, etag, lastModified };
   }
   const attempts = `${o.retries + 1} attempt${o.retries === 0 ? '' : 's'}`;
   throw new IsrError('HTTP_SOURCE', `${o.name}: GET ${url} failed after ${attempts}: ${lastError}`, {
     hint: 'the upstream API is failing; the last good pages are kept',
   });
+}
+
+/** Cache a response that can be asked for conditionally next time (one without validators cannot). */
+async function keepResponse(cacheFile: string, url: string, r: { body: string; etag?: string; lastModified?: string }): Promise<void> {
+  if (!r.etag && !r.lastModified) return;
+  const record: CacheRecord = { url, etag: r.etag, lastModified: r.lastModified, body: r.body };
+  await writeAtomic(cacheFile, JSON.stringify(record));
 }
 
 async function readCache(file: string, url: string): Promise<CacheRecord | undefined> {

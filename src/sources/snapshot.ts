@@ -8,67 +8,230 @@ import { hash } from '../hash.js';
  * only if its bytes did (mtime alone is unsafe both ways: a `touch` changes it without a change,
  * and a checkout or an rsync can restore an old one over new bytes, which size or inode then give
  * away). Kept by isr between runs as the source's `changes()` state.
+ *
+ * The snapshot is one string, a line per file: `key \t size \t mtimeMs \t ino \t hashes` (the
+ * hashes of the two parts of `SplitFile`, 16 characters each). As 20k objects, it cost every
+ * regen its parse and their garbage (BENCHMARKS.md); as one string it parses at memory speed,
+ * and the folder's stat lines are checked against it in place, in listing order, with no object
+ * built per file.
  */
 export interface FileSnapshot {
-  version: 1;
-  files: Record<string, { size: number; mtimeMs: number; ino: number; hash: string }>;
+  version: 2;
+  files: string;
 }
 
-export type FileEvent = 'add' | 'change' | 'unlink';
+/**
+ * `change`: bytes changed that a listing can show (see `split`), or any bytes without a split;
+ * `body`: only the rest changed (a Markdown body), so a page that lists the file shows the same.
+ */
+export type FileEvent = 'add' | 'change' | 'body' | 'unlink';
+
+/**
+ * A file's bytes in two parts, hashed apart: what a listing shows (front matter), and the rest.
+ * Without it, all bytes are the first part.
+ */
+export type SplitFile = (bytes: Buffer, key: string) => [shown: string | Uint8Array, rest: string | Uint8Array];
+const WHOLE: SplitFile = (bytes) => [bytes, ''];
 
 /**
  * The files that were added, changed (bytes) or deleted since `previous`, and the new snapshot.
  * `files` are what the source lists now, as [key, absolute path]; the key (a path relative to the
  * site root) is what the snapshot and the events use, so a site restored into another folder (a
  * CI runner) compares as it should. Without a usable previous snapshot every file counts as
- * added: a first run cannot tell what changed, so it must not say "nothing".
+ * added: a first run cannot tell what changed, so it must not say "nothing". `unusable`: there
+ * was a previous state, but not one written here (the caller warns; none of it is trusted).
  */
 export function compareFiles(
   files: readonly (readonly [string, string])[],
   previous: unknown,
-): { events: [string, FileEvent][]; snapshot: FileSnapshot; complete: boolean } {
-  const prev = isSnapshot(previous) ? previous.files : undefined;
-  const next: FileSnapshot['files'] = {};
-  const events: [string, FileEvent][] = [];
-  // Whether anything differs from `previous` (a stat, a file): if not, `previous` itself is handed
-  // back, and isr does not rewrite a snapshot that did not change (~2 MB at 20k files).
-  let moved = false;
-  for (const [key, abs] of files) {
-    let st: Stats;
+  split: SplitFile = WHOLE,
+): { events: [string, FileEvent][]; snapshot: FileSnapshot; complete: boolean; unusable: boolean } {
+  // Each file's stat line (`key \t size \t mtimeMs \t ino \t`), undefined if it is gone.
+  const stats: (string | undefined)[] = new Array(files.length);
+  const keys: string[] = new Array(files.length);
+  const prevText = isSnapshot(previous) ? previous.files : undefined;
+  // The common case, nothing changed: every stat line is the next line of the previous text.
+  let pos = prevText === undefined ? -1 : 0;
+  for (let i = 0; i < files.length; i++) {
+    const [key, abs] = files[i]!;
+    let st: Stats | undefined;
     try {
       st = statSync(abs);
     } catch {
-      continue; // gone between the listing and now: not there, so not in the snapshot
+      // gone between the listing and now: not there, so not in the snapshot
     }
-    const p = prev?.[key];
-    if (p && p.size === st.size && p.mtimeMs === st.mtimeMs && p.ino === st.ino) {
-      next[key] = p;
+    const escaped = escapeKey(key);
+    keys[i] = escaped;
+    const line = st && `${escaped}\t${st.size}\t${st.mtimeMs}\t${st.ino}\t`;
+    stats[i] = line;
+    if (pos < 0 || line === undefined) {
+      pos = -1;
       continue;
     }
-    moved = true;
+    const hashEnd = pos + line.length + HASH_LENGTH;
+    if (holds(prevText!, pos, line) && prevText!.charCodeAt(hashEnd) === NEWLINE) pos = hashEnd + 1;
+    else pos = -1;
+  }
+  if (prevText !== undefined && pos === prevText.length)
+    return { events: [], snapshot: previous as FileSnapshot, complete: true, unusable: false };
+
+  const text = previous === undefined ? undefined : previousText(previous);
+  const found = text === undefined ? undefined : compareWith(files, stats, keys, text, split);
+  if (found) return { ...found, complete: true, unusable: false };
+  // No previous snapshot, or one not written here (then none of it is trusted): all is new.
+  const all = compareWith(files, stats, keys, '', split)!;
+  return { events: all.events, snapshot: all.snapshot, complete: false, unusable: previous !== undefined };
+}
+
+/**
+ * The files against the previous snapshot's `text`, read in step with the listing (both are in
+ * listing order, so after a few edits nearly every line is the next one and no table of the
+ * 20k previous lines is built); a file found elsewhere (an add, another order) is looked up in
+ * one built then. Undefined if a line it reads is not one written here.
+ */
+function compareWith(
+  files: readonly (readonly [string, string])[],
+  stats: readonly (string | undefined)[],
+  keys: readonly string[],
+  text: string,
+  split: SplitFile,
+): { events: [string, FileEvent][]; snapshot: FileSnapshot } | undefined {
+  const events: [string, FileEvent][] = [];
+  // The new text: runs of previous lines taken unchanged and in step are copied as slices of
+  // `text` (from `copied` to `pos`), so a few edits cost a few pieces, not 20k.
+  const out: string[] = [];
+  let copied = 0;
+  let pos = 0;
+  // Previous lines passed over (deleted, or taken out of order), and those taken out of order.
+  const passed: number[] = [];
+  const taken = new Set<number>();
+  let table: Map<string, number> | undefined;
+  const flush = () => {
+    if (pos > copied) out.push(text.slice(copied, pos));
+  };
+  for (let i = 0; i < files.length; i++) {
+    const line = stats[i];
+    if (line === undefined) continue;
+    if (holds(text, pos, line) && text.charCodeAt(pos + line.length + HASH_LENGTH) === NEWLINE) {
+      pos += line.length + HASH_LENGTH + 1; // the common case: the next line, unchanged
+      continue;
+    }
+    flush();
+    const key = keys[i]!;
+    let at = -1;
+    // Lines of files listed before this one that are not here now: deleted (or out of order).
+    while (pos < text.length && keyAt(text, pos) < key) {
+      if (!validLine(text, pos)) return undefined;
+      passed.push(pos);
+      pos = lineEnd(text, pos);
+    }
+    if (pos < text.length && holds(text, pos, `${key}\t`)) {
+      at = pos;
+      pos = lineEnd(text, pos);
+    } else {
+      table ??= lineTable(text);
+      if (!table) return undefined;
+      at = table.get(key) ?? -1;
+      if (at >= 0) taken.add(at);
+    }
+    copied = pos;
+    if (at >= 0 && !validLine(text, at)) return undefined;
     let h: string;
-    try {
-      h = hash(readFileSync(abs));
-    } catch {
-      continue;
+    if (at >= 0 && holds(text, at, line)) h = text.slice(at + line.length, at + line.length + HASH_LENGTH);
+    else {
+      const [key, abs] = files[i]!;
+      try {
+        const [shown, rest] = split(readFileSync(abs), key);
+        h = hash(shown) + hash(rest);
+      } catch {
+        continue; // unreadable now: left out, so the next run compares it again
+      }
+      const was = lineEnd(text, at) - 1 - HASH_LENGTH;
+      if (at < 0) events.push([key, 'add']);
+      else if (!holds(text, was, h.slice(0, HALF))) events.push([key, 'change']);
+      else if (!holds(text, was + HALF, h.slice(HALF))) events.push([key, 'body']);
     }
-    next[key] = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash: h };
-    if (!p) events.push([key, 'add']);
-    else if (p.hash !== h) events.push([key, 'change']);
+    out.push(line, h, '\n');
   }
-  if (prev) for (const key in prev) if (!(key in next)) events.push([key, 'unlink']);
-  if (prev && !moved && !events.length && Object.keys(next).length === Object.keys(prev).length) {
-    return { events, snapshot: previous as FileSnapshot, complete: true };
+  flush();
+  for (; pos < text.length; pos = lineEnd(text, pos)) {
+    if (!validLine(text, pos)) return undefined;
+    passed.push(pos);
   }
-  return { events, snapshot: { version: 1, files: next }, complete: prev !== undefined };
+  for (const p of passed) if (!taken.has(p)) events.push([unescapeKey(keyAt(text, p)), 'unlink']);
+  return { events, snapshot: { version: 2, files: out.join('') } };
+}
+
+/**
+ * Whether `text` holds `part` at `pos`: `text.startsWith(part, pos)`, which in V8 compares
+ * character by character (~7× slower than this slice and one comparison, 20k times a run).
+ */
+const holds = (text: string, pos: number, part: string) => text.slice(pos, pos + part.length) === part;
+const keyAt = (text: string, pos: number) => text.slice(pos, text.indexOf('\t', pos));
+/** Where the line at `pos` ends (after its newline). */
+const lineEnd = (text: string, pos: number) => {
+  const nl = text.indexOf('\n', pos);
+  return nl < 0 ? text.length : nl + 1;
+};
+
+/** A line's hash field: hash() (hash.ts) of each part. One not this long was not written here. */
+const HALF = 16;
+const HASH_LENGTH = 2 * HALF;
+const NEWLINE = 10;
+const HASH = /^[A-Za-z0-9_-]{16}$/; // version 1's
+const LINE = /([^\t\n]+)\t\d[^\t\n]*\t\d[^\t\n]*\t\d[^\t\n]*\t[A-Za-z0-9_-]{32}\n/y;
+
+/** One line of the text, from `lastIndex`: key, three numbers, hash (numbers checked loosely). */
+function validLine(text: string, pos: number): boolean {
+  LINE.lastIndex = pos;
+  return LINE.test(text);
+}
+
+/** Where each (escaped) key's line starts, or undefined if a line is not one written here. */
+function lineTable(text: string): Map<string, number> | undefined {
+  const at = new Map<string, number>();
+  for (let pos = 0; pos < text.length; pos = LINE.lastIndex) {
+    LINE.lastIndex = pos;
+    const m = LINE.exec(text);
+    if (!m) return undefined;
+    at.set(m[1]!, pos);
+  }
+  return at;
+}
+
+/**
+ * The previous snapshot as text, or undefined if it is not one written here. Version 1 (one
+ * object per file, isr before the line format) is read as well, so an upgrade costs no full
+ * re-render.
+ */
+function previousText(v: unknown): string | undefined {
+  return isSnapshot(v) ? v.files : fromVersion1(v);
+}
+
+function fromVersion1(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || (v as { version?: unknown }).version !== 1) return undefined;
+  const files = (v as { files?: unknown }).files;
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) return undefined;
+  let text = '';
+  for (const [key, r] of Object.entries(files as Record<string, any>)) {
+    if (typeof r !== 'object' || r === null || typeof r.size !== 'number' || typeof r.mtimeMs !== 'number') return undefined;
+    if (typeof r.ino !== 'number' || typeof r.hash !== 'string' || !HASH.test(r.hash)) return undefined;
+    // Its one hash for both parts: a file whose stat moved then counts as changed (only once).
+    text += `${escapeKey(key)}\t${r.size}\t${r.mtimeMs}\t${r.ino}\t${r.hash}${r.hash}\n`;
+  }
+  return text;
 }
 
 function isSnapshot(v: unknown): v is FileSnapshot {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    (v as FileSnapshot).version === 1 &&
-    typeof (v as FileSnapshot).files === 'object' &&
-    (v as FileSnapshot).files !== null
-  );
+  return typeof v === 'object' && v !== null && (v as FileSnapshot).version === 2 && typeof (v as FileSnapshot).files === 'string';
+}
+
+// A key is a path: on POSIX it may hold a tab, a newline or a backslash, which the line format
+// escapes (rare enough that the checks come first: three scans cost less than a regex test).
+function escapeKey(key: string): string {
+  if (!key.includes('\t') && !key.includes('\n') && !key.includes('\\')) return key;
+  return key.replace(/[\\\t\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n'));
+}
+function unescapeKey(key: string): string {
+  return key.includes('\\') ? key.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c)) : key;
 }

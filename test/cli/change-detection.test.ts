@@ -139,7 +139,8 @@ describe('compareFiles (the files snapshot)', () => {
         ['b', 'add'],
       ]);
       // Same stat: the recorded hash is trusted (a wrong one is not noticed: proof nothing was read).
-      const tampered = { version: 1, files: { ...first.snapshot.files, a: { ...first.snapshot.files.a!, hash: 'x' } } };
+      const tampered = { version: 2, files: first.snapshot.files.replace(/^(a\t.*\t)[^\t\n]{32}$/m, `$1${'x'.repeat(32)}`) };
+      expect(tampered.files).not.toBe(first.snapshot.files);
       expect(
         compareFiles(
           [
