@@ -52,7 +52,9 @@ export type ErrorCode =
   | 'CONTENT_LIMIT'
   | 'BAD_PROPS'
   | 'PAGE_UNWRITABLE'
-  | 'LOCK_LOST';
+  | 'LOCK_LOST'
+  | 'PURGE_FAILED'
+  | 'PURGE_CREDENTIALS';
 
 const exitFor: Record<ErrorCode, number> = {
   CONFIG_NOT_FOUND: EXIT.config,
@@ -82,6 +84,10 @@ const exitFor: Record<ErrorCode, number> = {
   BAD_PROPS: EXIT.pageFailed,
   PAGE_UNWRITABLE: EXIT.pageFailed,
   LOCK_LOST: EXIT.locked,
+  /** The CDN refused or did not answer a purge: the site is published, the change set kept for the next run. */
+  PURGE_FAILED: EXIT.pageFailed,
+  /** A purge is configured but its credentials are not in the environment: refused before the run. */
+  PURGE_CREDENTIALS: EXIT.config,
 };
 
 export interface IsrErrorOptions {

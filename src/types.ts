@@ -3,6 +3,8 @@
  * implements. Everything here is exported from the package root.
  */
 
+import type { PurgeTarget } from './purge/purge.js';
+
 /** Seconds until a page may be regenerated, or `false` for "never on a timer, only on demand". */
 export type Revalidate = number | false;
 
@@ -299,6 +301,12 @@ export interface UserConfig<S extends DataSources = DataSources> {
   sitemap?: boolean;
   /** Called after a build/regen that changed files (CDN purge, upload). */
   onChange?: (changes: ChangeSet) => void | Promise<void>;
+  /**
+   * The CDN to purge after every publish, with exactly the changed URLs:
+   * `cloudfront({ distributionId })`, `cloudflare({ zone })` or `fastly({ service })`.
+   * Credentials come from the environment only. A failed purge is retried by the next run.
+   */
+  purge?: PurgeTarget;
   /** `isr serve` options. */
   serve?: {
     /** Secret for the revalidation webhook; `ISR_REVALIDATE_SECRET` wins. No secret: webhook off. */

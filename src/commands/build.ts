@@ -1,12 +1,14 @@
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext } from './context.js';
+import { checkPurge } from './purge-step.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
 
 /** `isr build [root]`: render every page, remove vanished ones, write the manifest. */
 export async function buildCommand(root: string, opts: CommonOptions & { wait?: number; detect?: boolean }): Promise<void> {
   exitCleanlyOnSignals();
   const { config, logger, now } = await commandContext(root, opts);
+  checkPurge(config);
   const result = await runSite(config, {
     mode: 'build',
     now,

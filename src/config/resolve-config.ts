@@ -3,6 +3,7 @@ import path from 'node:path';
 import { nearest } from '../did-you-mean.js';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
+import type { PurgeTarget } from '../purge/purge.js';
 import { compilePattern, type Pattern, PatternError } from '../routes/pattern.js';
 import { contentDirOf } from '../sources/files.js';
 import type { DataSource, Revalidate, RouteConfig, SiteInfo, UserConfig } from '../types.js';
@@ -52,6 +53,8 @@ export interface ResolvedConfig {
   readonly headersFile: boolean;
   readonly sitemap: boolean;
   readonly onChange?: UserConfig['onChange'];
+  /** The CDN purged after each publish (src/purge/). */
+  readonly purge?: PurgeTarget;
   readonly serve: Readonly<
     Required<
       Pick<
@@ -79,6 +82,7 @@ const TOP_KEYS = [
   'sitemap',
   'onChange',
   'serve',
+  'purge',
 ];
 const ROUTE_KEYS = [
   'path',
@@ -147,6 +151,13 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   const headersFile = optional('headersFile', u.headersFile, isBoolean, 'true or false', true);
   const sitemap = optional('sitemap', u.sitemap, isBoolean, 'true or false', true);
   const onChange = optional<UserConfig['onChange']>('onChange', u.onChange, isFunction, 'a function', undefined);
+  const purge = optional<PurgeTarget | undefined>(
+    'purge',
+    u.purge,
+    (v) => isPlainObject(v) && typeof v.requests === 'function' && typeof v.provider === 'string',
+    'a CDN purge such as cloudfront({ distributionId }), cloudflare({ zone }) or fastly({ service })',
+    undefined,
+  );
 
   const sourcesIn = optional<Record<string, unknown>>('sources', u.sources, isPlainObject, 'an object of data sources', {});
   const sources: Record<string, DataSource<any>> = {};
@@ -232,6 +243,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     headersFile,
     sitemap,
     onChange,
+    purge,
     serve: Object.freeze(serve),
   });
 }
