@@ -297,6 +297,13 @@ export interface UserConfig<S extends DataSources = DataSources> {
   helpers?: Record<string, (...args: any[]) => unknown>;
   /** Write `_headers` with per-page Cache-Control (Netlify / Cloudflare Pages). Default true. */
   headersFile?: boolean;
+  /**
+   * The host `_headers` and `_redirects` are written for: `'netlify'` (forced redirects, `308!`,
+   * since a redirect's stub file would shadow its rule there), `'cloudflare-pages'`, or
+   * `'generic'` (default: the Cloudflare Pages forms, no limit checks). With a host named, a run
+   * that writes either file warns when it passes that host's documented limits.
+   */
+  hostFiles?: 'generic' | 'netlify' | 'cloudflare-pages';
   /** Write `sitemap.xml` when `site.url` is set. Default true. */
   sitemap?: boolean;
   /** Called after a build/regen that changed files (CDN purge, upload). */

@@ -1,6 +1,7 @@
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext } from './context.js';
+import { warnHostLimits } from './host-limits.js';
 import { checkPurge } from './purge-step.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
 
@@ -19,6 +20,7 @@ export async function buildCommand(root: string, opts: CommonOptions & { wait?: 
   });
   if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result))}\n`);
   else printSummary(logger, 'built', result);
+  warnHostLimits(config, result.written, logger);
   const hook = await afterChange(config, result, undefined, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }

@@ -8,6 +8,7 @@ import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext } from './context.js';
+import { warnHostLimits } from './host-limits.js';
 import { readPending } from './pending-changes.js';
 import { checkPurge, printPurgePlan, purgeRequests } from './purge-step.js';
 import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
@@ -93,6 +94,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors }))}\n`);
   else if (result.rendered.length || result.removed.length || result.failed.length) printSummary(logger, 'regenerated', result);
   else logger.info('nothing due');
+  warnHostLimits(config, result.written, logger);
   const hook = await afterChange(config, result, opts.exec, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }
