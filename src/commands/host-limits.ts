@@ -37,8 +37,9 @@ export const HOST_LIMITS: Record<Exclude<HostFiles, 'generic'>, Limits> = {
   netlify: { name: 'Netlify', staticRedirects: 10_000 },
 };
 
-const WAY_OUT =
-  'the S3 store sets each object its own Cache-Control and redirect (store: s3(...)), or give pages their revalidate per route';
+const WAY_OUT = 'the S3 store sets each object its own Cache-Control (store: s3(...)), or give pages their revalidate per route';
+const REDIRECTS_WAY_OUT =
+  "the S3 store writes each redirect as its object's own redirect (store: s3(...)), or write one pattern rule of your own for a moved section";
 
 /** The warnings for these files' texts (`undefined`: not written by this run). */
 export function hostFileProblems(host: HostFiles, headers: string | undefined, redirects: string | undefined): string[] {
@@ -61,7 +62,7 @@ export function hostFileProblems(host: HostFiles, headers: string | undefined, r
     const dynamic = lines.filter((x) => /[*:]/.test(x.split(/\s+/)[0] ?? '')).length;
     const fixed = lines.length - dynamic;
     if (l.staticRedirects !== undefined && fixed > l.staticRedirects)
-      out.push(`_redirects has ${n(fixed)} redirects; ${l.name} takes at most ${n(l.staticRedirects)}: ${WAY_OUT}`);
+      out.push(`_redirects has ${n(fixed)} redirects; ${l.name} takes at most ${n(l.staticRedirects)}: ${REDIRECTS_WAY_OUT}`);
     if (l.dynamicRedirects !== undefined && dynamic > l.dynamicRedirects)
       out.push(`_redirects has ${n(dynamic)} dynamic redirects; ${l.name} takes at most ${n(l.dynamicRedirects)}`);
     const long = l.redirectLineChars === undefined ? 0 : lines.filter((x) => x.length > l.redirectLineChars!).length;
