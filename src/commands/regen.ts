@@ -83,7 +83,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     // A dry run renders nothing but does run the due listings (the plan depends on them): say so.
     const listed = listedRoutes(config, result, planOptions, now);
     const purge = dryRunPurge(config, result, now);
-    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: true, list: listed, ...planJson, purge })}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: true, list: listed, ...planJson, ...(config.purge && { purge }) })}\n`);
     else {
       printPlan(result, listed, (s) => process.stdout.write(`${s}\n`));
       printPurgePlan(purge, (s) => process.stdout.write(`${s}\n`));

@@ -47,12 +47,12 @@ export function cloudflare(options: CloudflareOptions): PurgeTarget {
     provider: 'Cloudflare',
     env: ['CLOUDFLARE_API_TOKEN'],
     timeoutMs,
-    check: ({ siteUrl }) =>
-      by === 'url' && !siteUrl ? 'purge by URL needs site.url (the URLs Cloudflare cached are absolute)' : undefined,
+    // By URL, the URLs Cloudflare cached are absolute; by tag, the site-wide fallback names the host.
+    check: ({ siteUrl }) => (siteUrl ? undefined : "it needs site.url (the site's host, and the absolute URLs Cloudflare cached)"),
     requests(input: PurgeInput) {
       if (!input.paths.length) return [];
       if (input.paths.length > maxItems) {
-        const site = new URL(input.siteUrl ?? 'https://unknown.invalid');
+        const site = new URL(input.siteUrl!); // check() made sure it is set
         // A prefix is host + path without the scheme; the root of a host is purged by host name.
         return [
           input.base === '/'

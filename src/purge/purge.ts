@@ -67,7 +67,8 @@ export function purgePaths(changes: ChangeSet, base: string): string[] {
   for (const file of [...changes.written, ...changes.removed]) {
     if (NOT_URLS.has(file)) continue;
     const url = file === 'index.html' ? '' : file.endsWith('/index.html') ? file.slice(0, -'index.html'.length) : file;
-    paths.add(withBase(base, `/${url.split('/').map(encodeURIComponent).join('/')}`));
+    // Encoded as sitemap.xml and the links give it (encodeURI): the URL a CDN cached.
+    paths.add(withBase(base, encodeURI(`/${url}`)));
   }
   return [...paths].sort();
 }

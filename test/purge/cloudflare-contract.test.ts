@@ -93,6 +93,15 @@ describe('the Cloudflare purge (contract test)', () => {
     expect(api.received.map((r) => JSON.parse(r.body))).toEqual([{ tags: paths }]);
   });
 
+  it('refuses a site without site.url (exit 3, nothing written): the URLs and the host come from it', async () => {
+    await siteWith((o) => `cloudflare({ zone: '${ZONE}', by: 'tag', endpoint: '${o}' })`);
+    await site.write('isr.config.mjs', (await site.read('isr.config.mjs')).replace("url: 'https://blog.example.com',", ''));
+    const refused = await site.run(['build'], { now: '2026-01-01T00:00:00Z', env });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('purge: Cloudflare: it needs site.url');
+    expect(readdirSync(site.root)).not.toContain('dist');
+  });
+
   it('refuses to run without the token (exit 3, nothing written), and --dry-run prints the requests without it', async () => {
     await siteWith((o) => `cloudflare({ zone: '${ZONE}', endpoint: '${o}' })`);
     const refused = await site.run(['build'], { now: '2026-01-01T00:00:00Z', env: { CLOUDFLARE_API_TOKEN: '' } });
