@@ -172,7 +172,7 @@ function nonNegative(flag: string) {
 }
 
 /** Print an error the way a user needs it and return the exit status. */
-function reportError(err: unknown, debug: boolean): number {
+export function reportError(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
     // Commander already printed its message (help and version are not errors).
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
@@ -180,9 +180,14 @@ function reportError(err: unknown, debug: boolean): number {
   }
   if (err instanceof IsrError) {
     process.stderr.write(`isr: ${err.toLine()} [${err.code}]\n`);
-    if (debug && err.cause) process.stderr.write(`${(err.cause as Error)?.stack ?? String(err.cause)}\n`);
+    if (debug) process.stderr.write(`${err.stack}\n${err.cause === undefined ? '' : `caused by: ${stackOf(err.cause)}\n`}`);
     return err.exitCode;
   }
-  process.stderr.write(`isr: internal error (please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+  // An InternalError, or anything else isr did not expect to throw: a bug, worth its stack.
+  process.stderr.write(`isr: internal error (please report it): ${stackOf(err)}\n`);
   return EXIT.internal;
+}
+
+function stackOf(err: unknown): string {
+  return (err as Error)?.stack ?? String(err);
 }

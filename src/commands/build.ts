@@ -1,9 +1,10 @@
+import { afterChange } from '../deliver/after-change.js';
+import { checkPurge } from '../deliver/purge-step.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext } from './context.js';
 import { warnHostLimits } from './host-limits.js';
-import { checkPurge } from './purge-step.js';
-import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
+import { exitCodeFor, printSummary, resultJson } from './report.js';
 
 /** `isr build [root]`: render every page, remove vanished ones, write the manifest. */
 export async function buildCommand(root: string, opts: CommonOptions & { wait?: number; detect?: boolean }): Promise<void> {

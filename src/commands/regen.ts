@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import kleur from 'kleur';
 import { stripBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
+import { afterChange } from '../deliver/after-change.js';
+import { readPending } from '../deliver/pending-changes.js';
+import { checkPurge, printPurgePlan, purgeRequests } from '../deliver/purge-step.js';
 import { IsrError } from '../errors.js';
 import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-regen.js';
 import { planRoutes } from '../routes/list-paths.js';
@@ -9,9 +12,7 @@ import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext } from './context.js';
 import { warnHostLimits } from './host-limits.js';
-import { readPending } from './pending-changes.js';
-import { checkPurge, printPurgePlan, purgeRequests } from './purge-step.js';
-import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
+import { exitCodeFor, printSummary, resultJson } from './report.js';
 
 export interface RegenOptions extends CommonOptions {
   path?: string[];

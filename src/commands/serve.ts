@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
+import { checkPurge } from '../deliver/purge-step.js';
 import { IsrError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createServer } from '../serve/create-server.js';
 import { fileClock } from '../serve/now-file.js';
 import type { PrimaryMessage, WorkerMessage } from '../serve/workers.js';
-import { checkPurge } from './purge-step.js';
 
 export interface ServeCommandOptions {
   host: string;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { nearest } from '../did-you-mean.js';
-import { IsrError } from '../errors.js';
+import { IsrError, isrError } from '../errors.js';
 import { hash } from '../hash.js';
 import type { PurgeTarget } from '../purge/purge.js';
 import { compilePattern, type Pattern, PatternError } from '../routes/pattern.js';
@@ -411,7 +411,7 @@ function checkRouteClashes(routes: ResolvedRoute[], fail: Fail): void {
     names.set(r.name, i);
     if (r.pattern.names.length === 0) {
       if (fixed.has(r.pattern.source)) {
-        throw new IsrError('DUPLICATE_OUTPUT', `routes[${i}] and routes[${fixed.get(r.pattern.source)}] both produce ${r.pattern.source}`, {
+        throw isrError('DUPLICATE_OUTPUT', [`routes[${i}]`, `routes[${fixed.get(r.pattern.source)}]`, 'produce', r.pattern.source], {
           hint: 'give each route its own path',
         });
       }
