@@ -274,6 +274,20 @@ export const CATALOGUE = {
     input: true,
     hint: 'give each page its own file, permalink and aliases',
   },
+  PURGE_FAILED: {
+    title: 'the CDN refused or did not answer a purge (the site is published; the change set is kept for the next run)',
+    exit: EXIT.pageFailed,
+    abortsRun: false,
+    input: false,
+    hint: 'check the purge credentials and the CDN id; the change set is kept and purged with the next run',
+  },
+  PURGE_CREDENTIALS: {
+    title: 'a purge is configured but its credentials are not in the environment',
+    exit: EXIT.config,
+    abortsRun: true,
+    input: false,
+    hint: 'set them (as CI secrets), or remove purge from the config',
+  },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof CATALOGUE;
