@@ -52,7 +52,8 @@ export type ErrorCode =
   | 'CONTENT_LIMIT'
   | 'BAD_PROPS'
   | 'PAGE_UNWRITABLE'
-  | 'LOCK_LOST';
+  | 'LOCK_LOST'
+  | 'PRECONDITION_FAILED';
 
 const exitFor: Record<ErrorCode, number> = {
   CONFIG_NOT_FOUND: EXIT.config,
@@ -82,6 +83,9 @@ const exitFor: Record<ErrorCode, number> = {
   BAD_PROPS: EXIT.pageFailed,
   PAGE_UNWRITABLE: EXIT.pageFailed,
   LOCK_LOST: EXIT.locked,
+  /** A conditional write of the store found another version than the one read: another writer
+   * published meanwhile, so this run published nothing over it (run again). */
+  PRECONDITION_FAILED: EXIT.locked,
 };
 
 export interface IsrErrorOptions {
