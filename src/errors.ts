@@ -53,7 +53,12 @@ export type ErrorCode =
   | 'BAD_PROPS'
   | 'PAGE_UNWRITABLE'
   | 'LOCK_LOST'
-  | 'PRECONDITION_FAILED';
+  | 'PRECONDITION_FAILED'
+  | 'S3_AUTH'
+  | 'S3_NO_BUCKET'
+  | 'S3_UNREACHABLE'
+  | 'S3_FAILED'
+  | 'S3_NO_CONDITIONAL_WRITES';
 
 const exitFor: Record<ErrorCode, number> = {
   CONFIG_NOT_FOUND: EXIT.config,
@@ -86,6 +91,16 @@ const exitFor: Record<ErrorCode, number> = {
   /** A conditional write of the store found another version than the one read: another writer
    * published meanwhile, so this run published nothing over it (run again). */
   PRECONDITION_FAILED: EXIT.locked,
+  /** The S3 store's endpoint refused the credentials (or there are none): fix the environment. */
+  S3_AUTH: EXIT.config,
+  /** The configured bucket does not exist at the endpoint. */
+  S3_NO_BUCKET: EXIT.config,
+  /** The endpoint did not answer within the bounded tries: nothing was published. */
+  S3_UNREACHABLE: EXIT.io,
+  /** Any other refusal of an S3 request (the code and message S3 gave are in the line). */
+  S3_FAILED: EXIT.io,
+  /** The store ignores If-Match / If-None-Match, so the lease and the commit point would not hold. */
+  S3_NO_CONDITIONAL_WRITES: EXIT.config,
 };
 
 export interface IsrErrorOptions {
