@@ -25,6 +25,8 @@ import type { ObjectInfo, ObjectMeta, PutOptions, SiteStore, Store, StoredObject
 
 /** DeleteObjects takes at most 1,000 keys per request (S3's documented limit). */
 export const DELETE_BATCH = 1000;
+/** The longest object key S3 accepts, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
 
 /** The S3 site store: `site` under the prefix, `state` private, leases in the state. */
 export function openS3SiteStore(options: S3StoreOptions): SiteStore {
@@ -135,7 +137,18 @@ export class S3ObjectStore implements Store {
   private full(key: string): string {
     checkKey(key);
     invariant(!this.excluded || !key.startsWith(this.excluded), `site key ${key} is in the private state prefix ${this.excluded}`);
-    return this.prefix + key;
+    const full = this.prefix + key;
+    // isr allows page paths of 1,024 bytes; S3 keys stop at 1,024 bytes, prefix included.
+    if (Buffer.byteLength(full) > MAX_KEY_BYTES) {
+      throw new IsrError(
+        'PAGE_UNWRITABLE',
+        `cannot write ${key}: its S3 key ${this.prefix}… is ${Buffer.byteLength(full)} bytes, over S3's ${MAX_KEY_BYTES}`,
+        {
+          hint: 'give the page shorter params, or the store a shorter prefix',
+        },
+      );
+    }
+    return full;
   }
 
   private info(key: string, h: Headers, size: number): ObjectInfo {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { S3ObjectStore } from '../../src/store/s3-store.js';
 import { listKeys, type SiteStore } from '../../src/store/store.js';
 import { describeS3, emptyStore, testSiteStore } from './helpers.js';
 
@@ -128,6 +129,16 @@ describeS3('S3 store contract (Ceph RGW)', () => {
     for (const bad of ['/abs.html', '../up.html', 'a/../../b', 'a//b', '']) {
       await expect(s.site.put(bad, bytes('x'))).rejects.toThrow(/Invariant/);
     }
+  });
+
+  it("takes a key up to S3's 1,024 bytes, prefix included, and refuses a longer one as that page's problem", async () => {
+    const prefixBytes = Buffer.byteLength((s.site as S3ObjectStore).prefix);
+    const longest = `${'é'.repeat(200)}/${'a'.repeat(1024 - prefixBytes - 401 - 11)}/index.html`;
+    expect(Buffer.byteLength(longest) + prefixBytes).toBe(1024);
+    await s.site.put(longest, bytes('long'));
+    expect(text((await s.site.get(longest))?.body)).toBe('long');
+    expect(await listKeys(s.site, '')).toEqual([longest]);
+    await expect(s.site.put(`x${longest}`, bytes('too long'))).rejects.toMatchObject({ code: 'PAGE_UNWRITABLE' });
   });
 
   describe('leases', () => {
