@@ -20,8 +20,13 @@ export interface S3StoreOptions {
   stateBucket?: string;
   /** Where the private state lives; default `.isr/` + prefix (outside the site's prefix unless that is ''). */
   statePrefix?: string;
-  /** Default from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. */
+  /** Default from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of `env`. */
   credentials?: S3Credentials;
+  /**
+   * Where the AWS_* variables are read (credentials, region): the command passes the process's
+   * environment; nothing below the commands reads it itself. Default: none.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Bound on each request try, ms. Default 30,000 (1 to 600,000). */
   timeoutMs?: number;
   /** Tries after the first for an unanswered request or a 5xx. Default 3 (0 to 10). */
@@ -34,7 +39,7 @@ export interface S3StoreOptions {
   fetch?: typeof fetch;
 }
 
-export type ResolvedS3Options = Required<Omit<S3StoreOptions, 'endpoint' | 'fetch'>> & Pick<S3StoreOptions, 'endpoint' | 'fetch'>;
+export type ResolvedS3Options = Required<Omit<S3StoreOptions, 'endpoint' | 'fetch' | 'env'>> & Pick<S3StoreOptions, 'endpoint' | 'fetch'>;
 
 /** Bounds of the numeric options: [min, max, default]. */
 export const S3_BOUNDS = {
@@ -53,7 +58,8 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
 }
 
 /** Checks `o` and fills in the defaults; bad values are CONFIG_INVALID with the way out. */
-export function resolveS3Options(o: S3StoreOptions, env: NodeJS.ProcessEnv = process.env): ResolvedS3Options {
+export function resolveS3Options(o: S3StoreOptions): ResolvedS3Options {
+  const env = o.env ?? {};
   if (!BUCKET.test(o.bucket ?? ''))
     throw invalid(`bucket ${JSON.stringify(o.bucket)} is not an S3 bucket name`, 'use 3 to 63 lowercase letters, digits, dots and hyphens');
   if (o.stateBucket !== undefined && !BUCKET.test(o.stateBucket))
@@ -99,7 +105,7 @@ export async function loadS3SiteStore(o: S3StoreOptions): Promise<SiteStore> {
   return openS3SiteStore(o);
 }
 
-function credentialsFromEnv(env: NodeJS.ProcessEnv): S3Credentials {
+function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>): S3Credentials {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) {
