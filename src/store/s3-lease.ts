@@ -117,6 +117,12 @@ class S3Lease implements Lease {
   private held = true;
   private lost = false;
   private timer?: NodeJS.Timeout;
+  /**
+   * Writes of this lease, one at a time: each is conditional on the version the previous one
+   * made, so a renewal (the timer's, the run's) or a release that overlapped another would fail
+   * its own If-Match and take the lease for lost, or leave it held until it expires.
+   */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly state: S3ObjectStore,
@@ -137,7 +143,16 @@ class S3Lease implements Lease {
     }
   }
 
-  async renew(): Promise<void> {
+  renew(): Promise<void> {
+    return this.inTurn(() => this.renewNow());
+  }
+
+  release(): Promise<void> {
+    if (this.held) clearInterval(this.timer);
+    return this.inTurn(() => this.releaseNow());
+  }
+
+  private async renewNow(): Promise<void> {
     if (!this.held) return;
     const next = { ...this.body, expiresAt: this.clock() + this.ttlMs };
     try {
@@ -150,7 +165,7 @@ class S3Lease implements Lease {
     }
   }
 
-  async release(): Promise<void> {
+  private async releaseNow(): Promise<void> {
     if (!this.held) return;
     this.drop(false);
     const released = { ...this.body, expiresAt: 0, released: true };
@@ -166,6 +181,12 @@ class S3Lease implements Lease {
     if (this.held && this.clock() <= this.expiresAt) return;
     const why = this.lost ? 'was taken over' : this.held ? 'lapsed' : 'was released';
     throw new IsrError('LOCK_LOST', `this run's lease ${this.key} ${why} before publishing; nothing was published`, { hint: 'run again' });
+  }
+
+  private inTurn(write: () => Promise<void>): Promise<void> {
+    const done = this.writes.then(write, write);
+    this.writes = done.catch(() => {});
+    return done;
   }
 
   private drop(lost: boolean): void {

@@ -64,6 +64,20 @@ describeS3('S3 lease race (Ceph RGW)', () => {
     await lapsed.winners[0]!.release();
   });
 
+  it('renews and releases in turn when the timer, the run and the release overlap', async () => {
+    const [a, b] = runners(2) as [SiteStore, SiteStore];
+    const lease = await a.leases.acquire('lock', { owner: 'A', ttlMs: 60_000 });
+    now += 1000;
+    await Promise.all([lease.renew(), lease.renew(), lease.renew()]);
+    lease.assertHeld();
+    expect(lease.expiresAt).toBe(now + 60_000);
+    now += 1000;
+    await Promise.all([lease.renew(), lease.release()]);
+    const next = await b.leases.acquire('lock', { owner: 'B', ttlMs: 60_000 });
+    expect(next.recovered).toBe(false);
+    await next.release();
+  });
+
   it('keeps a stalled holder whose lease lapsed from publishing over its successor', async () => {
     const [a, b] = runners(2) as [SiteStore, SiteStore];
     const v0 = await a.state.put('manifest/head.json', bytes('{"generation":1}'));
