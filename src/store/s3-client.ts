@@ -86,7 +86,14 @@ export class S3Client {
       let res: Response;
       let body: Uint8Array;
       try {
-        res = await doFetch(url, { method: r.method, headers, body: r.body, signal: AbortSignal.timeout(this.o.timeoutMs) });
+        // Never follow a redirect: the signed request and its credentials go to the endpoint only.
+        res = await doFetch(url, {
+          method: r.method,
+          headers,
+          body: r.body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.o.timeoutMs),
+        });
         body = new Uint8Array(await res.arrayBuffer());
       } catch (err) {
         lastError = reasonOf(err, this.o.timeoutMs);
@@ -100,7 +107,7 @@ export class S3Client {
       if ((res.status >= 200 && res.status < 300) || res.status === 304 || res.status === 412) return answer;
       const { code, message } = parseError(new TextDecoder().decode(body));
       if (res.status === 404 && (r.key !== undefined || r.method !== 'HEAD') && code !== 'NoSuchBucket') return answer;
-      throw this.refusal(r, res.status, code, message);
+      throw this.refusal(r, res.status, code, message, res.headers.get('x-amz-bucket-region') ?? undefined);
     }
     const tries = this.o.retries + 1;
     throw new IsrError(
@@ -115,8 +122,18 @@ export class S3Client {
     return key === undefined ? `bucket ${this.bucket}` : `${this.bucket}/${key}`;
   }
 
-  private refusal(r: S3Request, status: number, code: string | undefined, message: string | undefined): IsrError {
+  private refusal(r: S3Request, status: number, code: string | undefined, message: string | undefined, bucketRegion?: string): IsrError {
     const said = `${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
+    if (status >= 300 && status < 400) {
+      const where = bucketRegion ? `the bucket is in ${bucketRegion}: set region to it` : 'check the region and the endpoint';
+      return new IsrError(
+        'S3_FAILED',
+        `the S3 endpoint ${this.endpoint} redirected ${r.method} ${this.where(r.key)} (${said}); isr does not follow redirects`,
+        {
+          hint: where,
+        },
+      );
+    }
     if (code === 'NoSuchBucket' || (status === 404 && r.key === undefined)) {
       return new IsrError('S3_NO_BUCKET', `the bucket ${this.bucket} does not exist at ${this.endpoint}`, {
         hint: 'create it, or correct the bucket name in the config or the s3:// URL',

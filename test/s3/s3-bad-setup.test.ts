@@ -82,6 +82,34 @@ describeS3('S3 store: wrong setup against the real server', () => {
 describe('S3 store: an endpoint that does not answer', () => {
   const creds = { accessKeyId: 'k', secretAccessKey: 's' };
 
+  it('follows no redirect (the signed request goes to the endpoint only) and names the region S3 gives', async () => {
+    let reachedElsewhere = 0;
+    const elsewhere = createServer((_req, res) => {
+      reachedElsewhere++;
+      res.end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const to = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    const redirecting = createServer((_req, res) => {
+      res
+        .writeHead(301, { location: `${to}/isr-test/x.html`, 'x-amz-bucket-region': 'eu-west-3' })
+        .end('<Error><Code>PermanentRedirect</Code></Error>');
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+      const s = openS3SiteStore({ bucket: 'isr-test', endpoint, credentials: creds, retries: 0 });
+      const line = await refusal(s.site.get('x.html'), 'S3_FAILED', 7);
+      expect(line).toMatch(
+        /redirected GET isr-test\/x\.html \(301 PermanentRedirect\); isr does not follow redirects \(the bucket is in eu-west-3: set region to it\)$/,
+      );
+      expect(reachedElsewhere).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+      await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
+    }
+  });
+
   it('gives up on a closed port after its bounded tries, exit 7', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
