@@ -71,6 +71,12 @@ function buildProgram(): Command {
     .option('--route <name>', 'render every page of this route (repeatable)', collect)
     .option('--all', 're-render every page')
     .option('--no-detect', 'do not look for changed content (only what is due or named)')
+    .option('--payload <file>', 'a saved webhook payload ("-" for stdin): render what serve.webhook maps it to')
+    .option(
+      '--payload-headers <file>',
+      "the saved request's headers as JSON {method, path, headers}: its topic, and serve.verify checks it",
+    )
+    .option('--topic <topic>', "the payload's event, e.g. ContentManagement.Entry.unpublish (when no header gives it)")
     .option(
       '--forget-on-demand <route>',
       'remove the pages this route rendered on demand (fallback, webhook, --path), files and entries; "*" for every route (repeatable)',
@@ -137,6 +143,7 @@ Examples:
   isr regen                        from cron: re-render what is due
   isr regen --path /blog/x/        re-render one page now
   isr regen --tag post:42 --exec './purge.sh'   pages that used entry 42, then purge them
+  isr regen --payload event.json   a saved CMS webhook payload, mapped by serve.webhook (CI, no server)
   isr serve --port 8080            an origin with stale-while-revalidate and a webhook
   isr --version --verbose          versions of isr, of the packages built into it, of Node
 
@@ -172,7 +179,7 @@ function nonNegative(flag: string) {
 }
 
 /** Print an error the way a user needs it and return the exit status. */
-function reportError(err: unknown, debug: boolean): number {
+export function reportError(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
     // Commander already printed its message (help and version are not errors).
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
@@ -180,9 +187,14 @@ function reportError(err: unknown, debug: boolean): number {
   }
   if (err instanceof IsrError) {
     process.stderr.write(`isr: ${err.toLine()} [${err.code}]\n`);
-    if (debug && err.cause) process.stderr.write(`${(err.cause as Error)?.stack ?? String(err.cause)}\n`);
+    if (debug) process.stderr.write(`${err.stack}\n${err.cause === undefined ? '' : `caused by: ${stackOf(err.cause)}\n`}`);
     return err.exitCode;
   }
-  process.stderr.write(`isr: internal error (please report it): ${(err as Error)?.stack ?? String(err)}\n`);
+  // An InternalError, or anything else isr did not expect to throw: a bug, worth its stack.
+  process.stderr.write(`isr: internal error (please report it): ${stackOf(err)}\n`);
   return EXIT.internal;
+}
+
+function stackOf(err: unknown): string {
+  return (err as Error)?.stack ?? String(err);
 }

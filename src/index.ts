@@ -14,3 +14,7 @@ export { type HttpOptions, http } from './sources/http.js';
 export type { MarkdownItInstance, MarkdownOptions } from './sources/markdown.js';
 export type * from './types.js';
 export { defineConfig } from './types.js';
+export { type ContentfulContentType, type ContentfulEntity, type ContentfulOptions, contentful } from './webhooks/contentful.js';
+export type { EntryPath } from './webhooks/entry-path.js';
+export { type SanityDocumentType, type SanityOptions, sanity } from './webhooks/sanity.js';
+export { contentfulSignature, type SignatureOptions, sanitySignature } from './webhooks/signatures.js';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InternalError } from './errors.js';
 
 /**
  * isr's own folder (package.json, templates/), found upward from this module. A fixed `../..`
@@ -11,6 +12,6 @@ export const PACKAGE_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)
 function findRoot(dir: string): string {
   for (let d = dir; ; d = path.dirname(d)) {
     if (existsSync(path.join(d, 'package.json'))) return d;
-    if (path.dirname(d) === d) throw new Error(`Invariant: no package.json above ${dir}`);
+    if (path.dirname(d) === d) throw new InternalError(`no package.json above ${dir}`);
   }
 }

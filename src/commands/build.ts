@@ -1,7 +1,8 @@
+import { afterChange } from '../deliver/after-change.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext } from './context.js';
-import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
+import { exitCodeFor, printSummary, resultJson } from './report.js';
 
 /** `isr build [root]`: render every page, remove vanished ones, write the manifest. */
 export async function buildCommand(root: string, opts: CommonOptions & { wait?: number; detect?: boolean }): Promise<void> {

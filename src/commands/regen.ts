@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises';
 import kleur from 'kleur';
 import { stripBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
+import { afterChange } from '../deliver/after-change.js';
 import { IsrError } from '../errors.js';
 import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-regen.js';
 import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext } from './context.js';
-import { afterChange, exitCodeFor, printSummary, resultJson } from './report.js';
+import { payloadTarget } from './payload.js';
+import { exitCodeFor, printSummary, resultJson } from './report.js';
 
 export interface RegenOptions extends CommonOptions {
   path?: string[];
@@ -22,6 +24,12 @@ export interface RegenOptions extends CommonOptions {
   exec?: string;
   /** false with --no-detect: no change detection (only what is due or named). */
   detect?: boolean;
+  /** `--payload FILE|-`: a saved webhook payload, mapped by serve.webhook. */
+  payload?: string;
+  /** `--payload-headers FILE`: the saved request's method, path and headers (topic, signature). */
+  payloadHeaders?: string;
+  /** `--topic`: the event's name, when no header gives it. */
+  topic?: string;
 }
 
 /** `isr regen [root]`: re-render only what is due or named; made to run from cron. */
@@ -33,8 +41,19 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     const problem = checkNamedPath(p);
     if (problem) throw new IsrError('USAGE', `--path ${p}: ${problem}`, { hint: 'give a URL path such as /blog/hello/' });
   }
+  if (!opts.payload && (opts.payloadHeaders || opts.topic))
+    throw new IsrError('USAGE', `${opts.topic ? '--topic' : '--payload-headers'} needs --payload`, {
+      hint: 'give the saved payload with --payload FILE',
+    });
   const paths = [...(opts.path ?? []), ...(opts.pathsFrom ? await readPaths(opts.pathsFrom) : [])];
   const { config, logger, now } = await commandContext(root, opts);
+  // Refused before the run: a payload that is malformed or unverified renders nothing.
+  const fromPayload = opts.payload
+    ? await payloadTarget(config, { payload: opts.payload, payloadHeaders: opts.payloadHeaders, topic: opts.topic }, now)
+    : undefined;
+  if (fromPayload && 'ignored' in fromPayload)
+    logger.info(`--payload: serve.webhook() ignored it${fromPayload.reason ? ` (${fromPayload.reason})` : ''}; nothing named by it`);
+  const payloadNamed = fromPayload && !('ignored' in fromPayload) ? fromPayload : { paths: [], tags: [] };
   // A usage error: refuse before the run, not after it has already rendered what was due.
   const unknown = (flag: string, names: string[]) => {
     const bad = names.filter((name) => !config.routes.some((r) => r.name === name));
@@ -52,8 +71,8 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   const planOptions: PlanOptions = {
     mode: 'regen',
     all: opts.all,
-    paths: named,
-    tags: opts.tag ?? [],
+    paths: [...named, ...payloadNamed.paths],
+    tags: [...(opts.tag ?? []), ...payloadNamed.tags],
     routes: opts.route ?? [],
     forgetOnDemand: forget,
   };
@@ -75,15 +94,16 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     errors: plan.errors,
     unmatchedTags: plan.unmatchedTags,
   };
+  const payloadJson = fromPayload ? { payload: fromPayload } : {};
   if (opts.dryRun) {
     // A dry run renders nothing but does run the due listings (the plan depends on them): say so.
     const listed = listedRoutes(config, result, planOptions, now);
-    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: true, list: listed, ...planJson })}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: true, list: listed, ...planJson, ...payloadJson })}\n`);
     else printPlan(result, listed, (s) => process.stdout.write(`${s}\n`));
     process.exitCode = plan.errors.length ? 1 : 0;
     return;
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors }))}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors, ...payloadJson }))}\n`);
   else if (result.rendered.length || result.removed.length || result.failed.length) printSummary(logger, 'regenerated', result);
   else logger.info('nothing due');
   const hook = await afterChange(config, result, opts.exec, logger, now);

@@ -1,9 +1,9 @@
 import path from 'node:path';
+import { mergeChanges, pendingDir, readPending } from '../deliver/pending-changes.js';
 import { IsrError } from '../errors.js';
 import { type Manifest, readManifest } from '../manifest/manifest.js';
 import { pageIsDue } from '../plan/plan-regen.js';
 import { commandContext } from './context.js';
-import { mergeChanges, pendingDir, readPending } from './pending-changes.js';
 
 export interface SiteStatus {
   pages: number;

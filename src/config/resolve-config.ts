@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { nearest } from '../did-you-mean.js';
-import { IsrError } from '../errors.js';
+import { IsrError, isrError } from '../errors.js';
 import { hash } from '../hash.js';
 import { compilePattern, type Pattern, PatternError } from '../routes/pattern.js';
 import { contentDirOf } from '../sources/files.js';
@@ -97,6 +97,7 @@ const SERVE_KEYS = [
   'revalidateSecret',
   'revalidatePath',
   'webhook',
+  'verify',
   'maxRevalidatePaths',
   'maxRevalidateTags',
   'maxOnDemandPages',
@@ -179,6 +180,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
       '/__isr/revalidate',
     ),
     webhook: optional<NonNullable<UserConfig['serve']>['webhook']>('serve.webhook', serveIn.webhook, isFunction, 'a function', undefined),
+    verify: optional<NonNullable<UserConfig['serve']>['verify']>('serve.verify', serveIn.verify, isFunction, 'a function', undefined),
     maxRevalidatePaths: optional('serve.maxRevalidatePaths', serveIn.maxRevalidatePaths, isPositiveInt, 'an integer >= 1', 1000),
     maxRevalidateTags: optional('serve.maxRevalidateTags', serveIn.maxRevalidateTags, isPositiveInt, 'an integer >= 1', 100),
     maxOnDemandPages: optional('serve.maxOnDemandPages', serveIn.maxOnDemandPages, isCount, 'an integer >= 0', 10_000),
@@ -387,7 +389,7 @@ function checkRouteClashes(routes: ResolvedRoute[], fail: Fail): void {
     names.set(r.name, i);
     if (r.pattern.names.length === 0) {
       if (fixed.has(r.pattern.source)) {
-        throw new IsrError('DUPLICATE_OUTPUT', `routes[${i}] and routes[${fixed.get(r.pattern.source)}] both produce ${r.pattern.source}`, {
+        throw isrError('DUPLICATE_OUTPUT', [`routes[${i}]`, `routes[${fixed.get(r.pattern.source)}]`, 'produce', r.pattern.source], {
           hint: 'give each route its own path',
         });
       }

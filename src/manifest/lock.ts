@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, un
 import { mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { IsrError, writeFailed } from '../errors.js';
+import { isrError, writeFailed } from '../errors.js';
 
 /**
  * One lock per site, next to the manifest: every run that reads and then writes the manifest
@@ -109,10 +109,7 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
         holder === 'ownerless'
           ? `a lock folder without an owner file, taken over when older than ${OWNERLESS_STALE_MS / 1000} s`
           : `${holder.command}, pid ${holder.pid} on ${holder.host}, since ${new Date(holder.startedAt).toISOString()}`;
-      throw new IsrError('LOCKED', `another isr run holds the lock (${who})`, {
-        file: path.relative(process.cwd(), dir),
-        hint: 'wait for it to finish, or pass --wait SECONDS',
-      });
+      throw isrError('LOCKED', [who], { file: path.relative(process.cwd(), dir) });
     }
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
     delay = Math.min(delay * 2, 500);
@@ -305,14 +302,7 @@ function held(dir: string, me: Owner, clock: () => number, recovered: boolean): 
       // An expired lease may already be judged stale by another host: too late to renew it.
       if (!lost && clock() <= expiresAt) renew();
       if (lost || clock() > expiresAt) {
-        throw new IsrError(
-          'LOCK_LOST',
-          'this run lost the site lock before publishing (its lease expired or another run took it over); nothing was published',
-          {
-            file: path.relative(process.cwd(), dir),
-            hint: 'run again; if it recurs, check that the clocks of the hosts sharing this site agree and that the run is not stalled for a minute',
-          },
-        );
+        throw isrError('LOCK_LOST', [], { file: path.relative(process.cwd(), dir) });
       }
     },
     releaseSync() {

@@ -1,6 +1,6 @@
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
 import { nearest } from '../did-you-mean.js';
-import { IsrError } from '../errors.js';
+import { IsrError, isrError } from '../errors.js';
 import { findNonJson, hash, stableStringify } from '../hash.js';
 import type { PageRef } from '../plan/plan-regen.js';
 import type { SourceSet } from '../sources/source-set.js';
@@ -98,9 +98,7 @@ export async function loadPage(
   } catch (err) {
     const at = findNonJson(props, 'props');
     if (!at) throw err;
-    throw new IsrError('BAD_PROPS', `route "${route.name}": load() for ${ref.path} returned ${at.path}, which ${at.problem}`, {
-      hint: 'props must be JSON data: convert BigInts with String() or Number(), and break cycles',
-    });
+    throw isrError('BAD_PROPS', [route.name, ref.path, at.path, at.problem]);
   }
   return { kind: 'page', props: props as Record<string, unknown>, revalidate, tags: [...tags].sort(), dataHash: hash(json ?? '') };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Eta, type TemplateFunction } from 'eta';
 import { withBase } from '../config/base-path.js';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
-import { IsrError } from '../errors.js';
+import { IsrError, isrError } from '../errors.js';
 import { hash } from '../hash.js';
 import type { TemplateEntry } from '../manifest/manifest.js';
 import { walkFiles } from '../walk-files.js';
@@ -178,11 +178,7 @@ export class Renderer {
         this.eta.templatesSync.define(abs, this.compiled(abs, text));
       } catch (err) {
         const { line, message } = locateSyntaxError(this.eta, text, abs, err);
-        throw new IsrError('TEMPLATE_SYNTAX', `template syntax error: ${message}`, {
-          file: path.relative(this.config.root, abs),
-          line,
-          hint: 'fix the template tag at that line',
-        });
+        throw isrError('TEMPLATE_SYNTAX', [message], { file: path.relative(this.config.root, abs), line });
       }
       const deps = this.depsOf(rel);
       for (const m of text.matchAll(STATIC_DEP)) {

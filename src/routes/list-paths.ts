@@ -1,5 +1,5 @@
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
-import { describeError, IsrError } from '../errors.js';
+import { abortsRun, describeError, IsrError, isrError } from '../errors.js';
 import type { PageRef, PlanRoute } from '../plan/plan-regen.js';
 import type { SourceSet } from '../sources/source-set.js';
 import type { Params } from '../types.js';
@@ -46,7 +46,7 @@ export async function listRoutes(
         try {
           result = await listRoute(config, route, sources, now);
         } catch (err) {
-          if (err instanceof IsrError && err.exitCode !== 1) throw err;
+          if (abortsRun(err)) throw err;
           failed.set(route.name, `paths() of ${route.name} failed: ${describeError(err)}`);
           return;
         }
@@ -59,7 +59,7 @@ export async function listRoutes(
     for (const ref of listings.get(route.name) ?? []) {
       const other = owner.get(ref.path);
       if (other && other !== route.name) {
-        throw new IsrError('DUPLICATE_OUTPUT', `routes "${other}" and "${route.name}" both produce ${ref.path}`, {
+        throw isrError('DUPLICATE_OUTPUT', [`routes "${other}"`, `"${route.name}"`, 'produce', ref.path], {
           hint: 'make the patterns or their paths() distinct',
         });
       }

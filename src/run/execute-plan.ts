@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { withBase } from '../config/base-path.js';
 import type { ResolvedConfig, ResolvedRoute } from '../config/resolve-config.js';
-import { abortsRun, describeError } from '../errors.js';
+import { abortsRun, describeError, InternalError } from '../errors.js';
 import { hash } from '../hash.js';
 import type { Logger } from '../logger.js';
 import type { Manifest, PageEntry } from '../manifest/manifest.js';
@@ -71,7 +71,7 @@ export async function executePlan(ctx: ExecuteContext, pages: readonly PlannedPa
         if (err === aborted) abortedBy.set(err, page.path);
         return;
       }
-      if (err instanceof Error && err.message.startsWith('Invariant')) throw err;
+      if (err instanceof InternalError) throw err;
       const error = `${page.path}: ${describeError(err)}`;
       result.failed.push({ path: page.path, error });
       const attempts = (prev?.attempts ?? 0) + 1;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { describeError, IsrError } from '../errors.js';
+import { describeError, IsrError, isrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type HeldManifest, loadHeldShards, openHeld } from '../manifest/held.js';
 import { acquireLock } from '../manifest/lock.js';
@@ -322,7 +322,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       try {
         await stagedManifest.publish(durable, true, stage.renamedDirs);
       } catch (err) {
-        throw new IsrError('WRITE_FAILED', `cannot write the manifest: ${(err as Error).message}`, {
+        throw isrError('WRITE_FAILED', ['the manifest', (err as Error).message], {
           hint: 'check the folder of the manifest is writable',
           cause: err,
         });

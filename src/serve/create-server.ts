@@ -11,10 +11,10 @@ import { realpath } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../clock.js';
-import { afterChange } from '../commands/report.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { describeError, IsrError, isInputError } from '../errors.js';
+import { afterChange } from '../deliver/after-change.js';
+import { describeError, InternalError, IsrError, isInputError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { pageThatAborted } from '../run/execute-plan.js';
@@ -174,7 +174,9 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       }
     } catch (err) {
       state.ownRunFailed();
-      logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}`);
+      // A bug is worth its stack (a server's log is where it will be read); an expected error, one line.
+      const bug = err instanceof InternalError ? ` (a bug in isr: please report it)\n${err.stack}` : '';
+      logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}${bug}`);
       if (err instanceof IsrError && err.code === 'LOCKED') lockedUntil = performance.now() + PAUSE_AFTER_CRASH_MS;
       else pause([...job.paths, ...job.due]);
       throw err;
@@ -194,13 +196,16 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   const secretOf = (c: ResolvedConfig) => env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret || undefined;
   const makeWebhook = (c: ResolvedConfig) => {
     const secret = secretOf(c);
-    if (!secret) return undefined;
+    // On with a shared secret, or with a verify hook (a CMS's signature) alone.
+    if (!secret && !c.serve.verify) return undefined;
     // join: false. A webhook says "the data changed now"; a render already running may have read
     // it before the change, so the call waits for the next run (where concurrent calls merge:
     // a burst still costs a handful of renders) instead of being absorbed into a stale one.
     return createWebhook({
       secret,
+      verify: c.serve.verify,
       map: c.serve.webhook,
+      now: clock,
       logger,
       maxPaths: c.serve.maxRevalidatePaths,
       maxTags: c.serve.maxRevalidateTags,

@@ -283,8 +283,10 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
         const webhook = ctx.webhook();
         if (webhook) work = webhook(req, res, query);
         else {
-          // Off without a secret: the endpoint does not exist, whatever the method.
-          ctx.logger.debug(`${req.method} ${requested}: revalidation is off (set ISR_REVALIDATE_SECRET or serve.revalidateSecret)`);
+          // Off without a secret or verify hook: the endpoint does not exist, whatever the method.
+          ctx.logger.debug(
+            `${req.method} ${requested}: revalidation is off (set ISR_REVALIDATE_SECRET, serve.revalidateSecret or serve.verify)`,
+          );
           work = notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
         }
       } else if (ctx.live && requested === LIVE_PATH) ctx.live.handle(req, res);

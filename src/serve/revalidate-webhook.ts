@@ -1,27 +1,30 @@
 /**
- * On-demand revalidation: `POST <serve.revalidatePath>` with a secret, naming paths or tags (or a
- * CMS payload that `serve.webhook` maps to them). Answers once the regeneration is done, with
- * what it rendered, wrote, removed and what failed.
+ * On-demand revalidation: `POST <serve.revalidatePath>` with a secret (or a request `serve.verify`
+ * accepts, such as a CMS's signature), naming paths or tags (or a CMS payload that `serve.webhook`
+ * maps to them; webhooks/map-payload.ts, shared with `isr regen --payload`). Answers once the
+ * regeneration is done, with what it rendered, wrote, removed and what failed.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type BasePath, stripBase } from '../config/base-path.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { checkNamedPath } from '../plan/plan-regen.js';
 import { yieldTurn } from '../time-slice.js';
-import type { RevalidateTarget } from '../types.js';
+import type { WebhookMapper, WebhookRequest, WebhookVerify } from '../types.js';
+import { MAX_PAYLOAD_BYTES, type Mapped, mapPayload, parsePayload, topicOf, verifyCall } from '../webhooks/map-payload.js';
 import { secretParam } from './mask-secret.js';
 import type { RegenOutcome } from './regen-queue.js';
 
 /** Largest request body read; a larger one gets a 413 and the rest is not read. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = MAX_PAYLOAD_BYTES;
 
 export interface WebhookOptions {
-  /** The shared secret (ISR_REVALIDATE_SECRET or serve.revalidateSecret). */
-  secret: string;
+  /** The shared secret (ISR_REVALIDATE_SECRET or serve.revalidateSecret), if one is set. */
+  secret?: string;
+  /** `serve.verify`: accepts a call that lacks the shared secret (a CMS's signature). */
+  verify?: WebhookVerify;
   /** `serve.webhook`: map a payload that names no path or tag (e.g. from Contentful). */
-  map?: (payload: unknown) => RevalidateTarget | undefined | Promise<RevalidateTarget | undefined>;
+  map?: WebhookMapper;
   revalidate(target: { paths: string[]; tags: string[] }): Promise<RegenOutcome>;
   /** Most paths and tags one call may name (`serve.maxRevalidatePaths`, `serve.maxRevalidateTags`). */
   maxPaths: number;
@@ -32,15 +35,19 @@ export interface WebhookOptions {
    * other as a page path.
    */
   base: BasePath;
+  /** The server's clock (epoch ms), for a signature's timestamp tolerance. */
+  now(): number;
   logger: Logger;
 }
 
 export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: ServerResponse, query: string) => Promise<void> {
-  const expected = digest(o.secret);
+  const expected = o.secret === undefined ? undefined : digest(o.secret);
   return async (req, res, query) => {
     if (req.method !== 'POST') return json(res, 405, { error: 'use POST' }, { allow: 'POST' });
     const given = secretOf(req, query);
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) return json(res, 401, { error: 'missing or wrong secret' });
+    const bySecret = expected !== undefined && given !== undefined && timingSafeEqual(digest(given), expected);
+    // Without a verify hook, a call without the secret is refused before its body is read.
+    if (!bySecret && !o.verify) return json(res, 401, { error: 'missing or wrong secret' });
 
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_BODY_BYTES) return tooLarge(res);
@@ -48,22 +55,41 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
     if (body === undefined) return; // the client went away
     if (body === 'tooLarge') return tooLarge(res);
 
-    let payload: unknown;
+    const headers = headersOf(req);
+    const request: WebhookRequest = {
+      method: req.method,
+      path: req.url ?? '/',
+      headers,
+      topic: topicOf(headers),
+      body: body.toString('utf8'),
+      now: o.now(),
+    };
+    let mapped: Mapped;
     try {
-      payload = JSON.parse(body.toString('utf8'));
+      if (!bySecret) await verifyCall(o.verify!, request);
+      mapped = await mapPayload(parsePayload(request.body), request, o);
     } catch (err) {
-      return json(res, 400, { error: `body is not valid JSON: ${(err as Error).message}` });
-    }
-    let target: RevalidateTarget | undefined;
-    try {
-      target = direct(payload) ?? (o.map ? await o.map(payload) : undefined);
-    } catch (err) {
+      // By code, not class: a user's config may load its own copy of isr (the package, while this
+      // server runs from source in a test) and throw that copy's IsrError.
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code === 'PAYLOAD_UNVERIFIED') {
+        // A caller that sent a secret meant to use it: say that first, not only the signature's story.
+        const why = given === undefined ? (err as Error).message : `wrong secret, and ${(err as Error).message}`;
+        o.logger.debug(`revalidate refused: ${why}`);
+        return json(res, 401, { error: why });
+      }
+      if (code === 'PAYLOAD_INVALID')
+        return json(res, 400, { error: (err as { toLine?: () => string }).toLine?.() ?? (err as Error).message });
       o.logger.error(`revalidate: serve.webhook() threw: ${describeError(err)}`);
       return json(res, 500, { error: `serve.webhook() threw: ${describeError(err)}` });
     }
-    const named = checkTarget(target, Boolean(o.map), o);
-    if ('error' in named) return json(res, 400, { error: named.error });
-    const checked = o.base === '/' ? named : { paths: named.paths.map((p) => stripBase(o.base, p) ?? p), tags: named.tags };
+    if ('ignored' in mapped) {
+      // 2xx: a CMS logs any other answer as a failed delivery, and retries it. A debug line only:
+      // Contentful sends an auto_save every few seconds while someone types.
+      o.logger.debug(`revalidate: ignored ${request.topic ?? 'a payload'}${mapped.reason ? ` (${mapped.reason})` : ''}; nothing to render`);
+      return json(res, 200, { ok: true, ignored: true, ...(mapped.reason ? { reason: mapped.reason } : {}) });
+    }
+    const checked = o.base === '/' ? mapped : { paths: mapped.paths.map((p) => stripBase(o.base, p) ?? p), tags: mapped.tags };
 
     try {
       const out = await o.revalidate(checked);
@@ -80,6 +106,13 @@ export function createWebhook(o: WebhookOptions): (req: IncomingMessage, res: Se
       return json(res, 500, { error: describeError(err) });
     }
   };
+}
+
+/** The request's headers as one string each (Node gives arrays only for a few, e.g. set-cookie). */
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
 }
 
 /**
@@ -132,48 +165,6 @@ function secretOf(req: IncomingMessage, query: string): string | undefined {
 /** Fixed-length digests, so the comparison's time says nothing about the secret or its length. */
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
-}
-
-/** `{ path }`, `{ paths }`, `{ tag }`, `{ tags }` in any mix, or undefined when none is there. */
-function direct(payload: unknown): RevalidateTarget | undefined {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
-  const p = payload as Record<string, unknown>;
-  if (!('path' in p || 'paths' in p || 'tag' in p || 'tags' in p)) return undefined;
-  const list = (one: unknown, many: unknown) => [
-    ...(one === undefined ? [] : [one]),
-    ...(Array.isArray(many) ? many : many === undefined ? [] : [many]),
-  ];
-  return { paths: list(p.path, p.paths) as string[], tags: list(p.tag, p.tags) as string[] };
-}
-
-function checkTarget(
-  t: RevalidateTarget | undefined,
-  mapped: boolean,
-  max: { maxPaths: number; maxTags: number },
-): { paths: string[]; tags: string[] } | { error: string } {
-  const none = mapped
-    ? 'serve.webhook() named no path or tag for this payload'
-    : 'expected a JSON body such as {"path": "/blog/x/"}, {"paths": [...]}, {"tag": "t"} or {"tags": [...]}';
-  if (!t || typeof t !== 'object') return { error: none };
-  const paths = t.paths ?? [];
-  const tags = t.tags ?? [];
-  if (!Array.isArray(paths) || !Array.isArray(tags)) return { error: '"paths" and "tags" must be arrays of strings' };
-  // Before any other look at the lists: a call's cost is bounded before it is read item by item.
-  if (paths.length > max.maxPaths) {
-    return {
-      error: `names ${paths.length} paths; at most ${max.maxPaths} per call (serve.maxRevalidatePaths): split it into several calls, or name a tag`,
-    };
-  }
-  if (tags.length > max.maxTags)
-    return { error: `names ${tags.length} tags; at most ${max.maxTags} per call (serve.maxRevalidateTags): split it into several calls` };
-  for (const p of paths) {
-    if (typeof p !== 'string') return { error: `path ${JSON.stringify(p)} is not a string` };
-    const problem = checkNamedPath(p);
-    if (problem) return { error: `path ${JSON.stringify(p)} ${problem}` };
-  }
-  for (const tag of tags) if (typeof tag !== 'string' || !tag) return { error: `tag ${JSON.stringify(tag)} is not a non-empty string` };
-  if (!paths.length && !tags.length) return { error: none };
-  return { paths, tags };
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'tooLarge'> {

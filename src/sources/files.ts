@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { IsrError } from '../errors.js';
+import { IsrError, isrError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import { walkFiles } from '../walk-files.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
@@ -212,7 +212,7 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
   const st = await stat(absDir).catch((err: NodeJS.ErrnoException) => err);
   if (st instanceof Error || !st.isDirectory()) {
     const why = st instanceof Error ? (st.code === 'ENOENT' ? 'it does not exist' : st.message) : 'it is not a folder';
-    throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${why}`, { hint });
+    throw isrError('CONTENT_UNREADABLE', [`content folder ${dirRel}`, why], { hint });
   }
   try {
     if (!include)
@@ -230,7 +230,7 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
     });
     return found.sort();
   } catch (err) {
-    throw new IsrError('CONTENT_UNREADABLE', `cannot read content folder ${dirRel}: ${(err as Error).message}`, { hint });
+    throw isrError('CONTENT_UNREADABLE', [`content folder ${dirRel}`, (err as Error).message], { hint });
   }
 }
 
@@ -250,10 +250,7 @@ function readParsed(abs: string, rel: string): Parsed {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw err;
-    throw new IsrError('CONTENT_UNREADABLE', `cannot read ${rel}: ${code ?? (err as Error).message}`, {
-      file: rel,
-      hint: 'check its permissions',
-    });
+    throw isrError('CONTENT_UNREADABLE', [rel, code ?? (err as Error).message], { file: rel });
   }
   if (/\.(md|markdown)$/i.test(abs)) {
     const fm = parseFrontMatter(text, rel);

@@ -4,7 +4,7 @@
  * other refusal turned into one IsrError line saying what to do. Path-style addressing when an
  * endpoint is given (Ceph RGW, MinIO, R2 accept it), virtual-hosted on AWS itself.
  */
-import { IsrError } from '../errors.js';
+import { IsrError, isrError } from '../errors.js';
 import { canonicalQuery, encodeKeyPath, type S3Credentials, sha256Hex, signRequest } from './s3-sign.js';
 import { parseError } from './s3-xml.js';
 
@@ -57,8 +57,8 @@ export class S3Client {
 
   /**
    * Sends `r`, signed. Resolves with any 2xx, 304, 404 or 412 answer (the caller decides what
-   * absence or a failed precondition means); rejects with S3_AUTH, S3_NO_BUCKET, S3_UNREACHABLE
-   * or S3_FAILED otherwise.
+   * absence or a failed precondition means); rejects with STORE_AUTH, STORE_NO_BUCKET, STORE_UNREACHABLE
+   * or STORE_FAILED otherwise.
    */
   async send(r: S3Request): Promise<S3Response> {
     const host = this.pathStyle ? this.base.host : `${this.bucket}.${this.base.host}`;
@@ -111,7 +111,7 @@ export class S3Client {
     }
     const tries = this.o.retries + 1;
     throw new IsrError(
-      'S3_UNREACHABLE',
+      'STORE_UNREACHABLE',
       `the S3 endpoint ${this.endpoint} did not answer ${r.method} ${this.where(r.key)} (${lastError}) after ${tries} ${tries === 1 ? 'try' : 'tries'} in ${((Date.now() - started) / 1000).toFixed(1)} s; nothing was published`,
       { hint: 'check the endpoint and the network; each try waits at most the store timeout' },
     );
@@ -127,7 +127,7 @@ export class S3Client {
     if (status >= 300 && status < 400) {
       const where = bucketRegion ? `the bucket is in ${bucketRegion}: set region to it` : 'check the region and the endpoint';
       return new IsrError(
-        'S3_FAILED',
+        'STORE_FAILED',
         `the S3 endpoint ${this.endpoint} redirected ${r.method} ${this.where(r.key)} (${said}); isr does not follow redirects`,
         {
           hint: where,
@@ -135,9 +135,7 @@ export class S3Client {
       );
     }
     if (code === 'NoSuchBucket' || (status === 404 && r.key === undefined)) {
-      return new IsrError('S3_NO_BUCKET', `the bucket ${this.bucket} does not exist at ${this.endpoint}`, {
-        hint: 'create it, or correct the bucket name in the config or the s3:// URL',
-      });
+      return isrError('STORE_NO_BUCKET', [this.bucket, this.endpoint]);
     }
     if (status === 403 || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch') {
       const hint =
@@ -146,9 +144,9 @@ export class S3Client {
           : code === 'AccessDenied'
             ? `give these credentials s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on ${this.bucket}`
             : 'check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)';
-      return new IsrError('S3_AUTH', `the S3 endpoint ${this.endpoint} refused ${r.method} ${this.where(r.key)} (${said})`, { hint });
+      return new IsrError('STORE_AUTH', `the S3 endpoint ${this.endpoint} refused ${r.method} ${this.where(r.key)} (${said})`, { hint });
     }
-    return new IsrError('S3_FAILED', `the S3 endpoint ${this.endpoint} refused ${r.method} ${this.where(r.key)} (${said})`, {
+    return new IsrError('STORE_FAILED', `the S3 endpoint ${this.endpoint} refused ${r.method} ${this.where(r.key)} (${said})`, {
       hint: 'see the code S3 gave; run again with --debug for the request',
     });
   }

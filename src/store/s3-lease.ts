@@ -13,10 +13,10 @@
  *
  * A store that ignores conditional writes would make all of this void, so the first acquire of a
  * process checks it with a write that must fail (`If-Match` on a version no object has, and on
- * first creation `If-None-Match: *` again) and refuses loudly: S3_NO_CONDITIONAL_WRITES.
+ * first creation `If-None-Match: *` again) and refuses loudly: STORE_NO_CONDITIONAL_WRITES.
  */
 import { randomBytes } from 'node:crypto';
-import { IsrError } from '../errors.js';
+import { IsrError, isrError } from '../errors.js';
 import { checkKey } from './precondition.js';
 import type { S3ObjectStore } from './s3-store.js';
 import type { Lease, LeaseStore } from './store.js';
@@ -53,7 +53,7 @@ export function s3Leases(state: S3ObjectStore, clock: () => number, lo: S3LeaseO
     }
     const header = 'ifAbsent' in cond ? 'If-None-Match: *' : 'If-Match';
     throw new IsrError(
-      'S3_NO_CONDITIONAL_WRITES',
+      'STORE_NO_CONDITIONAL_WRITES',
       `the S3 store at ${state.client.endpoint} (bucket ${state.client.bucket}) ignored ${header} on a PUT: two isr runs could overwrite each other's pages, so this run stops before publishing`,
       {
         hint: 'use a store that honours conditional writes (AWS S3, Cloudflare R2, Ceph RGW, MinIO), or a proxy that passes If-Match/If-None-Match through',
@@ -85,13 +85,7 @@ export function s3Leases(state: S3ObjectStore, clock: () => number, lo: S3LeaseO
         if (held && !held.released && clock() <= held.expiresAt) {
           const left = deadline - Date.now();
           if (left <= 0) {
-            throw new IsrError(
-              'LOCKED',
-              `another isr run holds the lease ${name} (${held.owner}, until ${new Date(held.expiresAt).toISOString()})`,
-              {
-                hint: 'wait for it to finish, or pass --wait SECONDS',
-              },
-            );
+            throw isrError('LOCKED', [`${held.owner}, until ${new Date(held.expiresAt).toISOString()}`], { file: state.where(key) });
           }
           await sleep(Math.min(left, 50 * 2 ** Math.min(round, 4)));
           continue;
@@ -115,7 +109,6 @@ class S3Lease implements Lease {
   readonly owner: string;
   expiresAt: number;
   private held = true;
-  private lost = false;
   private timer?: NodeJS.Timeout;
   /**
    * Writes of this lease, one at a time: each is conditional on the version the previous one
@@ -160,14 +153,14 @@ class S3Lease implements Lease {
       this.expiresAt = next.expiresAt;
     } catch (err) {
       if (!(err instanceof IsrError && err.code === 'PRECONDITION_FAILED')) throw err;
-      this.drop(true);
+      this.drop();
       this.assertHeld();
     }
   }
 
   private async releaseNow(): Promise<void> {
     if (!this.held) return;
-    this.drop(false);
+    this.drop();
     const released = { ...this.body, expiresAt: 0, released: true };
     try {
       await this.state.put(this.key, new TextEncoder().encode(JSON.stringify(released)), { if: { ifVersion: this.version } });
@@ -179,8 +172,7 @@ class S3Lease implements Lease {
 
   assertHeld(): void {
     if (this.held && this.clock() <= this.expiresAt) return;
-    const why = this.lost ? 'was taken over' : this.held ? 'lapsed' : 'was released';
-    throw new IsrError('LOCK_LOST', `this run's lease ${this.key} ${why} before publishing; nothing was published`, { hint: 'run again' });
+    throw isrError('LOCK_LOST', [], { file: this.state.where(this.key) });
   }
 
   private inTurn(write: () => Promise<void>): Promise<void> {
@@ -189,9 +181,8 @@ class S3Lease implements Lease {
     return done;
   }
 
-  private drop(lost: boolean): void {
+  private drop(): void {
     this.held = false;
-    this.lost = lost;
     clearInterval(this.timer);
   }
 }

@@ -109,7 +109,7 @@ function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>): 
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) {
-    throw new IsrError('S3_AUTH', 'no S3 credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set', {
+    throw new IsrError('STORE_AUTH', 'no S3 credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set', {
       hint: 'set them (in CI, from OIDC or the secrets store); AWS_SESSION_TOKEN too for temporary credentials',
     });
   }

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import { IsrError, invariant } from '../errors.js';
+import { IsrError, invariant, isrError } from '../errors.js';
 import { checkKey, preconditionFailed } from './precondition.js';
 import { S3Client } from './s3-client.js';
 import { s3Leases } from './s3-lease.js';
@@ -125,7 +125,7 @@ export class S3ObjectStore implements Store {
     if (failed.length > 0) {
       const f = failed[0]!;
       throw new IsrError(
-        'S3_FAILED',
+        'STORE_FAILED',
         `the S3 endpoint ${this.client.endpoint} did not delete ${failed.length} of ${fullKeys.length} objects (${f.key}: ${f.code} ${f.message})`.trim(),
         {
           hint: 'the next run deletes them again; check the credentials allow s3:DeleteObject',
@@ -134,15 +134,20 @@ export class S3ObjectStore implements Store {
     }
   }
 
+  /** `s3://bucket/<full key>`, for messages. */
+  where(key: string): string {
+    return `s3://${this.client.bucket}/${this.prefix}${key}`;
+  }
+
   private full(key: string): string {
     checkKey(key);
     invariant(!this.excluded || !key.startsWith(this.excluded), `site key ${key} is in the private state prefix ${this.excluded}`);
     const full = this.prefix + key;
     // isr allows page paths of 1,024 bytes; S3 keys stop at 1,024 bytes, prefix included.
     if (Buffer.byteLength(full) > MAX_KEY_BYTES) {
-      throw new IsrError(
+      throw isrError(
         'PAGE_UNWRITABLE',
-        `cannot write ${key}: its S3 key ${this.prefix}… is ${Buffer.byteLength(full)} bytes, over S3's ${MAX_KEY_BYTES}`,
+        [key, `its S3 key ${this.prefix}… is ${Buffer.byteLength(full)} bytes, over S3's ${MAX_KEY_BYTES}`],
         {
           hint: 'give the page shorter params, or the store a shorter prefix',
         },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { IsrError } from '../errors.js';
+import { type IsrError, isrError } from '../errors.js';
 import type { Manifest } from '../manifest/model.js';
 import { walkFiles } from '../walk-files.js';
 import type { Stage } from './stage.js';
@@ -106,7 +106,7 @@ export function recordedAssets(record: Record<string, AssetRecord>): AssetPlan {
 
 /** A public file that would take a page's (or a site file's) output: an input error naming both. */
 export function assetClash(publicRel: string, rel: string, owner: string): IsrError {
-  return new IsrError('DUPLICATE_OUTPUT', `${publicRel}/${rel} and ${owner} both write ${rel}`, {
+  return isrError('DUPLICATE_OUTPUT', [`${publicRel}/${rel}`, owner, 'write', rel], {
     hint: `rename or remove ${publicRel}/${rel}, or change what writes ${rel}`,
   });
 }
@@ -159,7 +159,7 @@ function listAssets(publicDir: string): [string, string][] {
     files = walkFiles(publicDir, new Set(), keepAsset);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new IsrError('CONTENT_UNREADABLE', `cannot read the public folder: ${(err as Error).message}`, {
+    throw isrError('CONTENT_UNREADABLE', ['the public folder', (err as Error).message], {
       hint: 'make it readable, or set publicDir: false',
     });
   }

@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { pageWriteFailed, writeFailed } from '../errors.js';
+import { InternalError, pageWriteFailed, writeFailed } from '../errors.js';
 import { yieldTurn } from '../time-slice.js';
 import { type Durability, NOT_DURABLE } from './durable.js';
 import { tempPathFor } from './write-atomic.js';
@@ -220,7 +220,7 @@ export class Stage {
   resolve(rel: string): string {
     const abs = path.resolve(this.outDir, rel);
     // Defence in depth: params are validated earlier, but no write may ever leave outDir.
-    if (!abs.startsWith(this.outDir + path.sep)) throw new Error(`Invariant: output path ${rel} escapes outDir`);
+    if (!abs.startsWith(this.outDir + path.sep)) throw new InternalError(`output path ${rel} escapes outDir`);
     return abs;
   }
 }

@@ -32,22 +32,22 @@ async function refusal(p: Promise<unknown>, code: string, exit: number): Promise
 describeS3('S3 store: wrong setup against the real server', () => {
   it('says the credentials were refused, without the secret, exit 3', async () => {
     const s = testSiteStore({ credentials: { accessKeyId: S3.credentials.accessKeyId, secretAccessKey: 'wrong-secret-0123456789' } });
-    const line = await refusal(s.site.get('x.html'), 'S3_AUTH', 3);
+    const line = await refusal(s.site.get('x.html'), 'STORE_AUTH', 3);
     expect(line).toMatch(/refused GET .*SignatureDoesNotMatch.*check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
     expect(line).not.toContain('wrong-secret');
     const unknown = testSiteStore({ credentials: { accessKeyId: 'NOSUCHKEY', secretAccessKey: 'x' } });
-    expect(await refusal(unknown.site.put('x.html', bytes('x')), 'S3_AUTH', 3)).toMatch(/InvalidAccessKeyId/);
+    expect(await refusal(unknown.site.put('x.html', bytes('x')), 'STORE_AUTH', 3)).toMatch(/InvalidAccessKeyId/);
   });
 
   it('says the bucket does not exist, from a read, a write, a listing and a lease, exit 3', async () => {
     const s = openS3SiteStore({ bucket: 'isr-no-such-bucket', endpoint: S3.endpoint, region: S3.region, credentials: S3.credentials });
-    const line = await refusal(s.state.get('manifest/head.json'), 'S3_NO_BUCKET', 3);
+    const line = await refusal(s.state.get('manifest/head.json'), 'STORE_NO_BUCKET', 3);
     expect(line).toBe(
       `the bucket isr-no-such-bucket does not exist at ${S3.endpoint} (create it, or correct the bucket name in the config or the s3:// URL)`,
     );
-    await refusal(s.site.put('a.html', bytes('a')), 'S3_NO_BUCKET', 3);
-    await refusal(listKeys(s.site, ''), 'S3_NO_BUCKET', 3);
-    await refusal(s.leases.acquire('lock', { owner: 'x', ttlMs: 60_000 }), 'S3_NO_BUCKET', 3);
+    await refusal(s.site.put('a.html', bytes('a')), 'STORE_NO_BUCKET', 3);
+    await refusal(listKeys(s.site, ''), 'STORE_NO_BUCKET', 3);
+    await refusal(s.leases.acquire('lock', { owner: 'x', ttlMs: 60_000 }), 'STORE_NO_BUCKET', 3);
   });
 
   describe('a store that ignores conditional writes', () => {
@@ -62,12 +62,12 @@ describeS3('S3 store: wrong setup against the real server', () => {
     it('is refused loudly when a run takes the lease, first use or not, and nothing is left held', async () => {
       const prefix = uniquePrefix('noconditional');
       const open = () => openS3SiteStore({ bucket: S3.bucket, endpoint: url, region: S3.region, credentials: S3.credentials, prefix });
-      const line = await refusal(open().leases.acquire('lock', { owner: 'run', ttlMs: 60_000 }), 'S3_NO_CONDITIONAL_WRITES', 3);
+      const line = await refusal(open().leases.acquire('lock', { owner: 'run', ttlMs: 60_000 }), 'STORE_NO_CONDITIONAL_WRITES', 3);
       expect(line).toMatch(
         /ignored If-None-Match: \* on a PUT: two isr runs could overwrite each other's pages, so this run stops before publishing/,
       );
       // The lease object now exists (a second run takes the If-Match path): refused too.
-      expect(await refusal(open().leases.acquire('lock', { owner: 'run 2', ttlMs: 60_000 }), 'S3_NO_CONDITIONAL_WRITES', 3)).toMatch(
+      expect(await refusal(open().leases.acquire('lock', { owner: 'run 2', ttlMs: 60_000 }), 'STORE_NO_CONDITIONAL_WRITES', 3)).toMatch(
         /ignored If-Match/,
       );
       // Straight to the real server: the lease is free, for a store that honours conditions.
@@ -99,7 +99,7 @@ describe('S3 store: an endpoint that does not answer', () => {
     try {
       const endpoint = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
       const s = openS3SiteStore({ bucket: 'isr-test', endpoint, credentials: creds, retries: 0 });
-      const line = await refusal(s.site.get('x.html'), 'S3_FAILED', 7);
+      const line = await refusal(s.site.get('x.html'), 'STORE_FAILED', 7);
       expect(line).toMatch(
         /redirected GET isr-test\/x\.html \(301 PermanentRedirect\); isr does not follow redirects \(the bucket is in eu-west-3: set region to it\)$/,
       );
@@ -116,7 +116,7 @@ describe('S3 store: an endpoint that does not answer', () => {
     const port = (server.address() as AddressInfo).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const s = openS3SiteStore({ bucket: 'isr-test', endpoint: `http://127.0.0.1:${port}`, credentials: creds, retries: 1 });
-    const line = await refusal(s.state.get('manifest/head.json'), 'S3_UNREACHABLE', 7);
+    const line = await refusal(s.state.get('manifest/head.json'), 'STORE_UNREACHABLE', 7);
     expect(line).toMatch(
       new RegExp(
         `^the S3 endpoint http://127.0.0.1:${port} did not answer GET isr-test/\\.isr/manifest/head\\.json \\(ECONNREFUSED\\) after 2 tries`,
@@ -132,7 +132,7 @@ describe('S3 store: an endpoint that does not answer', () => {
     try {
       const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
       const s = openS3SiteStore({ bucket: 'isr-test', endpoint, credentials: creds, timeoutMs: 200, retries: 1 });
-      expect(await refusal(s.site.put('a.html', bytes('a')), 'S3_UNREACHABLE', 7)).toMatch(/\(no answer within 200 ms\) after 2 tries/);
+      expect(await refusal(s.site.put('a.html', bytes('a')), 'STORE_UNREACHABLE', 7)).toMatch(/\(no answer within 200 ms\) after 2 tries/);
     } finally {
       for (const c of sockets) c.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));

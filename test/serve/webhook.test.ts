@@ -72,9 +72,11 @@ describe('isr serve: on-demand revalidation webhook', () => {
     expect(r.status).toBe(200);
     expect(JSON.parse(r.text).rendered).toEqual(['/items/beta/']);
     expect((await s.get('/items/beta/')).text).toContain('Beta from the CMS');
-    // A payload the mapping ignores names nothing: 400, nothing rendered.
+    // A payload the mapping ignores (returns nothing for): 200 with ignored: true, so a CMS does
+    // not log a failed delivery and retry it; nothing rendered.
     const ignored = await post(s, { sys: { type: 'DeletedAsset' } });
-    expect(ignored.status).toBe(400);
+    expect(ignored.status).toBe(200);
+    expect(JSON.parse(ignored.text)).toEqual({ ok: true, ignored: true });
     expect(await s.renders()).toEqual(['/items/beta/']);
   });
 

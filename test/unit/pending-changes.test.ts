@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mergeChanges, pendingDir, readPending } from '../../src/commands/pending-changes.js';
+import { mergeChanges, pendingDir, readPending } from '../../src/deliver/pending-changes.js';
 
 describe('pending change sets', () => {
   it('merge in order: the last thing done to a file wins, sorted, no duplicates', () => {

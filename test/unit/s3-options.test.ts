@@ -38,7 +38,7 @@ describe('S3 store options', () => {
   it('says which variables are missing when there are no credentials', () => {
     expect(() => resolveS3Options({ bucket: 'b-1', env: {} })).toThrow(
       expect.objectContaining({
-        code: 'S3_AUTH',
+        code: 'STORE_AUTH',
         message: 'no S3 credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set',
       }),
     );
@@ -48,7 +48,7 @@ describe('S3 store options', () => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
-      expect(() => resolveS3Options({ bucket: 'b-1' })).toThrow(expect.objectContaining({ code: 'S3_AUTH' }));
+      expect(() => resolveS3Options({ bucket: 'b-1' })).toThrow(expect.objectContaining({ code: 'STORE_AUTH' }));
       expect(resolveS3Options({ bucket: 'b-1', env: process.env }).credentials.accessKeyId).toBe('AKIDEXAMPLE');
     } finally {
       for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
