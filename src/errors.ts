@@ -288,6 +288,49 @@ export const CATALOGUE = {
     input: false,
     hint: 'set them (as CI secrets), or remove purge from the config',
   },
+  PRECONDITION_FAILED: {
+    title: 'a conditional write of the store found another version than the one the run read: another run published meanwhile',
+    exit: EXIT.locked,
+    abortsRun: true,
+    input: false,
+    hint: 'another run published meanwhile; run again',
+  },
+  STORE_AUTH: {
+    title: 'the S3 store’s endpoint refused the credentials, or there are none',
+    exit: EXIT.config,
+    abortsRun: true,
+    input: false,
+    hint: 'check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)',
+  },
+  STORE_NO_BUCKET: {
+    title: 'the S3 store’s bucket does not exist at its endpoint',
+    exit: EXIT.config,
+    abortsRun: true,
+    input: false,
+    message: (bucket: string, endpoint: string) => `the bucket ${bucket} does not exist at ${endpoint}`,
+    hint: 'create it, or correct the bucket name in the config or the s3:// URL',
+  },
+  STORE_UNREACHABLE: {
+    title: 'the S3 store’s endpoint did not answer within its bounded tries: nothing was published',
+    exit: EXIT.io,
+    abortsRun: true,
+    input: false,
+    hint: 'check the endpoint and the network; each try waits at most the store timeout',
+  },
+  STORE_FAILED: {
+    title: 'the S3 store’s endpoint refused a request (the code and message S3 gave are in the line)',
+    exit: EXIT.io,
+    abortsRun: true,
+    input: false,
+    hint: 'see the code S3 gave; run again with --debug for the request',
+  },
+  STORE_NO_CONDITIONAL_WRITES: {
+    title: 'the S3 store ignores If-Match / If-None-Match, so the lease and the commit point would not hold',
+    exit: EXIT.config,
+    abortsRun: true,
+    input: false,
+    hint: 'use a store that honours conditional writes (AWS S3, Cloudflare R2, Ceph RGW, MinIO), or a proxy that passes If-Match/If-None-Match through',
+  },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof CATALOGUE;
