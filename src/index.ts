@@ -8,6 +8,10 @@ export { type ErrorCode, IsrError } from './errors.js';
 // type-check in a project without @types/node.
 export type { Manifest, PageEntry, RouteEntry, TemplateEntry } from './manifest/model.js';
 export { type PageParamsOptions, type PaginateOptions, type Pagination, pageParams, paginate } from './pages/paginate.js';
+export { type CloudflareOptions, cloudflare } from './purge/cloudflare.js';
+export { type CloudFrontOptions, cloudfront } from './purge/cloudfront.js';
+export { type FastlyOptions, fastly, surrogateKeys } from './purge/fastly.js';
+export type { PurgeInput, PurgeRequest, PurgeTarget } from './purge/purge.js';
 export { formatDate } from './render/helpers.js';
 export {
   byWeight,

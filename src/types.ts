@@ -3,6 +3,8 @@
  * implements. Everything here is exported from the package root.
  */
 
+import type { PurgeTarget } from './purge/purge.js';
+
 /** Seconds until a page may be regenerated, or `false` for "never on a timer, only on demand". */
 export type Revalidate = number | false;
 
@@ -354,10 +356,23 @@ export interface UserConfig<S extends DataSources = DataSources> {
   helpers?: Record<string, (...args: any[]) => unknown>;
   /** Write `_headers` with per-page Cache-Control (Netlify / Cloudflare Pages). Default true. */
   headersFile?: boolean;
+  /**
+   * The host `_headers` and `_redirects` are written for: `'netlify'` (forced redirects, `308!`,
+   * since a redirect's stub file would shadow its rule there), `'cloudflare-pages'`, or
+   * `'generic'` (default: the Cloudflare Pages forms, no limit checks). With a host named, a run
+   * that writes either file warns when it passes that host's documented limits.
+   */
+  hostFiles?: 'generic' | 'netlify' | 'cloudflare-pages';
   /** Write `sitemap.xml` when `site.url` is set. Default true. */
   sitemap?: boolean;
   /** Called after a build/regen that changed files (CDN purge, upload). */
   onChange?: (changes: ChangeSet) => void | Promise<void>;
+  /**
+   * The CDN to purge after every publish, with exactly the changed URLs:
+   * `cloudfront({ distributionId })`, `cloudflare({ zone })` or `fastly({ service })`.
+   * Credentials come from the environment only. A failed purge is retried by the next run.
+   */
+  purge?: PurgeTarget;
   /** `isr serve` options. */
   serve?: {
     /** Secret for the revalidation webhook; `ISR_REVALIDATE_SECRET` wins. No secret: webhook off. */

@@ -1,13 +1,16 @@
 import { afterChange } from '../deliver/after-change.js';
+import { checkPurge } from '../deliver/purge-step.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext, runTuning } from './context.js';
+import { warnHostLimits } from './host-limits.js';
 import { exitCodeFor, printSummary, resultJson } from './report.js';
 
 /** `isr build [root]`: render every page, remove vanished ones, write the manifest. */
 export async function buildCommand(root: string, opts: CommonOptions & { wait?: number; detect?: boolean }): Promise<void> {
   exitCleanlyOnSignals();
   const { config, logger, now } = await commandContext(root, opts);
+  checkPurge(config);
   const result = await runSite(config, {
     mode: 'build',
     now,
@@ -19,6 +22,7 @@ export async function buildCommand(root: string, opts: CommonOptions & { wait?: 
   });
   if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result))}\n`);
   else printSummary(logger, 'built', result);
+  warnHostLimits(config, result.written, logger);
   const hook = await afterChange(config, result, undefined, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }

@@ -3,12 +3,15 @@ import kleur from 'kleur';
 import { stripBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { afterChange } from '../deliver/after-change.js';
+import { readPending } from '../deliver/pending-changes.js';
+import { checkPurge, printPurgePlan, purgeRequests } from '../deliver/purge-step.js';
 import { IsrError } from '../errors.js';
 import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-regen.js';
 import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
 import { type CommonOptions, commandContext, runTuning } from './context.js';
+import { warnHostLimits } from './host-limits.js';
 import { payloadTarget } from './payload.js';
 import { exitCodeFor, printSummary, resultJson } from './report.js';
 
@@ -63,6 +66,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
       });
   };
   unknown('--route', opts.route ?? []);
+  if (!opts.dryRun) checkPurge(config);
   const forget = opts.forgetOnDemand?.includes('*') ? true : opts.forgetOnDemand;
   if (forget && forget !== true) unknown('--forget-on-demand', forget);
   // Under a base path, a path may be given as the browser shows it (`/repo/blog/x/`) or as the
@@ -99,16 +103,37 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   if (opts.dryRun) {
     // A dry run renders nothing but does run the due listings (the plan depends on them): say so.
     const listed = listedRoutes(config, result, planOptions, now);
-    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: true, list: listed, ...planJson, ...payloadJson })}\n`);
-    else printPlan(result, listed, (s) => process.stdout.write(`${s}\n`));
+    const purge = dryRunPurge(config, result, now);
+    if (opts.json)
+      process.stdout.write(
+        `${JSON.stringify({ dryRun: true, list: listed, ...planJson, ...payloadJson, ...(config.purge && { purge }) })}\n`,
+      );
+    else {
+      printPlan(result, listed, (s) => process.stdout.write(`${s}\n`));
+      printPurgePlan(purge, (s) => process.stdout.write(`${s}\n`));
+    }
     process.exitCode = plan.errors.length ? 1 : 0;
     return;
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors, ...payloadJson }))}\n`);
   else if (result.rendered.length || result.removed.length || result.failed.length) printSummary(logger, 'regenerated', result);
   else logger.info('nothing due');
+  warnHostLimits(config, result.written, logger);
   const hook = await afterChange(config, result, opts.exec, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
+}
+
+/**
+ * What the purge would send if the plan ran: every page planned to render or go (a dry run cannot
+ * know which renders would change bytes, so this is the most it would purge) and the change sets
+ * kept from earlier runs. Without credentials.
+ */
+function dryRunPurge(config: ResolvedConfig, r: RunResult, now: number) {
+  if (!config.purge) return [];
+  const file = (p: string) => `${p.slice(1)}${p.endsWith('/') ? 'index.html' : ''}`;
+  const planned = [...r.plan.render.map((p) => p.path), ...r.plan.remove.map((p) => p.path)].map(file);
+  const kept = readPending(config.stateDir).flatMap((s) => [...s.written, ...s.removed]);
+  return purgeRequests(config, { written: [...planned, ...kept], removed: [] }, now);
 }
 
 /**

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
+import { checkPurge } from '../deliver/purge-step.js';
 import { IsrError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createServer } from '../serve/create-server.js';
@@ -39,7 +40,13 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     process.exit(await runWorkers(workers, logger));
   }
   const overrides = { outDir: opts.out, configFile: opts.config };
-  const config = await loadConfig(root, overrides);
+  // Watch mode renders edits in progress: they must not purge the production CDN.
+  const load = async () => {
+    const c = await loadConfig(root, overrides);
+    return opts.watch && c.purge ? Object.freeze({ ...c, purge: undefined }) : c;
+  };
+  const config = await load();
+  checkPurge(config);
   const clock = process.env.ISR_NOW_FILE ? fileClock(process.env.ISR_NOW_FILE, (m) => logger.warn(m)) : systemClock();
   clock(); // a bad ISR_NOW / ISR_NOW_FILE fails here, before the port is taken
   const logPrefix = inWorker ? `w${workerId} ` : '';
@@ -51,7 +58,7 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     port: opts.port,
     watch: opts.watch,
     accessLog: opts.log ? (line) => process.stdout.write(`${logPrefix + line}\n`) : undefined,
-    reloadConfig: () => loadConfig(root, overrides),
+    reloadConfig: load,
     tuning: runTuning(),
   });
   const out = path.relative(process.cwd(), config.outDir) || '.';

@@ -4,9 +4,11 @@ import { isTimeZone } from '../dates.js';
 import { nearest } from '../did-you-mean.js';
 import { IsrError, isrError } from '../errors.js';
 import { hash } from '../hash.js';
+import type { PurgeTarget } from '../purge/purge.js';
 import { compilePattern, type Pattern, PatternError } from '../routes/pattern.js';
 import { contentDirOf } from '../sources/files.js';
 import type { DataSource, Revalidate, RouteConfig, SiteInfo, UserConfig } from '../types.js';
+import type { HostFiles } from '../write/host-files.js';
 import { type BasePath, baseOfSiteUrl, parseBase } from './base-path.js';
 
 /** A route after validation: defaults applied, pattern compiled. */
@@ -51,8 +53,12 @@ export interface ResolvedConfig {
   readonly routes: readonly ResolvedRoute[];
   readonly helpers: Readonly<Record<string, (...args: any[]) => unknown>>;
   readonly headersFile: boolean;
+  /** The host `_headers`/`_redirects` are written for (write/host-files.ts). */
+  readonly hostFiles: HostFiles;
   readonly sitemap: boolean;
   readonly onChange?: UserConfig['onChange'];
+  /** The CDN purged after each publish (src/purge/). */
+  readonly purge?: PurgeTarget;
   readonly serve: Readonly<
     Required<
       Pick<
@@ -80,6 +86,8 @@ const TOP_KEYS = [
   'sitemap',
   'onChange',
   'serve',
+  'purge',
+  'hostFiles',
 ];
 const ROUTE_KEYS = [
   'path',
@@ -151,7 +159,21 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
   for (const [k, v] of Object.entries(helpers)) if (typeof v !== 'function') fail(`helpers.${k}`, 'a function', v);
   const headersFile = optional('headersFile', u.headersFile, isBoolean, 'true or false', true);
   const sitemap = optional('sitemap', u.sitemap, isBoolean, 'true or false', true);
+  const hostFiles = optional<HostFiles>(
+    'hostFiles',
+    u.hostFiles,
+    (v) => v === 'generic' || v === 'netlify' || v === 'cloudflare-pages',
+    '"generic", "netlify" or "cloudflare-pages"',
+    'generic',
+  );
   const onChange = optional<UserConfig['onChange']>('onChange', u.onChange, isFunction, 'a function', undefined);
+  const purge = optional<PurgeTarget | undefined>(
+    'purge',
+    u.purge,
+    (v) => isPlainObject(v) && typeof v.requests === 'function' && typeof v.provider === 'string',
+    'a CDN purge such as cloudfront({ distributionId }), cloudflare({ zone }) or fastly({ service })',
+    undefined,
+  );
 
   const sourcesIn = optional<Record<string, unknown>>('sources', u.sources, isPlainObject, 'an object of data sources', {});
   const sources: Record<string, DataSource<any>> = {};
@@ -236,8 +258,10 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     routes: Object.freeze(routes),
     helpers: Object.freeze({ ...helpers }),
     headersFile,
+    hostFiles,
     sitemap,
     onChange,
+    purge,
     serve: Object.freeze(serve),
   });
 }

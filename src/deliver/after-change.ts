@@ -5,12 +5,14 @@ import type { Logger } from '../logger.js';
 import type { RunResult } from '../run/run-site.js';
 import type { ChangeSet } from '../types.js';
 import { clearDelivered, keepPending, mergeChanges, pendingDir, readPending } from './pending-changes.js';
+import { purgeChanges } from './purge-step.js';
 
 /**
  * After a run that changed files: the config's `onChange` hook, then `--exec` with the change set
- * as JSON on stdin (and `ISR_OUT_DIR` set), for a CDN purge or an upload of exactly those files.
+ * as JSON on stdin (and `ISR_OUT_DIR` set), for an upload of exactly those files, then the
+ * config's CDN `purge` (skipped when a hook failed: the files may not be uploaded yet).
  * The set given is this run's changes merged with those earlier runs could not deliver
- * (pending-changes.ts); if a hook fails, the merged set is kept for the next run.
+ * (pending-changes.ts); if a hook or the purge fails, the merged set is kept for the next run.
  */
 export async function afterChange(
   config: ResolvedConfig,
@@ -21,7 +23,7 @@ export async function afterChange(
 ): Promise<number> {
   const own: ChangeSet = { written: r.written, removed: r.removed };
   // Only a run with a hook delivers: kept sets wait for one (a build without --exec does not drop them).
-  if (!config.onChange && !exec) return EXIT.ok;
+  if (!config.onChange && !exec && !config.purge) return EXIT.ok;
   const pending = readPending(config.stateDir, logger);
   const changes = pending.length ? mergeChanges([...pending, own]) : own;
   if (!changes.written.length && !changes.removed.length) {
@@ -60,6 +62,7 @@ export async function afterChange(
       status = EXIT.pageFailed;
     }
   }
+  if (status === EXIT.ok && !(await purgeChanges(config, changes, logger, now))) status = EXIT.pageFailed;
   if (status === EXIT.ok) clearDelivered(pending);
   else {
     try {

@@ -1,10 +1,8 @@
-import { withBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { PageEntry, ShardTable } from '../manifest/manifest.js';
 import type { EntryChange } from '../manifest/shard-patch.js';
 import { inSitemap } from '../manifest/shards.js';
-import type { Revalidate } from '../types.js';
-import { cacheControl } from './cache-control.js';
+import { HEADERS_MARK, headersText, redirectsText } from './host-files.js';
 
 /**
  * Files derived from the whole site (not from one page): `sitemap.xml`, `_headers` and
@@ -42,7 +40,6 @@ export function siteFiles(
   // Every URL below is public: the base path is added to the page paths (config/base-path.ts).
   // `base` here is the site's root URL without its final "/": `https://user.github.io/repo`.
   const base = config.site.url ? new URL(config.base, config.site.url).href.slice(0, -1) : '';
-  const pub = (p: string) => withBase(config.base, p);
   const routes = new Map(config.routes.map((r) => [r.name, r]));
   const listed = (p: PageEntry) => inSitemap(p, routes.get(p.route));
 
@@ -114,26 +111,8 @@ export function siteFiles(
     }
   }
 
-  if (names.has('_headers')) {
-    // One rule per route (its pattern, which Netlify and Cloudflare Pages accept as placeholders),
-    // plus a rule per page whose own revalidate differs from its route's.
-    const lines: string[] = [`${HEADERS_MARK} Cache-Control per page from its revalidate interval.`];
-    for (const r of config.routes) lines.push(pub(r.pattern.source), `  Cache-Control: ${cacheControl(r.revalidate)}`);
-    const overrides = new Map<string, Revalidate>();
-    for (const [, s] of shards) for (const path in s.overrides) overrides.set(path, s.overrides[path]!);
-    for (const path of [...overrides.keys()].sort())
-      lines.push(pub(path), `  ! Cache-Control`, `  Cache-Control: ${cacheControl(overrides.get(path)!)}`);
-    write.set('_headers', `${lines.join('\n')}\n`);
-  }
-
-  if (names.has('_redirects')) {
-    const redirects = new Map<string, { destination: string; permanent: boolean }>();
-    for (const [, s] of shards) for (const path in s.redirects) redirects.set(path, s.redirects[path]!);
-    const lines = [...redirects.keys()]
-      .sort()
-      .map((path) => `${pub(path)} ${pub(redirects.get(path)!.destination)} ${redirects.get(path)!.permanent ? 308 : 307}`);
-    write.set('_redirects', `${lines.join('\n')}\n`);
-  }
+  if (names.has('_headers')) write.set('_headers', headersText(config, Object.values(table.info)));
+  if (names.has('_redirects')) write.set('_redirects', redirectsText(config, Object.values(table.info)));
   return { write, names };
 }
 
@@ -201,7 +180,6 @@ export function disabledSiteFiles(
 }
 
 /** How isr's own site files begin (see disabledSiteFiles). */
-const HEADERS_MARK = '# Written by isr:';
 const URLSET_HEAD = `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n`;
 const INDEX_HEAD = `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n`;
 

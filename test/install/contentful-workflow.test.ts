@@ -39,13 +39,13 @@ describe('examples/contentful-dispatch/isr-contentful.yml', () => {
   it('uses the current majors of the actions it takes', () => {
     const uses = steps.flatMap((s) => (s.uses ? [s.uses] : []));
     expect(uses).toEqual([
-      'actions/checkout@v6',
-      'actions/setup-node@v6',
+      'actions/checkout@v7',
+      'actions/setup-node@v7',
       'actions/configure-pages@v6',
-      'actions/cache/restore@v5',
+      'actions/cache/restore@v6',
       'actions/upload-pages-artifact@v5',
       'actions/deploy-pages@v5',
-      'actions/cache/save@v5',
+      'actions/cache/save@v6',
     ]);
   });
 });
