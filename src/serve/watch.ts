@@ -98,6 +98,7 @@ async function sourceWatches(
       await src.setup?.({
         root: config.root,
         cacheDir: config.cacheDir,
+        base: config.base,
         now: new Date(now),
         log: (level, m) => (level === 'warn' ? logger.warn(`${key}: ${m}`) : logger.info(`${key}: ${m}`)),
       });

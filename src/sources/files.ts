@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import type { DataSource } from '../types.js';
 import { walkFiles } from '../walk-files.js';
 import { parseFrontMatter, parseYamlObject } from './front-matter.js';
-import { createMarkdown, type MarkdownOptions } from './markdown.js';
+import { createMarkdown, type MarkdownOptions, type Render } from './markdown.js';
+import { entryUrl, type LinkContext, markdownEnv } from './markdown-links.js';
 import { compareFiles } from './snapshot.js';
 
 export interface FilesOptions {
@@ -16,6 +17,14 @@ export interface FilesOptions {
   /** Glob patterns relative to `dir`. Default every .md, .markdown, .json, .yaml and .yml file. */
   include?: string[];
   markdown?: MarkdownOptions;
+  /**
+   * The URL the folder's pages live under, mirroring it: `'/docs/'` puts `guide/install.md` at
+   * `/docs/guide/install/` (`index.md` / `_index.md` at their folder's URL; front matter
+   * `permalink` or `url` wins). Entries then carry their `url`, relative links between files are
+   * written absolute, and the folder's other files (images, downloads) are published beside the
+   * pages (`guide/img/a.png` → `/docs/guide/img/a.png`). Default: none (see README, "files").
+   */
+  url?: string;
 }
 
 /**
@@ -35,6 +44,8 @@ export interface FileEntry<Data extends Record<string, any> = Record<string, any
   content?: string;
   /** Markdown rendered to HTML (get() only). */
   html?: string;
+  /** The page's site path, when the source has a `url` (`files({ dir, url: '/docs/' })`). */
+  url?: string;
 }
 
 const EXTENSIONS = ['.md', '.markdown', '.json', '.yaml', '.yml'];
@@ -55,6 +66,22 @@ export function contentDirOf(source: object): string | undefined {
   return contentDirs.get(source);
 }
 
+/** A files() source with a `url`: its folder's other files are published under it (write/page-resources.ts). */
+export interface ResourceFolder {
+  /** Relative to the site root. */
+  dir: string;
+  /** Site path, starting and ending with "/". */
+  url: string;
+  /** Is this folder-relative path one of the source's entries (not a resource)? */
+  isContent(rel: string): boolean;
+}
+const resourceFolders = new WeakMap<object, ResourceFolder>();
+
+/** The page-resource folder of a source made by files() with a `url`, else undefined. */
+export function resourceFolderOf(source: object): ResourceFolder | undefined {
+  return resourceFolders.get(source);
+}
+
 /**
  * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
  * a `list()` records `files:<dir>` so added or removed files re-run the listing.
@@ -67,7 +94,10 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   let root = '';
   let absDir = '';
   let dirRel = '';
-  let render: (src: string) => string = () => '';
+  let render: Render = () => '';
+  const url = options.url === undefined ? undefined : normaliseUrl(options.url);
+  let links: LinkContext | undefined;
+  const isContent = (rel: string) => CONTENT_FILE.test(rel);
   // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
   // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
   let parsed = new Map<string, Parsed>();
@@ -114,7 +144,9 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     const rel = (inside ? abs.slice(absDir.length + 1) : path.relative(absDir, abs)).split(path.sep).join('/');
     const id = rel.replace(/\.[^./]+$/, '');
     const slug = typeof data.slug === 'string' && data.slug ? data.slug : id.split('/').pop()!;
-    return { id, slug, file: fileOf(abs), data };
+    const entry: FileEntry = { id, slug, file: fileOf(abs), data };
+    if (url) entry.url = entryUrl(url, id, data);
+    return entry;
   };
   const collectionTag = () => `files:${dirRel}`;
 
@@ -125,6 +157,18 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       absDir = path.resolve(ctx.root, options.dir);
       dirRel = path.relative(root, absDir).split(path.sep).join('/') || '.';
       render = createMarkdown(options.markdown);
+      links = {
+        dirRel,
+        url,
+        base: ctx.base ?? '/',
+        isContent,
+        exists: (rel) => existsSync(path.join(absDir, rel)),
+        dataOf: (rel) => {
+          const r = parse(path.join(absDir, rel));
+          return r.error ? undefined : r.data;
+        },
+        warn: (m) => ctx.log('warn', m),
+      };
       parsed = new Map();
       listing = undefined;
       heldBodies = 0;
@@ -166,7 +210,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         track(`file:${entry.file}`);
         if (result.body !== undefined) {
           entry.content = result.body;
-          entry.html = render(result.body);
+          entry.html = render(result.body, links && markdownEnv(links, entry.file, entry.id, entry.data));
           // A page reads its file's body once; keeping every body to the end of the run held the
           // whole content folder in memory (~110 MB at 100k files). The front matter stays for a
           // list() that read it; a file only get() has read is dropped (nothing will ask again).
@@ -201,8 +245,17 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     },
   };
   contentDirs.set(source, options.dir);
+  if (url) resourceFolders.set(source, { dir: options.dir, url, isContent });
   // `Data` is the caller's declaration of what the files hold (front matter is not validated).
   return source as DataSource<FileEntry<Data>>;
+}
+
+/** `docs` or `/docs` → `/docs/`: a site path of a folder. */
+function normaliseUrl(u: string): string {
+  if (typeof u !== 'string' || /[?#\\]|\/\.\.?(\/|$)/.test(u))
+    throw new TypeError(`files(): \`url\` must be a site path such as "/docs/", got ${JSON.stringify(u)}`);
+  const withSlash = u.startsWith('/') ? u : `/${u}`;
+  return withSlash.endsWith('/') ? withSlash : `${withSlash}/`;
 }
 
 async function glob(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {

@@ -26,7 +26,15 @@ describe('the package declares what it loads', () => {
   it('keeps the packages built into dist/ as devDependencies, named with their versions in the README and `isr --version --verbose`', async () => {
     const pkg = await readJson('package.json');
     const bundled: Record<string, string> = await readJson('dist/bundled.json');
-    expect(Object.keys(bundled).sort()).toEqual(['commander', 'eta', 'kleur', 'markdown-it']);
+    expect(Object.keys(bundled).sort()).toEqual([
+      'commander',
+      'eta',
+      'kleur',
+      'markdown-it',
+      'markdown-it-anchor',
+      'markdown-it-deflist',
+      'markdown-it-footnote',
+    ]);
     const readme = await readFile(path.join(REPO, 'README.md'), 'utf8');
     const cli = await runCli(['--version', '--verbose']);
     expect(cli.code).toBe(0);
@@ -45,7 +53,14 @@ describe('the package declares what it loads', () => {
     const files = (JSON.parse(stdout) as [{ files: { path: string }[] }])[0].files.map((f) => f.path);
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('dist/side/'))).toEqual([]);
     expect(files).toEqual(
-      expect.arrayContaining(['dist/isr.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/bundled.json', 'dist/vendor/markdown-it.cjs']),
+      expect.arrayContaining([
+        'dist/isr.cjs',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/bundled.json',
+        'dist/vendor/markdown-it.cjs',
+        'dist/vendor/markdown-it-plugins.cjs',
+      ]),
     );
   });
 });
