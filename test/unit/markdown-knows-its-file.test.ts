@@ -32,7 +32,12 @@ describe('Markdown that knows its file', () => {
   it('reads a fence info string in mdBook form (`rust,ignore`) as its language, for the class and the highlighter', () => {
     expect(md('```rust,ignore\nfn main() {}\n```')).toBe('<pre><code class="language-rust">fn main() {}\n</code></pre>\n');
     const seen: string[] = [];
-    const hl = createMarkdown({ highlight: (code, lang, attrs) => (seen.push(`${lang}|${attrs}`), `<b>${code.trim()}</b>`) });
+    const hl = createMarkdown({
+      highlight: (code, lang, attrs) => {
+        seen.push(`${lang}|${attrs}`);
+        return `<b>${code.trim()}</b>`;
+      },
+    });
     expect(hl('```rust,ignore,no_run\nx\n```')).toBe('<pre><code class="language-rust"><b>x</b></code></pre>\n');
     expect(seen).toEqual(['rust|ignore,no_run']);
   });
