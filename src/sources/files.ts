@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
@@ -101,6 +101,10 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
   // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
   let parsed = new Map<string, Parsed>();
+  // What the last run parsed, front matter only, for the next run of the same process (`isr
+  // serve`): reused for a file whose stat (size, mtime, inode) is unchanged, so a webhook's run
+  // re-reads only what changed. Empty in a build or regen (one run per process): no extra stat.
+  let carried = new Map<string, Parsed>();
   let listing: Promise<string[]> | undefined;
   let heldBodies = 0;
   // Entries list() gave for files it could not read (over a bound), with empty `data`: reported
@@ -112,6 +116,10 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   // (20k files: 20k promises and microtasks saved), and a read is microseconds (see readParsed).
   const parse = (abs: string): Parsed => {
     let r = parsed.get(abs);
+    if (!r && carried.size) {
+      const before = carried.get(abs);
+      if (before?.sig && before.sig === statSignature(abs)) parsed.set(abs, (r = before));
+    }
     if (!r) {
       try {
         r = readParsed(abs, fileOf(abs));
@@ -119,7 +127,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         // A file over a bound (an alias bomb) is that file's failure, not the listing's: kept as
         // a failed entry (see `unreadable`), so the listing and the other pages go on.
         if (!(err instanceof IsrError && err.code === 'CONTENT_LIMIT')) throw err;
-        r = { data: {}, error: err };
+        r = { data: {}, error: err, sig: statSignature(abs) };
       }
       if (typeof r.body === 'string') {
         if (heldBodies + r.body.length > BODY_BUDGET) r = { data: r.data, body: RELEASED };
@@ -169,6 +177,8 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         },
         warn: (m) => ctx.log('warn', m),
       };
+      carried = new Map();
+      for (const [abs, r] of parsed) if (r.sig) carried.set(abs, r.body === undefined ? r : { data: r.data, body: RELEASED, sig: r.sig });
       parsed = new Map();
       listing = undefined;
       heldBodies = 0;
@@ -215,7 +225,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
           // whole content folder in memory (~110 MB at 100k files). The front matter stays for a
           // list() that read it; a file only get() has read is dropped (nothing will ask again).
           if (result === cached) heldBodies -= result.body.length;
-          if (listed) parsed.set(abs, { data: result.data, body: RELEASED });
+          if (listed) parsed.set(abs, { data: result.data, body: RELEASED, sig: result.sig });
           else parsed.delete(abs);
         }
         return entry;
@@ -290,16 +300,38 @@ async function glob(absDir: string, include: string[] | undefined, dirRel: strin
 /** The default `include`: every .md, .markdown, .json, .yaml and .yml file (case as written). */
 const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;
 
-/** One file read and parsed (or refused: `error`, with empty `data`). */
-type Parsed = { data: Record<string, any>; body?: string; error?: IsrError };
+/** One file read and parsed (or refused: `error`, with empty `data`); `sig`: its stat when read. */
+type Parsed = { data: Record<string, any>; body?: string; error?: IsrError; sig?: string };
+
+/** What says a file is unchanged between two runs of one process (as sources/snapshot.ts: size, mtime, inode). */
+function statSignature(abs: string): string | undefined {
+  try {
+    return signatureOf(statSync(abs));
+  } catch {
+    return undefined;
+  }
+}
+const signatureOf = (st: { size: number; mtimeMs: number; ino: number }) => `${st.size}:${st.mtimeMs}:${st.ino}`;
 
 function readParsed(abs: string, rel: string): Parsed {
-  let text: string;
+  const { text, sig } = readText(abs, rel);
+  return { ...parseText(abs, rel, text), sig };
+}
+
+function readText(abs: string, rel: string): { text: string; sig: string } {
   try {
     // Synchronous: a local file of a few KB reads in microseconds, while the promise API pays a
     // thread-pool round trip for each of open, stat, read and close (and list() would open every
-    // file of the folder at once, past the fd limit on a large site). See BENCHMARKS.md.
-    text = readFileSync(abs, 'utf8');
+    // file of the folder at once, past the fd limit on a large site). See BENCHMARKS.md. By the
+    // descriptor: the stat of exactly the bytes read, for the next run's reuse (an fstat of an
+    // open file, not a second lookup of the path).
+    const fd = openSync(abs, 'r');
+    try {
+      const sig = signatureOf(fstatSync(fd));
+      return { text: readFileSync(fd, 'utf8'), sig };
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw err;
@@ -308,6 +340,9 @@ function readParsed(abs: string, rel: string): Parsed {
       hint: 'check its permissions',
     });
   }
+}
+
+function parseText(abs: string, rel: string, text: string): Parsed {
   if (/\.(md|markdown)$/i.test(abs)) {
     const fm = parseFrontMatter(text, rel);
     return { data: fm.data, body: fm.body };
