@@ -77,14 +77,18 @@ export class SourceSet {
         get: async (id: string) => {
           await this.setup();
           if (!src.get) throw new IsrError('LOAD_FAILED', `source "${key}" (${src.name}) has no get()`);
-          const { value: entry, tags } = await this.cache.answer(`${key}\0get\0${String(id)}`, async (record) => {
-            const got = await src.get!({ id: String(id), track: record, now: new Date(this.now()) });
-            if (got !== undefined) {
-              const tag = this.remember(src, got);
-              if (tag) record(tag);
-            }
-            return got;
-          });
+          const { value: entry, tags } = await this.cache.answer(
+            `${key}\0get\0${String(id)}`,
+            async (record) => {
+              const got = await src.get!({ id: String(id), track: record, now: new Date(this.now()) });
+              if (got !== undefined) {
+                const tag = this.remember(src, got);
+                if (tag) record(tag);
+              }
+              return got;
+            },
+            { bounded: true },
+          );
           for (const t of tags) track(t);
           return entry;
         },
