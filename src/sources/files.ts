@@ -171,9 +171,15 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         base: ctx.base ?? '/',
         isContent,
         exists: (rel) => existsSync(path.join(absDir, rel)),
+        // Only for the target's permalink: a target that cannot be parsed (its own page fails
+        // with that error) is linked by its id, rather than failing the page linking to it.
         dataOf: (rel) => {
-          const r = parse(path.join(absDir, rel));
-          return r.error ? undefined : r.data;
+          try {
+            const r = parse(path.join(absDir, rel));
+            return r.error ? undefined : r.data;
+          } catch {
+            return undefined;
+          }
         },
         warn: (m) => ctx.log('warn', m),
       };
