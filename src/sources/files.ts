@@ -226,7 +226,8 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         track(`file:${entry.file}`);
         if (result.body !== undefined) {
           entry.content = result.body;
-          entry.html = render(result.body, links && markdownEnv(links, entry.file, entry.id, entry.data));
+          const linked = (rel: string) => track(`file:${dirRel === '.' ? '' : `${dirRel}/`}${rel}`);
+          entry.html = render(result.body, links && markdownEnv(links, entry.file, entry.id, entry.data, linked));
           // A page reads its file's body once; keeping every body to the end of the run held the
           // whole content folder in memory (~110 MB at 100k files). The front matter stays for a
           // list() that read it; a file only get() has read is dropped (nothing will ask again).

@@ -65,14 +65,26 @@ export function entryUrl(url: string, id: string, data: Record<string, any>): st
 }
 
 /** The env of one file: what its links resolve against. */
-export function markdownEnv(ctx: LinkContext, file: string, id: string, data: Record<string, any>): MarkdownEnv {
+/**
+ * The env of one file: what its links resolve against. `linked` is told every content file a
+ * link points to, there or not (folder-relative): the source records it as the page's
+ * dependency, so a page linking to a file renders again when that file is deleted, added or
+ * given another permalink, not only the pages that list the folder.
+ */
+export function markdownEnv(
+  ctx: LinkContext,
+  file: string,
+  id: string,
+  data: Record<string, any>,
+  linked?: (rel: string) => void,
+): MarkdownEnv {
   const env: MarkdownEnv = { file, id };
   if (ctx.url) env.url = entryUrl(ctx.url, id, data);
-  env.resolveLink = (href) => resolveLink(ctx, env, href);
+  env.resolveLink = (href) => resolveLink(ctx, env, href, linked);
   return env;
 }
 
-function resolveLink(ctx: LinkContext, env: MarkdownEnv, href: string): string | undefined {
+function resolveLink(ctx: LinkContext, env: MarkdownEnv, href: string, linked?: (rel: string) => void): string | undefined {
   if (!href || NOT_RELATIVE.test(href)) return undefined;
   const cut = href.search(/[?#]/);
   const target = cut < 0 ? href : href.slice(0, cut);
@@ -89,6 +101,7 @@ function resolveLink(ctx: LinkContext, env: MarkdownEnv, href: string): string |
   // Outside the content folder: not the source's to say (a link up to the repository, say).
   if (rel.startsWith('../') || rel === '..') return undefined;
   const content = ctx.isContent(rel);
+  if (content) linked?.(rel);
   if (!content && !ctx.url) return undefined;
   if (!ctx.exists(rel)) {
     const shown = ctx.dirRel === '.' ? rel : `${ctx.dirRel}/${rel}`;

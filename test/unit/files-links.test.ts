@@ -23,4 +23,19 @@ describe('links between the files of a files({ url }) source', () => {
     expect(warnings).toEqual([]);
     await expect(source.get!({ id: 'b', track: () => {}, now: new Date(0) })).rejects.toThrow();
   });
+
+  it('records every content file a page links to, there or not, so deleting, adding or moving it renders the page again', async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'isr-files-links-'));
+    mkdirSync(path.join(root, 'content', 'img'), { recursive: true });
+    writeFileSync(path.join(root, 'content', 'a.md'), '[b](b.md#x) [gone](gone.md) [img](img/p.png) [out](https://e.com/c.md)\n');
+    writeFileSync(path.join(root, 'content', 'b.md'), 'B\n');
+    writeFileSync(path.join(root, 'content', 'img', 'p.png'), 'png');
+    for (const url of [undefined, '/docs/']) {
+      const source = files({ dir: 'content', url });
+      await source.setup!({ root, cacheDir: root, now: new Date(0), log: () => {}, base: '/' });
+      const tags: string[] = [];
+      await source.get!({ id: 'a', track: (t) => tags.push(t), now: new Date(0) });
+      expect(tags.sort(), String(url)).toEqual(['file:content/a.md', 'file:content/b.md', 'file:content/gone.md']);
+    }
+  });
 });
