@@ -34,7 +34,8 @@ describe('a listing of derived objects', () => {
     await site.write('content/guide/usage.md', (await site.read('content/guide/usage.md')).replace('title: Usage', 'title: Using it'));
     const r = await site.run(['regen', '--json', '--no-detect', '--tag', 'file:content/guide/usage.md'], { now: T0 + 1000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r).rendered.sort()).toEqual(['/docs/guide/', '/docs/guide/usage/']);
+    // The section page (track(child)), the page itself, and install, whose Markdown links to it.
+    expect(json(r).rendered.sort()).toEqual(['/docs/guide/', '/docs/guide/install/', '/docs/guide/usage/']);
     expect(await site.read('dist/docs/guide/index.html')).toContain('<a href="/docs/guide/usage/">Using it</a>');
   });
 
