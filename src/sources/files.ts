@@ -11,6 +11,7 @@ import { checkFrontMatterDates } from './front-matter-dates.js';
 import { createMarkdown, type MarkdownOptions, type Render } from './markdown.js';
 import { type LinkContext, markdownEnv } from './markdown-links.js';
 import { DEFAULT_PERMALINK, entryAliases, entryUrl } from './permalink.js';
+import { resourceUrl } from './resource-url.js';
 import { compareFiles, type SplitFile } from './snapshot.js';
 
 export interface FilesOptions {
@@ -224,7 +225,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         resources: options.resources === true,
         exists: (rel) => existsSync(path.join(absDir, rel)),
         urlOf: (rel) => contentUrlOf(path.join(absDir, rel)),
-        resourceUrlOf: (rel) => resourceUrl({ absDir, keyPrefix, pattern: permalink, timeZone }, rel),
+        resourceUrlOf: (rel) => resourceUrl({ absDir, keyPrefix, pattern: permalink, timeZone, readData }, rel),
         warn: (m) => ctx.log('warn', m),
       };
       carried = new Map();
@@ -324,73 +325,13 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         const folderAbs = path.resolve(siteRoot, options.dir);
         const prefix = path.relative(siteRoot, folderAbs).split(path.sep).join('/');
         return resourceUrl(
-          { absDir: folderAbs, keyPrefix: prefix && prefix !== '.' ? `${prefix}/` : '', pattern: permalink, timeZone: zone },
+          { absDir: folderAbs, keyPrefix: prefix && prefix !== '.' ? `${prefix}/` : '', pattern: permalink, timeZone: zone, readData },
           rel,
         );
       },
     });
   // `Data` is the caller's declaration of what the files hold (front matter is not validated).
   return source as DataSource<FileEntry<Data>>;
-}
-
-/** Where a source's files are and how its URLs are made: what resourceUrl needs, with or without a run. */
-interface FolderAt {
-  absDir: string;
-  /** The folder relative to the site root, with a trailing "/" ('' for the root itself). */
-  keyPrefix: string;
-  pattern: string;
-  timeZone: string;
-}
-
-/**
- * The site path of a page resource (`rel`, folder-relative): the URL of the page of the nearest
- * folder above it that has an index file (a Hugo bundle's `index.md`, a section's `_index.md`),
- * plus the path below that folder; with no such folder, the permalink pattern filled for the
- * file's own folder. For the default `/:path/` both are the file's path in the folder.
- */
-export function resourceUrl(at: FolderAt, rel: string): string {
-  const segs = rel.split('/');
-  const name = segs.pop() ?? rel;
-  for (let n = segs.length; n >= 0; n--) {
-    const folder = segs.slice(0, n).join('/');
-    const url = indexPageUrl(at, folder);
-    if (url !== undefined) return url + [...segs.slice(n), name].join('/');
-  }
-  const folder = segs.join('/');
-  const identity = { id: folder, slug: segs.at(-1) ?? '', index: true };
-  const file = at.keyPrefix + folder;
-  return entryUrl({ identity, data: {}, file, pattern: at.pattern, timeZone: at.timeZone, pageKeys: false, text: () => '' }) + name;
-}
-
-/** The URL of `folder`'s index entry as a folder ("/"-ended), or undefined when it has none (or it cannot be parsed). */
-function indexPageUrl(at: FolderAt, folder: string): string | undefined {
-  const prefix = folder ? `${folder}/` : '';
-  for (const name of ['index', '_index'])
-    for (const ext of EXTENSIONS) {
-      const abs = path.join(at.absDir, `${prefix}${name}${ext}`);
-      if (!existsSync(abs)) continue;
-      const file = at.keyPrefix + prefix + name + ext;
-      try {
-        const { data } = readParsed(abs, file);
-        const identity = entryIdentity(prefix + name + ext, data);
-        const pageKeys = /\.(md|markdown)$/i.test(abs);
-        const url = entryUrl({
-          identity,
-          data,
-          file,
-          pattern: at.pattern,
-          timeZone: at.timeZone,
-          pageKeys,
-          text: () => readFileSync(abs, 'utf8'),
-        });
-        // A file-style permalink (`/about.html`): its resources sit in its folder.
-        return url.endsWith('/') ? url : url.slice(0, url.lastIndexOf('/') + 1);
-      } catch {
-        // Broken front matter: that page fails with its own error; its resources go by the pattern.
-        return undefined;
-      }
-    }
-  return undefined;
 }
 
 async function glob(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {
@@ -448,6 +389,9 @@ function statSignature(abs: string): string | undefined {
   }
 }
 const signatureOf = (st: { size: number; mtimeMs: number; ino: number }) => `${st.size}:${st.mtimeMs}:${st.ino}`;
+
+/** The data of a file, for resourceUrl (an index file's permalink). */
+const readData = (abs: string, rel: string) => readParsed(abs, rel).data;
 
 function readParsed(abs: string, rel: string): Parsed {
   const { text, sig } = readText(abs, rel);
