@@ -26,6 +26,7 @@ import { SourceSet } from '../sources/source-set.js';
 import { runStepsSliced, yieldTurn } from '../time-slice.js';
 import { VERSION } from '../version.js';
 import { type Durability, fsyncDurability } from '../write/durable.js';
+import { listResources } from '../write/page-resources.js';
 import { readPublicRecord, recordedAssets, sameRecord, scanAssets, stageAssets, writePublicRecord } from '../write/public-assets.js';
 import { removeFiles, sweepTempFiles } from '../write/remove-files.js';
 import { disabledSiteFiles, siteFiles, staleSiteFiles } from '../write/site-files.js';
@@ -91,7 +92,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     // Named-only runs (isr serve's webhooks, fallbacks, stale pages) take the recorded hashes, and
     // scan only when there is no record (a site with no assets: one failed lookup of the folder).
     const fromRecord = o.onlyNamed && Object.keys(record).length > 0;
-    const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, config.outDir, record);
+    const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, config.outDir, record, listResources(config));
     const recordStale = !fromRecord && !sameRecord(record, assets.assets);
     const saveRecord = () => {
       try {
