@@ -23,7 +23,16 @@ const require = createRequire(import.meta.url);
 // `npm audit` audited those instead of the ones inside dist/. Their versions go to
 // dist/bundled.json (`isr --version --verbose`); the README names their majors. Re-measured for
 // issue 17 (BENCHMARKS.md): loading them from node_modules cost ~6-11 ms of CPU per run.
-const BUNDLED = ['commander', 'eta', 'kleur', 'markdown-it', 'smol-toml'];
+const BUNDLED = [
+  'commander',
+  'eta',
+  'kleur',
+  'markdown-it',
+  'markdown-it-anchor',
+  'markdown-it-footnote',
+  'markdown-it-deflist',
+  'smol-toml',
+];
 const pkg = require('../package.json');
 for (const name of BUNDLED) {
   if (pkg.dependencies[name] || !pkg.devDependencies[name])
@@ -149,6 +158,27 @@ await build({
       },
     },
   ],
+});
+
+// The markdown-it plugins isr applies (heading ids, footnotes, definition lists: issue 21), one
+// CommonJS file beside markdown-it's, loaded with it on the first Markdown page. Built in rather
+// than loaded from node_modules for the reasons markdown-it is: they are devDependencies, and the
+// versions isr was tested with are the ones it runs.
+await build({
+  stdin: {
+    contents:
+      "export { default as anchor } from 'markdown-it-anchor';\n" +
+      "export { default as footnote } from 'markdown-it-footnote';\n" +
+      "export { default as deflist } from 'markdown-it-deflist';\n",
+    resolveDir: process.cwd(),
+    loader: 'js',
+  },
+  outfile: 'dist/vendor/markdown-it-plugins.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  logLevel: 'warning',
 });
 
 // smol-toml, for `+++` TOML front matter (src/sources/front-matter-formats.ts), loaded on the first

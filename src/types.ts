@@ -14,6 +14,13 @@ export type Params = Record<string, string>;
 /** Records that the page being built depends on `tag`; `isr regen --tag` and webhooks use it. */
 export type Track = (tag: string) => void;
 
+/**
+ * `track` as a route's `paths` and `load` get it: a tag, or an entry a source returned, which
+ * records that entry's tag (`DataSource.entryTag`, e.g. `file:content/a.md`). The way a page that
+ * shows derived objects (`{ url, title }` mapped from entries) declares the entries it shows.
+ */
+export type TrackDependency = (dependency: string | object) => void;
+
 // ---------------------------------------------------------------------------------------------
 // Data-source plugins
 // ---------------------------------------------------------------------------------------------
@@ -30,6 +37,8 @@ export interface SourceSetupContext {
   log: (level: 'info' | 'warn', message: string) => void;
   /** The config's `site` (its `timezone` dates content written without an offset). */
   site?: SiteInfo;
+  /** The site's base path (`/`, or `/repo/` for a site under a folder): for URLs a source writes into HTML. */
+  base?: string;
 }
 
 /** Given to every `list` / `get` call. */
@@ -134,7 +143,8 @@ export interface PathsContext<S extends DataSources = DataSources> {
   sources: BoundSources<S>;
   site: SiteInfo;
   now: Date;
-  track: Track;
+  /** Record a dependency of the route's listing: a tag, or an entry (its tag). */
+  track: TrackDependency;
 }
 
 /** Given to a route's `load()`; modelled on Next.js `getStaticProps`. `S`: the config's sources. */
@@ -145,8 +155,13 @@ export interface LoadContext<S extends DataSources = DataSources> {
   sources: BoundSources<S>;
   site: SiteInfo;
   now: Date;
-  /** Record an extra dependency tag (same as returning it in `tags`). */
-  track: Track;
+  /**
+   * Record a dependency: a tag (same as returning it in `tags`), or an entry a source returned,
+   * which records that entry's tag. A page whose props are derived from entries (a section page
+   * listing `{ url, title }` of its children) calls `track(child)` for each entry it shows, so
+   * `--tag file:…` of a child re-renders it (an entry in the props is found on its own).
+   */
+  track: TrackDependency;
   /** Why this page is being rendered now (like Next.js's revalidate reason); see `LoadReason`. */
   reason: LoadReason;
 }

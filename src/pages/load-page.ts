@@ -31,14 +31,15 @@ export async function loadPage(
   timeoutMs = LOAD_TIMEOUT_MS,
 ): Promise<LoadedPage> {
   const tags = new Set<string>();
-  const track = (t: string) => void tags.add(String(t));
+  const add = (t: string) => void tags.add(t);
+  const track = sources.trackerFor(add, `route "${route.name}": load() for ${ref.path}`);
   let result: LoadResult | undefined;
   if (route.load) {
     const call = Promise.resolve(
       route.load({
         params: ref.params,
         path: ref.path,
-        sources: sources.bind(track),
+        sources: sources.bind(add),
         site: config.site,
         now: new Date(now),
         track,

@@ -75,10 +75,11 @@ async function listRoute(config: ResolvedConfig, route: ResolvedRoute, sources: 
     return { route: route.name, pages: [{ path: route.pattern.source, route: route.name, params: {} }], tags: [] };
   }
   const tags = new Set<string>();
-  const track = (t: string) => void tags.add(String(t));
+  const add = (t: string) => void tags.add(t);
+  const track = sources.trackerFor(add, `routes "${route.name}": paths()`);
   // Entries a source could not read stay in the listing: their pages fail on their own, the
   // others go on (sources/source-set.ts).
-  const items = await route.paths!({ sources: sources.bind(track, { unreadable: 'keep' }), site: config.site, now: new Date(now), track });
+  const items = await route.paths!({ sources: sources.bind(add, { unreadable: 'keep' }), site: config.site, now: new Date(now), track });
   if (!Array.isArray(items)) {
     throw new IsrError('BAD_PARAMS', `routes "${route.name}": paths() returned ${typeof items}, expected an array of params or paths`, {
       hint: 'return e.g. [{ slug: "hello" }] or ["/blog/hello/"]',

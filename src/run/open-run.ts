@@ -14,6 +14,7 @@ import type { PlanOptions, PlanRoute } from '../plan/plan-regen.js';
 import { Renderer } from '../render/renderer.js';
 import { planRoutes } from '../routes/list-paths.js';
 import type { SourceSet } from '../sources/source-set.js';
+import { listResources } from '../write/page-resources.js';
 import { type AssetPlan, readPublicRecord, recordedAssets, sameRecord, scanAssets, writePublicRecord } from '../write/public-assets.js';
 import { type DetectedChanges, detectChanges } from './detect-changes.js';
 import type { RunContext } from './run-types.js';
@@ -81,7 +82,7 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
 function openAssets({ config, o }: RunContext): Pick<OpenedRun, 'assets' | 'recordStale' | 'saveRecord'> {
   const record = readPublicRecord(config.stateDir);
   const fromRecord = o.onlyNamed && Object.keys(record).length > 0;
-  const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, config.outDir, record);
+  const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, config.outDir, record, listResources(config));
   return {
     assets,
     recordStale: !fromRecord && !sameRecord(record, assets.assets),

@@ -118,11 +118,18 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     transformHtml: live ? injectLiveScript : undefined,
     recheckMs: o.diskCheckMs,
   });
+  // Set in watch mode (below); declared here for the state's onChange.
+  let watcher: SiteWatcher | undefined;
   const state = await SiteState.load({
     config,
     logger,
     checkEveryMs: o.diskCheckMs,
-    onChange: (files) => (files === 'all' ? store.invalidateAll() : store.invalidate(files)),
+    onChange: (files) => {
+      if (files === 'all') store.invalidateAll();
+      else store.invalidate(files);
+      // A run may have recorded files to watch (`track('file:…')` outside the sources' folders).
+      if (watcher) void followTracked();
+    },
   });
 
   // Paths whose run threw, or that a run could not render at all (no route matches any more):
@@ -277,7 +284,6 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 
   // Watch mode: changes become full regens (the planner finds what they affect).
-  let watcher: SiteWatcher | undefined;
   let watchWork: Promise<void> = Promise.resolve();
   const reload = o.reloadConfig ?? (() => loadConfig(config.root, { outDir: config.outDir, concurrency: config.concurrency }));
   const startWatch = async () => {
@@ -289,6 +295,11 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
         watchWork = watchWork.then(() => onWatch(c));
       },
     });
+    await followTracked();
+  };
+  const followTracked = async () => {
+    const { trackedFiles } = await import('./watch.js');
+    watcher?.follow(trackedFiles(state.manifest));
   };
   const onWatch = async (c: WatchChange) => {
     logger.info(`changed: ${c.files.join(', ')}`);

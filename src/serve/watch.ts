@@ -10,6 +10,7 @@ import { type FSWatcher, watch } from 'chokidar';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Manifest } from '../manifest/model.js';
 import { TEMP_SUFFIX } from '../write/write-atomic.js';
 
 export interface WatchChange {
@@ -23,7 +24,31 @@ export interface WatchChange {
 }
 
 export interface SiteWatcher {
+  /**
+   * Watch these files too (site-root-relative, from the `file:` tags pages recorded, see
+   * trackedFiles): a change reports their `file:` tag. Files already watched are skipped.
+   */
+  follow(files: string[]): void;
   close(): Promise<void>;
+}
+
+/**
+ * Files pages recorded with `track('file:…')` that no source reported in its watch (issue 21
+ * item 9: a code listing a chapter includes from outside the content folder). At most this many
+ * are watched, each one a watch of the system's (an inotify watch on Linux); past it, one
+ * warning and the rest are not followed.
+ */
+export const MAX_TRACKED_FILES = 10_000;
+
+/** The files named by `file:` tags in a manifest's pages and route listings, site-root-relative. */
+export function trackedFiles(manifest: Pick<Manifest, 'pages' | 'routes'>): string[] {
+  const files = new Set<string>();
+  const add = (tags: string[] | undefined) => {
+    for (const t of tags ?? []) if (t.startsWith('file:') && t.length > 5) files.add(t.slice(5));
+  };
+  for (const key in manifest.pages) add(manifest.pages[key]!.tags);
+  for (const key in manifest.routes) add(manifest.routes[key]!.tags);
+  return [...files];
 }
 
 type TagsFor = (file: string, event: 'add' | 'change' | 'unlink') => string[];
@@ -36,7 +61,11 @@ export async function watchSite(
   const inside = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep);
   const ignoredDirs = [config.outDir, config.stateDir];
   const publicDir = config.publicDir ? [config.publicDir] : [];
-  const watcher: FSWatcher = watch([config.templatesDir, config.configFile, ...publicDir, ...sources.flatMap((s) => s.paths)], {
+  const watched = [config.templatesDir, config.configFile, ...publicDir, ...sources.flatMap((s) => s.paths)];
+  // Tracked files outside what is watched above, absolute path → their tag.
+  const followed = new Map<string, string>();
+  let warnedFull = false;
+  const watcher: FSWatcher = watch(watched, {
     ignoreInitial: true,
     ignored: (p) => ignoredDirs.some((d) => inside(p, d)) || p.endsWith(TEMP_SUFFIX) || p.split(path.sep).includes('node_modules'),
   });
@@ -59,6 +88,8 @@ export async function watchSite(
     if (abs === config.configFile) c.config = true;
     else if (inside(abs, config.templatesDir)) c.templates = true;
     else if (config.publicDir && inside(abs, config.publicDir)) c.assets = true;
+    const tag = followed.get(abs);
+    if (tag) c.tags.push(tag);
     for (const s of sources) {
       if (!s.paths.some((p) => inside(abs, p))) continue;
       try {
@@ -74,6 +105,21 @@ export async function watchSite(
   await new Promise<void>((resolve) => watcher.once('ready', resolve));
 
   return {
+    follow(files) {
+      const added: string[] = [];
+      for (const rel of files) {
+        const abs = path.resolve(config.root, rel);
+        if (followed.has(abs) || watched.some((d) => inside(abs, d)) || ignoredDirs.some((d) => inside(abs, d))) continue;
+        if (followed.size >= MAX_TRACKED_FILES) {
+          if (!warnedFull) o.logger.warn(`watch: more than ${MAX_TRACKED_FILES} tracked files; the rest are not watched`);
+          warnedFull = true;
+          break;
+        }
+        followed.set(abs, `file:${rel}`);
+        added.push(abs);
+      }
+      if (added.length) watcher.add(added);
+    },
     async close() {
       if (timer) clearTimeout(timer);
       await watcher.close();
@@ -98,6 +144,7 @@ async function sourceWatches(
       await src.setup?.({
         root: config.root,
         cacheDir: config.cacheDir,
+        base: config.base,
         now: new Date(now),
         log: (level, m) => (level === 'warn' ? logger.warn(`${key}: ${m}`) : logger.info(`${key}: ${m}`)),
       });

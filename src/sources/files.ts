@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IsrError, isrError } from '../errors.js';
@@ -8,8 +8,10 @@ import { checkDistinct, isDraft } from './content-checks.js';
 import { candidatePaths, entryIdentity } from './entry-id.js';
 import { frontMatterEnd, parseFrontMatter, parseYamlObject } from './front-matter.js';
 import { checkFrontMatterDates } from './front-matter-dates.js';
-import { createMarkdown, type MarkdownOptions } from './markdown.js';
+import { createMarkdown, type MarkdownOptions, type Render } from './markdown.js';
+import { type LinkContext, markdownEnv } from './markdown-links.js';
 import { DEFAULT_PERMALINK, entryAliases, entryUrl } from './permalink.js';
+import { resourceUrl } from './resource-url.js';
 import { compareFiles, type SplitFile } from './snapshot.js';
 
 export interface FilesOptions {
@@ -28,6 +30,13 @@ export interface FilesOptions {
   permalink?: string;
   /** List entries with `draft: true` (or Jekyll's `published: false`) too. Default false. */
   drafts?: boolean;
+  /**
+   * Publish the folder's other files (images, downloads: Hugo page bundles, an `img/` beside
+   * chapters) with the pages: at the URL of their folder's page plus the path below it
+   * (`guide/img/a.png` → `/guide/img/a.png` with the default permalink). Default false: a content
+   * folder may hold files not meant for the web (drafts' notes, sources of images, scripts).
+   */
+  resources?: boolean;
 }
 
 /**
@@ -71,6 +80,22 @@ export function contentDirOf(source: object): string | undefined {
   return contentDirs.get(source);
 }
 
+/** A files() source with `resources: true`: its folder's other files are published with the pages (write/page-resources.ts). */
+export interface ResourceFolder {
+  /** Relative to the site root. */
+  dir: string;
+  /** Is this folder-relative path one of the source's entries (not a resource)? */
+  isContent(rel: string): boolean;
+  /** The site path the folder-relative file `rel` is published at (see resourceUrl). */
+  urlOf(rel: string, root: string, timeZone: string): string;
+}
+const resourceFolders = new WeakMap<object, ResourceFolder>();
+
+/** The page-resource folder of a source made by files() with `resources: true`, else undefined. */
+export function resourceFolderOf(source: object): ResourceFolder | undefined {
+  return resourceFolders.get(source);
+}
+
 /**
  * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
  * a `list()` records `files:<dir>` so added or removed files re-run the listing.
@@ -83,13 +108,19 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   let root = '';
   let absDir = '';
   let dirRel = '';
-  let render: (src: string) => string = () => '';
+  let render: Render = () => '';
   let timeZone = 'UTC';
   const permalink = options.permalink ?? DEFAULT_PERMALINK;
   let log: SourceSetupContext['log'] = () => {};
+  let links: LinkContext | undefined;
+  const isContent = (rel: string) => CONTENT_FILE.test(rel);
   // Per-run cache of parsed files: list() reads every file once; get() then costs no second read
   // while the bodies held stay under BODY_BUDGET (past it, list() keeps the front matter only).
   let parsed = new Map<string, Parsed>();
+  // What the last run parsed, front matter only, for the next run of the same process (`isr
+  // serve`): reused for a file whose stat (size, mtime, inode) is unchanged, so a webhook's run
+  // re-reads only what changed. Empty in a build or regen (one run per process): no extra stat.
+  let carried = new Map<string, Parsed>();
   let listing: Promise<string[]> | undefined;
   let heldBodies = 0;
   // Entries list() gave for files it could not read (over a bound), with empty `data`: reported
@@ -101,6 +132,10 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   // (20k files: 20k promises and microtasks saved), and a read is microseconds (see readParsed).
   const parse = (abs: string): Parsed => {
     let r = parsed.get(abs);
+    if (!r && carried.size) {
+      const before = carried.get(abs);
+      if (before?.sig && before.sig === statSignature(abs)) parsed.set(abs, (r = before));
+    }
     if (!r) {
       try {
         r = readParsed(abs, fileOf(abs));
@@ -108,7 +143,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         // A file over a bound (an alias bomb) is that file's failure, not the listing's: kept as
         // a failed entry (see `unreadable`), so the listing and the other pages go on.
         if (!(err instanceof IsrError && err.code === 'CONTENT_LIMIT')) throw err;
-        r = { data: {}, error: err };
+        r = { data: {}, error: err, sig: statSignature(abs) };
       }
       if (typeof r.body === 'string') {
         if (heldBodies + r.body.length > BODY_BUDGET) r = { data: r.data, body: RELEASED };
@@ -150,6 +185,24 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     if (known.aliases.length) entry.aliases = [...known.aliases];
     return entry;
   };
+  // A content file's page URL for a link to it, worked out as its entry's (toEntry). A target whose
+  // front matter cannot be parsed (its own page fails with that error) is linked by the pattern
+  // filled from its path, rather than failing the page that links to it; a target whose URL
+  // cannot be made at all is left as written.
+  const contentUrlOf = (abs: string): string | undefined => {
+    let data: Record<string, any> = {};
+    try {
+      const r = parse(abs);
+      if (!r.error) data = r.data;
+    } catch {
+      data = {};
+    }
+    try {
+      return toEntry(abs, data).url;
+    } catch {
+      return undefined;
+    }
+  };
   const collectionTag = () => `files:${dirRel}`;
 
   const source: DataSource<FileEntry> = {
@@ -165,6 +218,18 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       timeZone = ctx.site?.timezone ?? 'UTC';
       derived = new WeakMap();
       checkedListing = undefined;
+      links = {
+        dirRel,
+        base: ctx.base ?? '/',
+        isContent,
+        resources: options.resources === true,
+        exists: (rel) => existsSync(path.join(absDir, rel)),
+        urlOf: (rel) => contentUrlOf(path.join(absDir, rel)),
+        resourceUrlOf: (rel) => resourceUrl({ absDir, keyPrefix, pattern: permalink, timeZone, readData }, rel),
+        warn: (m) => ctx.log('warn', m),
+      };
+      carried = new Map();
+      for (const [abs, r] of parsed) if (r.sig) carried.set(abs, r.body === undefined ? r : { data: r.data, body: RELEASED, sig: r.sig });
       parsed = new Map();
       listing = undefined;
       heldBodies = 0;
@@ -211,12 +276,13 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         track(`file:${entry.file}`);
         if (result.body !== undefined) {
           entry.content = result.body;
-          entry.html = render(result.body);
+          const linked = (rel: string) => track(`file:${dirRel === '.' ? '' : `${dirRel}/`}${rel}`);
+          entry.html = render(result.body, links && markdownEnv(links, entry.file, entry.id, entry.url, linked));
           // A page reads its file's body once; keeping every body to the end of the run held the
           // whole content folder in memory (~110 MB at 100k files). The front matter stays for a
           // list() that read it; a file only get() has read is dropped (nothing will ask again).
           if (result === cached) heldBodies -= result.body.length;
-          if (listed) parsed.set(abs, { data: result.data, body: RELEASED });
+          if (listed) parsed.set(abs, { data: result.data, body: RELEASED, sig: result.sig });
           else parsed.delete(abs);
         }
         return entry;
@@ -251,6 +317,19 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     },
   };
   contentDirs.set(source, options.dir);
+  if (options.resources === true)
+    resourceFolders.set(source, {
+      dir: options.dir,
+      isContent,
+      urlOf: (rel, siteRoot, zone) => {
+        const folderAbs = path.resolve(siteRoot, options.dir);
+        const prefix = path.relative(siteRoot, folderAbs).split(path.sep).join('/');
+        return resourceUrl(
+          { absDir: folderAbs, keyPrefix: prefix && prefix !== '.' ? `${prefix}/` : '', pattern: permalink, timeZone: zone, readData },
+          rel,
+        );
+      },
+    });
   // `Data` is the caller's declaration of what the files hold (front matter is not validated).
   return source as DataSource<FileEntry<Data>>;
 }
@@ -298,21 +377,49 @@ const splitShown: SplitFile = (bytes, key) => {
 /** The default `include`: every .md, .markdown, .json, .yaml and .yml file (case as written). */
 const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;
 
-/** One file read and parsed (or refused: `error`, with empty `data`). */
-type Parsed = { data: Record<string, any>; body?: string; error?: IsrError };
+/** One file read and parsed (or refused: `error`, with empty `data`); `sig`: its stat when read. */
+type Parsed = { data: Record<string, any>; body?: string; error?: IsrError; sig?: string };
+
+/** What says a file is unchanged between two runs of one process (as sources/snapshot.ts: size, mtime, inode). */
+function statSignature(abs: string): string | undefined {
+  try {
+    return signatureOf(statSync(abs));
+  } catch {
+    return undefined;
+  }
+}
+const signatureOf = (st: { size: number; mtimeMs: number; ino: number }) => `${st.size}:${st.mtimeMs}:${st.ino}`;
+
+/** The data of a file, for resourceUrl (an index file's permalink). */
+const readData = (abs: string, rel: string) => readParsed(abs, rel).data;
 
 function readParsed(abs: string, rel: string): Parsed {
-  let text: string;
+  const { text, sig } = readText(abs, rel);
+  return { ...parseText(abs, rel, text), sig };
+}
+
+function readText(abs: string, rel: string): { text: string; sig: string } {
   try {
     // Synchronous: a local file of a few KB reads in microseconds, while the promise API pays a
     // thread-pool round trip for each of open, stat, read and close (and list() would open every
-    // file of the folder at once, past the fd limit on a large site). See BENCHMARKS.md.
-    text = readFileSync(abs, 'utf8');
+    // file of the folder at once, past the fd limit on a large site). See BENCHMARKS.md. By the
+    // descriptor: the stat of exactly the bytes read, for the next run's reuse (an fstat of an
+    // open file, not a second lookup of the path).
+    const fd = openSync(abs, 'r');
+    try {
+      const sig = signatureOf(fstatSync(fd));
+      return { text: readFileSync(fd, 'utf8'), sig };
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw err;
     throw isrError('CONTENT_UNREADABLE', [rel, code ?? (err as Error).message], { file: rel });
   }
+}
+
+function parseText(abs: string, rel: string, text: string): Parsed {
   if (/\.(md|markdown)$/i.test(abs)) {
     const fm = parseFrontMatter(text, rel);
     checkFrontMatterDates(fm.data, text, rel);

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import { type IsrError, isrError } from '../errors.js';
 import type { Manifest } from '../manifest/model.js';
 import { walkFiles } from '../walk-files.js';
+import type { Resource } from './page-resources.js';
 import type { Stage } from './stage.js';
 import { tempPathFor } from './write-atomic.js';
 
@@ -44,6 +45,8 @@ export interface AssetPlan {
   removed: string[];
   /** Assets whose copy in outDir already has their bytes. */
   unchanged: string[];
+  /** Page resources among the assets → their file relative to the site root (write/page-resources.ts). */
+  resources?: Map<string, string>;
 }
 
 const RECORD_NAME = 'public.json';
@@ -74,11 +77,27 @@ export function writePublicRecord(stateDir: string, files: Map<string, AssetReco
  * Hash every asset and decide what to copy and what to remove. Reads, writes nothing: the run
  * stages the copies once its pages are known (a page's file may not be taken by an asset).
  */
-export function scanAssets(publicDir: string | undefined, outDir: string, record: Record<string, AssetRecord>): AssetPlan {
+export function scanAssets(
+  publicDir: string | undefined,
+  outDir: string,
+  record: Record<string, AssetRecord>,
+  resourceFiles: Resource[] = [],
+): AssetPlan {
   const assets = new Map<string, AssetRecord>();
   const write = new Map<string, string>();
   const unchanged: string[] = [];
-  for (const [rel, abs] of publicDir ? listAssets(publicDir) : []) {
+  const all = publicDir ? listAssets(publicDir) : [];
+  const resources = new Map<string, string>();
+  if (resourceFiles.length) {
+    const fromPublic = new Set(all.map(([rel]) => rel));
+    for (const r of resourceFiles) {
+      const other = fromPublic.has(r.rel) ? `the public folder's ${r.rel}` : resources.get(r.rel);
+      if (other) throw assetClash(r.from, r.rel, other);
+      resources.set(r.rel, r.from);
+      all.push([r.rel, r.abs]);
+    }
+  }
+  for (const [rel, abs] of all) {
     const st = statSync(abs);
     const known = record[rel];
     const sameStat = known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino;
@@ -92,7 +111,7 @@ export function scanAssets(publicDir: string | undefined, outDir: string, record
     else write.set(rel, abs);
   }
   const removed = Object.keys(record).filter((rel) => !assets.has(rel));
-  return { assets, write, removed, unchanged };
+  return { assets, write, removed, unchanged, ...(resources.size ? { resources } : {}) };
 }
 
 /**
@@ -104,10 +123,10 @@ export function recordedAssets(record: Record<string, AssetRecord>): AssetPlan {
   return { assets: new Map(Object.entries(record)), write: new Map(), removed: [], unchanged: [] };
 }
 
-/** A public file that would take a page's (or a site file's) output: an input error naming both. */
-export function assetClash(publicRel: string, rel: string, owner: string): IsrError {
-  return isrError('DUPLICATE_OUTPUT', [`${publicRel}/${rel}`, owner, 'write', rel], {
-    hint: `rename or remove ${publicRel}/${rel}, or change what writes ${rel}`,
+/** A public file (or page resource) that would take a page's (or a site file's) output: an input error naming both. */
+export function assetClash(source: string, rel: string, owner: string): IsrError {
+  return isrError('DUPLICATE_OUTPUT', [source, owner, 'write', rel], {
+    hint: `rename or remove ${source}, or change what writes ${rel}`,
   });
 }
 
@@ -125,12 +144,13 @@ export function stageAssets(
 ): void {
   if (!assets.assets.size && !assets.removed.length) return;
   const publicRel = path.relative(config.root, config.publicDir ?? '') || '.';
+  const sourceOf = (rel: string) => assets.resources?.get(rel) ?? `${publicRel}/${rel}`;
   for (const key in manifest.pages) {
     const file = manifest.pages[key]!.file;
-    if (file && assets.assets.has(file)) throw assetClash(publicRel, file, `the page ${key}`);
+    if (file && assets.assets.has(file)) throw assetClash(sourceOf(file), file, `the page ${key}`);
   }
   const generated = [config.sitemap ? 'sitemap.xml' : '', config.headersFile ? '_headers' : ''].filter(Boolean);
-  for (const name of generated) if (assets.assets.has(name)) throw assetClash(publicRel, name, `isr's generated ${name}`);
+  for (const name of generated) if (assets.assets.has(name)) throw assetClash(sourceOf(name), name, `isr's generated ${name}`);
   for (const [rel, src] of assets.write) {
     stage.stageCopy(rel, src);
     result.written.push(rel);

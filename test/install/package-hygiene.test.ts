@@ -26,7 +26,16 @@ describe('the package declares what it loads', () => {
   it('keeps the packages built into dist/ as devDependencies, named with their versions in the README and `isr --version --verbose`', async () => {
     const pkg = await readJson('package.json');
     const bundled: Record<string, string> = await readJson('dist/bundled.json');
-    expect(Object.keys(bundled).sort()).toEqual(['commander', 'eta', 'kleur', 'markdown-it', 'smol-toml']);
+    expect(Object.keys(bundled).sort()).toEqual([
+      'commander',
+      'eta',
+      'kleur',
+      'markdown-it',
+      'markdown-it-anchor',
+      'markdown-it-deflist',
+      'markdown-it-footnote',
+      'smol-toml',
+    ]);
     const readme = await readFile(path.join(REPO, 'README.md'), 'utf8');
     const cli = await runCli(['--version', '--verbose']);
     expect(cli.code).toBe(0);
@@ -52,6 +61,7 @@ describe('the package declares what it loads', () => {
         'dist/bundled.json',
         'dist/vendor/markdown-it.cjs',
         'dist/vendor/smol-toml.cjs',
+        'dist/vendor/markdown-it-plugins.cjs',
       ]),
     );
   });
