@@ -293,6 +293,8 @@ export const CATALOGUE = {
     exit: EXIT.locked,
     abortsRun: true,
     input: false,
+    message: (where: string, key: string, expected: string, found: string) =>
+      `${where}: ${key} changed under this run (expected ${expected}, found ${found}); nothing was published over it`,
     hint: 'another run published meanwhile; run again',
   },
   STORE_AUTH: {

@@ -2,7 +2,7 @@ import { afterChange } from '../deliver/after-change.js';
 import { checkPurge } from '../deliver/purge-step.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
-import { type CommonOptions, commandContext } from './context.js';
+import { type CommonOptions, commandContext, runTuning } from './context.js';
 import { warnHostLimits } from './host-limits.js';
 import { exitCodeFor, printSummary, resultJson } from './report.js';
 
@@ -17,6 +17,7 @@ export async function buildCommand(root: string, opts: CommonOptions & { wait?: 
     logger,
     waitSeconds: opts.wait,
     command: 'isr build',
+    ...runTuning(),
     detect: opts.detect !== false,
   });
   if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result))}\n`);

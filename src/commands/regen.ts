@@ -10,7 +10,7 @@ import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-reg
 import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
-import { type CommonOptions, commandContext } from './context.js';
+import { type CommonOptions, commandContext, runTuning } from './context.js';
 import { warnHostLimits } from './host-limits.js';
 import { payloadTarget } from './payload.js';
 import { exitCodeFor, printSummary, resultJson } from './report.js';
@@ -87,6 +87,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     dryRun: opts.dryRun,
     waitSeconds: opts.wait,
     command: 'isr regen',
+    ...runTuning(),
     detect: opts.detect !== false,
   });
   const { plan } = result;

@@ -7,6 +7,7 @@ import { createLogger } from '../logger.js';
 import { createServer } from '../serve/create-server.js';
 import { fileClock } from '../serve/now-file.js';
 import type { PrimaryMessage, WorkerMessage } from '../serve/workers.js';
+import { runTuning } from './context.js';
 
 export interface ServeCommandOptions {
   host: string;
@@ -58,6 +59,7 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     watch: opts.watch,
     accessLog: opts.log ? (line) => process.stdout.write(`${logPrefix + line}\n`) : undefined,
     reloadConfig: load,
+    tuning: runTuning(),
   });
   const out = path.relative(process.cwd(), config.outDir) || '.';
   // The site's home: under the base path, where the server serves it.

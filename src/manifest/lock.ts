@@ -38,6 +38,10 @@ export interface Lock {
   releaseSync(): void;
   /** True when a lock left by a dead process was taken over: that run may have left temp files. */
   recovered: boolean;
+  /** This holder's random token (in the owner file): the lease's version. */
+  readonly token: string;
+  /** Epoch ms when the lease lapses unless renewed. */
+  readonly expiresAt: number;
   /** Extend the lease now (the timer does it every RENEW_EVERY_MS); notes a lock found lost. */
   renew(): void;
   /** Throws LOCK_LOST unless this run still holds the lock with a lease not yet expired: called
@@ -68,11 +72,18 @@ export interface LockOptions {
   foreignStaleMs?: number;
   /** The time, in epoch ms (tests move it; default Date.now). */
   clock?: () => number;
+  /** The lock folder's name in stateDir (default `lock`, the site's run lock); other names are
+   * other leases of the store (store/fs-store.ts). */
+  name?: string;
+  /** How long a lease lasts unless renewed (default LEASE_MS). */
+  leaseMs?: number;
 }
 
 export async function acquireLock(stateDir: string, options: LockOptions): Promise<Lock> {
   mkdirSync(stateDir, { recursive: true });
-  const dir = path.join(stateDir, 'lock');
+  const name = options.name ?? 'lock';
+  const dir = path.join(stateDir, name);
+  const leaseMs = options.leaseMs ?? LEASE_MS;
   const clock = options.clock ?? Date.now;
   const stale = (o: Owner) => isStale(o, options.foreignStaleMs ?? 6 * 3600_000, clock());
   const started = clock();
@@ -82,25 +93,25 @@ export async function acquireLock(stateDir: string, options: LockOptions): Promi
     token: randomBytes(8).toString('hex'),
     startedAt: started,
     command: options.command,
-    expiresAt: started + LEASE_MS,
+    expiresAt: started + leaseMs,
   };
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
   let delay = 25;
   let recovered = false;
   for (;;) {
     // The lease starts when the lock is taken, not when the wait for it began (--wait).
-    me.expiresAt = clock() + LEASE_MS;
+    me.expiresAt = clock() + leaseMs;
     if (tryCreate(dir, me)) {
       // A takeover interrupted between its rename-aside and its own lock leaves `lock.stale-*`
       // and no lock: the run it took over may have left temp files, so report a recovery.
-      if (await removeDebris(stateDir, stale)) recovered = true;
-      return held(dir, me, clock, recovered);
+      if (await removeDebris(stateDir, name, stale)) recovered = true;
+      return held(dir, me, clock, recovered, leaseMs);
     }
     const holder = await readOwner(dir);
     if (holder === 'gone') continue;
     const abandoned = holder === 'ownerless' ? (await ageMs(dir)) > OWNERLESS_STALE_MS : stale(holder);
     if (abandoned) {
-      if (await takeOver(stateDir, dir, holder)) recovered = true;
+      if (await takeOver(dir, holder)) recovered = true;
       else await new Promise((r) => setTimeout(r, 10)); // another contender is taking it over
       continue;
     }
@@ -151,19 +162,19 @@ function rmQuietly(p: string): void {
  * it into place (its owner is dead, or it is older than a minute). Called while
  * holding the lock. True when an interrupted takeover was found.
  */
-async function removeDebris(stateDir: string, stale: (o: Owner) => boolean): Promise<boolean> {
+async function removeDebris(stateDir: string, lockName: string, stale: (o: Owner) => boolean): Promise<boolean> {
   let names: string[];
   try {
-    names = readdirSync(stateDir).filter((n) => n.startsWith('lock.'));
+    names = readdirSync(stateDir).filter((n) => n.startsWith(`${lockName}.`));
   } catch {
     return false;
   }
   let takeover = false;
   for (const name of names) {
     const full = path.join(stateDir, name);
-    if (name === 'lock.takeover' && (await ageMs(full)) > TAKEOVER_STALE_MS)
+    if (name === `${lockName}.takeover` && (await ageMs(full)) > TAKEOVER_STALE_MS)
       await rm(full, { recursive: true, force: true }).catch(() => {});
-    const m = /^lock\.(stale|released|new)-/.exec(name);
+    const m = /^\.(stale|released|new)-/.exec(name.slice(lockName.length));
     if (!m) continue;
     if (m[1] === 'new') {
       // Prepared by a process that died before renaming it into place: its owner says so. Without
@@ -214,8 +225,8 @@ function isStale(o: Owner, foreignStaleMs: number, now: number): boolean {
   }
 }
 
-async function takeOver(stateDir: string, dir: string, judged: Owner | 'ownerless'): Promise<boolean> {
-  const mutex = path.join(stateDir, 'lock.takeover');
+async function takeOver(dir: string, judged: Owner | 'ownerless'): Promise<boolean> {
+  const mutex = `${dir}.takeover`;
   try {
     await mkdir(mutex);
   } catch (err) {
@@ -265,7 +276,7 @@ async function moveAsideAndDelete(dir: string): Promise<void> {
  * The lock as its holder sees it: the lease renewed by a timer (unref'd: it never keeps a process
  * alive) until release, and checked at the commit point.
  */
-function held(dir: string, me: Owner, clock: () => number, recovered: boolean): Lock {
+function held(dir: string, me: Owner, clock: () => number, recovered: boolean, leaseMs: number): Lock {
   const ownerFile = path.join(dir, 'owner.json');
   let expiresAt = me.expiresAt!;
   let lost = false;
@@ -276,7 +287,7 @@ function held(dir: string, me: Owner, clock: () => number, recovered: boolean): 
       lost = true;
       return;
     }
-    const next = clock() + LEASE_MS;
+    const next = clock() + leaseMs;
     // Replaced whole by a rename, so a contender never reads half an owner file.
     const tmp = `${ownerFile}.${me.token}.renew`;
     try {
@@ -288,7 +299,7 @@ function held(dir: string, me: Owner, clock: () => number, recovered: boolean): 
       rmQuietly(tmp);
     }
   };
-  const timer = setInterval(renew, RENEW_EVERY_MS);
+  const timer = setInterval(renew, Math.min(RENEW_EVERY_MS, leaseMs / 4));
   timer.unref();
   const stop = () => {
     released = true;
@@ -297,11 +308,16 @@ function held(dir: string, me: Owner, clock: () => number, recovered: boolean): 
   };
   const lock: Lock = {
     recovered,
+    token: me.token,
+    get expiresAt() {
+      return expiresAt;
+    },
     renew,
     assertHeld() {
       // An expired lease may already be judged stale by another host: too late to renew it.
       if (!lost && clock() <= expiresAt) renew();
-      if (lost || clock() > expiresAt) {
+      // A released lock is not held either (a store's lease is checked by whoever kept the object).
+      if (lost || released || clock() > expiresAt) {
         throw isrError('LOCK_LOST', [], { file: path.relative(process.cwd(), dir) });
       }
     },

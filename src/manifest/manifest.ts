@@ -3,10 +3,11 @@
  * (`loadShards`), whole or the lines it names. Its shape is in model.ts (re-exported here), the
  * parsing and validation of the texts in parse.ts, writing in write-manifest.ts.
  */
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IsrError } from '../errors.js';
 import { readFdReused } from '../read-reused.js';
+import { signatureOfStats } from '../store/precondition.js';
 import { MANIFEST_VERSION, type Manifest, type PageEntry, shardDir } from './model.js';
 import { addEntries, parseHead, parseShard, wayOutOf } from './parse.js';
 import { findEntries, framed } from './shard-patch.js';
@@ -26,10 +27,9 @@ export function fileSignature(file: string): string | undefined {
   }
 }
 
-/** The `fileSignature` of stats already taken (`isr serve` stats without blocking). */
-export function signatureOfStats(s: { ino: number; size: number; mtimeMs: number }): string {
-  return `${s.ino}:${s.size}:${s.mtimeMs}`;
-}
+/** The `fileSignature` of stats already taken (`isr serve` stats without blocking): the
+ * filesystem store's version of the file (store/precondition.ts). */
+export { signatureOfStats };
 
 /**
  * Read the manifest's head: everything but the pages, which stay on disk until `loadShards`.
@@ -40,6 +40,36 @@ export function signatureOfStats(s: { ino: number; size: number; mtimeMs: number
 export function openManifest(file: string, root: string): Manifest | undefined {
   const text = readText(file, root);
   return text === undefined ? undefined : parseHead(text, file, root);
+}
+
+/**
+ * `openManifest` with the version of the very file it read (its store version, as `fileSignature`
+ * gives): the version a run's new head must replace (`ifVersion`, the commit point).
+ */
+export function openHead(file: string, root: string): { manifest: Manifest; version: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw unreadable(err, file, root);
+  }
+  try {
+    const version = signatureOfStats(fstatSync(fd));
+    return { manifest: parseHead(readFileSync(fd, 'utf8'), file, root), version };
+  } catch (err) {
+    if (err instanceof IsrError) throw err;
+    throw unreadable(err, file, root);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unreadable(err: unknown, file: string, root: string): IsrError {
+  return new IsrError('MANIFEST_CORRUPT', `cannot read the manifest: ${(err as Error).message}`, {
+    file: path.relative(root, file),
+    hint: 'check its permissions',
+  });
 }
 
 /** Entries a run needs of some shards (see plan/shards-to-load.ts `entriesOnly`). */

@@ -15,11 +15,11 @@ import { type PageEntry, redirectOf, type ShardTable } from './model.js';
 /**
  * Pages per shard aimed at when the split is chosen. Small enough that loading and rewriting one
  * shard costs about a millisecond, large enough that a 100k-page site has a few hundred files.
- * `ISR_PAGES_PER_SHARD` overrides it (tests use it to split small fixture sites).
+ * A run may aim at another (`RunOptions.pagesPerShard`: the commands' `ISR_PAGES_PER_SHARD`,
+ * which tests use to split small fixture sites).
  */
 export function targetPagesPerShard(): number {
-  const n = Number(process.env.ISR_PAGES_PER_SHARD);
-  return Number.isInteger(n) && n > 0 ? n : 512;
+  return 512;
 }
 
 /** The shard a URL path belongs to with `bits` bits of split: FNV-1a of the path, top bits, hex. */

@@ -5,7 +5,7 @@
  */
 import { readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { invariant, writeFailed } from '../errors.js';
+import { IsrError, invariant, writeFailed } from '../errors.js';
 import { runStepsSliced, yieldTurn } from '../time-slice.js';
 import { type Durability, NOT_DURABLE } from '../write/durable.js';
 import { type TempFile, writeTemp } from '../write/write-atomic.js';
@@ -32,6 +32,8 @@ export interface WriteOptions {
   /** A shard outgrew `maxPagesPerShard` (every shard is loaded then): split by the largest
    * shard too (`splitBits`), not by the average only. */
   split?: boolean;
+  /** Pages per shard aimed at (default `targetPagesPerShard()`; the commands' ISR_PAGES_PER_SHARD). */
+  pagesPerShard?: number;
 }
 
 /** A shard rewritten from its old bytes and its changed pages (see shard-patch.ts). */
@@ -153,8 +155,8 @@ function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite
   const bits = !everything
     ? prev!.bits
     : o.split
-      ? splitBits(Object.keys(m.pages), prev?.bits)
-      : chooseBits(Object.keys(m.pages).length, prev?.bits);
+      ? splitBits(Object.keys(m.pages), prev?.bits, o.pagesPerShard)
+      : chooseBits(Object.keys(m.pages).length, prev?.bits, o.pagesPerShard);
   const resplit = !prev || bits !== prev.bits;
   const dirty = resplit || o.dirty === 'all' ? new Set(shardIds(bits)) : new Set(o.dirty);
   // A new split rewrites every shard whole (all are loaded then).
@@ -223,7 +225,7 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
   }
   return {
     temps: staged.map((t) => t.tmp),
-    async publish(durable = NOT_DURABLE, flushed = false, dirs: readonly string[] = []) {
+    async publish(durable = NOT_DURABLE, flushed = false, dirs: readonly string[] = [], commitHead?: CommitHead) {
       if (!flushed) await durable.flush(staged.map((t) => t.tmp));
       // Shards first (new names nobody reads yet), then the head: a crash in between leaves the
       // old head naming the old shards, all still there.
@@ -234,11 +236,16 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
         await yieldTurn();
       }
       await durable.flush(shards.length ? [...dirs, dir] : dirs);
-      await head.publish();
-      await durable.flush([path.dirname(file)]);
+      let version: string | undefined;
+      if (commitHead) version = await commitHead(head.tmp);
+      else {
+        await head.publish();
+        await durable.flush([path.dirname(file)]);
+      }
       const previous = m.shards;
       m.shards = w.table;
       await removeSuperseded(dir, previous, w.table);
+      return version;
     },
     discard,
   };
@@ -271,20 +278,38 @@ function ordered(info: Record<string, ShardInfo>): Record<string, ShardInfo> {
   return out;
 }
 
+/**
+ * Puts the staged head (its temp file) in place and resolves to its new version: the run's
+ * commit point, a store write under the precondition that the head is still the one the run
+ * read (store/store.ts). It flushes the head's folder itself.
+ */
+export type CommitHead = (tmp: string) => Promise<string>;
+
 /** A manifest written to temp files (`temps`), not yet published. */
 export interface StagedManifest {
   readonly temps: readonly string[];
-  /** `flushed`: the caller flushed `temps` already; `dirs`: folders to flush before the head's rename. */
-  publish(durable?: Durability, flushed?: boolean, dirs?: readonly string[]): Promise<void>;
+  /**
+   * `flushed`: the caller flushed `temps` already; `dirs`: folders to flush before the head's
+   * rename; `commitHead`: how the head is put in place (default: a rename, then a flush of its
+   * folder). Resolves to the head's new version when `commitHead` gave one.
+   */
+  publish(durable?: Durability, flushed?: boolean, dirs?: readonly string[], commitHead?: CommitHead): Promise<string | undefined>;
   discard(): Promise<void>;
 }
 
-/** Published: the manifest on disk is the new one. */
-export async function writeManifest(file: string, m: Manifest, o: WriteOptions, durable: Durability = NOT_DURABLE): Promise<void> {
+/** Published: the manifest on disk is the new one (its head put by `commitHead` when given). */
+export async function writeManifest(
+  file: string,
+  m: Manifest,
+  o: WriteOptions,
+  durable: Durability = NOT_DURABLE,
+  commitHead?: CommitHead,
+): Promise<string | undefined> {
   const staged = await stageManifest(file, m, prepareShards(m, o));
   try {
-    await staged.publish(durable);
+    return await staged.publish(durable, false, [], commitHead);
   } catch (err) {
+    if (err instanceof IsrError && err.code === 'PRECONDITION_FAILED') throw err;
     throw writeFailed('the manifest', err, 'check the folder of the manifest is writable', path.relative(process.cwd(), file));
   }
 }

@@ -12,8 +12,9 @@ export type LoadedPage =
   | { kind: 'notFound'; revalidate: Revalidate; tags: string[] }
   | { kind: 'redirect'; destination: string; permanent: boolean; revalidate: Revalidate; tags: string[] };
 
-/** Milliseconds a `load()` may take before the page counts as failed. */
-export const LOAD_TIMEOUT_MS = Number(process.env.ISR_LOAD_TIMEOUT_MS) || 60_000;
+/** Milliseconds a `load()` may take before the page counts as failed, unless the run says
+ * otherwise (`RunOptions.loadTimeoutMs`: the commands' ISR_LOAD_TIMEOUT_MS). */
+export const LOAD_TIMEOUT_MS = 60_000;
 
 /**
  * Call the route's `load()` for one page (never for all pages: regen of one path stays cheap),
@@ -27,6 +28,7 @@ export async function loadPage(
   sources: SourceSet,
   now: number,
   reason: LoadReason = 'build',
+  timeoutMs = LOAD_TIMEOUT_MS,
 ): Promise<LoadedPage> {
   const tags = new Set<string>();
   const add = (t: string) => void tags.add(t);
@@ -44,7 +46,7 @@ export async function loadPage(
         reason,
       }),
     );
-    result = await withTimeout(call, LOAD_TIMEOUT_MS, `load() of ${ref.path} did not finish within ${LOAD_TIMEOUT_MS} ms`);
+    result = await withTimeout(call, timeoutMs, `load() of ${ref.path} did not finish within ${timeoutMs} ms`);
     if (result === undefined || result === null || typeof result !== 'object' || Array.isArray(result)) {
       throw new IsrError(
         'BAD_LOAD_RESULT',

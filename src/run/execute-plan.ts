@@ -40,6 +40,8 @@ export interface ExecuteContext {
   logger: Logger;
   /** Paths built because they were named rather than listed (see PageEntry.onDemand). */
   onDemand: ReadonlySet<string>;
+  /** How long one load() may take (default load-page.ts LOAD_TIMEOUT_MS). */
+  loadTimeoutMs?: number;
 }
 
 /**
@@ -148,7 +150,8 @@ async function buildPage(
   result: ExecuteResult,
 ): Promise<PageEntry> {
   const { now } = ctx;
-  const loaded = await loadPage(ctx.config, route, page, ctx.sources, now, loadReason(page.reasons, ctx.onDemand.has(page.path)));
+  const reason = loadReason(page.reasons, ctx.onDemand.has(page.path));
+  const loaded = await loadPage(ctx.config, route, page, ctx.sources, now, reason, ctx.loadTimeoutMs);
   const base = {
     route: route.name,
     ...(Object.keys(page.params).length ? { params: page.params } : {}),

@@ -18,7 +18,7 @@ import { describeError, InternalError, IsrError, isInputError } from '../errors.
 import { createLogger, type Logger } from '../logger.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { pageThatAborted } from '../run/execute-plan.js';
-import { type RunResult, runSite } from '../run/run-site.js';
+import { type RunResult, type RunTuning, runSite } from '../run/run-site.js';
 import { SERVE_SLICE_MS, setSliceMs } from '../time-slice.js';
 import { logRequests } from './access-log.js';
 import { FileStore } from './file-store.js';
@@ -66,6 +66,8 @@ export interface ServeOptions {
    * closes a connection the proxy is about to reuse).
    */
   timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
+  /** Switches for tests, passed to every run (commands/serve.ts reads them from the environment). */
+  tuning?: RunTuning;
 }
 
 export interface IsrServer {
@@ -158,6 +160,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       command: 'isr serve',
       waitSeconds: o.lockWaitSeconds ?? 60,
       held: state.held(),
+      ...o.tuning,
     });
   const queue = new RegenQueue(async (job) => {
     const cfg = config;

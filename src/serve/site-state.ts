@@ -24,6 +24,7 @@ import {
   signatureOfStats,
 } from '../manifest/manifest.js';
 import { shardOf } from '../manifest/shards.js';
+import type { ChangeSet } from '../run/run-types.js';
 import { runStepsSliced } from '../time-slice.js';
 
 /** What identifies one version of the manifest file (an atomic rename gives a new inode). */
@@ -41,11 +42,10 @@ export interface SiteStateOptions {
 /** What a run of our own changed (a `RunResult` has these). */
 export interface OwnRun {
   manifest: Manifest;
-  rendered: string[];
-  failed: { path: string }[];
-  plan: { remove: { path: string }[] };
   /** The signature of the manifest head the run wrote, taken under its lock. */
   manifestSignature?: string;
+  /** The run's change set: the pages it replaced and removed, the head versions it read and wrote. */
+  changes: Pick<ChangeSet, 'pages' | 'removedPages' | 'fromVersion'>;
 }
 
 export class SiteState {
@@ -133,9 +133,9 @@ export class SiteState {
    * After one of our own runs: adopt the manifest it wrote and drop the files it changed. A run
    * loads only the shards it needs, so its manifest holds a part of the pages.
    *
-   * When the run read the very head we hold (its generation is ours + 1), the pages it rendered,
-   * failed or removed are all that changed: those are taken, and the head it wrote (its
-   * signature, taken under its lock) becomes ours. Otherwise another process (a cron
+   * When the run read the very head we hold (its change set's `fromVersion` is the version we
+   * hold exactly), the pages of its change set are all that changed: those are taken, and the
+   * head it wrote (its version, taken under its lock) becomes ours. Otherwise another process (a cron
    * `isr regen`) published in between: each shard the run loaded is taken whole (it includes
    * that write), the others keep the file names we hold, and the disk check that follows reads
    * the ones the other process rewrote. Either way the disk is looked at for a write that came
@@ -150,7 +150,8 @@ export class SiteState {
       // wrote nothing (a stale page found rendered already) may have read a head another process
       // wrote: its loaded shards are taken, and the check below reads the rest.
       const wrote = run.manifestSignature !== undefined;
-      const direct = wrote && !!held && !!next && next.bits === held.bits && next.generation === held.generation + 1;
+      const fromOurs = this.exact !== undefined && run.changes.fromVersion === this.exact;
+      const direct = wrote && fromOurs && !!held && !!next && next.bits === held.bits;
       // Sliced (time-slice.ts): 20,000 pages of one big run took ~30 ms to take in one go. The
       // entries are replaced one by one; each is whole, and their files are already published.
       if (direct) await runStepsSliced(this.takeChanged(run));
@@ -176,13 +177,13 @@ export class SiteState {
     void this.check();
   }
 
-  /** The run read the head we hold: only its rendered, failed and removed pages changed. */
+  /** The run read the head we hold: only the pages of its change set changed. */
   private *takeChanged(run: OwnRun): Generator<void, void> {
     const next = run.manifest;
     const bits = next.shards!.bits;
     const pages = this.manifest.pages;
     let n = 0;
-    for (const key of [...run.rendered, ...run.failed.map((f) => f.path), ...run.plan.remove.map((r) => r.path)]) {
+    for (const key of [...run.changes.pages, ...run.changes.removedPages]) {
       this.put(pages, key, Object.hasOwn(next.pages, key) ? next.pages[key] : undefined, bits);
       if (++n % 512 === 0) yield;
     }

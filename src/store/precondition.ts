@@ -2,7 +2,7 @@
  * The parts every store shares: key checks, the precondition error, and the version the
  * filesystem store gives a file (also the signature `isr serve` compares a manifest head by).
  */
-import { IsrError, invariant } from '../errors.js';
+import { type IsrError, invariant, isrError } from '../errors.js';
 import type { Precondition } from './store.js';
 
 /** Keys are relative, '/'-separated, without empty, `.` or `..` segments: a key never leaves its store. */
@@ -16,11 +16,7 @@ export function checkKey(key: string): void {
 /** The rejection of a conditional write whose condition did not hold. */
 export function preconditionFailed(where: string, key: string, want: Precondition, found: string | undefined): IsrError {
   const expected = 'ifAbsent' in want ? 'no object' : `version ${want.ifVersion}`;
-  return new IsrError(
-    'PRECONDITION_FAILED',
-    `${where}: ${key} changed under this run (expected ${expected}, found ${found === undefined ? 'none' : `version ${found}`}); nothing was published over it`,
-    { hint: 'another run published meanwhile; run again' },
-  );
+  return isrError('PRECONDITION_FAILED', [where, key, expected, found === undefined ? 'none' : `version ${found}`]);
 }
 
 /** True when an object of version `current` (undefined: absent) satisfies `want`. */

@@ -85,6 +85,7 @@ describe('SiteState (the server view of a sharded manifest)', () => {
       now: T0 + 120_000,
       logger: silentLogger(),
       command: 'test',
+      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
     });
     await state.adopt(run, [...run.written, ...run.removed]);
     await state.check();
@@ -112,6 +113,7 @@ describe('SiteState (the server view of a sharded manifest)', () => {
       now: T0 + 120_000,
       logger: silentLogger(),
       command: 'test',
+      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
     });
     await state.adopt(run, [...run.written, ...run.removed]);
     // Before any disk check: the shard our run loaded already carries the cron's page.
@@ -132,6 +134,7 @@ describe('SiteState (the server view of a sharded manifest)', () => {
       now: T0 + 120_000,
       logger: silentLogger(),
       command: 'test',
+      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
     });
     await state.adopt(run, [...run.written, ...run.removed]);
     await state.check();
@@ -173,6 +176,7 @@ describe('SiteState disk checks', () => {
       now: T0 + 120_000,
       logger: silentLogger(),
       command: 'test',
+      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
       held: state.held(),
     });
     statGate.calls = 0;
@@ -196,6 +200,7 @@ describe('SiteState disk checks', () => {
       now: T0 + 120_000,
       logger: silentLogger(),
       command: 'test',
+      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
       held: state.held(),
     });
     const cron = spawnSync(process.execPath, [BIN, 'regen', '--path', a, '--quiet'], {
@@ -229,6 +234,7 @@ describe('SiteState disk checks', () => {
       now: T0 + 120_000,
       logger: silentLogger(),
       command: 'test',
+      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
       held: state.held(),
     });
     await state.adopt(run, [...run.written, ...run.removed]);
@@ -268,6 +274,7 @@ describe('a run of the server started from the manifest it holds', () => {
       now: T0 + 120_000,
       logger: silentLogger(),
       command: 'test',
+      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
       held: state.held(),
     });
     await state.adopt(run, [...run.written, ...run.removed]);
@@ -295,6 +302,7 @@ describe('a run of the server started from the manifest it holds', () => {
       now: T0 + 120_000,
       logger: silentLogger(),
       command: 'test',
+      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
       held: state.held(),
     });
     await state.adopt(run, [...run.written, ...run.removed]);

@@ -148,7 +148,7 @@ describe('isr serve: stale-while-revalidate', () => {
 
     it('adopts its own regeneration (one shard loaded) without losing the other pages', async () => {
       vi.stubEnv('ISR_PAGES_PER_SHARD', '1');
-      s = await serveFixture('serve-site');
+      s = await serveFixture('serve-site', { tuning: { pagesPerShard: 1 } });
       const all = pagesOf(s);
       expect(Object.keys(JSON.parse(await s.site.read('.isr/manifest.json')).shards).length).toBeGreaterThan(2);
       await s.site.write('content/items/alpha.json', JSON.stringify({ title: 'Alpha sharded', tags: ['green'] }));
@@ -163,7 +163,7 @@ describe('isr serve: stale-while-revalidate', () => {
 
     it('reloads only what a cron regen changed, and serves it', async () => {
       vi.stubEnv('ISR_PAGES_PER_SHARD', '1');
-      s = await serveFixture('serve-site');
+      s = await serveFixture('serve-site', { tuning: { pagesPerShard: 1 } });
       expect((await s.get('/items/gamma/')).status).toBe(200); // held in memory from now on
       await s.server.idle();
       const all = pagesOf(s);

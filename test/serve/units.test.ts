@@ -137,6 +137,7 @@ describe('RegenQueue', () => {
       listingErrors: [],
       plan: { render: [], remove: [], errors: [], unmatchedTags: [], unknownRoutes: [] },
       manifest: emptyManifest(),
+      changes: { pages: job.paths, removedPages: [], shards: [] },
       durationMs: 1,
     }) as RunResult;
   const tick = () => new Promise((r) => setTimeout(r, 0));

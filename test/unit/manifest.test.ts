@@ -24,14 +24,20 @@ beforeEach(() => {
   mkdirSync(path.join(root, '.isr'));
   file = path.join(root, '.isr', 'manifest.json');
 });
-afterEach(() => vi.unstubAllEnvs());
+afterEach(() => {
+  vi.unstubAllEnvs();
+  all = ALL;
+});
 afterAll(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
 const WAY_OUT = 'delete .isr/manifest.json and .isr/manifest-pages/ and run `isr build` to rebuild them (the output folder is kept)';
 const ROUTES = new Map([['r', { revalidate: 60 as const, sitemap: true }]]);
-const all = { dirty: 'all' as const, routes: ROUTES };
+const ALL = { dirty: 'all' as const, routes: ROUTES };
+/** Every shard rewritten; `perShard(n)` sets the pages per shard aimed at (as ISR_PAGES_PER_SHARD does for the CLI). */
+let all: { dirty: 'all'; routes: typeof ROUTES; pagesPerShard?: number } = ALL;
+const perShard = (n: number) => void (all = { ...ALL, pagesPerShard: n });
 
 async function failure(text: string | (() => void)): Promise<{ code: string; exit: number; line: string }> {
   if (typeof text === 'string') writeFileSync(file, text);
@@ -136,7 +142,7 @@ describe('reading the manifest', () => {
   });
 
   it('refuses an entry filed in the wrong shard (it could never be found by its path)', async () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '1');
+    perShard(1);
     await writeManifest(file, valid(8), all);
     const head = JSON.parse(readFileSync(file, 'utf8'));
     const [a, b] = Object.keys(head.shards);
@@ -215,7 +221,7 @@ describe('a manifest split in shards', () => {
   });
 
   it('opens with no page loaded, and loads exactly the shards asked for', async () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     const m = valid(12);
     await writeManifest(file, m, all);
     const head = openManifest(file, root)!;
@@ -234,7 +240,7 @@ describe('a manifest split in shards', () => {
   });
 
   it('writes the head with one line per shard, and a later write changes exactly the lines of the shards it rewrote', async () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     await writeManifest(file, valid(12), all);
     const before = readFileSync(file, 'utf8');
     const m = openManifest(file, root)!;
@@ -257,7 +263,7 @@ describe('a manifest split in shards', () => {
   });
 
   it('rewrites only the shards it is told changed; the others keep their files', async () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     await writeManifest(file, valid(12), all);
     const m = openManifest(file, root)!;
     const id = shardOf('/b/', m.shards!.bits);
@@ -275,14 +281,14 @@ describe('a manifest split in shards', () => {
   });
 
   it('refuses to write a shard it has not loaded (its other pages would be lost)', async () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     await writeManifest(file, valid(12), all);
     const m = openManifest(file, root)!;
     expect(() => prepareShards(m, { dirty: new Set([shardOf('/b/', m.shards!.bits)]), routes: ROUTES })).toThrow(/Invariant/);
   });
 
   it('stages without publishing: discarding leaves the manifest on disk as it was', async () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     await writeManifest(file, valid(12), all);
     const files = () => [readFileSync(file, 'utf8'), ...readdirSync(shardDir(file)).sort()].join('|');
     const before = files();
@@ -295,7 +301,7 @@ describe('a manifest split in shards', () => {
   });
 
   it('a reader holding an older head finds the shards a later write replaced (it reads the new head)', async () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     await writeManifest(file, valid(12), all);
     const stale = openManifest(file, root)!;
     const writer = (await readManifest(file, root))!;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
 import { hashTag, readTagFilter, shardOf, tagFilter } from '../../src/manifest/shards.js';
 import { prepareShards } from '../../src/manifest/write-manifest.js';
@@ -11,7 +11,6 @@ import type { Revalidate } from '../../src/types.js';
 // plan over every page, and "nothing due" may be said only when that plan is empty.
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const HOUR = 3600_000;
-afterEach(() => vi.unstubAllEnvs());
 
 function route(name: string, pattern: string, template: string, listRevalidate: Revalidate = 3600): PlanRoute {
   const p = compilePattern(pattern);
@@ -58,9 +57,8 @@ function site(pages: Record<string, PageEntry>, over: Partial<Manifest> = {}): M
 
 /** The manifest as a run opens it: split in shards (4 pages each), head only. */
 function opened(m: Manifest): Manifest {
-  vi.stubEnv('ISR_PAGES_PER_SHARD', '4');
   const full = structuredClone(m);
-  const w = prepareShards(full, { dirty: 'all', routes: FACTS });
+  const w = prepareShards(full, { dirty: 'all', routes: FACTS, pagesPerShard: 4 });
   return { ...structuredClone(m), pages: {}, shards: { ...w.table, loaded: new Set() } };
 }
 

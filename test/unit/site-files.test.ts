@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ResolvedConfig, resolveConfig } from '../../src/config/resolve-config.js';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
 import { prepareShards } from '../../src/manifest/write-manifest.js';
@@ -32,11 +32,16 @@ function config(extra: Partial<UserConfig> = {}): ResolvedConfig {
   return resolveConfig(user, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides: {} });
 }
 
-/** The manifest split as a write would split it (every shard rewritten); `ISR_PAGES_PER_SHARD` sets the split. */
+/** Pages per shard aimed at by `written` (`perShard(n)`, as ISR_PAGES_PER_SHARD does for the CLI). */
+let pagesPerShard: number | undefined;
+const perShard = (n: number) => void (pagesPerShard = n);
+
+/** The manifest split as a write would split it (every shard rewritten); `perShard` sets the split. */
 function written(c: ResolvedConfig, m: Manifest) {
   return prepareShards(structuredClone(m), {
     dirty: 'all',
     routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])),
+    pagesPerShard,
   });
 }
 
@@ -107,12 +112,12 @@ describe('sitemap.xml', () => {
 });
 
 describe('sitemap of a site split in shards', () => {
-  afterEach(() => vi.unstubAllEnvs());
+  afterEach(() => void (pagesPerShard = undefined));
   const urls = (xml: string) => [...xml.matchAll(/<url><loc>[^<]*<\/loc><lastmod>[^<]*<\/lastmod><\/url>/g)].map((m) => m[0]);
 
   it('is an index of one sitemap per shard, together listing exactly the pages one sitemap lists', () => {
     const single = filesOf(config(), SITE()).get('sitemap.xml')!;
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     const files = filesOf(config(), SITE());
     const children = [...files.keys()].filter((f) => /^sitemap-[0-9a-f]+\.xml$/.test(f));
     expect(children.length).toBeGreaterThan(1);
@@ -134,7 +139,7 @@ describe('sitemap of a site split in shards', () => {
 
   /** A sharded site written once, then a second write of one of its shards that has a sitemap. */
   function rewriteOneShard() {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     const c = config();
     const m = SITE();
     const first = written(c, m);
@@ -143,6 +148,7 @@ describe('sitemap of a site split in shards', () => {
     const w = prepareShards(m, {
       dirty: new Set([id]),
       routes: new Map(c.routes.map((r) => [r.name, { revalidate: r.revalidate, sitemap: r.sitemap }])),
+      pagesPerShard,
     });
     return { c, w, id };
   }
@@ -163,10 +169,10 @@ describe('sitemap of a site split in shards', () => {
   });
 
   it('names the sitemaps of a former split for deletion when the site is split anew', () => {
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '2');
+    perShard(2);
     const before = SITE();
     const w = written(config(), before);
-    vi.stubEnv('ISR_PAGES_PER_SHARD', '1000');
+    perShard(1000);
     const after = written(config(), SITE());
     const gone = staleSiteFiles(config(), w.table, siteFiles(config(), after.table, after.buckets).names);
     expect(gone.length).toBeGreaterThan(1);
