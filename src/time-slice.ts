@@ -24,11 +24,15 @@
 export const SERVE_SLICE_MS = 5;
 
 /**
- * Outside `isr serve` nothing waits on the loop, and a run does not yield at all: even a turn
- * every 50 ms made a 20k-page `isr build` ~4% slower in CPU (alternated A/B, BENCHMARKS.md),
- * likely V8 work that runs when the loop turns.
+ * Outside `isr serve` nothing but the lease waits on the loop: a turn every 50 ms made a 20k-page
+ * `isr build` ~4% slower in CPU (alternated A/B, BENCHMARKS.md), likely V8 work that runs when
+ * the loop turns, so a run gives one only once a second. Never would be wrong: the lease is
+ * renewed by a timer (manifest/lock.ts, every 15 s of a 60 s lease), and a build or regen whose
+ * synchronous work outlasted the lease without a turn found its lease lapsed at the commit point
+ * and published nothing (LOCK_LOST): every 100k-page build on a loaded machine.
  */
-let sliceMs = Infinity;
+export const RUN_SLICE_MS = 1000;
+let sliceMs = RUN_SLICE_MS;
 
 /** Set by `createServer`: from then on, runs of this process give a turn every `ms`. */
 export function setSliceMs(ms: number): void {

@@ -38,5 +38,7 @@ export function runTuning(env: NodeJS.ProcessEnv = process.env): RunTuning {
   if (perShard) tuning.pagesPerShard = perShard;
   const timeout = Number(env.ISR_LOAD_TIMEOUT_MS);
   if (timeout) tuning.loadTimeoutMs = timeout;
+  const lease = positive(env.ISR_LEASE_MS);
+  if (lease) tuning.leaseMs = lease;
   return tuning;
 }

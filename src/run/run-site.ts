@@ -62,7 +62,7 @@ async function startRun(config: ResolvedConfig, o: RunOptions): Promise<RunConte
     });
   const store = o.store ?? fsSiteStore({ outDir: config.outDir, stateDir: config.stateDir, durability: durable });
   const waitMs = (o.waitSeconds ?? 0) * 1000;
-  const lease = o.dryRun ? undefined : await store.leases.acquire('lock', { owner: o.command, ttlMs: LEASE_MS, waitMs });
+  const lease = o.dryRun ? undefined : await store.leases.acquire('lock', { owner: o.command, ttlMs: o.leaseMs ?? LEASE_MS, waitMs });
   return { config, o, started: performance.now(), store, lease, durable, flushed };
 }
 

@@ -22,6 +22,8 @@ export interface RunTuning {
   pagesPerShard?: number;
   /** How long one load() may take, in ms (ISR_LOAD_TIMEOUT_MS; default 60,000). */
   loadTimeoutMs?: number;
+  /** How long the run's lease lasts unless renewed, in ms (ISR_LEASE_MS, for tests; default 60,000). */
+  leaseMs?: number;
 }
 
 export interface RunOptions extends PlanOptions, RunTuning {
