@@ -33,6 +33,23 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const env = { ISR_PAGES_PER_SHARD: '2' };
 
+/**
+ * One run of the named page as isr serve makes it, two minutes after the build, two pages a shard
+ * (as ISR_PAGES_PER_SHARD=2 gives the CLI); `held` when the server's manifest is handed to it.
+ */
+function namedRun(config: Parameters<typeof runSite>[0], page: string, extra: Partial<Parameters<typeof runSite>[1]> = {}) {
+  return runSite(config, {
+    mode: 'regen',
+    onlyNamed: true,
+    paths: [page],
+    now: T0 + 120_000,
+    logger: silentLogger(),
+    command: 'test',
+    pagesPerShard: 2,
+    ...extra,
+  });
+}
+
 let site: TempSite | undefined;
 afterEach(async () => {
   statGate.armed = false;
@@ -78,15 +95,7 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     await state.check();
     expect(state.page(a)!.builtAt).toBe(T0);
     // Our run reads only b's shard (after the cron's write) and publishes over it.
-    const run = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: [b],
-      now: T0 + 120_000,
-      logger: silentLogger(),
-      command: 'test',
-      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
-    });
+    const run = await namedRun(config, b);
     await state.adopt(run, [...run.written, ...run.removed]);
     await state.check();
     const disk = await site.manifest();
@@ -106,15 +115,7 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     state.ownRunStarted();
     const cron = await site.run(['regen', '--path', sibling, '--quiet'], { now: new Date(T0 + 60_000).toISOString(), env });
     expect(cron.code, cron.stderr).toBe(0);
-    const run = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: [a],
-      now: T0 + 120_000,
-      logger: silentLogger(),
-      command: 'test',
-      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
-    });
+    const run = await namedRun(config, a);
     await state.adopt(run, [...run.written, ...run.removed]);
     // Before any disk check: the shard our run loaded already carries the cron's page.
     expect(state.page(sibling)!.builtAt).toBe(T0 + 60_000);
@@ -127,15 +128,7 @@ describe('SiteState (the server view of a sharded manifest)', () => {
   it('after a run of its own on the head it holds, takes the pages that run changed and reads nothing back', async () => {
     const { site, config, state, b, changes } = await builtSite();
     state.ownRunStarted();
-    const run = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: [b],
-      now: T0 + 120_000,
-      logger: silentLogger(),
-      command: 'test',
-      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
-    });
+    const run = await namedRun(config, b);
     await state.adopt(run, [...run.written, ...run.removed]);
     await state.check();
     expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
@@ -169,16 +162,7 @@ describe('SiteState disk checks', () => {
     const { config, state, b, changes } = await builtSite();
     state.close(); // no file watch: this test alone says when checks happen
     state.ownRunStarted();
-    const run = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: [b],
-      now: T0 + 120_000,
-      logger: silentLogger(),
-      command: 'test',
-      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
-      held: state.held(),
-    });
+    const run = await namedRun(config, b, { held: state.held() });
     statGate.calls = 0;
     await state.adopt(run, [...run.written, ...run.removed]);
     // A check stats the manifest as it starts (signatureOf, in the same tick): one started by the
@@ -193,16 +177,7 @@ describe('SiteState disk checks', () => {
     const { site, config, state, a, b, changes, changesReach } = await builtSite();
     state.close(); // no file watch: only the adoption can look at the disk
     state.ownRunStarted();
-    const run = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: [b],
-      now: T0 + 120_000,
-      logger: silentLogger(),
-      command: 'test',
-      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
-      held: state.held(),
-    });
+    const run = await namedRun(config, b, { held: state.held() });
     const cron = spawnSync(process.execPath, [BIN, 'regen', '--path', a, '--quiet'], {
       cwd: site.root,
       env: { ...process.env, ...env, ISR_NOW: new Date(T0 + 60_000).toISOString() },
@@ -227,16 +202,7 @@ describe('SiteState disk checks', () => {
     await statGate.answered; // the stat has seen the head as built
     // A webhook's run starts, publishes and is adopted before that answer is handled.
     state.ownRunStarted();
-    const run = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: [b],
-      now: T0 + 120_000,
-      logger: silentLogger(),
-      command: 'test',
-      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
-      held: state.held(),
-    });
+    const run = await namedRun(config, b, { held: state.held() });
     await state.adopt(run, [...run.written, ...run.removed]);
     answer();
     await check;
@@ -267,16 +233,7 @@ describe('a run of the server started from the manifest it holds', () => {
     // Spoil a's shard file behind the head's back: a run that read it would fail on it.
     await writeFile(await shardFileOf(site, a, bits), '{ not json');
     state.ownRunStarted();
-    const run = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: [a],
-      now: T0 + 120_000,
-      logger: silentLogger(),
-      command: 'test',
-      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
-      held: state.held(),
-    });
+    const run = await namedRun(config, a, { held: state.held() });
     await state.adopt(run, [...run.written, ...run.removed]);
     expect(run.rendered).toEqual([a]);
     // The shard was rewritten whole from memory: the sibling it holds is intact.
@@ -295,16 +252,7 @@ describe('a run of the server started from the manifest it holds', () => {
     expect(cron.code, cron.stderr).toBe(0);
     // What the server holds still has the sibling as built at T0.
     expect(state.page(sibling)!.builtAt).toBe(T0);
-    const run = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: [a],
-      now: T0 + 120_000,
-      logger: silentLogger(),
-      command: 'test',
-      pagesPerShard: 2, // as ISR_PAGES_PER_SHARD=2 gives the CLI
-      held: state.held(),
-    });
+    const run = await namedRun(config, a, { held: state.held() });
     await state.adopt(run, [...run.written, ...run.removed]);
     const disk = await site.manifest();
     expect(disk.pages[sibling].builtAt, "the cron's render survives").toBe(T0 + 60_000);
