@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
+import { recordChange } from '../manifest/head-change.js';
 import { allLoaded, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
 import { maxPagesPerShard, outgrownShards, type RouteFacts, shardOf, summarizeShard } from '../manifest/shards.js';
 import { patchShards, prepareShardsSliced, type ShardWrite, type StagedManifest, stageManifest } from '../manifest/write-manifest.js';
@@ -89,7 +90,8 @@ export async function preparePublish(
   manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
   const resplit = !manifest.shards || shardWrite.table.bits !== bits;
   const shards = resplit ? 'all' : [...shardWrite.buckets.keys(), ...shardWrite.patched.keys()];
-  return { removals, shards, staged: await stageManifest(config.manifestFile, manifest, shardWrite, config.root) };
+  const change = recordChange(run.headVersion, touched, shards);
+  return { removals, shards, staged: await stageManifest(config.manifestFile, manifest, shardWrite, config.root, change) };
 }
 
 /** The shards of these paths (~20 ms at 20k pages with the split check: in slices). */

@@ -1,0 +1,236 @@
+/**
+ * An immutable snapshot of the whole manifest: what `isr serve` answers requests from and what
+ * its runs start from. Immutable by construction: its maps are private and no method changes
+ * them; a change makes a new snapshot (`withPages`, `withShards`) that shares every shard it
+ * does not touch with the old one (copy-on-write per shard, so a webhook's change costs its
+ * shard, not the site: copying the 20k pages of one flat object took ~10 ms). A request that
+ * started under one snapshot keeps reading that one, whatever is adopted meanwhile. Page
+ * entries are shared with runs, which replace entries and never change one; with `freeze`
+ * (tests) every entry and the head are frozen, so a change in place throws instead of passing.
+ */
+import { allLoaded, fileSignature, type Manifest, type PageEntry } from './manifest.js';
+import { pathHash, shardOf } from './shards.js';
+
+type Shard = ReadonlyMap<string, Readonly<PageEntry>>;
+
+/** Buckets of the output-file index: a change copies the buckets of its files only. */
+const FILE_BITS = 8;
+const EMPTY: Shard = new Map();
+
+export class ManifestSnapshot {
+  private constructor(
+    /** The head: every field but the pages (`pages` is empty; `shards.loaded` is `all`). */
+    readonly head: Readonly<Manifest>,
+    /** Store version of the head file this snapshot is exactly; undefined when not known to be one. */
+    readonly version: string | undefined,
+    private readonly bits: number,
+    private readonly shards: ReadonlyMap<string, Shard>,
+    /** Output file → page key, in buckets by the file's hash. */
+    private readonly files: ReadonlyMap<number, ReadonlyMap<string, string>>,
+    private readonly freeze: boolean,
+  ) {}
+
+  /** A snapshot of a manifest with every page loaded (the manifest is not kept: its pages are copied). */
+  static of(m: Manifest, version: string | undefined, o: { freeze?: boolean } = {}): ManifestSnapshot {
+    if (!allLoaded(m)) throw new Error('a snapshot needs every page of the manifest');
+    const bits = m.shards?.bits ?? 0;
+    const shards = new Map<string, Map<string, PageEntry>>();
+    const files = new Map<number, Map<string, string>>();
+    for (const key in m.pages) {
+      const e = m.pages[key]!;
+      const id = shardOf(key, bits);
+      let s = shards.get(id);
+      if (!s) shards.set(id, (s = new Map()));
+      s.set(key, e);
+      if (e.file) bucketOf(files, e.file).set(e.file, key);
+      if (o.freeze) Object.freeze(e);
+    }
+    return new ManifestSnapshot(headOf(m, o.freeze), version, bits, shards, files, !!o.freeze);
+  }
+
+  page(key: string): Readonly<PageEntry> | undefined {
+    return this.shards.get(shardOf(key, this.bits))?.get(key);
+  }
+
+  /** The page whose output file this is (`blog/x/index.html` → `/blog/x/`). */
+  ownerOf(file: string): string | undefined {
+    return this.files.get(fileBucket(file))?.get(file);
+  }
+
+  /** The page keys of one shard of the manifest. */
+  keysOf(shardId: string): Iterable<string> {
+    return (this.shards.get(shardId) ?? EMPTY).keys();
+  }
+
+  /** Every page with its entry. */
+  *entries(): Generator<[string, Readonly<PageEntry>]> {
+    for (const s of this.shards.values()) yield* s;
+  }
+
+  /** A fresh manifest with every page (O(pages): for watch mode, tests and tools, not per request). */
+  toManifest(): Manifest {
+    const pages: Record<string, PageEntry> = {};
+    for (const [k, e] of this.entries()) pages[k] = e;
+    return { ...this.head, pages, ...(this.head.shards ? { shards: { ...this.head.shards, loaded: 'all' } } : {}) };
+  }
+
+  /**
+   * This snapshot with some pages replaced (`undefined`: removed) and the head `head` (of the same
+   * split; its pages are ignored), as the head at `version`.
+   */
+  withPages(head: Manifest, version: string | undefined, changes: Iterable<[string, PageEntry | undefined]>): ManifestSnapshot {
+    const steps = this.withPagesSteps(head, version, changes);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * `withPages`, pausing (`yield`) every 512 pages: 20,000 pages of one big run took ~30 ms to take
+   * in one go (time-slice.ts runs it). Requests meanwhile read this snapshot, which is unchanged.
+   */
+  *withPagesSteps(
+    head: Manifest,
+    version: string | undefined,
+    changes: Iterable<[string, PageEntry | undefined]>,
+  ): Generator<void, ManifestSnapshot> {
+    const shards = new Map(this.shards);
+    const files = new Map(this.files);
+    // The maps copied for this snapshot: changed in place until it is handed out, never after.
+    const own = new Set<ReadonlyMap<unknown, unknown>>();
+    const shardFor = (id: string): Map<string, PageEntry> => {
+      const s = shards.get(id);
+      if (s && own.has(s)) return s as Map<string, PageEntry>;
+      const copy = new Map(s ?? EMPTY);
+      shards.set(id, copy);
+      own.add(copy);
+      return copy;
+    };
+    const fileMap = (file: string): Map<string, string> => {
+      const b = fileBucket(file);
+      const m = files.get(b);
+      if (m && own.has(m)) return m as Map<string, string>;
+      const copy = new Map(m ?? []);
+      files.set(b, copy);
+      own.add(copy);
+      return copy;
+    };
+    let n = 0;
+    for (const [key, entry] of changes) {
+      const s = shardFor(shardOf(key, this.bits));
+      const old = s.get(key);
+      if (old?.file && fileMap(old.file).get(old.file) === key) fileMap(old.file).delete(old.file);
+      if (entry) {
+        if (this.freeze) Object.freeze(entry);
+        s.set(key, entry);
+        if (entry.file) fileMap(entry.file).set(entry.file, key);
+      } else s.delete(key);
+      if (++n % 512 === 0) yield;
+    }
+    return new ManifestSnapshot(headOf(head, this.freeze), version, this.bits, shards, files, this.freeze);
+  }
+
+  /**
+   * This snapshot with whole shards replaced by their pages in `from` (a manifest of the same split
+   * with those shards loaded), as the head of `from` at `version`. Returns the pages whose entry
+   * differs, with their entries before and after.
+   */
+  withShards(from: Manifest, ids: Iterable<string>, version: string | undefined): { next: ManifestSnapshot; changed: PageChange[] } {
+    const changed: PageChange[] = [];
+    const changes: [string, PageEntry | undefined][] = [];
+    const wanted = new Set(ids);
+    const fresh = new Map<string, Map<string, PageEntry>>();
+    for (const id of wanted) fresh.set(id, new Map());
+    for (const key in from.pages) fresh.get(shardOf(key, this.bits))?.set(key, from.pages[key]!);
+    for (const [id, pages] of fresh) {
+      for (const [key, before] of this.shards.get(id) ?? EMPTY) {
+        if (pages.has(key)) continue;
+        changes.push([key, undefined]);
+        changed.push({ key, before });
+      }
+      for (const [key, after] of pages) {
+        const before = this.shards.get(id)?.get(key);
+        if (before === after) continue;
+        changes.push([key, after]);
+        changed.push({ key, before, after });
+      }
+    }
+    return { next: this.withPages(from, version, changes), changed };
+  }
+
+  /** Every page whose entry differs between this snapshot and `b` (a manifest with every page loaded). */
+  diff(b: Manifest): PageChange[] {
+    const out: PageChange[] = [];
+    for (const [key, before] of this.entries()) {
+      const after = Object.hasOwn(b.pages, key) ? b.pages[key] : undefined;
+      if (before !== after) out.push({ key, before, after });
+    }
+    for (const key in b.pages) if (!this.page(key)) out.push({ key, after: b.pages[key]! });
+    return out;
+  }
+
+  /** The same pages, known (or no longer known) to be the head at `version`. */
+  asVersion(version: string | undefined): ManifestSnapshot {
+    return new ManifestSnapshot(this.head, version, this.bits, this.shards, this.files, this.freeze);
+  }
+
+  /** True when `m`'s pages are split as this snapshot's are (its changes can be taken shard by shard). */
+  sameSplit(m: Manifest): boolean {
+    return !!m.shards && !!this.head.shards && m.shards.bits === this.bits;
+  }
+}
+
+/** One page's entry before and after a change (`undefined`: absent). */
+export interface PageChange {
+  key: string;
+  before?: Readonly<PageEntry>;
+  after?: Readonly<PageEntry>;
+}
+
+/**
+ * The head of a snapshot as a run's starting point (no page loaded yet: `loadFromSnapshot` adds
+ * the shards the run needs), or `undefined` when the head on disk is no longer that one (another
+ * process wrote since): the run then reads the files. Call it under the lease, so the disk
+ * cannot move on after the comparison. The copy shares entries with the snapshot.
+ */
+export function openFromSnapshot(s: ManifestSnapshot, file: string): Manifest | undefined {
+  const m = s.head;
+  if (!m.shards || s.version === undefined || fileSignature(file) !== s.version) return undefined;
+  return { ...m, routes: { ...m.routes }, pages: {}, shards: { ...m.shards, info: { ...m.shards.info }, loaded: new Set() } };
+}
+
+/** `loadShards` for a manifest opened with `openFromSnapshot`: the pages come from memory. */
+export function loadFromSnapshot(m: Manifest, s: ManifestSnapshot, ids: Iterable<string> | 'all'): void {
+  const table = m.shards;
+  if (!table || table.loaded === 'all') return;
+  const loaded = table.loaded;
+  for (const id of ids === 'all' ? Object.keys(table.info) : ids) {
+    if (!table.info[id] || loaded.has(id)) continue;
+    for (const key of s.keysOf(id)) m.pages[key] = s.page(key)!;
+    loaded.add(id);
+  }
+  if (ids === 'all') table.loaded = 'all';
+}
+
+function headOf(m: Manifest, freeze: boolean | undefined): Readonly<Manifest> {
+  const head: Manifest = { ...m, pages: {}, ...(m.shards ? { shards: { ...m.shards, loaded: 'all' } } : {}) };
+  delete head.shards?.partial;
+  if (freeze) {
+    for (const o of [head.pages, head.routes, head.templates, head.shards?.info]) if (o) Object.freeze(o);
+    Object.freeze(head.shards);
+    Object.freeze(head);
+  }
+  return head;
+}
+
+function fileBucket(file: string): number {
+  return pathHash(file) >>> (32 - FILE_BITS);
+}
+
+function bucketOf(files: Map<number, Map<string, string>>, file: string): Map<string, string> {
+  const b = fileBucket(file);
+  let m = files.get(b);
+  if (!m) files.set(b, (m = new Map()));
+  return m;
+}
