@@ -12,7 +12,7 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Followed, followHead, readSnapshot } from '../manifest/follow-head.js';
-import { allLoaded, loadShards, type Manifest } from '../manifest/manifest.js';
+import { allLoaded, loadShards, type Manifest, type PageEntry } from '../manifest/manifest.js';
 import { ManifestSnapshot } from '../manifest/snapshot.js';
 import type { ChangeSet } from '../run/run-types.js';
 import { runStepsSliced } from '../time-slice.js';
@@ -99,11 +99,10 @@ export class ManifestOwner {
 
   /**
    * After one of our own runs: take its change set. When the run read the very head we hold (its
-   * `fromVersion` is our version) and wrote one, the pages of its change set are all that
-   * changed, and the head it wrote becomes ours. Otherwise another process published in between:
-   * the shards the run loaded are taken whole (they include that write), and the version is
-   * unknown, so the disk check that follows reads the manifest whole. A run that read our head
-   * and wrote nothing changed nothing.
+   * `fromVersion` is our version) and wrote one, the pages of its change set are all that changed,
+   * and the head it wrote becomes ours; one that read our head and wrote nothing changed nothing.
+   * Otherwise another process published in between: the shards the run loaded are taken whole
+   * (they include that write), and the disk check that follows reads what else it changed.
    */
   async adopt(run: OwnRun, changedFiles: string[]): Promise<void> {
     let taken: string[] = [];
@@ -114,13 +113,16 @@ export class ManifestOwner {
       if (fromOurs && wrote && s.sameSplit(run.manifest)) {
         const pages = run.manifest.pages;
         const keys = [...run.changes.pages, ...run.changes.removedPages];
-        const changes = keys.map((k): [string, Manifest['pages'][string] | undefined] => [
-          k,
-          Object.hasOwn(pages, k) ? pages[k] : undefined,
-        ]);
+        const changes = keys.map((k): [string, PageEntry | undefined] => [k, Object.hasOwn(pages, k) ? pages[k] : undefined]);
         // Sliced: requests meanwhile read the snapshot they have, which does not change.
         this.snapshot = await runStepsSliced(s.withPagesSteps(run.manifest, run.manifestSignature, changes));
-      } else if (!fromOurs) taken = this.takeLoaded(run, wrote);
+      } else if (!fromOurs || wrote) {
+        // The version of what is taken: the run's head when it read ours (a new split: it holds
+        // every page); none when it wrote over a head we never held (its change set follows that
+        // one); ours when it wrote nothing, since the head on disk then records its change
+        // against ours, and taking that delta again over these shards gives the same pages.
+        taken = this.takeLoaded(run, fromOurs ? run.manifestSignature : wrote ? undefined : s.version);
+      }
     } finally {
       this.disk.resume();
     }
@@ -130,24 +132,19 @@ export class ManifestOwner {
     this.disk.checkIfMoved();
   }
 
-  /**
-   * The shards a run that read another head than ours loaded, taken whole; the output files whose
-   * pages differ. A run that wrote leaves the version unknown (its head followed one we never
-   * read); one that wrote nothing leaves ours, which the head on disk follows from.
-   */
-  private takeLoaded(run: OwnRun, wrote: boolean): string[] {
+  /** The shards a run loaded, taken whole, as the head at `version`; the output files whose pages differ. */
+  private takeLoaded(run: OwnRun, version: string | undefined): string[] {
     const s = this.snapshot;
     const next = run.manifest;
-    const version = wrote ? undefined : s.version;
     if (allLoaded(next) || !s.sameSplit(next)) {
-      if (!allLoaded(next)) loadShards(next, this.o.config.manifestFile, this.o.config.root, 'all');
+      // The rest read from the disk now may be newer than the run's head: no version then.
+      const exact = allLoaded(next);
+      if (!exact) loadShards(next, this.o.config.manifestFile, this.o.config.root, 'all');
       const changed = s.diff(next);
-      // Every page read anew: not known to be the head at any version (the check reads it again).
-      this.snapshot = ManifestSnapshot.of(next, undefined, { freeze: this.o.freezeSnapshots });
+      this.snapshot = ManifestSnapshot.of(next, exact ? version : undefined, { freeze: this.o.freezeSnapshots });
       return filesOfChanges(changed, [...shardIds(s), ...Object.keys(next.shards?.info ?? {})]);
     }
-    const loaded = [...(next.shards!.loaded as Set<string>)];
-    const { next: snapshot, changed } = s.withShards(next, loaded, version);
+    const { next: snapshot, changed } = s.withShards(next, next.shards!.loaded as Set<string>, version);
     this.snapshot = snapshot;
     return filesOfChanges(changed, []);
   }
