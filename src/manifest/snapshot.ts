@@ -217,7 +217,14 @@ function headOf(m: Manifest, freeze: boolean | undefined): Readonly<Manifest> {
   const head: Manifest = { ...m, pages: {}, ...(m.shards ? { shards: { ...m.shards, loaded: 'all' } } : {}) };
   delete head.shards?.partial;
   if (freeze) {
-    for (const o of [head.pages, head.routes, head.templates, head.shards?.info]) if (o) Object.freeze(o);
+    // The records and what they hold: route and template entries, and the shard summaries, whose
+    // serialized text the writer caches by object (write-manifest.ts headText).
+    for (const o of [head.routes, head.templates, head.shards?.info]) {
+      if (!o) continue;
+      for (const v of Object.values(o)) Object.freeze(v);
+      Object.freeze(o);
+    }
+    Object.freeze(head.pages);
     Object.freeze(head.shards);
     Object.freeze(head);
   }
