@@ -42,8 +42,7 @@ export interface OwnRun {
 }
 
 export class ManifestOwner {
-  /** What requests and runs read now: replaced whole on every change, never changed in place. */
-  snapshot: ManifestSnapshot;
+  private current: ManifestSnapshot;
   /** How other processes' changes were taken since start (tests, debug). */
   readonly followed = { delta: 0, reload: 0 };
   private readonly disk: DiskCheck;
@@ -52,7 +51,7 @@ export class ManifestOwner {
     private readonly o: ManifestOwnerOptions,
     snapshot: ManifestSnapshot,
   ) {
-    this.snapshot = snapshot;
+    this.current = snapshot;
     this.disk = new DiskCheck({
       file: o.config.manifestFile,
       checkEveryMs: o.checkEveryMs ?? 1000,
@@ -71,6 +70,11 @@ export class ManifestOwner {
     const owner = new ManifestOwner(o, first);
     owner.disk.watch();
     return owner;
+  }
+
+  /** What requests and runs read now: replaced whole on every change, never changed in place. */
+  get snapshot(): ManifestSnapshot {
+    return this.current;
   }
 
   /**
@@ -115,7 +119,7 @@ export class ManifestOwner {
         const keys = [...run.changes.pages, ...run.changes.removedPages];
         const changes = keys.map((k): [string, PageEntry | undefined] => [k, Object.hasOwn(pages, k) ? pages[k] : undefined]);
         // Sliced: requests meanwhile read the snapshot they have, which does not change.
-        this.snapshot = await runStepsSliced(s.withPagesSteps(run.manifest, run.manifestSignature, changes));
+        this.current = await runStepsSliced(s.withPagesSteps(run.manifest, run.manifestSignature, changes));
       } else if (!fromOurs || wrote) {
         // The version of what is taken: the run's head when it read ours (a new split: it holds
         // every page); none when it wrote over a head we never held (its change set follows that
@@ -141,16 +145,16 @@ export class ManifestOwner {
       const exact = allLoaded(next);
       if (!exact) loadShards(next, this.o.config.manifestFile, this.o.config.root, 'all');
       const changed = s.diff(next);
-      this.snapshot = ManifestSnapshot.of(next, exact ? version : undefined, { freeze: this.o.freezeSnapshots });
+      this.current = ManifestSnapshot.of(next, exact ? version : undefined, { freeze: this.o.freezeSnapshots });
       return filesOfChanges(changed, [...shardIds(s), ...Object.keys(next.shards?.info ?? {})]);
     }
     const { next: snapshot, changed } = s.withShards(next, next.shards!.loaded as Set<string>, version);
-    this.snapshot = snapshot;
+    this.current = snapshot;
     return filesOfChanges(changed, []);
   }
 
-  page(key: string) {
-    return this.snapshot.page(key);
+  page(key: string): Readonly<PageEntry> | undefined {
+    return this.current.page(key);
   }
 
   /** Called per request: at most every `checkEveryMs`, look at the disk in the background. */
@@ -179,11 +183,11 @@ export class ManifestOwner {
       f = followHead(held, config.manifestFile, config.root, { freeze: this.o.freezeSnapshots });
     } catch (err) {
       logger.error(`manifest changed on disk but cannot be read; still serving the last one: ${describeError(err)}`);
-      this.snapshot = held.asVersion(undefined);
+      this.current = held.asVersion(undefined);
       return false;
     }
     if (!f || f.next === held) return true;
-    this.snapshot = f.next;
+    this.current = f.next;
     this.followed[f.how]++;
     this.o.onFollow?.(f.how);
     this.o.onChange(filesOfChanges(f.changed, f.shards));
