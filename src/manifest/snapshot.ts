@@ -57,9 +57,9 @@ export class ManifestSnapshot {
     return this.files.get(fileBucket(file))?.get(file);
   }
 
-  /** The page keys of one shard of the manifest. */
-  keysOf(shardId: string): Iterable<string> {
-    return (this.shards.get(shardId) ?? EMPTY).keys();
+  /** The pages of one shard of the manifest, with their entries. */
+  shardEntries(shardId: string): Iterable<[string, Readonly<PageEntry>]> {
+    return this.shards.get(shardId) ?? EMPTY;
   }
 
   /** Every page with its entry. */
@@ -207,7 +207,7 @@ export function loadFromSnapshot(m: Manifest, s: ManifestSnapshot, ids: Iterable
   const loaded = table.loaded;
   for (const id of ids === 'all' ? Object.keys(table.info) : ids) {
     if (!table.info[id] || loaded.has(id)) continue;
-    for (const key of s.keysOf(id)) m.pages[key] = s.page(key)!;
+    for (const [key, e] of s.shardEntries(id)) m.pages[key] = e;
     loaded.add(id);
   }
   if (ids === 'all') table.loaded = 'all';
