@@ -6,7 +6,7 @@
  * change is `all`, an older isr wrote it, the split changed) the whole manifest is read again:
  * the one reload path. Synchronous from the head to the new snapshot.
  */
-import type { HeadChange } from './head-change.js';
+import { appliesTo, type HeadChange } from './head-change.js';
 import { loadShards, type Manifest, openHead, type PageEntry } from './manifest.js';
 import { shardOf } from './shards.js';
 import { ManifestSnapshot, type PageChange } from './snapshot.js';
@@ -42,7 +42,7 @@ function takeDelta(
   file: string,
   root: string,
 ): Followed | undefined {
-  if (c.base !== held.version || c.shards === 'all' || !held.sameSplit(head)) return undefined;
+  if (!appliesTo(c, held.version) || c.shards === 'all' || !held.sameSplit(head)) return undefined;
   const ids = c.shards;
   const bits = head.shards!.bits;
   const read = new Set(ids);

@@ -14,6 +14,12 @@ export interface HeadChange {
   pages: string[] | 'all';
   /** Shards whose file the run replaced or deleted (`all`: split anew, every shard rewritten). */
   shards: string[] | 'all';
+  /**
+   * The version of the head the same run wrote just before this one, with the same pages: a run
+   * that deleted files writes its head again to clear `pendingRemovals`. A follower that saw that
+   * first head takes the same delta again (the pages and shards are the same: it changes nothing).
+   */
+  via?: string;
 }
 
 /**
@@ -48,8 +54,13 @@ export function changeOf(head: unknown): HeadChange | undefined {
   if (!c || typeof c !== 'object' || typeof c.base !== 'string') return undefined;
   const pages = c.pages === 'all' ? 'all' : Array.isArray(c.pages) && c.pages.every(isPath) ? c.pages : undefined;
   const shards = c.shards === 'all' ? 'all' : Array.isArray(c.shards) && c.shards.every(isShardId) ? c.shards : undefined;
-  if (!pages || !shards) return undefined;
-  return { base: c.base, pages, shards };
+  if (!pages || !shards || (c.via !== undefined && typeof c.via !== 'string')) return undefined;
+  return { base: c.base, pages, shards, ...(c.via !== undefined ? { via: c.via } : {}) };
+}
+
+/** True when a follower holding the head at `version` may take the change `c` as its delta. */
+export function appliesTo(c: HeadChange, version: string | undefined): boolean {
+  return version !== undefined && (c.base === version || c.via === version);
 }
 
 function isPath(p: unknown): p is string {

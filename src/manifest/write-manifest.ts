@@ -314,8 +314,9 @@ export async function writeManifest(
   o: WriteOptions,
   durable: Durability = NOT_DURABLE,
   commitHead?: CommitHead,
+  change?: HeadChange,
 ): Promise<string | undefined> {
-  const staged = await stageManifest(file, m, prepareShards(m, o));
+  const staged = await stageManifest(file, m, prepareShards(m, o), undefined, change);
   try {
     return await staged.publish(durable, false, [], commitHead);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -117,6 +117,23 @@ describe('following heads written while the server was not looking', () => {
     await owner.check();
     expect(owner.followed).toEqual({ delta: 1, reload: 0 });
     expect(owner.page(a)!.builtAt).toBe(T0 + 60_000);
+    expect(pages()).toEqual((await site.manifest()).pages);
+  });
+});
+
+describe('a cron run that removed a page', () => {
+  it('writes its head twice (the second clears the removals) and is still followed as one delta', async () => {
+    const { site, owner, pages } = await owned();
+    const gone = '/blog/why-static/';
+    expect(owner.page(gone)).toBeDefined();
+    await rm(path.join(site.root, 'content/posts/why-static.md'));
+    // A day on: the listing is due again and finds the post gone.
+    const r = await site.run(['regen', '--quiet'], { now: T0 + 86_400_000, env: { ISR_PAGES_PER_SHARD: '2' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(await site.read('.isr/manifest.json')).change.via, 'the head written again').toBeDefined();
+    await owner.check();
+    expect(owner.followed).toEqual({ delta: 1, reload: 0 });
+    expect(owner.page(gone)).toBeUndefined();
     expect(pages()).toEqual((await site.manifest()).pages);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeOf, MAX_RECORDED_PAGES, recordChange } from '../../src/manifest/head-change.js';
+import { appliesTo, changeOf, MAX_RECORDED_PAGES, recordChange } from '../../src/manifest/head-change.js';
 import { fileSignature } from '../../src/manifest/manifest.js';
 import { tempSite } from '../helpers/site.js';
 
@@ -11,6 +11,13 @@ describe('the change set a manifest head records', () => {
     const many = Array.from({ length: MAX_RECORDED_PAGES + 1 }, (_, i) => `/p/${i}/`);
     expect(recordChange('v1', many, 'all')).toEqual({ base: 'v1', pages: 'all', shards: 'all' });
     expect(recordChange(undefined, ['/a/'], ['0'])).toBeUndefined();
+  });
+
+  it('applies to the head it was made against, or to the first head of the same run (via)', () => {
+    expect(appliesTo({ base: 'v1', pages: [], shards: [] }, 'v1')).toBe(true);
+    expect(appliesTo({ base: 'v1', pages: [], shards: [], via: 'v2' }, 'v2')).toBe(true);
+    expect(appliesTo({ base: 'v1', pages: [], shards: [] }, 'v0')).toBe(false);
+    expect(appliesTo({ base: 'v1', pages: [], shards: [] }, undefined), 'a follower that knows no version').toBe(false);
   });
 
   it('is ignored when malformed (a follower then reads the manifest whole)', () => {
