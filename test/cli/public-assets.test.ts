@@ -4,6 +4,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { builtOnce } from '../helpers/built-once.js';
 import { listFiles, sorted } from '../helpers/files.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
 import { request, type ServedSite, serveFixture, until } from '../serve/helpers.js';
@@ -33,22 +34,19 @@ describe('public/ assets', () => {
     site = undefined;
   });
 
-  async function built(): Promise<TempSite> {
-    site = await tempSite('blog');
-    await site.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>');
-    await site.write('public/.well-known/security.txt', 'Contact: mailto:security@example.com\n');
-    await site.write('public/.DS_Store', 'litter');
-    const r = await site.run(['build', '--json'], { now: T0 });
-    expect(r.code, r.stderr).toBe(0);
-    return site;
-  }
+  // The blog with an image, a dotfile folder and litter in public/, built once with --json.
+  const built = builtOnce('blog', {
+    now: T0,
+    flags: ['--json'],
+    prepare: async (site) => {
+      await site.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>');
+      await site.write('public/.well-known/security.txt', 'Contact: mailto:security@example.com\n');
+      await site.write('public/.DS_Store', 'litter');
+    },
+  });
 
   it('copies the public folder into outDir as it is (dotfiles such as .well-known too, not .DS_Store) and lists the copies as written', async () => {
-    site = await tempSite('blog');
-    await site.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>');
-    await site.write('public/.well-known/security.txt', 'Contact: mailto:security@example.com\n');
-    await site.write('public/.DS_Store', 'litter');
-    const r = await site.run(['build', '--json'], { now: T0 });
+    const { site, result: r } = built;
     expect(r.code, r.stderr).toBe(0);
     expect(json(r).written).toEqual(expect.arrayContaining(['style.css', 'img/logo.svg', '.well-known/security.txt']));
     expect(json(r).written).not.toContain('.DS_Store');
@@ -58,52 +56,52 @@ describe('public/ assets', () => {
   });
 
   it('links assets with asset(): the URL carries the content hash', async () => {
-    await built();
-    const css = await site!.read('dist/style.css');
+    const site = await built.copy();
+    const css = await site.read('dist/style.css');
     const { createHash } = await import('node:crypto');
     const v = createHash('sha1').update(css).digest('base64url').slice(0, 16);
-    expect(await site!.read('dist/index.html')).toContain(`<link rel="stylesheet" href="/style.css?v=${v}">`);
+    expect(await site.read('dist/index.html')).toContain(`<link rel="stylesheet" href="/style.css?v=${v}">`);
   });
 
   it('a second build, and a build after .isr/ was lost, rewrites no asset (same inode and mtime)', async () => {
-    await built();
-    const before = statSync(path.join(site!.root, 'dist/style.css'));
-    const again = await site!.run(['build', '--json'], { now: T0 });
+    const site = await built.copy();
+    const before = statSync(path.join(site.root, 'dist/style.css'));
+    const again = await site.run(['build', '--json'], { now: T0 });
     expect(json(again).written).toEqual([]);
-    await rm(path.join(site!.root, '.isr'), { recursive: true });
-    const lost = await site!.run(['build', '--json'], { now: T0 });
+    await rm(path.join(site.root, '.isr'), { recursive: true });
+    const lost = await site.run(['build', '--json'], { now: T0 });
     expect(lost.code, lost.stderr).toBe(0);
     expect(
       json(lost).written.filter((f: string) => !f.endsWith('.html') && f !== 'feed.xml' && f !== 'sitemap.xml' && f !== '_headers'),
     ).toEqual([]);
-    const after = statSync(path.join(site!.root, 'dist/style.css'));
+    const after = statSync(path.join(site.root, 'dist/style.css'));
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
   it('regen after a stylesheet edit copies it and re-renders exactly the pages that link it', async () => {
-    await built();
-    await site!.write('public/style.css', 'body { color: rebeccapurple }\n');
-    const r = await site!.run(['regen', '--json'], { now: T0 });
+    const site = await built.copy();
+    await site.write('public/style.css', 'body { color: rebeccapurple }\n');
+    const r = await site.run(['regen', '--json'], { now: T0 });
     expect(r.code, r.stderr).toBe(0);
     const out = json(r);
     expect(out.written).toContain('style.css');
     expect(sorted(out.rendered)).toEqual(sorted(HTML_PAGES));
     expect(out.plan.render.every((p: { reasons: string[] }) => p.reasons.includes('template-changed'))).toBe(true);
-    expect(await site!.read('dist/style.css')).toBe('body { color: rebeccapurple }\n');
+    expect(await site.read('dist/style.css')).toBe('body { color: rebeccapurple }\n');
     // An image no template names: copied, nothing re-rendered.
-    await site!.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="1"/>');
-    const img = json(await site!.run(['regen', '--json'], { now: T0 }));
+    await site.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="1"/>');
+    const img = json(await site.run(['regen', '--json'], { now: T0 }));
     expect(img.written).toEqual(['img/logo.svg']);
     expect(img.rendered).toEqual([]);
   });
 
   it('regen removes the copy of a deleted asset and reports it', async () => {
-    await built();
-    await rm(path.join(site!.root, 'public/img/logo.svg'));
-    const r = await site!.run(['regen', '--json'], { now: T0 });
+    const site = await built.copy();
+    await rm(path.join(site.root, 'public/img/logo.svg'));
+    const r = await site.run(['regen', '--json'], { now: T0 });
     expect(r.code, r.stderr).toBe(0);
     expect(json(r).removed).toEqual(['img/logo.svg']);
-    expect(await listFiles(path.join(site!.root, 'dist'))).not.toContain('img/logo.svg');
+    expect(await listFiles(path.join(site.root, 'dist'))).not.toContain('img/logo.svg');
   });
 
   it('copies a large file intact (hashed in chunks, copied without loading it)', async () => {
