@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOG_PAGES, BLOG_SITEMAP_PAGES } from '../helpers/blog.js';
 import { builtOnce } from '../helpers/built-once.js';
 import { listFiles, snapshot, sorted } from '../helpers/files.js';
 import { BIN, runCli, spawn, type TempSite, tempSite } from '../helpers/site.js';
@@ -9,21 +10,6 @@ import { BIN, runCli, spawn, type TempSite, tempSite } from '../helpers/site.js'
 const T0 = '2026-06-01T00:00:00.000Z';
 const T0_MS = Date.parse(T0);
 
-const PAGES = [
-  '/',
-  '/404.html',
-  '/blog/cron-in-ci/',
-  '/blog/hello-world/',
-  '/blog/revalidate-explained/',
-  '/blog/why-static/',
-  '/feed.xml',
-  '/page/2/',
-  '/tags/ci/',
-  '/tags/guide/',
-  '/tags/hosting/',
-  '/tags/isr/',
-  '/tags/meta/',
-];
 const PAGE_FILES = [
   '404.html',
   'blog/cron-in-ci/index.html',
@@ -49,7 +35,7 @@ describe('isr build of the example blog', () => {
     expect(built.result.stderr).toBe('');
     const json = JSON.parse(built.result.stdout);
     expect(Object.keys(json)).toEqual(['rendered', 'written', 'unchanged', 'removed', 'failed', 'listingFailed', 'durationMs']);
-    expect(sorted(json.rendered)).toEqual(PAGES);
+    expect(sorted(json.rendered)).toEqual(BLOG_PAGES);
     expect(sorted(json.written)).toEqual(ALL_FILES);
     expect(json.unchanged).toEqual([]);
     expect(json.removed).toEqual([]);
@@ -76,7 +62,7 @@ describe('isr build of the example blog', () => {
       tag: { listedAt: T0_MS, listRevalidate: 3600, tags: ['files:content/posts'] },
       'home-page': { listedAt: T0_MS, listRevalidate: 600, tags: ['files:content/posts'] },
     });
-    expect(Object.keys(m.pages)).toEqual(PAGES);
+    expect(Object.keys(m.pages)).toEqual(BLOG_PAGES);
     const hello = m.pages['/blog/hello-world/'];
     expect(hello).toEqual({
       route: 'post',
@@ -107,9 +93,7 @@ describe('isr build of the example blog', () => {
   });
 
   it('writes a sitemap of the HTML pages (not the feed or 404) with lastmod', async () => {
-    const urls = PAGES.filter((p) => p.endsWith('/')).map(
-      (p) => `  <url><loc>https://blog.example.com${p}</loc><lastmod>${T0}</lastmod></url>`,
-    );
+    const urls = BLOG_SITEMAP_PAGES.map((p) => `  <url><loc>https://blog.example.com${p}</loc><lastmod>${T0}</lastmod></url>`);
     expect(await built.site.read('dist/sitemap.xml')).toBe(
       `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`,
     );
@@ -170,7 +154,7 @@ describe('isr build of the example blog', () => {
     const second = await built.site.run(['build', '--json'], { now: '2026-06-01T00:00:10Z' });
     expect(second.code).toBe(0);
     const json = JSON.parse(second.stdout);
-    expect(sorted(json.rendered)).toEqual(PAGES);
+    expect(sorted(json.rendered)).toEqual(BLOG_PAGES);
     expect(json.written).toEqual([]);
     expect(sorted(json.unchanged)).toEqual(PAGE_FILES);
     const after = await snapshot(built.site.root);

@@ -4,6 +4,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BLOG_HTML_PAGES } from '../helpers/blog.js';
 import { builtOnce } from '../helpers/built-once.js';
 import { listFiles, sorted } from '../helpers/files.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
@@ -11,22 +12,6 @@ import { request, type ServedSite, serveFixture, until } from '../serve/helpers.
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
-/** The pages of the example blog whose layout links the stylesheet (all but the feed). */
-const HTML_PAGES = [
-  '/',
-  '/404.html',
-  '/blog/cron-in-ci/',
-  '/blog/hello-world/',
-  '/blog/revalidate-explained/',
-  '/blog/why-static/',
-  '/page/2/',
-  '/tags/ci/',
-  '/tags/guide/',
-  '/tags/hosting/',
-  '/tags/isr/',
-  '/tags/meta/',
-];
-
 describe('public/ assets', () => {
   let site: TempSite | undefined;
   afterEach(async () => {
@@ -85,7 +70,7 @@ describe('public/ assets', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = json(r);
     expect(out.written).toContain('style.css');
-    expect(sorted(out.rendered)).toEqual(sorted(HTML_PAGES));
+    expect(sorted(out.rendered)).toEqual(sorted(BLOG_HTML_PAGES));
     expect(out.plan.render.every((p: { reasons: string[] }) => p.reasons.includes('template-changed'))).toBe(true);
     expect(await site.read('dist/style.css')).toBe('body { color: rebeccapurple }\n');
     // An image no template names: copied, nothing re-rendered.
