@@ -8,7 +8,7 @@ import { BLOG_HTML_PAGES } from '../helpers/blog.js';
 import { builtOnce } from '../helpers/built-once.js';
 import { listFiles, sorted } from '../helpers/files.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
-import { request, type ServedSite, serveFixture, until } from '../serve/helpers.js';
+import { type ServedSite, serveFixture, until, webhook } from '../serve/helpers.js';
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
@@ -156,11 +156,7 @@ describe('public/ assets in isr serve', () => {
     s = await serveFixture('blog', { env: { ISR_REVALIDATE_SECRET: 'sec' } });
     const before = /href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]!;
     await s.site.write('public/style.css', 'body { color: olive }\n');
-    const r = await request(s.server.url, '/__isr/revalidate', {
-      method: 'POST',
-      headers: { authorization: 'Bearer sec', 'content-type': 'application/json' },
-      body: '{"paths":["/"]}',
-    });
+    const r = await webhook(s, '{"paths":["/"]}', { secret: 'sec' });
     expect(r.status).toBe(200);
     expect(/href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]).toBe(before);
     expect((await s.get('/style.css')).text).not.toContain('olive');
