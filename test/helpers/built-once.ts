@@ -27,6 +27,10 @@ export interface BuiltOnce {
  * copy of that build per test that changes one. A copy costs a folder copy where a build costs a
  * subprocess that renders every page, and every test still starts from the same published state.
  * The hooks are registered where it is called: call it at the top of the file or of a describe.
+ *
+ * A copy has the same bytes and mtimes but new inodes, so its first run finds every file's stat
+ * changed and hashes them all: a test of the stat fast path of change detection (a file left alone
+ * is not read) needs a build of its own, as test/cli/change-detection*.test.ts keep.
  */
 export function builtOnce(fixture: string, opts: BuiltOnceOptions): BuiltOnce {
   let built: { site: TempSite; result: CliResult } | undefined;
