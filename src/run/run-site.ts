@@ -36,7 +36,8 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     if (idle) return idle;
   }
   const ctx = await startRun(config, o);
-  const sources = new SourceSet(config, o.logger, () => o.now);
+  // (ctx.config: in an object store, the run's work folder holds the sources' caches too.)
+  const sources = new SourceSet(ctx.config, o.logger, () => o.now);
   try {
     if (ctx.lease?.recovered && !ctx.objects) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
     const run = await openRun(ctx, sources);
@@ -68,7 +69,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
  */
 async function nothingDueUnleased(config: ResolvedConfig, o: RunOptions): Promise<RunResult | undefined> {
   const ctx = await startRun(config, { ...o, dryRun: true });
-  const sources = new SourceSet(config, o.logger, () => o.now);
+  const sources = new SourceSet(ctx.config, o.logger, () => o.now);
   try {
     const run = await openRun(ctx, sources);
     if (await planRun(ctx, run, sources)) return undefined;
