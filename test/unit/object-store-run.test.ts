@@ -31,12 +31,16 @@ async function site(name: string): Promise<TempSite> {
 /** The store, with every call it gets written down (a lease's acquire and release count too). */
 function counted(inner: SiteStore): SiteStore & { calls: string[] } {
   const calls: string[] = [];
+  const note = <T>(call: string, result: T): T => {
+    calls.push(call);
+    return result;
+  };
   const wrap = (name: string, s: Store): Store => ({
-    get: (k) => (calls.push(`GET ${name}/${k}`), s.get(k)),
-    head: (k) => (calls.push(`HEAD ${name}/${k}`), s.head(k)),
-    put: (k, b, o) => (calls.push(`PUT ${name}/${k}`), s.put(k, b, o)),
-    list: (p) => (calls.push(`LIST ${name}/${p}`), s.list(p)),
-    deleteMany: (keys) => (calls.push(`DELETE ${name}/${[...keys].sort().join(',')}`), s.deleteMany(keys)),
+    get: (k) => note(`GET ${name}/${k}`, s.get(k)),
+    head: (k) => note(`HEAD ${name}/${k}`, s.head(k)),
+    put: (k, b, o) => note(`PUT ${name}/${k}`, s.put(k, b, o)),
+    list: (p) => note(`LIST ${name}/${p}`, s.list(p)),
+    deleteMany: (keys) => note(`DELETE ${name}/${[...keys].sort().join(',')}`, s.deleteMany(keys)),
   });
   return {
     ...inner,
@@ -48,7 +52,7 @@ function counted(inner: SiteStore): SiteStore & { calls: string[] } {
         calls.push('LEASE');
         const lease = await inner.leases.acquire(name, o);
         const release = lease.release.bind(lease);
-        return Object.assign(lease, { release: () => (calls.push('RELEASE'), release()) });
+        return Object.assign(lease, { release: () => note('RELEASE', release()) });
       },
     },
   };
