@@ -106,9 +106,10 @@ async function startRun(config: ResolvedConfig, o: RunOptions): Promise<RunConte
   let objects: ObjectRun | undefined;
   try {
     objects = await openObjectRun(config, store, store.where ?? `the ${store.kind} store`);
-    // A site's first head: the store must be known to honour conditional writes (the lease may
-    // have been taken with one PUT that such a store would take blindly too: s3-lease.ts).
-    if (lease && !objects.headVersion) await store.leases.verifyConditionalWrites?.('lock');
+    // Before the run writes anything, the store must be known to honour conditional writes: the
+    // lease may have been taken with one PUT, which a store that ignores them would take blindly
+    // too (s3-lease.ts). One request per process, none when the acquire checked already.
+    if (lease) await store.leases.verifyConditionalWrites?.('lock');
   } catch (err) {
     objects?.dispose();
     await lease?.release().catch(() => {});
