@@ -1,9 +1,12 @@
 import path from 'node:path';
 import { mergeChanges, pendingDir, readPending } from '../deliver/pending-changes.js';
+import { withStorePending } from '../deliver/store-pending.js';
 import { IsrError } from '../errors.js';
 import { type Manifest, readManifest } from '../manifest/manifest.js';
 import { pageIsDue } from '../plan/plan-regen.js';
-import { commandContext } from './context.js';
+import { readObjectManifest } from '../run/object-state.js';
+import type { StoreFlags } from '../store/s3-config.js';
+import { commandContext, commandStore } from './context.js';
 
 export interface SiteStatus {
   pages: number;
@@ -60,17 +63,25 @@ function nextExpiryLine(s: SiteStatus): string {
 }
 
 /** `isr status [root]`. */
-export async function statusCommand(root: string, opts: { json?: boolean; debug?: boolean }): Promise<void> {
+export async function statusCommand(root: string, opts: StoreFlags & { json?: boolean; debug?: boolean; config?: string }): Promise<void> {
   const { config, now } = await commandContext(root, { ...opts, quiet: true });
-  const m = await readManifest(config.manifestFile, config.root);
+  const { store } = await commandStore(config, opts);
+  const where = store?.where ?? 'the store';
+  const m = store ? await readObjectManifest(config, store, where) : await readManifest(config.manifestFile, config.root);
   if (!m) {
-    throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
-      hint: 'run `isr build` first',
-    });
+    throw new IsrError(
+      'MANIFEST_MISSING',
+      `no manifest ${store ? `in ${where}` : `at ${path.relative(config.root, config.manifestFile)}`}`,
+      {
+        hint: store ? 'run `isr build` with this store first' : 'run `isr build` first',
+      },
+    );
   }
   const s = summarize(m, now);
   // Change sets a hook (onChange, --exec) failed to take: the next run with a hook delivers them.
-  const sets = readPending(config.stateDir);
+  const sets = store
+    ? await withStorePending(store.state, async (stateDir) => readPending(stateDir), { readOnly: true })
+    : readPending(config.stateDir);
   const pending = sets.length ? { ...mergeChanges(sets), since: new Date(sets[0]!.at).toISOString(), sets: sets.length } : null;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ ...s, pendingChanges: pending })}\n`);
@@ -90,7 +101,7 @@ export async function statusCommand(root: string, opts: { json?: boolean; debug?
   }
   if (pending) {
     out(
-      `changes not yet delivered to onChange/--exec (since ${pending.since}, in ${path.relative(config.root, pendingDir(config.stateDir))}/): ${pending.written.length} written, ${pending.removed.length} removed`,
+      `changes not yet delivered to onChange/--exec (since ${pending.since}, in ${store ? `the state of ${where}, pending-changes` : path.relative(config.root, pendingDir(config.stateDir))}/): ${pending.written.length} written, ${pending.removed.length} removed`,
     );
     // The first few: a site's worth would drown the rest (--json has them all).
     const lines = [...pending.written.map((f) => `  written ${f}`), ...pending.removed.map((f) => `  removed ${f}`)];

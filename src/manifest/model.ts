@@ -37,6 +37,9 @@ export interface PageEntry {
   templateHash?: string;
   /** Hash of the output bytes on disk. */
   outputHash?: string;
+  /** Object stores only: the store version of the page's object as this run put it (S3: its
+   * ETag), so that the next put of it is conditional on it (run/object-publish.ts). */
+  version?: string;
   /** Dependencies: tracked by sources (`file:…`, `url:…`) plus those returned by `load`. Sorted. */
   tags?: string[];
   /** `ok`: file is current; `error`: last attempt failed (the last good file stays);
@@ -105,6 +108,12 @@ export interface Manifest {
   pages: Record<string, PageEntry>;
   /** Files to delete after this manifest is written (a crash in between leaves them listed here). */
   pendingRemovals?: string[];
+  /**
+   * Object stores only: each site file (sitemaps, `_headers`, `_redirects`) → the hash of the bytes
+   * last uploaded, which a run compares with instead of a published file it does not have at hand
+   * (run/object-state.ts). Absent on the file system.
+   */
+  siteFiles?: Record<string, string>;
   /** How the pages are split on disk; absent for a manifest never written (or read from version 1). */
   shards?: ShardTable;
 }

@@ -43,7 +43,8 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
   const fromMemory = o.held && openFromSnapshot(o.held, config.manifestFile);
   const head = fromMemory ? { manifest: fromMemory, version: o.held!.version! } : openHead(config.manifestFile, config.root);
   const previous = head?.manifest;
-  if (!previous && o.mode === 'regen') throw manifestMissing(config);
+  for (const [file, h] of Object.entries(previous?.siteFiles ?? {})) ctx.objects?.siteFiles.set(file, h);
+  if (!previous && o.mode === 'regen') throw manifestMissing(config, ctx.objects?.where);
   // Shards needed only for named pages are read by their lines (manifest/shard-patch.ts), but not
   // for `isr serve` (o.held), which adopts whole shards into the manifest it holds, even when the
   // head on disk moved on and the run reads the files.
@@ -61,9 +62,18 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
   const templateHashes = new Map(config.routes.map((r) => [r.template, renderer.closureHash(r.template)]));
   // Under the lease: two overlapping runs must not both take the same changes for theirs.
   const detected = o.detect ? await detectChanges(config, sources, o) : undefined;
-  const planOptions = detected?.tags.length ? { ...o, changedTags: detected.tags } : o;
+  let planOptions: PlanOptions = detected?.tags.length ? { ...o, changedTags: detected.tags } : o;
+  // A run that died mid-publish in an object store may have left pages newer than their entries:
+  // rendered again (named), so that each entry names its object (object-state.ts#diverged).
+  if (ctx.objects && ctx.lease?.recovered && previous) {
+    const again = await ctx.objects.diverged(previous, (m) => read(m, { shards: 'all' }));
+    if (again.length) {
+      o.logger.info(`a run that died left ${again.length} page(s) newer than the manifest in ${ctx.objects.where}: rendering them again`);
+      planOptions = { ...planOptions, paths: [...(planOptions.paths ?? []), ...again] };
+    }
+  }
   return {
-    ...(previous ? { previous, headVersion: head!.version } : {}),
+    ...(previous ? { previous, headVersion: ctx.objects ? ctx.objects.headVersion : head!.version } : {}),
     read,
     renderer,
     routes: planRoutes(config),
@@ -79,10 +89,12 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
  * take the recorded hashes, and scan only when there is no record (a site with no assets: one
  * failed lookup of the folder).
  */
-function openAssets({ config, o }: RunContext): Pick<OpenedRun, 'assets' | 'recordStale' | 'saveRecord'> {
+function openAssets({ config, o, objects }: RunContext): Pick<OpenedRun, 'assets' | 'recordStale' | 'saveRecord'> {
   const record = readPublicRecord(config.stateDir);
   const fromRecord = o.onlyNamed && Object.keys(record).length > 0;
-  const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, config.outDir, record, listResources(config));
+  // In an object store the record alone says what the site has (there is no output folder here to compare with).
+  const published = objects ? undefined : config.outDir;
+  const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, published, record, listResources(config));
   return {
     assets,
     recordStale: !fromRecord && !sameRecord(record, assets.assets),
@@ -97,7 +109,8 @@ function openAssets({ config, o }: RunContext): Pick<OpenedRun, 'assets' | 'reco
   };
 }
 
-export function manifestMissing(config: ResolvedConfig): IsrError {
+export function manifestMissing(config: ResolvedConfig, store?: string): IsrError {
+  if (store) return new IsrError('MANIFEST_MISSING', `no manifest in ${store}`, { hint: 'run `isr build` with this store first' });
   return new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
     hint: 'run `isr build` first (in CI, restore the output folder and .isr/ from the cache before `isr regen`)',
   });
