@@ -9,13 +9,21 @@
  * (tests) every entry and the head are frozen, so a change in place throws instead of passing.
  */
 import { allLoaded, fileSignature, type Manifest, type PageEntry } from './manifest.js';
-import { pathHash, shardOf } from './shards.js';
+import { pathHash } from './shards.js';
 
-type Shard = ReadonlyMap<string, Readonly<PageEntry>>;
+type Bucket = ReadonlyMap<string, Readonly<PageEntry>>;
+type Buckets<T> = readonly (T | undefined)[];
 
-/** Buckets of the output-file index: a change copies the buckets of its files only. */
-const FILE_BITS = 8;
-const EMPTY: Shard = new Map();
+/**
+ * Pages and output files are held in 2^BUCKET_BITS buckets each, by the top bits of their path's
+ * hash (the hash that picks a page's shard, so the pages of one shard are a run of buckets). A
+ * change copies the outer arrays (a few µs) and the buckets it touches (~20 entries each at 20k
+ * pages), and a lookup hashes the path and reads one Map. Per manifest shard, as first done,
+ * a webhook's change copied ~300 entries and a 256-entry index of files (~0.1-0.2 ms a webhook),
+ * and each lookup made the shard id as a string.
+ */
+const BUCKET_BITS = 10;
+const EMPTY: Bucket = new Map();
 
 export class ManifestSnapshot {
   private constructor(
@@ -23,48 +31,53 @@ export class ManifestSnapshot {
     readonly head: Readonly<Manifest>,
     /** Store version of the head file this snapshot is exactly; undefined when not known to be one. */
     readonly version: string | undefined,
+    /** The manifest's split (its shards' hash bits). */
     private readonly bits: number,
-    private readonly shards: ReadonlyMap<string, Shard>,
-    /** Output file → page key, in buckets by the file's hash. */
-    private readonly files: ReadonlyMap<number, ReadonlyMap<string, string>>,
+    /** Pages by the top `spread` bits of the hash of their path. */
+    private readonly pages: Buckets<Bucket>,
+    /** Output file → page key, by the top bits of the hash of the file. */
+    private readonly files: Buckets<ReadonlyMap<string, string>>,
     private readonly freeze: boolean,
   ) {}
+
+  /** Hash bits that pick a bucket: at least the split's, so a shard is a run of whole buckets. */
+  private static spread(bits: number): number {
+    return Math.max(BUCKET_BITS, bits);
+  }
 
   /** A snapshot of a manifest with every page loaded (the manifest is not kept: its pages are copied). */
   static of(m: Manifest, version: string | undefined, o: { freeze?: boolean } = {}): ManifestSnapshot {
     if (!allLoaded(m)) throw new Error('a snapshot needs every page of the manifest');
     const bits = m.shards?.bits ?? 0;
-    const shards = new Map<string, Map<string, PageEntry>>();
-    const files = new Map<number, Map<string, string>>();
+    const spread = ManifestSnapshot.spread(bits);
+    const pages: Map<string, PageEntry>[] = new Array(2 ** spread);
+    const files: Map<string, string>[] = new Array(2 ** BUCKET_BITS);
     for (const key in m.pages) {
       const e = m.pages[key]!;
-      const id = shardOf(key, bits);
-      let s = shards.get(id);
-      if (!s) shards.set(id, (s = new Map()));
-      s.set(key, e);
-      if (e.file) bucketOf(files, e.file).set(e.file, key);
+      (pages[bucketOf(key, spread)] ??= new Map()).set(key, e);
+      if (e.file) (files[bucketOf(e.file, BUCKET_BITS)] ??= new Map()).set(e.file, key);
       if (o.freeze) Object.freeze(e);
     }
-    return new ManifestSnapshot(headOf(m, o.freeze), version, bits, shards, files, !!o.freeze);
+    return new ManifestSnapshot(headOf(m, o.freeze), version, bits, pages, files, !!o.freeze);
   }
 
   page(key: string): Readonly<PageEntry> | undefined {
-    return this.shards.get(shardOf(key, this.bits))?.get(key);
+    return this.pages[bucketOf(key, ManifestSnapshot.spread(this.bits))]?.get(key);
   }
 
   /** The page whose output file this is (`blog/x/index.html` → `/blog/x/`). */
   ownerOf(file: string): string | undefined {
-    return this.files.get(fileBucket(file))?.get(file);
+    return this.files[bucketOf(file, BUCKET_BITS)]?.get(file);
   }
 
   /** The pages of one shard of the manifest, with their entries. */
-  shardEntries(shardId: string): Iterable<[string, Readonly<PageEntry>]> {
-    return this.shards.get(shardId) ?? EMPTY;
+  *shardEntries(shardId: string): Generator<[string, Readonly<PageEntry>]> {
+    for (const b of this.bucketsOf(shardId)) yield* this.pages[b] ?? EMPTY;
   }
 
   /** Every page with its entry. */
   *entries(): Generator<[string, Readonly<PageEntry>]> {
-    for (const s of this.shards.values()) yield* s;
+    for (const b of this.pages) if (b) yield* b;
   }
 
   /** A fresh manifest with every page (O(pages): for watch mode, tests and tools, not per request). */
@@ -95,40 +108,32 @@ export class ManifestSnapshot {
     version: string | undefined,
     changes: Iterable<[string, PageEntry | undefined]>,
   ): Generator<void, ManifestSnapshot> {
-    const shards = new Map(this.shards);
-    const files = new Map(this.files);
-    // The maps copied for this snapshot: changed in place until it is handed out, never after.
-    const own = new Set<ReadonlyMap<unknown, unknown>>();
-    const shardFor = (id: string): Map<string, PageEntry> => {
-      const s = shards.get(id);
-      if (s && own.has(s)) return s as Map<string, PageEntry>;
-      const copy = new Map(s ?? EMPTY);
-      shards.set(id, copy);
-      own.add(copy);
-      return copy;
-    };
-    const fileMap = (file: string): Map<string, string> => {
-      const b = fileBucket(file);
-      const m = files.get(b);
-      if (m && own.has(m)) return m as Map<string, string>;
+    const spread = ManifestSnapshot.spread(this.bits);
+    const pages = this.pages.slice();
+    const files = this.files.slice();
+    // The buckets copied for this snapshot: changed in place until it is handed out, never after.
+    const own = new Set<ReadonlyMap<string, unknown>>();
+    const writable = <T>(buckets: (ReadonlyMap<string, T> | undefined)[], b: number): Map<string, T> => {
+      const m = buckets[b];
+      if (m && own.has(m)) return m as Map<string, T>;
       const copy = new Map(m ?? []);
-      files.set(b, copy);
+      buckets[b] = copy;
       own.add(copy);
       return copy;
     };
     let n = 0;
     for (const [key, entry] of changes) {
-      const s = shardFor(shardOf(key, this.bits));
+      const s = writable(pages, bucketOf(key, spread));
       const old = s.get(key);
-      if (old?.file && fileMap(old.file).get(old.file) === key) fileMap(old.file).delete(old.file);
+      if (old?.file && this.ownerOf(old.file) === key) writable(files, bucketOf(old.file, BUCKET_BITS)).delete(old.file);
       if (entry) {
         if (this.freeze) Object.freeze(entry);
         s.set(key, entry);
-        if (entry.file) fileMap(entry.file).set(entry.file, key);
+        if (entry.file) writable(files, bucketOf(entry.file, BUCKET_BITS)).set(entry.file, key);
       } else s.delete(key);
       if (++n % 512 === 0) yield;
     }
-    return new ManifestSnapshot(headOf(head, this.freeze), version, this.bits, shards, files, this.freeze);
+    return new ManifestSnapshot(headOf(head, this.freeze), version, this.bits, pages, files, this.freeze);
   }
 
   /**
@@ -140,21 +145,22 @@ export class ManifestSnapshot {
     const changed: PageChange[] = [];
     const changes: [string, PageEntry | undefined][] = [];
     const wanted = new Set(ids);
-    const fresh = new Map<string, Map<string, PageEntry>>();
-    for (const id of wanted) fresh.set(id, new Map());
-    for (const key in from.pages) fresh.get(shardOf(key, this.bits))?.set(key, from.pages[key]!);
-    for (const [id, pages] of fresh) {
-      for (const [key, before] of this.shards.get(id) ?? EMPTY) {
-        if (pages.has(key)) continue;
+    const spread = ManifestSnapshot.spread(this.bits);
+    const inShards = (key: string) => wanted.has(shardIdOf(bucketOf(key, spread), spread, this.bits));
+    for (const id of wanted) {
+      for (const [key, before] of this.shardEntries(id)) {
+        if (Object.hasOwn(from.pages, key)) continue;
         changes.push([key, undefined]);
         changed.push({ key, before });
       }
-      for (const [key, after] of pages) {
-        const before = this.shards.get(id)?.get(key);
-        if (before === after) continue;
-        changes.push([key, after]);
-        changed.push({ key, before, after });
-      }
+    }
+    for (const key in from.pages) {
+      if (!inShards(key)) continue;
+      const before = this.page(key);
+      const after = from.pages[key]!;
+      if (before === after) continue;
+      changes.push([key, after]);
+      changed.push({ key, before, after });
     }
     return { next: this.withPages(from, version, changes), changed };
   }
@@ -172,7 +178,16 @@ export class ManifestSnapshot {
 
   /** The same pages, known (or no longer known) to be the head at `version`. */
   asVersion(version: string | undefined): ManifestSnapshot {
-    return new ManifestSnapshot(this.head, version, this.bits, this.shards, this.files, this.freeze);
+    return new ManifestSnapshot(this.head, version, this.bits, this.pages, this.files, this.freeze);
+  }
+
+  /** The buckets that hold the pages of one manifest shard: a run of them (all, unsplit). */
+  private *bucketsOf(shardId: string): Generator<number> {
+    const spread = ManifestSnapshot.spread(this.bits);
+    const width = spread - this.bits;
+    const first = this.bits === 0 ? 0 : Number.parseInt(shardId, 16) << width;
+    const end = this.bits === 0 ? 2 ** spread : first + 2 ** width;
+    for (let b = first; b < end; b++) yield b;
   }
 
   /** True when `m`'s pages are split as this snapshot's are (its changes can be taken shard by shard). */
@@ -231,13 +246,12 @@ function headOf(m: Manifest, freeze: boolean | undefined): Readonly<Manifest> {
   return head;
 }
 
-function fileBucket(file: string): number {
-  return pathHash(file) >>> (32 - FILE_BITS);
+/** The bucket of a path (page key or output file) among 2^spread. */
+function bucketOf(p: string, spread: number): number {
+  return pathHash(p) >>> (32 - spread);
 }
 
-function bucketOf(files: Map<number, Map<string, string>>, file: string): Map<string, string> {
-  const b = fileBucket(file);
-  let m = files.get(b);
-  if (!m) files.set(b, (m = new Map()));
-  return m;
+/** The manifest shard id of a bucket (shards.ts `shardOf`: the top `bits` of the same hash). */
+function shardIdOf(bucket: number, spread: number, bits: number): string {
+  return bits === 0 ? '0' : (bucket >>> (spread - bits)).toString(16).padStart(Math.ceil(bits / 4), '0');
 }
