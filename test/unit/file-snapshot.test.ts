@@ -119,10 +119,10 @@ describe('compareFiles', () => {
 
   it('reads a version-1 snapshot (one object per file) without reporting everything', async () => {
     for (const n of ['a.md', 'b.md']) await writeFile(path.join(dir, n), n);
-    const v2 = compareFiles(listing(['a.md', 'b.md']), undefined).snapshot;
+    const v3 = compareFiles(listing(['a.md', 'b.md']), undefined).snapshot;
     const v1 = { version: 1, files: {} as Record<string, unknown> };
-    for (const line of v2.files.split('\n').filter(Boolean)) {
-      const [key, size, mtimeMs, ino, hash] = line.split('\t');
+    for (const line of v3.files.split('\n').filter(Boolean)) {
+      const [key, size, mtimeMs, , ino, hash] = line.split('\t');
       v1.files[key!] = { size: Number(size), mtimeMs: Number(mtimeMs), ino: Number(ino), hash: hash!.slice(0, 16) };
     }
     await writeFile(path.join(dir, 'b.md'), 'edited');
