@@ -125,7 +125,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   // Front matter kept between processes (sources/front-matter-cache.ts), used with the stats
   // change detection took this run: `detected` is the listing it stat'ed and each file's stat.
   let frontMatter: FrontMatterCache | undefined;
-  let detected: { files: string[]; sigs: readonly (string | undefined)[] } | undefined;
+  let detected: { files: string[]; stats: readonly (string | undefined)[] } | undefined;
   // The listing list() made with those stats: the cache is saved for exactly its files.
   let listedWithStats: string[] | undefined;
   // Entries list() gave for files it could not read (over a bound), with empty `data`: reported
@@ -135,23 +135,23 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
 
   // Synchronous, and values rather than promises: a listing parses every file of the folder
   // (20k files: 20k promises and microtasks saved), and a read is microseconds (see readParsed).
-  // `sig`: the file's stat as change detection took it this run, if it did.
-  const parse = (abs: string, sig?: string): Parsed => {
+  // `stat`: the file's stat line as change detection took it this run, if it did.
+  const parse = (abs: string, stat?: string): Parsed => {
     let r = parsed.get(abs);
     if (!r && carried.size) {
       const before = carried.get(abs);
       if (before?.sig && before.sig === statSignature(abs)) parsed.set(abs, (r = before));
     }
-    if (!r && sig !== undefined) {
-      const data = frontMatter?.get(fileOf(abs), sig);
+    if (!r && stat !== undefined) {
+      const data = frontMatter?.get(stat);
       // The body is not kept: get() reads the file for it, as it would past BODY_BUDGET.
-      if (data) parsed.set(abs, (r = { data, body: RELEASED, sig }));
+      if (data) parsed.set(abs, (r = { data, body: RELEASED }));
     }
     if (!r) {
       try {
         r = readParsed(abs, fileOf(abs));
         // Before anything can change the data (toEntry's date, a page's code).
-        if (sig !== undefined && r.sig) frontMatter?.put(fileOf(abs), r.sig, r.data);
+        if (stat !== undefined && r.sig) frontMatter?.put(fileOf(abs), r.sig, r.data);
       } catch (err) {
         // A file over a bound (an alias bomb) is that file's failure, not the listing's: kept as
         // a failed entry (see `unreadable`), so the listing and the other pages go on.
@@ -254,9 +254,9 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       track(collectionTag());
       listing ??= listContent(absDir, options.include, dirRel);
       const abs = await listing;
-      const sigs = detected?.files === abs ? detected.sigs : undefined;
+      const stats = detected?.files === abs ? detected.stats : undefined;
       const entries = abs.map((f, i) => {
-        const r = parse(f, sigs?.[i]);
+        const r = parse(f, stats?.[i]);
         const entry = toEntry(f, r.data);
         if (r.error) unreadable.set(entry, r.error);
         return entry;
@@ -265,7 +265,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         checkDistinct(entries, options.drafts === true);
         checkedListing = abs;
       }
-      if (sigs) listedWithStats = abs;
+      if (stats) listedWithStats = abs;
       return options.drafts ? entries : entries.filter((e) => !isDraft(e));
     },
     async get({ id, track }) {
@@ -335,10 +335,10 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     async changes({ state }) {
       const found = await listContent(absDir, options.include, dirRel);
       const now = found.map((abs) => [fileOf(abs), abs] as const);
-      const { events, snapshot, complete, unusable, sigs } = compareFiles(now, state, splitShown);
+      const { events, snapshot, complete, unusable, stats } = compareFiles(now, state, splitShown);
       // The run's listing is this one walk, and its stats are what the front-matter cache is
       // checked against (a file changed since is in neither: the next run finds it).
-      detected = { files: found, sigs };
+      detected = { files: found, stats };
       listing ??= Promise.resolve(found);
       if (unusable)
         log('warn', `its change snapshot is not one isr wrote (edited, or from another version); comparing every file of ${dirRel}`);

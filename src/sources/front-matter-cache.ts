@@ -25,8 +25,8 @@ import { escapeKey } from './snapshot.js';
 const MAGIC = 'isr-front-matter 1 ';
 
 export class FrontMatterCache {
-  /** Escaped key → [signature, json], from the file (read on first use). */
-  private stored: Map<string, [sig: string, json: string]> | undefined;
+  /** Escaped key → [stat line, json], from the file (read on first use). */
+  private stored: Map<string, [stat: string, json: string]> | undefined;
   /** The text read, to skip writing the same bytes again. */
   private storedText = '';
   /** Escaped key → its line for the next write: what this run found or read. */
@@ -38,11 +38,15 @@ export class FrontMatterCache {
     private readonly warn: (message: string) => void,
   ) {}
 
-  /** The front matter of `key` parsed from bytes whose stat was `sig`, as fresh objects; else undefined. */
-  get(key: string, sig: string): Record<string, any> | undefined {
-    const escaped = escapeKey(key);
+  /**
+   * The front matter of the file whose stat line (sources/snapshot.ts: `key \t size \t mtimeMs
+   * \t ctimeMs \t ino \t`) is `stat`, parsed from bytes with exactly that stat, as fresh objects;
+   * else undefined.
+   */
+  get(stat: string): Record<string, any> | undefined {
+    const escaped = stat.slice(0, stat.indexOf('\t'));
     const hit = this.load().get(escaped);
-    if (!hit || hit[0] !== sig) return undefined;
+    if (!hit || hit[0] !== stat) return undefined;
     let data: unknown;
     try {
       data = JSON.parse(hit[1]);
@@ -50,14 +54,14 @@ export class FrontMatterCache {
       data = undefined;
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      this.unusable(`the line of ${key} is not one isr wrote`);
+      this.unusable(`the line of ${escaped} is not one isr wrote`);
       return undefined;
     }
-    this.lines.set(escaped, `${escaped}\t${sig}\t${hit[1]}\n`);
+    this.lines.set(escaped, `${stat}${hit[1]}\n`);
     return data as Record<string, any>;
   }
 
-  /** What a read of `key` (stat `sig`) gave; kept if JSON gives it back exactly. Call before anything can change `data`. */
+  /** What a read of `key` gave, `sig` its statLine; kept if JSON gives it back exactly. Call before anything can change `data`. */
   put(key: string, sig: string, data: Record<string, any>): void {
     if (!jsonExact(data, new Set())) return;
     const escaped = escapeKey(key);
@@ -110,7 +114,7 @@ export class FrontMatterCache {
   }
 }
 
-/** Key → [signature, json] of a cache's text, or undefined if it is not one written here. */
+/** Key → [stat line, json] of a cache's text, or undefined if it is not one written here. */
 function parseCache(text: string): Map<string, [string, string]> | undefined {
   if (!text.startsWith(MAGIC)) return undefined;
   const headEnd = text.indexOf('\n');
@@ -124,7 +128,7 @@ function parseCache(text: string): Map<string, [string, string]> | undefined {
     for (let i = 0; i < 5 && tab >= 0; i++) tab = text.indexOf('\t', tab + 1);
     const keyEnd = text.indexOf('\t', pos);
     if (tab < 0 || tab > end || keyEnd === pos) return undefined;
-    out.set(text.slice(pos, keyEnd), [text.slice(keyEnd + 1, tab), text.slice(tab + 1, end)]);
+    out.set(text.slice(pos, keyEnd), [text.slice(pos, tab + 1), text.slice(tab + 1, end)]);
     pos = end + 1;
   }
   return out.size === count ? out : undefined;

@@ -51,11 +51,10 @@ export function compareFiles(
   files: readonly (readonly [string, string])[],
   previous: unknown,
   split: SplitFile = WHOLE,
-): { events: [string, FileEvent][]; snapshot: FileSnapshot; complete: boolean; unusable: boolean; sigs: (string | undefined)[] } {
-  // Each file's stat line (`key \t size \t mtimeMs \t ctimeMs \t ino \t`), undefined if it is gone.
+): { events: [string, FileEvent][]; snapshot: FileSnapshot; complete: boolean; unusable: boolean; stats: (string | undefined)[] } {
+  // Each file's stat line (`key \t size \t mtimeMs \t ctimeMs \t ino \t`), undefined if it is
+  // gone; returned too (the files source's front-matter cache is keyed by them).
   const stats: (string | undefined)[] = new Array(files.length);
-  // Each file's statLine(), for the caller (the files source's front-matter cache is keyed by it).
-  const sigs: (string | undefined)[] = new Array(files.length);
   const keys: string[] = new Array(files.length);
   const prevText = isSnapshot(previous) ? previous.files : undefined;
   // The common case, nothing changed: every stat line is the next line of the previous text.
@@ -70,9 +69,8 @@ export function compareFiles(
     }
     const escaped = escapeKey(key);
     keys[i] = escaped;
-    const sig = st && statLine(st);
-    sigs[i] = sig;
-    const line = sig && `${escaped}\t${sig}\t`;
+    // One template (statLine's fields): a nested one made every comparison below flatten it first.
+    const line = st && `${escaped}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}\t`;
     stats[i] = line;
     if (pos < 0 || line === undefined) {
       pos = -1;
@@ -83,15 +81,15 @@ export function compareFiles(
     else pos = -1;
   }
   if (prevText !== undefined && pos === prevText.length && (previous as FileSnapshot).version === 3)
-    return { events: [], snapshot: previous as FileSnapshot, complete: true, unusable: false, sigs };
+    return { events: [], snapshot: previous as FileSnapshot, complete: true, unusable: false, stats };
 
   const text = previous === undefined ? undefined : previousText(previous);
   const legacy = (previous as { version?: unknown } | undefined)?.version !== 3; // lines without the ctime (withoutCtime)
   const found = text === undefined ? undefined : compareWith(files, stats, keys, text, split, legacy);
-  if (found) return { ...found, complete: true, unusable: false, sigs };
+  if (found) return { ...found, complete: true, unusable: false, stats };
   // No previous snapshot, or one not written here (then none of it is trusted): all is new.
   const all = compareWith(files, stats, keys, '', split)!;
-  return { events: all.events, snapshot: all.snapshot, complete: false, unusable: previous !== undefined, sigs };
+  return { events: all.events, snapshot: all.snapshot, complete: false, unusable: previous !== undefined, stats };
 }
 
 /**
