@@ -15,8 +15,11 @@ import { type SplitFile, statLine } from './snapshot.js';
 /** The default `include`: every .md, .markdown, .json, .yaml and .yml file (case as written). */
 export const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;
 
-/** One file read and parsed (or refused: `error`, with empty `data`); `sig`: its stat when read. */
-export type Parsed = { data: Record<string, any>; body?: string; error?: IsrError; sig?: string };
+/**
+ * One file read and parsed (or refused: `error`, with empty `data`); `sig`: its stat when read;
+ * `stat`: the stat line its data was taken from the front-matter cache under (no body then).
+ */
+export type Parsed = { data: Record<string, any>; body?: string; error?: IsrError; sig?: string; stat?: string };
 
 /** The folder's content files, absolute and sorted; CONTENT_UNREADABLE if the folder is not there. */
 export async function listContent(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {

@@ -47,6 +47,15 @@ describe('the front-matter cache of a files() source, across processes', () => {
     expect(home).toContain('Revalidate, explained');
   });
 
+  it('a second build, its front matter from the cache and its bodies from the files, writes nothing new', async () => {
+    await built();
+    const again = await site.run(['build', '--json'], { now: T0 });
+    expect(again.code, again.stderr).toBe(0);
+    const out = JSON.parse(again.stdout);
+    expect(out.rendered.length).toBeGreaterThan(5);
+    expect(out.written).toEqual([]);
+  });
+
   it('takes an unchanged file’s front matter from the cache, not from the file', async () => {
     await built();
     // Only the cache changes (the file's stat is the one recorded): a listing shows what the cache says.
