@@ -20,7 +20,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempPathFor } from '../write/write-atomic.js';
-import { escapeKey } from './snapshot.js';
+import { escapeKey, isRacy } from './snapshot.js';
 
 const MAGIC = 'isr-front-matter 1 ';
 
@@ -61,9 +61,13 @@ export class FrontMatterCache {
     return data as Record<string, any>;
   }
 
-  /** What a read of `key` gave, `sig` its statLine; kept if JSON gives it back exactly. Call before anything can change `data`. */
-  put(key: string, sig: string, data: Record<string, any>): void {
-    if (!jsonExact(data, new Set())) return;
+  /**
+   * What a read of `key` gave, `sig` its statLine; kept if JSON gives it back exactly, and if the
+   * file is not racy (written so recently that it may change again with this very stat: isRacy).
+   * Call before anything can change `data`.
+   */
+  put(key: string, sig: string, data: Record<string, any>, now = Date.now()): void {
+    if (isRacy(Number(sig.split('\t')[2]), now) || !jsonExact(data, new Set())) return;
     const escaped = escapeKey(key);
     this.lines.set(escaped, `${escaped}\t${sig}\t${JSON.stringify(data)}\n`);
   }

@@ -22,6 +22,19 @@ export interface FileSnapshot {
   files: string;
 }
 
+/**
+ * A file whose ctime is this close to the time its stat was taken may be written again within the
+ * same tick of the file system's clock (the kernel's coarse clock: 1-10 ms) with the same size,
+ * and then keep exactly that stat: "racy", as git calls it. Its line is written so that it
+ * matches no stat (racyLine), so the next run reads and hashes it again instead of trusting it;
+ * the front-matter cache does not keep it. 100 ms is ten ticks of the coarsest local clock; a
+ * network file system whose server's clock runs ahead of ours by more is not covered.
+ */
+export const RACY_MS = 100;
+
+/** True when a file with this ctime, stat'ed at `now` (ms), may change without its stat changing. */
+export const isRacy = (ctimeMs: number, now: number) => ctimeMs >= now - RACY_MS;
+
 /** A file's stat as its snapshot line holds it (and the files source's signature of a file it parsed). */
 export const statLine = (st: { size: number; mtimeMs: number; ctimeMs: number; ino: number }) =>
   `${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}`;
@@ -51,11 +64,15 @@ export function compareFiles(
   files: readonly (readonly [string, string])[],
   previous: unknown,
   split: SplitFile = WHOLE,
+  /** The time the stats are taken (ms, the file system's clock): see isRacy. */
+  now = Date.now(),
 ): { events: [string, FileEvent][]; snapshot: FileSnapshot; complete: boolean; unusable: boolean; stats: (string | undefined)[] } {
   // Each file's stat line (`key \t size \t mtimeMs \t ctimeMs \t ino \t`), undefined if it is
   // gone; returned too (the files source's front-matter cache is keyed by them).
   const stats: (string | undefined)[] = new Array(files.length);
   const keys: string[] = new Array(files.length);
+  // Each file's racy (isRacy) state, for the lines written below.
+  const racy = new Uint8Array(files.length);
   const prevText = isSnapshot(previous) ? previous.files : undefined;
   // The common case, nothing changed: every stat line is the next line of the previous text.
   let pos = prevText === undefined ? -1 : 0;
@@ -72,6 +89,7 @@ export function compareFiles(
     // One template (statLine's fields): a nested one made every comparison below flatten it first.
     const line = st && `${escaped}\t${st.size}\t${st.mtimeMs}\t${st.ctimeMs}\t${st.ino}\t`;
     stats[i] = line;
+    if (st && isRacy(st.ctimeMs, now)) racy[i] = 1;
     if (pos < 0 || line === undefined) {
       pos = -1;
       continue;
@@ -85,10 +103,10 @@ export function compareFiles(
 
   const text = previous === undefined ? undefined : previousText(previous);
   const legacy = (previous as { version?: unknown } | undefined)?.version !== 3; // lines without the ctime (withoutCtime)
-  const found = text === undefined ? undefined : compareWith(files, stats, keys, text, split, legacy);
+  const found = text === undefined ? undefined : compareWith(files, stats, keys, racy, text, split, legacy);
   if (found) return { ...found, complete: true, unusable: false, stats };
   // No previous snapshot, or one not written here (then none of it is trusted): all is new.
-  const all = compareWith(files, stats, keys, '', split)!;
+  const all = compareWith(files, stats, keys, racy, '', split)!;
   return { events: all.events, snapshot: all.snapshot, complete: false, unusable: previous !== undefined, stats };
 }
 
@@ -103,6 +121,7 @@ function compareWith(
   files: readonly (readonly [string, string])[],
   stats: readonly (string | undefined)[],
   keys: readonly string[],
+  racy: Uint8Array,
   text: string,
   split: SplitFile,
   legacy = false,
@@ -164,7 +183,7 @@ function compareWith(
       else if (!holds(text, was, h.slice(0, HALF))) events.push([key, 'change']);
       else if (!holds(text, was + HALF, h.slice(HALF))) events.push([key, 'body']);
     }
-    out.push(line, h, '\n');
+    out.push(racy[i] ? racyLine(line) : line, h, '\n');
   }
   flush();
   for (; pos < text.length; pos = lineEnd(text, pos)) {
@@ -173,6 +192,13 @@ function compareWith(
   }
   for (const p of passed) if (!taken.has(p)) events.push([unescapeKey(keyAt(text, p)), 'unlink']);
   return { events, snapshot: { version: 3, files: out.join('') } };
+}
+
+/** The line of a racy file: its ctime written as 0, which no stat taken now gives, so it is hashed next run. */
+function racyLine(line: string): string {
+  const f = line.split('\t');
+  f[3] = '0';
+  return f.join('\t');
 }
 
 /**
