@@ -313,17 +313,6 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       track(collectionTag());
       return undefined;
     },
-    // The front-matter cache, once a listing with this run's stats is complete. A cache: failing
-    // to write it costs the next run the reads.
-    dispose() {
-      if (!listedWithStats || !frontMatter) return;
-      try {
-        frontMatter.save(listedWithStats.map(fileOf));
-      } catch (err) {
-        log('warn', `cannot save its front-matter cache: ${(err as Error).message} (the next listing reads the files)`);
-      }
-      listedWithStats = undefined;
-    },
     entryTag: (entry) => `file:${entry.file}`,
     entryError: (entry) => unreadable.get(entry),
     watch() {
@@ -351,7 +340,19 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       // Only Markdown bodies changed: the listings show the same front matter, so the folder's
       // listings (and its route's paths(), which read every file) need not run again.
       if (events.some(([, e]) => e !== 'body') || !complete) tags.add(collectionTag());
-      return { tags: [...tags], state: snapshot };
+      // The front-matter cache is written with the states, once the run has published (a run
+      // that stops on bad input, or a dry run, writes nothing), and only after a listing made
+      // with this run's stats. A cache: failing to write it costs the next run the reads.
+      const saved = () => {
+        if (!listedWithStats || !frontMatter) return;
+        try {
+          frontMatter.save(listedWithStats.map(fileOf));
+        } catch (err) {
+          log('warn', `cannot save its front-matter cache: ${(err as Error).message} (the next listing reads the files)`);
+        }
+        listedWithStats = undefined;
+      };
+      return { tags: [...tags], state: snapshot, saved };
     },
   };
   contentDirs.set(source, options.dir);

@@ -56,6 +56,23 @@ describe('the front-matter cache of a files() source, across processes', () => {
     expect(out.written).toEqual([]);
   });
 
+  it('is written only by a run that published: a dry run and a run stopped by bad input leave it as it was', async () => {
+    await built();
+    const before = readFileSync(cacheFile(), 'utf8');
+    await retitle('content/posts/why-static.md', 'Retitled A');
+    clock += 1000;
+    expect((await site.run(['regen', '--dry-run'], { now: clock })).code).toBe(0);
+    expect(readFileSync(cacheFile(), 'utf8')).toBe(before);
+    // A broken date in another post: the listing reads it and the run stops (exit 5) before publishing.
+    await site.write(
+      'content/posts/hello-world.md',
+      (await site.read('content/posts/hello-world.md')).replace(/^date: .*$/m, 'date: someday'),
+    );
+    const bad = await site.run(['regen'], { now: clock });
+    expect(bad.code, bad.stderr).toBe(5);
+    expect(readFileSync(cacheFile(), 'utf8')).toBe(before);
+  });
+
   it('takes an unchanged file’s front matter from the cache, not from the file', async () => {
     await built();
     // A second build: files written within 100 ms of a run's stat are not kept ("racy"), and the
