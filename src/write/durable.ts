@@ -36,8 +36,8 @@ export function fsyncDurability(anchors: readonly string[], timed?: (ms: number)
     if (paths.length > ONE_BY_ONE_MAX && syncfs) {
       try {
         // One syncfs per file system, not per anchor: the output folder, its parent and .isr/
-        // are one file system on most sites, and each `sync -f` is a process (~15 ms of a 1%-edit
-        // regen's CPU each, BENCHMARKS.md, issue 18 item 2).
+        // are one file system on most sites, and each `sync -f` is a process to spawn (it
+        // showed in a 1%-edit regen's profile; the alternated A/B could not tell it from noise).
         const devices = new Set<number>();
         for (const a of new Set(anchors)) {
           const dev = statSync(a, { throwIfNoEntry: false })?.dev;

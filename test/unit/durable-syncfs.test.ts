@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fsyncDurability } from '../../src/write/durable.js';
 
 // A large flush is one syncfs (`sync -f`, a process) per file system the run writes to, not per
-// anchor: the output folder, its parent and .isr/ are one file system on most sites, and three
-// processes were ~30 ms of a 1%-edit regen's CPU more than one (issue 18 item 2).
+// anchor: the output folder, its parent and .isr/ are one file system on most sites, and each is a
+// process to spawn where one does the same flush (issue 18 item 2).
 const dirs: string[] = [];
 afterEach(() => {
   vi.restoreAllMocks();
