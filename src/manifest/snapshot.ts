@@ -1,9 +1,9 @@
 /**
  * An immutable snapshot of the whole manifest: what `isr serve` answers requests from and what
  * its runs start from. Immutable by construction: its maps are private and no method changes
- * them; a change makes a new snapshot (`withPages`, `withShards`) that shares every shard it
- * does not touch with the old one (copy-on-write per shard, so a webhook's change costs its
- * shard, not the site: copying the 20k pages of one flat object took ~10 ms). A request that
+ * them; a change makes a new snapshot (`withPages`, `withShards`) that shares every bucket of
+ * pages it does not touch with the old one (copy-on-write per bucket, so a webhook's change costs
+ * its bucket, not the site: copying the 20k pages of one flat object took ~10 ms). A request that
  * started under one snapshot keeps reading that one, whatever is adopted meanwhile. Page
  * entries are shared with runs, which replace entries and never change one; with `freeze`
  * (tests) every entry and the head are frozen, so a change in place throws instead of passing.
