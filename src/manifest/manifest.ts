@@ -8,6 +8,7 @@ import path from 'node:path';
 import { IsrError } from '../errors.js';
 import { readFdReused } from '../read-reused.js';
 import { signatureOfStats } from '../store/precondition.js';
+import type { HeadChange } from './head-change.js';
 import { MANIFEST_VERSION, type Manifest, type PageEntry, shardDir } from './model.js';
 import { addEntries, parseHead, parseShard, wayOutOf } from './parse.js';
 import { findEntries, framed } from './shard-patch.js';
@@ -44,9 +45,10 @@ export function openManifest(file: string, root: string): Manifest | undefined {
 
 /**
  * `openManifest` with the version of the very file it read (its store version, as `fileSignature`
- * gives): the version a run's new head must replace (`ifVersion`, the commit point).
+ * gives): the version a run's new head must replace (`ifVersion`, the commit point); and the
+ * change set the head records, if any (head-change.ts: what `isr serve` follows).
  */
-export function openHead(file: string, root: string): { manifest: Manifest; version: string } | undefined {
+export function openHead(file: string, root: string): { manifest: Manifest; version: string; change?: HeadChange } | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -56,7 +58,9 @@ export function openHead(file: string, root: string): { manifest: Manifest; vers
   }
   try {
     const version = signatureOfStats(fstatSync(fd));
-    return { manifest: parseHead(readFileSync(fd, 'utf8'), file, root), version };
+    const out: { change?: HeadChange } = {};
+    const manifest = parseHead(readFileSync(fd, 'utf8'), file, root, out);
+    return { manifest, version, ...(out.change ? { change: out.change } : {}) };
   } catch (err) {
     if (err instanceof IsrError) throw err;
     throw unreadable(err, file, root);

@@ -4,8 +4,8 @@
  * the lines of the named entries: shard-patch.ts), or the manifest `isr serve` holds in memory.
  * The run asks the same question whichever reader it was given.
  */
-import { type HeldManifest, loadHeldShards } from './held.js';
 import { type EntriesOnly, loadShards, type Manifest } from './manifest.js';
+import { loadFromSnapshot, type ManifestSnapshot } from './snapshot.js';
 
 export interface PageQuery {
   /** Shards whose pages join `Manifest.pages`: their ids, or all of them. */
@@ -26,10 +26,10 @@ export function fileReader(file: string, root: string, o: { byLines: boolean }):
 }
 
 /**
- * Pages from a manifest `isr serve` holds, opened with `openHeld`: whole shards from memory, no
- * read or parse (entries are shared, never changed in place: a run replaces them). It ignores
- * `entriesOnly`: serve adopts whole shards after the run.
+ * Pages from the snapshot `isr serve` holds, opened with `openFromSnapshot`: whole shards from
+ * memory, no read or parse (entries are shared, never changed in place: a run replaces them). It
+ * ignores `entriesOnly`: serve adopts whole shards after the run.
  */
-export function heldReader(held: HeldManifest): PageReader {
-  return (m, q) => loadHeldShards(m, held, q.shards);
+export function heldReader(held: ManifestSnapshot): PageReader {
+  return (m, q) => loadFromSnapshot(m, held, q.shards);
 }

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { MAX_NOW } from '../clock.js';
 import { IsrError } from '../errors.js';
+import { changeOf, type HeadChange } from './head-change.js';
 import { MANIFEST_VERSION, type Manifest, type PageEntry, shardDir } from './model.js';
 import { SHARD_FILE, type ShardInfo, shardOf } from './shards.js';
 
@@ -15,7 +16,8 @@ export function wayOutOf(file: string, root: string): string {
   return `delete ${rel} and ${path.relative(root, shardDir(file))}/ and run \`isr build\` to rebuild them (the output folder is kept)`;
 }
 
-export function parseHead(text: string, file: string, root: string): Manifest {
+/** The head as a manifest with no pages loaded; with `out`, the change set it records too (head-change.ts). */
+export function parseHead(text: string, file: string, root: string, out?: { change?: HeadChange }): Manifest {
   const rel = path.relative(root, file);
   const wayOut = wayOutOf(file, root);
   const corrupt = (msg: string) => new IsrError('MANIFEST_CORRUPT', msg, { file: rel, hint: wayOut });
@@ -26,6 +28,7 @@ export function parseHead(text: string, file: string, root: string): Manifest {
     throw corrupt(`the manifest is not valid JSON (${(err as Error).message})`);
   }
   const m = data as Partial<Omit<Manifest, 'shards'>> & { shardBits?: unknown; generation?: unknown; shards?: unknown };
+  if (out) out.change = changeOf(data);
   if (!m || typeof m !== 'object' || typeof m.version !== 'number') throw corrupt('this is not an isr manifest (no "version")');
   if (m.version !== MANIFEST_VERSION && m.version !== 1) {
     throw corrupt(`manifest version ${m.version} is not supported (this isr reads versions 1 and ${MANIFEST_VERSION})`);

@@ -9,6 +9,7 @@ import { IsrError, invariant, writeFailed } from '../errors.js';
 import { runStepsSliced, yieldTurn } from '../time-slice.js';
 import { type Durability, NOT_DURABLE } from '../write/durable.js';
 import { type TempFile, writeTemp } from '../write/write-atomic.js';
+import type { HeadChange } from './head-change.js';
 import {
   allLoaded,
   completeShard,
@@ -189,8 +190,15 @@ function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite
  * new head no longer names. With `durable`, its temp files are flushed first (unless the caller
  * flushed `temps` already, with the pages), the shard folder (with `dirs`, the folders of the
  * pages just renamed) before the head's rename, and the head's folder after it (write/durable.ts).
+ * `change`: the change set the head records (head-change.ts); none, and followers read it whole.
  */
-export async function stageManifest(file: string, m: Manifest, w: ShardWrite, root = process.cwd()): Promise<StagedManifest> {
+export async function stageManifest(
+  file: string,
+  m: Manifest,
+  w: ShardWrite,
+  root = process.cwd(),
+  change?: HeadChange,
+): Promise<StagedManifest> {
   const dir = shardDir(file);
   const staged: TempFile[] = [];
   // The file name of each staged shard, in staging order (an object store puts them by name).
@@ -219,6 +227,8 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
       updatedAt: m.updatedAt,
       configHash: m.configHash,
       ...(m.pendingRemovals?.length ? { pendingRemovals: m.pendingRemovals } : {}),
+      // What this write changed against the head it read, for followers (head-change.ts).
+      ...(change ? { change } : {}),
       ...(m.siteFiles ? { siteFiles: m.siteFiles } : {}),
       templates: m.templates,
       routes: m.routes,
@@ -333,8 +343,9 @@ export async function writeManifest(
   o: WriteOptions,
   durable: Durability = NOT_DURABLE,
   commitHead?: CommitHead,
+  change?: HeadChange,
 ): Promise<string | undefined> {
-  const staged = await stageManifest(file, m, prepareShards(m, o));
+  const staged = await stageManifest(file, m, prepareShards(m, o), undefined, change);
   try {
     return await staged.publish(durable, false, [], commitHead);
   } catch (err) {

@@ -209,6 +209,8 @@ async function finishRemovals(
     { dirty: new Set(), routes: routeFacts(config), pagesPerShard: o.pagesPerShard },
     NOT_DURABLE,
     commit,
+    // The run's change set still (manifest/head-change.ts), reached from the head just written too.
+    prep.change && version !== undefined ? { ...prep.change, via: version } : undefined,
   )
     .then(() => expected)
     .catch((err) => {

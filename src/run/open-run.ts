@@ -7,9 +7,9 @@
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError, IsrError } from '../errors.js';
-import { openHeld } from '../manifest/held.js';
 import { type Manifest, openHead } from '../manifest/manifest.js';
 import { fileReader, heldReader, type PageReader } from '../manifest/page-reader.js';
+import { openFromSnapshot } from '../manifest/snapshot.js';
 import type { PlanOptions, PlanRoute } from '../plan/plan-regen.js';
 import { Renderer } from '../render/renderer.js';
 import { planRoutes } from '../routes/list-paths.js';
@@ -40,8 +40,8 @@ export interface OpenedRun {
 export async function openRun(ctx: RunContext, sources: SourceSet): Promise<OpenedRun> {
   const { config, o } = ctx;
   // The head only: pages stay on disk until the run knows which shards it needs.
-  const fromMemory = o.held && openHeld(o.held, config.manifestFile);
-  const head = fromMemory ? { manifest: fromMemory, version: o.held!.signature } : openHead(config.manifestFile, config.root);
+  const fromMemory = o.held && openFromSnapshot(o.held, config.manifestFile);
+  const head = fromMemory ? { manifest: fromMemory, version: o.held!.version! } : openHead(config.manifestFile, config.root);
   const previous = head?.manifest;
   for (const [file, h] of Object.entries(previous?.siteFiles ?? {})) ctx.objects?.siteFiles.set(file, h);
   if (!previous && o.mode === 'regen') throw manifestMissing(config, ctx.objects?.where);

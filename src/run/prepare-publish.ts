@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import { hash } from '../hash.js';
 import type { Logger } from '../logger.js';
+import { type HeadChange, recordChange } from '../manifest/head-change.js';
 import { allLoaded, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
 import { maxPagesPerShard, outgrownShards, type RouteFacts, shardOf, summarizeShard } from '../manifest/shards.js';
 import { patchShards, prepareShardsSliced, type ShardWrite, type StagedManifest, stageManifest } from '../manifest/write-manifest.js';
@@ -28,6 +29,8 @@ export interface PreparedPublish {
   removals: string[];
   /** Shards whose file the publish replaces (`all`: split anew). */
   shards: string[] | 'all';
+  /** The change set the head records (manifest/head-change.ts). */
+  change?: HeadChange;
 }
 
 export async function preparePublish(
@@ -91,7 +94,8 @@ export async function preparePublish(
   manifest.pendingRemovals = [...new Set([...leftover, ...removals])];
   const resplit = !manifest.shards || shardWrite.table.bits !== bits;
   const shards = resplit ? 'all' : [...shardWrite.buckets.keys(), ...shardWrite.patched.keys()];
-  return { removals, shards, staged: await stageManifest(config.manifestFile, manifest, shardWrite, config.root) };
+  const change = recordChange(run.headVersion, touched, shards);
+  return { removals, shards, change, staged: await stageManifest(config.manifestFile, manifest, shardWrite, config.root, change) };
 }
 
 /** The shards of these paths (~20 ms at 20k pages with the split check: in slices). */

@@ -105,6 +105,8 @@ async function finishRemovals(ctx: RunContext, run: OpenedRun, ex: ExecutedRun, 
         { dirty: new Set(), routes: routeFacts(config), pagesPerShard: o.pagesPerShard },
         durable,
         headCommit(ctx, version),
+        // The run's change set still, against the head it read, or the one just written.
+        prep.change && version !== undefined ? { ...prep.change, via: version } : undefined,
       ),
     )
     .catch((err) => {

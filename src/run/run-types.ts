@@ -4,8 +4,8 @@
  */
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
-import type { HeldManifest } from '../manifest/held.js';
 import type { Manifest } from '../manifest/manifest.js';
+import type { ManifestSnapshot } from '../manifest/snapshot.js';
 import type { Plan, PlanOptions } from '../plan/plan-regen.js';
 import type { Lease, SiteStore } from '../store/store.js';
 import type { Durability } from '../write/durable.js';
@@ -35,8 +35,8 @@ export interface RunOptions extends PlanOptions, RunTuning {
   logger: Logger;
   /** Which command holds the lease (shown to a run that finds it taken). */
   command: string;
-  /** The manifest the caller holds in memory (`isr serve`): used when the disk still has it. */
-  held?: HeldManifest;
+  /** The manifest snapshot the caller holds (`isr serve`): used when the head on disk is still its version. */
+  held?: ManifestSnapshot;
   /**
    * Ask the sources' `changes` hooks what changed since the last published run (plan reason
    * `changed`): `isr build` and `isr regen` (unless `--no-detect`); not `isr serve`, whose

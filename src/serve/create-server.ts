@@ -24,10 +24,10 @@ import { logRequests } from './access-log.js';
 import { FileStore } from './file-store.js';
 import { createHandler } from './handle-request.js';
 import { injectLiveScript, LiveReload } from './live-reload.js';
+import { ManifestOwner } from './manifest-owner.js';
 import { MemoryCache } from './memory-cache.js';
 import { type RegenJob, RegenQueue } from './regen-queue.js';
 import { createWebhook } from './revalidate-webhook.js';
-import { SiteState } from './site-state.js';
 import type { SiteWatcher, WatchChange } from './watch.js';
 
 export interface ServeOptions {
@@ -68,6 +68,10 @@ export interface ServeOptions {
   timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
   /** Switches for tests, passed to every run (commands/serve.ts reads them from the environment). */
   tuning?: RunTuning;
+  /** Tests: freeze every manifest snapshot, so code that changes one in place throws. */
+  freezeSnapshots?: boolean;
+  /** Tests: told how each manifest write of another process was taken (its change set, or a whole reload). */
+  onFollow?(how: 'delta' | 'reload'): void;
 }
 
 export interface IsrServer {
@@ -82,7 +86,7 @@ export interface IsrServer {
   idle(): Promise<void>;
   /** Reload the manifest now if another process changed it (requests also check, at most every second). */
   syncManifest(): Promise<void>;
-  /** The manifest as the server holds it now (every page; do not mutate). */
+  /** The manifest as the server holds it now: a copy of its snapshot (every page; O(pages)). */
   manifest(): Manifest;
   /** Stop accepting, let a running regeneration finish its writes, then close. */
   close(): Promise<void>;
@@ -120,10 +124,12 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   });
   // Set in watch mode (below); declared here for the state's onChange.
   let watcher: SiteWatcher | undefined;
-  const state = await SiteState.load({
+  const state = await ManifestOwner.load({
     config,
     logger,
     checkEveryMs: o.diskCheckMs,
+    freezeSnapshots: o.freezeSnapshots,
+    onFollow: o.onFollow,
     onChange: (files) => {
       if (files === 'all') store.invalidateAll();
       else store.invalidate(files);
@@ -299,7 +305,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   };
   const followTracked = async () => {
     const { trackedFiles } = await import('./watch.js');
-    watcher?.follow(trackedFiles(state.manifest));
+    watcher?.follow(trackedFiles(state.snapshot.toManifest()));
   };
   const onWatch = async (c: WatchChange) => {
     logger.info(`changed: ${c.files.join(', ')}`);
@@ -341,7 +347,7 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       }
     },
     syncManifest: () => state.check(),
-    manifest: () => state.manifest,
+    manifest: () => state.snapshot.toManifest(),
     close() {
       closing ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,10 +9,10 @@
 import type { Clock } from '../clock.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
-import type { Manifest } from '../manifest/manifest.js';
+import type { ManifestSnapshot } from '../manifest/snapshot.js';
 import { pageIsDue } from '../plan/plan-regen.js';
+import type { ManifestOwner } from './manifest-owner.js';
 import type { RegenQueue } from './regen-queue.js';
-import type { SiteState } from './site-state.js';
 
 /** At most this many expired notFound entries are dropped by one run (it stays small). */
 const MAX_DROPS_PER_RUN = 1000;
@@ -37,12 +37,20 @@ const EMPTY: ReadonlySet<string> = new Set();
 export class FallbackGate {
   // Paths being rendered or waiting to be, with how many requests wait for each.
   private readonly pending = new Map<string, { route: string; waiting: number; drop: readonly string[] }>();
-  private index: { of: Manifest; at: number; byRoute: Map<string, Set<string>> } | undefined;
+  private index: { of: ManifestSnapshot; at: number; byRoute: Map<string, Set<string>> } | undefined;
   // Paths admitted since the last pass, by route.
   private readonly admitted = new Map<string, Set<string>>();
   private readonly capped = new Map<string, { loggedAt: number; refused: number }>();
 
-  constructor(private readonly o: { config(): ResolvedConfig; state: SiteState; clock: Clock; logger: Logger; queue: RegenQueue }) {}
+  constructor(
+    private readonly o: {
+      config(): ResolvedConfig;
+      state: Pick<ManifestOwner, 'page' | 'snapshot'>;
+      clock: Clock;
+      logger: Logger;
+      queue: RegenQueue;
+    },
+  ) {}
 
   /** Admit a request for the unknown path `key` of route `routeName`, or say why not. */
   admit(key: string, routeName: string): Admitted | 'full' | 'busy' {
@@ -99,12 +107,11 @@ export class FallbackGate {
 
   /** The route's on-demand keys as of the last pass over the pages (see RESCAN_MS). */
   private keysOf(routeName: string): ReadonlySet<string> {
-    const m = this.o.state.manifest;
+    const m = this.o.state.snapshot;
     const t = performance.now();
     if (!this.index || (this.index.of !== m && t - this.index.at >= RESCAN_MS)) {
       const byRoute = new Map<string, Set<string>>();
-      for (const key in m.pages) {
-        const e = m.pages[key]!;
+      for (const [key, e] of m.entries()) {
         if (!e.onDemand) continue;
         let keys = byRoute.get(e.route);
         if (!keys) byRoute.set(e.route, (keys = new Set()));

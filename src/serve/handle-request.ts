@@ -11,16 +11,17 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type PageEntry, redirectOf } from '../manifest/manifest.js';
+import type { ManifestSnapshot } from '../manifest/snapshot.js';
 import type { Revalidate } from '../types.js';
 import { cacheControl } from '../write/cache-control.js';
 import { FallbackGate } from './fallback-gate.js';
 import type { FileStore, ServedFile } from './file-store.js';
 import { LIVE_PATH, type LiveReload } from './live-reload.js';
+import type { ManifestOwner } from './manifest-owner.js';
 import { maskUrl } from './mask-secret.js';
 import type { MemoryCache } from './memory-cache.js';
 import type { RegenQueue } from './regen-queue.js';
 import { sendFile } from './send-file.js';
-import type { SiteState } from './site-state.js';
 import { lookupPath, parseUrlPath } from './static-files.js';
 import { type CacheState, decideSwr } from './swr.js';
 
@@ -29,7 +30,8 @@ export interface HandlerContext {
   realOutDir: string;
   clock: Clock;
   logger: Logger;
-  state: SiteState;
+  /** The manifest: each request reads the snapshot current when it arrived, to the end. */
+  state: ManifestOwner;
   store: FileStore;
   cache: MemoryCache;
   queue: RegenQueue;
@@ -68,10 +70,10 @@ const MAX_TARGETS = 20_000;
 const PENDING_RETRY_AFTER_S = 5;
 
 export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
-  // Raw path → target. Valid for one manifest object: any change (own run or another process)
-  // replaces the object, and the map is cleared on the next request.
+  // Raw path → target. Valid for one snapshot: any change (own run or another process) replaces
+  // the snapshot, and the map is cleared on the next request.
   const targets = new Map<string, Target>();
-  let targetsOf = ctx.state.manifest;
+  let targetsOf = ctx.state.snapshot;
   const gate = new FallbackGate(ctx);
   const cacheControls = new Map<Revalidate, string>();
   const pageCacheControl = (r: Revalidate) => {
@@ -80,13 +82,12 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     return v;
   };
 
-  async function resolve(raw: string): Promise<Target> {
+  async function resolve(raw: string, state: ManifestSnapshot): Promise<Target> {
     const parsed = parseUrlPath(raw);
     if (!parsed.ok) return parsed.status === 400 ? { kind: 'bad' } : { kind: 'notFound' };
     const p = parsed.path;
-    const { state } = ctx;
     if (state.page(p)) return { kind: 'page', key: p };
-    const owner = state.byFile.get(p.slice(1));
+    const owner = state.ownerOf(p.slice(1));
     if (owner) return { kind: 'page', key: owner };
     // Directory pages are canonical with their trailing slash, file pages without one.
     if (!p.endsWith('/') && state.page(`${p}/`)) return { kind: 'redirect', to: `${raw}/` };
@@ -102,10 +103,10 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     return { kind: 'notFound' };
   }
 
-  function serve(req: IncomingMessage, res: Tagged, raw: string, query: string, t: Target): void | Promise<void> {
+  function serve(req: IncomingMessage, res: Tagged, raw: string, query: string, t: Target, snap: ManifestSnapshot): void | Promise<void> {
     switch (t.kind) {
       case 'page':
-        return servePage(req, res, raw, t.key);
+        return servePage(req, res, raw, t.key, snap);
       case 'file':
         return serveStatic(req, res, raw, query, t.rel);
       case 'redirect': {
@@ -122,8 +123,8 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
     }
   }
 
-  function servePage(req: IncomingMessage, res: Tagged, raw: string, key: string): void | Promise<void> {
-    const entry = ctx.state.page(key);
+  function servePage(req: IncomingMessage, res: Tagged, raw: string, key: string, snap: ManifestSnapshot): void | Promise<void> {
+    const entry = snap.page(key);
     if (!entry) {
       targets.delete(raw);
       return notFound(req, res, { 'cache-control': STATIC_CACHE_CONTROL });
@@ -181,7 +182,8 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       if (f) return sendFile(req, res, f, { status: 200, headers, cache: ctx.cache });
       // Gone since it was resolved: resolve the path afresh.
       targets.delete(raw);
-      return resolve(raw).then((t) => (t.kind === 'file' ? notFound(req, res, headers) : serve(req, res, raw, query, t)));
+      const now = ctx.state.snapshot;
+      return resolve(raw, now).then((t) => (t.kind === 'file' ? notFound(req, res, headers) : serve(req, res, raw, query, t, now)));
     };
     return got instanceof Promise ? got.then(send) : send(got);
   }
@@ -222,7 +224,8 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       });
     }
     if (res.destroyed) return;
-    const entry = ctx.state.page(key);
+    // The snapshot the run left (this request's began before it).
+    const entry = ctx.state.snapshot.page(key);
     if (!entry && failedNow) {
       res[CACHE_STATE] = 'ERROR';
       return text(req, res, 500, 'This page could not be rendered. Please try again shortly.\n', {
@@ -293,19 +296,20 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
       else if (req.method !== 'GET' && req.method !== 'HEAD') text(req, res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
       else if (raw === undefined || (raw === '/' && requested !== base)) work = outsideBase(req, res, requested, query, base);
       else {
-        if (ctx.state.manifest !== targetsOf) {
+        const snap = ctx.state.snapshot;
+        if (snap !== targetsOf) {
           targets.clear();
-          targetsOf = ctx.state.manifest;
+          targetsOf = snap;
         }
         const t = targets.get(raw);
-        if (t) work = serve(req, res, raw, query, t);
+        if (t) work = serve(req, res, raw, query, t, snap);
         else
-          work = resolve(raw).then((t) => {
-            if ((t.kind === 'page' || t.kind === 'file' || t.kind === 'redirect') && targetsOf === ctx.state.manifest) {
+          work = resolve(raw, snap).then((t) => {
+            if ((t.kind === 'page' || t.kind === 'file' || t.kind === 'redirect') && targetsOf === snap) {
               if (targets.size >= MAX_TARGETS) targets.clear();
               targets.set(raw, t);
             }
-            return serve(req, res, raw, query, t);
+            return serve(req, res, raw, query, t, snap);
           });
       }
     } catch (err) {

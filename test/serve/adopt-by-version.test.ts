@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/logger.js';
 import { readManifest } from '../../src/manifest/manifest.js';
 import { shardOf } from '../../src/manifest/shards.js';
-import { SiteState } from '../../src/serve/site-state.js';
+import { ManifestOwner } from '../../src/serve/manifest-owner.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
 
 // Issue 19 item 2: a run returns its change set, with the head version it read; isr serve takes
@@ -22,7 +22,12 @@ async function served() {
   expect(built.code, built.stderr).toBe(0);
   const config = await loadConfig(site.root);
   const changes: (string[] | 'all')[] = [];
-  const state = await SiteState.load({ config, logger: silentLogger(), onChange: (f) => changes.push(f), checkEveryMs: 1e9 });
+  const state = await ManifestOwner.load({
+    config,
+    logger: silentLogger(),
+    onChange: (f: string[] | 'all') => changes.push(f),
+    checkEveryMs: 1e9,
+  });
   return { config, state, changes };
 }
 
@@ -35,7 +40,7 @@ describe("isr serve following its own runs' change sets", () => {
     const key = Object.keys(next.pages).find((k) => k.startsWith('/blog/'))!;
     const id = shardOf(key, next.shards!.bits);
     next.pages[key] = { ...next.pages[key]!, builtAt: T0 + 999, outputHash: 'changed-elsewhere' };
-    next.shards = { ...next.shards!, generation: state.manifest.shards!.generation + 1, loaded: new Set([id]) };
+    next.shards = { ...next.shards!, generation: state.snapshot.head.shards!.generation + 1, loaded: new Set([id]) };
     const run = {
       manifest: next,
       manifestSignature: 'the-head-it-wrote',
@@ -60,18 +65,18 @@ describe("isr serve following its own runs' change sets", () => {
     const [a, b] = Object.keys(next.pages).filter((k) => k.startsWith('/blog/'));
     next.pages[a!] = { ...next.pages[a!]!, builtAt: T0 + 1 };
     next.pages[b!] = { ...next.pages[b!]!, builtAt: T0 + 2 }; // not in the change set: not taken
-    next.shards = { ...next.shards!, generation: state.manifest.shards!.generation + 1, loaded: 'all' };
+    next.shards = { ...next.shards!, generation: state.snapshot.head.shards!.generation + 1, loaded: 'all' };
     const run = {
       manifest: next,
       manifestSignature: 'the-head-it-wrote',
-      changes: { pages: [a!], removedPages: [], fromVersion: held.signature },
+      changes: { pages: [a!], removedPages: [], fromVersion: held.version! },
     };
     state.ownRunStarted();
     state.ownRunStarted();
     await state.adopt(run, []);
     expect(state.page(a!)!.builtAt).toBe(T0 + 1);
     expect(state.page(b!)!.builtAt).toBe(T0);
-    expect(state.held()?.signature).toBe('the-head-it-wrote');
+    expect(state.held()?.version).toBe('the-head-it-wrote');
     state.close();
   });
 });

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../src/config/resolve-config.js';
-import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
+import type { PageEntry } from '../../src/manifest/manifest.js';
 import { FallbackGate } from '../../src/serve/fallback-gate.js';
+import type { ManifestOwner } from '../../src/serve/manifest-owner.js';
 import type { RegenQueue } from '../../src/serve/regen-queue.js';
-import type { SiteState } from '../../src/serve/site-state.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 function setup(pages: Record<string, Partial<PageEntry>>, o: { cap?: number; pending?: number } = {}) {
   const full = (e: Partial<PageEntry>): PageEntry =>
     ({ route: 'any', builtAt: T0, changedAt: T0, revalidate: 60, status: 'ok', onDemand: true, ...e }) as PageEntry;
+  // The pages as a snapshot (a new object per change, as the server's are).
+  const snapshotOf = (pages: Record<string, PageEntry>) => ({ pages, entries: () => Object.entries(pages) });
   const state = {
-    manifest: { pages: Object.fromEntries(Object.entries(pages).map(([k, e]) => [k, full(e)])) } as unknown as Manifest,
-    page: (k: string) => state.manifest.pages[k],
+    snapshot: snapshotOf(Object.fromEntries(Object.entries(pages).map(([k, e]) => [k, full(e)]))),
+    page: (k: string) => state.snapshot.pages[k],
   };
   const drops: string[][] = [];
   const lines: string[] = [];
@@ -23,7 +25,7 @@ function setup(pages: Record<string, Partial<PageEntry>>, o: { cap?: number; pen
   } as unknown as ResolvedConfig;
   const gate = new FallbackGate({
     config: () => config,
-    state: state as unknown as SiteState,
+    state: state as unknown as ManifestOwner,
     clock: () => clock.now,
     logger: {
       info: () => {},
@@ -40,9 +42,9 @@ function setup(pages: Record<string, Partial<PageEntry>>, o: { cap?: number; pen
       },
     } as unknown as RegenQueue,
   });
-  /** A run that rendered `key`: a new manifest object holding it. */
+  /** A run that rendered `key`: a new snapshot holding it. */
   const rendered = (key: string, e: Partial<PageEntry> = {}) => {
-    state.manifest = { pages: { ...state.manifest.pages, [key]: full(e) } } as unknown as Manifest;
+    state.snapshot = snapshotOf({ ...state.snapshot.pages, [key]: full(e) });
   };
   return { gate, state, drops, lines, clock, rendered };
 }

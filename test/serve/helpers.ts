@@ -50,7 +50,8 @@ export async function serveFixture(
   const config = opts.configure ? opts.configure(loaded) : loaded;
   const logger = recordingLogger();
   const clock = { now: T0 + 1000 };
-  const server = await createServer({ config, clock: () => clock.now, logger, port: 0, env: {}, ...opts });
+  // Frozen snapshots: code that changes the served manifest in place throws in every serve test.
+  const server = await createServer({ config, clock: () => clock.now, logger, port: 0, env: {}, freezeSnapshots: true, ...opts });
   return {
     site,
     server,

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logger.js';
 import { fileSignature } from '../../src/manifest/manifest.js';
 import { shardOf } from '../../src/manifest/shards.js';
 import { runSite } from '../../src/run/run-site.js';
-import { SiteState } from '../../src/serve/site-state.js';
+import { ManifestOwner } from '../../src/serve/manifest-owner.js';
 import { BIN, type TempSite, tempSite } from '../helpers/site.js';
 
 // One stat of the manifest can be held: issued at once, its answer handed over when the test
@@ -76,9 +76,9 @@ async function builtSite() {
     for (const w of waiters.filter((w) => changes.length >= w.n)) w.resolve();
   };
   // No periodic checks: the test says when the state looks at the disk.
-  const state = await SiteState.load({ config, logger: silentLogger(), onChange, checkEveryMs: 1e9 });
+  const state = await ManifestOwner.load({ config, logger: silentLogger(), onChange, checkEveryMs: 1e9 });
   const head = JSON.parse(await site.read('.isr/manifest.json'));
-  const posts = Object.keys(state.manifest.pages).filter((k) => k.startsWith('/blog/'));
+  const posts = Object.keys(state.snapshot.toManifest().pages).filter((k) => k.startsWith('/blog/'));
   const a = posts[0]!;
   const b = posts.find((k) => shardOf(k, head.shardBits) !== shardOf(a, head.shardBits))!;
   expect(b, 'two posts in different shards').toBeDefined();
@@ -101,14 +101,14 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     const disk = await site.manifest();
     expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
     expect(state.page(a)!.builtAt, 'the cron render of a shard our run did not load').toBe(T0 + 60_000);
-    expect(state.manifest.pages).toEqual(disk.pages);
+    expect(state.snapshot.toManifest().pages).toEqual(disk.pages);
     state.close();
   });
 
   it('takes the whole of each shard its own run read, including pages another process changed in it', async () => {
     const { site, config, state, bits } = await builtSite();
     // Two pages in one shard (ISR_PAGES_PER_SHARD=2 puts about two in each).
-    const keys = Object.keys(state.manifest.pages);
+    const keys = Object.keys(state.snapshot.toManifest().pages);
     const a = keys.find((k) => keys.some((o) => o !== k && shardOf(o, bits) === shardOf(k, bits)))!;
     const sibling = keys.find((o) => o !== a && shardOf(o, bits) === shardOf(a, bits))!;
     expect(sibling).toBeDefined();
@@ -121,7 +121,7 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     expect(state.page(sibling)!.builtAt).toBe(T0 + 60_000);
     expect(state.page(a)!.builtAt).toBe(T0 + 120_000);
     await state.check();
-    expect(state.manifest.pages).toEqual((await site.manifest()).pages);
+    expect(state.snapshot.toManifest().pages).toEqual((await site.manifest()).pages);
     state.close();
   });
 
@@ -132,7 +132,7 @@ describe('SiteState (the server view of a sharded manifest)', () => {
     await state.adopt(run, [...run.written, ...run.removed]);
     await state.check();
     expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
-    expect(state.manifest.pages).toEqual((await site.manifest()).pages);
+    expect(state.snapshot.toManifest().pages).toEqual((await site.manifest()).pages);
     // One change reported (the run's own files); the disk check found the head the run wrote.
     expect(changes).toHaveLength(1);
     state.close();
@@ -170,7 +170,7 @@ describe('SiteState disk checks', () => {
     await new Promise((r) => setImmediate(r));
     expect(statGate.calls, 'stats of the manifest through the promise API').toBe(0);
     expect(changes).toHaveLength(1);
-    expect(state.held()?.signature).toBe(fileSignature(config.manifestFile));
+    expect(state.held()?.version).toBe(fileSignature(config.manifestFile));
   });
 
   it('after adopting a run, reads the head another process published once that run released its lock', async () => {
@@ -189,7 +189,7 @@ describe('SiteState disk checks', () => {
     await changesReach(2); // the check the adoption started has read the cron write
     expect(state.page(a)!.builtAt, 'the cron write, read by the check the adoption started').toBe(T0 + 60_000);
     expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
-    expect(state.manifest.pages).toEqual((await site.manifest()).pages);
+    expect(state.snapshot.toManifest().pages).toEqual((await site.manifest()).pages);
   });
 
   it('a check whose stat saw the head from before a run of its own reads nothing back once that run is adopted', async () => {
@@ -209,15 +209,15 @@ describe('SiteState disk checks', () => {
     // Taking that stale answer for a write by another process read the head back (and recorded
     // its old signature for the new manifest), reported as a change, then read it once more.
     expect(changes, "the run's own change, no reload").toHaveLength(1);
-    expect(state.held()?.signature).toBe(fileSignature(config.manifestFile));
+    expect(state.held()?.version).toBe(fileSignature(config.manifestFile));
     expect(state.page(b)!.builtAt).toBe(T0 + 120_000);
   });
 });
 
 describe('a run of the server started from the manifest it holds', () => {
   /** The page keys that share a shard with some other page, and one such sibling. */
-  function twoInOneShard(state: SiteState, bits: number): [string, string] {
-    const keys = Object.keys(state.manifest.pages);
+  function twoInOneShard(state: ManifestOwner, bits: number): [string, string] {
+    const keys = Object.keys(state.snapshot.toManifest().pages);
     const a = keys.find((k) => keys.some((o) => o !== k && shardOf(o, bits) === shardOf(k, bits)))!;
     return [a, keys.find((o) => o !== a && shardOf(o, bits) === shardOf(a, bits))!];
   }
@@ -240,7 +240,7 @@ describe('a run of the server started from the manifest it holds', () => {
     const disk = await site.manifest();
     expect(disk.pages[a].builtAt).toBe(T0 + 120_000);
     expect(disk.pages[sibling]).toEqual(state.page(sibling));
-    expect(state.manifest.pages).toEqual(disk.pages);
+    expect(state.snapshot.toManifest().pages).toEqual(disk.pages);
     state.close();
   });
 
@@ -258,7 +258,7 @@ describe('a run of the server started from the manifest it holds', () => {
     expect(disk.pages[sibling].builtAt, "the cron's render survives").toBe(T0 + 60_000);
     expect(disk.pages[a].builtAt).toBe(T0 + 120_000);
     await state.check();
-    expect(state.manifest.pages).toEqual(disk.pages);
+    expect(state.snapshot.toManifest().pages).toEqual(disk.pages);
     state.close();
   });
 

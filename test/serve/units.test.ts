@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { emptyManifest } from '../../src/manifest/manifest.js';
 import type { RunResult } from '../../src/run/run-site.js';
+import { changedFiles } from '../../src/serve/changed-files.js';
 import { negotiate } from '../../src/serve/compress.js';
 import { injectLiveScript } from '../../src/serve/live-reload.js';
 import { type CachedFile, MemoryCache } from '../../src/serve/memory-cache.js';
 import { type RegenJob, RegenQueue } from '../../src/serve/regen-queue.js';
 import { parseRange } from '../../src/serve/send-file.js';
-import { changedFiles } from '../../src/serve/site-state.js';
 import { contentTypeOf, parseUrlPath } from '../../src/serve/static-files.js';
 
 describe('parseUrlPath', () => {

@@ -322,7 +322,9 @@ export async function checkFinal(fx: CrashFixture, root: string): Promise<string
  * generations of the manifest than one uninterrupted run: other shard file names, same pages). */
 function normalise(v: any): any {
   if (v && typeof v === 'object' && !Array.isArray(v) && 'shards' in v && 'generation' in v) {
-    const { generation: _g, shards, ...rest } = v;
+    // Not state but how the head was written: the generation, shard file names, and the change
+    // set the head records (its `base` is a store version, the head file's inode and mtime).
+    const { generation: _g, change: _c, shards, ...rest } = v;
     return normalise({ ...rest, shards: Object.fromEntries(Object.entries<any>(shards).map(([id, { file: _f, ...info }]) => [id, info])) });
   }
   if (Array.isArray(v)) return v.map(normalise);
