@@ -4,7 +4,7 @@
  * credentials in AWS_*), and a view of the bucket through the S3 store's own client, to check
  * what a run left there: object bodies, metadata, the manifest.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe } from 'vitest';
@@ -153,4 +153,21 @@ export function watchBucket(store: SiteStore, keys: string[], parse: (html: stri
     await tick();
   };
   return w;
+}
+
+/**
+ * The isr processes a test started, killed in afterEach if still there (a failed assertion can
+ * leave one stopped with SIGSTOP or waiting at a gate, which would outlive the test).
+ */
+export function processReaper(): { track<T extends { child: ChildProcess }>(p: T): T; reap(): void } {
+  const started: ChildProcess[] = [];
+  return {
+    track: (p) => {
+      started.push(p.child);
+      return p;
+    },
+    reap: () => {
+      for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    },
+  };
 }

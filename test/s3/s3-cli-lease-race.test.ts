@@ -1,9 +1,10 @@
 /**
  * The lease race through the CLI: N `isr regen` processes at once on one bucket prefix of the real
  * Ceph RGW. Without --wait, exactly one takes the lease and publishes; the others exit 75 (LOCKED)
- * before loading anything. The winner is held inside its first load() (the counter server's
- * gate) until every other contender has been answered, so the round really overlaps however the
- * machine schedules the processes. With --wait, all publish, one after another, and no older
+ * before loading anything. Each contender goes through its own proxy, which holds its lease-taking
+ * PUT until all N have sent theirs: the N conditional PUTs then reach the server together, however
+ * the machine scheduled the processes. The winner is held inside its first load() (the counter
+ * server's gate) until every other contender has been answered. With --wait, all publish, one after another, and no older
  * render is ever served over a newer one (the bucket is read throughout).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -11,8 +12,19 @@ import { hash } from '../../src/hash.js';
 import type { SiteStore } from '../../src/store/store.js';
 import { type Counter, genCounterSite, renderNumber, startCounter } from '../reliability/harness/counter-site.js';
 import { copyDir, count, startIsr } from '../reliability/harness/util.js';
-import { bucketAt, bucketHead, bucketManifest, describeS3Cli, s3Env, siteObjects, storeFlags, watchBucket } from './cli-helpers.js';
+import {
+  bucketAt,
+  bucketHead,
+  bucketManifest,
+  describeS3Cli,
+  processReaper,
+  s3Env,
+  siteObjects,
+  storeFlags,
+  watchBucket,
+} from './cli-helpers.js';
 import { emptyStore, uniquePrefix } from './helpers.js';
+import { type ProxiedRequest, type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
 const PAGES = 6;
 const N = count('ISR_S3_RACE_N', 8, 20);
@@ -20,13 +32,16 @@ const ROUNDS = count('ISR_S3_RACE_ROUNDS', 2, 5);
 const keys = Array.from({ length: PAGES }, (_, i) => `c/${i}/index.html`);
 
 describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`, () => {
+  const reaper = processReaper();
+  const openProxies: S3Proxy[] = [];
   let counter: Counter;
   let base: string;
   let root: string;
   let prefix: string;
   let bucket: SiteStore;
   const env = () => s3Env({ ISR_REL_COUNTER: counter.url });
-  const regen = (...extra: string[]) => startIsr(['regen', root, '--all', ...extra, ...storeFlags(prefix)], { env: env() });
+  const regen = (...extra: string[]) => reaper.track(startIsr(['regen', root, '--all', ...extra, ...storeFlags(prefix)], { env: env() }));
+  const regenVia = (endpoint: string) => reaper.track(startIsr(['regen', root, '--all', ...storeFlags(prefix, endpoint)], { env: env() }));
 
   beforeAll(async () => {
     counter = await startCounter();
@@ -45,6 +60,8 @@ describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`
     expect(built.code, built.stderr).toBe(0);
   });
   afterEach(async () => {
+    reaper.reap();
+    await Promise.all(openProxies.splice(0).map((p) => p.close()));
     counter.onRequest = undefined;
     await emptyStore(bucket);
   });
@@ -59,9 +76,18 @@ describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`
       expect(renderNumber(objects.get(keys[i]!)!.body.toString('utf8')), `page ${i}`).toBe(counter.maxFor(String(i)));
   }
 
+  /** A contender's PUT that takes the lease (not the probe, whose If-Match names no version). */
+  const takesLease = (r: ProxiedRequest) =>
+    r.kind === 'PUT' && r.key.endsWith('leases/lock.json') && r.headers['if-match'] !== '00000000000000000000000000000000';
+
   it('gives each round to exactly one run: the others exit 75 (LOCKED) without loading, and the head moves by one generation', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const generation = (await bucketHead(bucket))!.head.generation;
+      // Each contender talks through its own proxy, which holds its lease-taking PUT: once all N
+      // are held, they are let go at once, so the N conditional PUTs reach the server together.
+      const proxies = await Promise.all(Array.from({ length: N }, () => startS3Proxy()));
+      openProxies.push(...proxies);
+      const atTheLease = proxies.map((p) => p.freeze(takesLease));
       let open!: () => void;
       const gate = new Promise<void>((resolve) => (open = resolve));
       const loading = new Set<number>();
@@ -75,16 +101,23 @@ describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`
         check();
         await gate;
       };
-      const procs = Array.from({ length: N }, () => regen());
+      const procs = proxies.map((p) => regenVia(p.endpoint));
       for (const p of procs)
         void p.exited.then(() => {
           exited++;
           check();
         });
+      await Promise.all(atTheLease.map((held, i) => Promise.race([held, procs[i]!.exited])));
+      expect(
+        proxies.map((p) => p.held() > 0),
+        'every contender at the lease at once',
+      ).toEqual(Array(N).fill(true));
+      for (const p of proxies) void p.thaw();
       await allAnswered;
       expect(loading.size, 'runs inside load() at once').toBe(1);
       open();
       const results = await Promise.all(procs.map((p) => p.exited));
+      await Promise.all(openProxies.splice(0).map((p) => p.close()));
       const codes = results.map((r) => r.code);
       expect(
         codes.filter((c) => c === 0),

@@ -11,7 +11,17 @@ import { hash } from '../../src/hash.js';
 import type { SiteStore } from '../../src/store/store.js';
 import { type Counter, genCounterSite, renderNumber, startCounter } from '../reliability/harness/counter-site.js';
 import { copyDir, startIsr } from '../reliability/harness/util.js';
-import { type BucketObject, bucketAt, bucketHead, bucketManifest, describeS3Cli, s3Env, siteObjects, storeFlags } from './cli-helpers.js';
+import {
+  type BucketObject,
+  bucketAt,
+  bucketHead,
+  bucketManifest,
+  describeS3Cli,
+  processReaper,
+  s3Env,
+  siteObjects,
+  storeFlags,
+} from './cli-helpers.js';
 import { emptyStore, uniquePrefix } from './helpers.js';
 import { type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
@@ -21,6 +31,7 @@ const LANDED = 8;
 const LEASE_MS = '2000';
 
 describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
+  const reaper = processReaper();
   let counter: Counter;
   let base: string;
   let root: string;
@@ -46,6 +57,7 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
     expect(built.code, built.stderr).toBe(0);
   });
   afterEach(async () => {
+    reaper.reap();
     await proxy.close();
     await emptyStore(bucket);
   });
@@ -56,7 +68,9 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
     it(`leaves every page old or new and the head old, and the next run converges (held requests ${heldRequests})`, async () => {
       const before = await siteObjects(bucket);
       const headBefore = (await bucketHead(bucket))!;
-      const a = startIsr(['regen', root, '--all', ...storeFlags(prefix, proxy.endpoint)], { env: env({ ISR_LEASE_MS: LEASE_MS }) });
+      const a = reaper.track(
+        startIsr(['regen', root, '--all', ...storeFlags(prefix, proxy.endpoint)], { env: env({ ISR_LEASE_MS: LEASE_MS }) }),
+      );
       let puts = 0;
       await proxy.freeze((r) => isPagePut(r) && ++puts > LANDED);
       a.child.kill('SIGKILL');
@@ -80,7 +94,8 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
 
       // The next cron run: nothing is due, nothing changed; it waits for the dead run's lease to lapse.
       proxy = await startS3Proxy();
-      const next = await startIsr(['regen', root, '--wait', '60', ...storeFlags(prefix, proxy.endpoint)], { env: env() }).exited;
+      const next = await reaper.track(startIsr(['regen', root, '--wait', '60', ...storeFlags(prefix, proxy.endpoint)], { env: env() }))
+        .exited;
       expect(next.code, next.stderr).toBe(0);
       const uploaded = proxy.log.filter(isPagePut).map((r) => r.key.slice(prefix.length));
       for (const k of uploaded) expect(leftBehind, `${k} uploaded though the dead run left it as its entry says`).toContain(k);

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { SiteStore } from '../../src/store/store.js';
 import { type Counter, genCounterSite, renderNumber, startCounter } from '../reliability/harness/counter-site.js';
 import { copyDir, startIsr } from '../reliability/harness/util.js';
-import { bucketAt, bucketHead, describeS3Cli, s3Env, siteObjects, storeFlags } from './cli-helpers.js';
+import { bucketAt, bucketHead, describeS3Cli, processReaper, s3Env, siteObjects, storeFlags } from './cli-helpers.js';
 import { emptyStore, uniquePrefix } from './helpers.js';
 import { type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
@@ -21,6 +21,7 @@ const PAGES = 6;
 const LEASE_MS = '2000';
 
 describeS3Cli('a stalled lease holder cannot publish over its successor (CLI, Ceph RGW)', () => {
+  const reaper = processReaper();
   let counter: Counter;
   let base: string;
   let root: string;
@@ -47,6 +48,7 @@ describeS3Cli('a stalled lease holder cannot publish over its successor (CLI, Ce
     expect(built.code, built.stderr).toBe(0);
   });
   afterEach(async () => {
+    reaper.reap();
     counter.onRequest = undefined;
     await proxy.close();
     await emptyStore(bucket);
@@ -54,7 +56,7 @@ describeS3Cli('a stalled lease holder cannot publish over its successor (CLI, Ce
 
   /** B: takes the lapsed lease over (waiting for the lapse) and renders every page anew, straight to the server. */
   async function successorPublishes(): Promise<number> {
-    const b = startIsr(['regen', root, '--all', '--wait', '60', ...storeFlags(prefix)], { env: env() });
+    const b = reaper.track(startIsr(['regen', root, '--all', '--wait', '60', ...storeFlags(prefix)], { env: env() }));
     const r = await b.exited;
     expect(r.code, r.stderr).toBe(0);
     return b.child.pid!;
@@ -72,7 +74,9 @@ describeS3Cli('a stalled lease holder cannot publish over its successor (CLI, Ce
   }
 
   it('stopped inside a load(), resumed after its successor published: exit 75, nothing of it published', async () => {
-    const a = startIsr(['regen', root, '--all', ...storeFlags(prefix, proxy.endpoint)], { env: env({ ISR_LEASE_MS: LEASE_MS }) });
+    const a = reaper.track(
+      startIsr(['regen', root, '--all', ...storeFlags(prefix, proxy.endpoint)], { env: env({ ISR_LEASE_MS: LEASE_MS }) }),
+    );
     let stopped!: () => void;
     const isStopped = new Promise<void>((resolve) => (stopped = resolve));
     counter.onRequest = (pid) => {
@@ -101,7 +105,9 @@ describeS3Cli('a stalled lease holder cannot publish over its successor (CLI, Ce
   }, 180_000);
 
   it('stopped in the middle of its upload, its PUTs held until its successor published: they land on nothing newer', async () => {
-    const a = startIsr(['regen', root, '--all', ...storeFlags(prefix, proxy.endpoint)], { env: env({ ISR_LEASE_MS: LEASE_MS }) });
+    const a = reaper.track(
+      startIsr(['regen', root, '--all', ...storeFlags(prefix, proxy.endpoint)], { env: env({ ISR_LEASE_MS: LEASE_MS }) }),
+    );
     // The first page PUT of A: A took the lease, checked it and began publishing. It and every
     // later request of A (its lease renewals too) are held; A itself is stopped.
     const first = await proxy.freeze((r) => r.kind === 'PUT' && r.key.startsWith(prefix));
