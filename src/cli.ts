@@ -58,13 +58,21 @@ function buildProgram(): Command {
       .option('--json', 'print one JSON object on stdout')
       .option('-q, --quiet', 'print only errors')
       .option('--debug', 'print stack traces and debug lines');
+  // Where the site lives, when not in the local folders (build, regen, status; wins over `store` in the config).
+  const storeFlags = (cmd: Command) =>
+    cmd
+      .option('--store <url>', 'keep the site and its state in an S3-compatible bucket: s3://bucket/prefix (overrides store)')
+      .option('--endpoint <url>', 'the S3-compatible endpoint of --store (R2, Ceph, MinIO); default AWS S3')
+      .option('--region <region>', 'the region of --store (default AWS_REGION, then us-east-1)');
 
-  common(program.command('build').description('render every page into the output folder and write the manifest'))
+  storeFlags(common(program.command('build').description('render every page into the output folder and write the manifest')))
     .option('--no-detect', "do not record a snapshot of the content for the next regen's change detection")
     .addOption(new Option('--wait <seconds>', 'wait this long for another run to finish').argParser(nonNegative('--wait')).default(0))
     .action(async (root, opts) => (await import('./commands/build.js')).buildCommand(root, opts));
 
-  common(program.command('regen').description('re-render only what is due (expired, named by --path/--tag/--route, or changed)'))
+  storeFlags(
+    common(program.command('regen').description('re-render only what is due (expired, named by --path/--tag/--route, or changed)')),
+  )
     .option('--path <path>', 'render this URL path, due or not (repeatable)', collect)
     .option('--paths-from <file>', 'read paths from a file, one per line ("-" for stdin)')
     .option('--tag <tag>', 'render every page that recorded this tag (repeatable)', collect)
@@ -87,8 +95,7 @@ function buildProgram(): Command {
     .option('--exec <command>', 'run a shell command after a change; it gets {"written","removed"} JSON on stdin')
     .action(async (root, opts) => (await import('./commands/regen.js')).regenCommand(root, opts));
 
-  program
-    .command('status')
+  storeFlags(program.command('status'))
     .description('pages, how many are due, the next expiry, failing pages')
     .argument('[root]', 'site folder', '.')
     .option('--config <file>', 'config file (default: isr.config.* in the site folder)')

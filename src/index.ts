@@ -25,6 +25,7 @@ export {
 export { type FileEntry, type FilesOptions, files } from './sources/files.js';
 export { type HttpOptions, http } from './sources/http.js';
 export type { MarkdownItInstance, MarkdownOptions } from './sources/markdown.js';
+export { s3 } from './store/s3-config.js';
 export type * from './types.js';
 export { defineConfig } from './types.js';
 export { type ContentfulContentType, type ContentfulEntity, type ContentfulOptions, contentful } from './webhooks/contentful.js';

@@ -1,8 +1,11 @@
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
+import { IsrError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { RunTuning } from '../run/run-types.js';
+import { chosenStore, describeStore, openStore, type StoreFlags } from '../store/s3-config.js';
+import type { SiteStore } from '../store/store.js';
 
 export interface CommonOptions {
   out?: string;
@@ -12,6 +15,30 @@ export interface CommonOptions {
   debug?: boolean;
   /** `--config <file>` */
   config?: string;
+}
+
+/**
+ * `isr serve` and `isr dev` serve the local output folder: with the site in a store they would
+ * serve (and regenerate) a folder nothing publishes, so they refuse, naming the way out.
+ */
+export function refuseStore(config: ResolvedConfig, command: string): void {
+  if (!config.store) return;
+  throw new IsrError(
+    'USAGE',
+    `${command} serves the local output folder, but this site lives in ${describeStore(config.store)} (store in the config)`,
+    {
+      hint: 'serve the bucket with its host (S3 website, CloudFront, R2), or use a config without store for local work (--config)',
+    },
+  );
+}
+
+/**
+ * The store the flags (`--store s3://…`, `--endpoint`, `--region`) or the config name, opened
+ * with the credentials of this process's environment; undefined: the local folders.
+ */
+export async function commandStore(config: ResolvedConfig, flags: StoreFlags): Promise<{ store?: SiteStore }> {
+  const chosen = chosenStore(flags, config.store);
+  return chosen ? { store: await openStore(chosen, process.env) } : {};
 }
 
 /** What every command starts with: a logger, the time, and the resolved config. */

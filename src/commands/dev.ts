@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { buildCommand } from './build.js';
+import { refuseStore } from './context.js';
 import { serveCommand } from './serve.js';
 
 export interface DevCommandOptions {
@@ -20,6 +21,7 @@ export interface DevCommandOptions {
  */
 export async function devCommand(root: string, opts: DevCommandOptions): Promise<void> {
   const config = await loadConfig(root, { outDir: opts.out, configFile: opts.config });
+  refuseStore(config, 'isr dev');
   if (!existsSync(config.manifestFile)) {
     createLogger({ debug: opts.debug }).info('no build yet: building first');
     await buildCommand(root, { out: opts.out, config: opts.config, debug: opts.debug });

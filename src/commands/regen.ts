@@ -10,12 +10,13 @@ import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-reg
 import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
-import { type CommonOptions, commandContext, runTuning } from './context.js';
+import type { StoreFlags } from '../store/s3-config.js';
+import { type CommonOptions, commandContext, commandStore, runTuning } from './context.js';
 import { warnHostLimits } from './host-limits.js';
 import { payloadTarget } from './payload.js';
 import { exitCodeFor, printSummary, resultJson } from './report.js';
 
-export interface RegenOptions extends CommonOptions {
+export interface RegenOptions extends CommonOptions, StoreFlags {
   path?: string[];
   pathsFrom?: string;
   tag?: string[];
@@ -72,6 +73,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   // Under a base path, a path may be given as the browser shows it (`/repo/blog/x/`) or as the
   // site's own (`/blog/x/`): one under the base is taken as public, as the webhook does.
   const named = config.base === '/' ? paths : paths.map((p) => stripBase(config.base, p) ?? p);
+  const where = await commandStore(config, opts);
   const planOptions: PlanOptions = {
     mode: 'regen',
     all: opts.all,
@@ -88,6 +90,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
     waitSeconds: opts.wait,
     command: 'isr regen',
     ...runTuning(),
+    ...where,
     detect: opts.detect !== false,
   });
   const { plan } = result;
@@ -118,7 +121,8 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   if (opts.json) process.stdout.write(`${JSON.stringify(resultJson(result, { plan: planJson, errors: plan.errors, ...payloadJson }))}\n`);
   else if (result.rendered.length || result.removed.length || result.failed.length) printSummary(logger, 'regenerated', result);
   else logger.info('nothing due');
-  warnHostLimits(config, result.written, logger);
+  // (In a store the host files are objects: the S3 store needs no _headers, so no host limit applies.)
+  if (!where.store) warnHostLimits(config, result.written, logger);
   const hook = await afterChange(config, result, opts.exec, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }

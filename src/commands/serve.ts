@@ -7,7 +7,7 @@ import { createLogger } from '../logger.js';
 import { createServer } from '../serve/create-server.js';
 import { fileClock } from '../serve/now-file.js';
 import type { PrimaryMessage, WorkerMessage } from '../serve/workers.js';
-import { runTuning } from './context.js';
+import { refuseStore, runTuning } from './context.js';
 
 export interface ServeCommandOptions {
   host: string;
@@ -46,6 +46,7 @@ export async function serveCommand(root: string, opts: ServeCommandOptions): Pro
     return opts.watch && c.purge ? Object.freeze({ ...c, purge: undefined }) : c;
   };
   const config = await load();
+  refuseStore(config, 'isr serve');
   checkPurge(config);
   const clock = process.env.ISR_NOW_FILE ? fileClock(process.env.ISR_NOW_FILE, (m) => logger.warn(m)) : systemClock();
   clock(); // a bad ISR_NOW / ISR_NOW_FILE fails here, before the port is taken

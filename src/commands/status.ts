@@ -3,7 +3,9 @@ import { mergeChanges, pendingDir, readPending } from '../deliver/pending-change
 import { IsrError } from '../errors.js';
 import { type Manifest, readManifest } from '../manifest/manifest.js';
 import { pageIsDue } from '../plan/plan-regen.js';
-import { commandContext } from './context.js';
+import { readObjectManifest } from '../run/object-state.js';
+import type { StoreFlags } from '../store/s3-config.js';
+import { commandContext, commandStore } from './context.js';
 
 export interface SiteStatus {
   pages: number;
@@ -60,13 +62,19 @@ function nextExpiryLine(s: SiteStatus): string {
 }
 
 /** `isr status [root]`. */
-export async function statusCommand(root: string, opts: { json?: boolean; debug?: boolean }): Promise<void> {
+export async function statusCommand(root: string, opts: StoreFlags & { json?: boolean; debug?: boolean; config?: string }): Promise<void> {
   const { config, now } = await commandContext(root, { ...opts, quiet: true });
-  const m = await readManifest(config.manifestFile, config.root);
+  const { store } = await commandStore(config, opts);
+  const where = store?.where ?? 'the store';
+  const m = store ? await readObjectManifest(config, store, where) : await readManifest(config.manifestFile, config.root);
   if (!m) {
-    throw new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
-      hint: 'run `isr build` first',
-    });
+    throw new IsrError(
+      'MANIFEST_MISSING',
+      `no manifest ${store ? `in ${where}` : `at ${path.relative(config.root, config.manifestFile)}`}`,
+      {
+        hint: store ? 'run `isr build` with this store first' : 'run `isr build` first',
+      },
+    );
   }
   const s = summarize(m, now);
   // Change sets a hook (onChange, --exec) failed to take: the next run with a hook delivers them.

@@ -5,7 +5,7 @@ import { hash } from '../hash.js';
 import type { PurgeTarget } from '../purge/purge.js';
 import type { Pattern } from '../routes/pattern.js';
 import { contentDirOf } from '../sources/files.js';
-import type { DataSource, Revalidate, RouteConfig, SiteInfo, UserConfig } from '../types.js';
+import type { DataSource, Revalidate, RouteConfig, SiteInfo, StoreConfig, UserConfig } from '../types.js';
 import type { HostFiles } from '../write/host-files.js';
 import { type BasePath, baseOfSiteUrl, parseBase } from './base-path.js';
 import {
@@ -70,6 +70,8 @@ export interface ResolvedConfig {
   readonly onChange?: UserConfig['onChange'];
   /** The CDN purged after each publish (src/purge/). */
   readonly purge?: PurgeTarget;
+  /** Where the site and its state live (`s3()`); none: the output folder and `.isr/`. */
+  readonly store?: StoreConfig;
   readonly serve: Readonly<
     Required<
       Pick<
@@ -99,6 +101,7 @@ const TOP_KEYS = [
   'serve',
   'purge',
   'hostFiles',
+  'store',
 ];
 const SERVE_KEYS = [
   'revalidateSecret',
@@ -170,6 +173,14 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     u.purge,
     (v) => isPlainObject(v) && typeof v.requests === 'function' && typeof v.provider === 'string',
     'a CDN purge such as cloudfront({ distributionId }), cloudflare({ zone }) or fastly({ service })',
+    undefined,
+  );
+
+  const store = optional<StoreConfig | undefined>(
+    'store',
+    u.store,
+    (v) => isPlainObject(v) && v.kind === 's3' && isPlainObject(v.options),
+    'a store such as s3({ bucket, prefix, endpoint })',
     undefined,
   );
 
@@ -260,6 +271,7 @@ export function resolveConfig(user: UserConfig, ctx: ResolveContext): ResolvedCo
     sitemap,
     onChange,
     purge,
+    store,
     serve: Object.freeze(serve),
   });
 }

@@ -37,6 +37,9 @@ export interface PageEntry {
   templateHash?: string;
   /** Hash of the output bytes on disk. */
   outputHash?: string;
+  /** Object stores only: the store version of the page's object as this run put it (S3: its
+   * ETag), so that the next put of it is conditional on it (run/object-publish.ts). */
+  version?: string;
   /** Dependencies: tracked by sources (`file:…`, `url:…`) plus those returned by `load`. Sorted. */
   tags?: string[];
   /** `ok`: file is current; `error`: last attempt failed (the last good file stays);

@@ -193,12 +193,17 @@ function* prepareSteps(m: Manifest, o: WriteOptions): Generator<void, ShardWrite
 export async function stageManifest(file: string, m: Manifest, w: ShardWrite, root = process.cwd()): Promise<StagedManifest> {
   const dir = shardDir(file);
   const staged: TempFile[] = [];
+  // The file name of each staged shard, in staging order (an object store puts them by name).
+  const names: string[] = [];
   const discard = async () => {
     await Promise.all(staged.map((t) => t.discard()));
   };
   try {
     for (const [id, pages] of w.buckets) {
-      if (pages.size) staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardText(id, pages)));
+      if (pages.size) {
+        staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), shardText(id, pages)));
+        names.push(w.table.info[id]!.file);
+      }
       await yieldTurn(); // a shard is ~1 ms: `isr serve` answers requests between them (time-slice.ts)
     }
     for (const [id, p] of w.patched) {
@@ -206,6 +211,7 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
       const parts = spliceShard(readShardBytes(file, root, p.from), p.changes);
       invariant(parts !== undefined, `shard ${id}: a changed page's line is gone from ${p.from}`);
       staged.push(await writeTemp(path.join(dir, w.table.info[id]!.file), parts));
+      names.push(w.table.info[id]!.file);
     }
     const head = {
       version: MANIFEST_VERSION,
@@ -246,6 +252,19 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
       m.shards = w.table;
       await removeSuperseded(dir, previous, w.table);
       return version;
+    },
+    async publishTo(putShard, commitHead) {
+      // The same order as `publish`: shards under new names nobody reads yet, then the head.
+      const head = staged[staged.length - 1]!;
+      for (let i = 0; i < names.length; i++) await putShard(staged[i]!.tmp, names[i]!);
+      const version = await commitHead(head.tmp);
+      const previous = m.shards;
+      m.shards = w.table;
+      const named = new Set(Object.values(w.table.info).map((s) => s.file));
+      const superseded = Object.values(previous?.info ?? {})
+        .map((s) => s.file)
+        .filter((f) => !named.has(f));
+      return { version, superseded };
     },
     discard,
   };
@@ -294,6 +313,15 @@ export interface StagedManifest {
    * folder). Resolves to the head's new version when `commitHead` gave one.
    */
   publish(durable?: Durability, flushed?: boolean, dirs?: readonly string[], commitHead?: CommitHead): Promise<string | undefined>;
+  /**
+   * To an object store: each staged shard given to `putShard` (its temp file and its file name in
+   * the shard folder), then the head to `commitHead`. Resolves to the head's version and the shard
+   * files the previous head named that the new one does not (to delete after the commit).
+   */
+  publishTo(
+    putShard: (tmp: string, name: string) => Promise<void>,
+    commitHead: CommitHead,
+  ): Promise<{ version: string; superseded: string[] }>;
   discard(): Promise<void>;
 }
 

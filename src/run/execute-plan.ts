@@ -42,6 +42,15 @@ export interface ExecuteContext {
   onDemand: ReadonlySet<string>;
   /** How long one load() may take (default load-page.ts LOAD_TIMEOUT_MS). */
   loadTimeoutMs?: number;
+  /**
+   * A site in an object store, where there are no published bytes at hand to compare with:
+   * `manifest`, a page is unchanged when its entry's outputHash and file say so; `nothing`, every
+   * rendered page is written (after a lease taken over from a run that died: its objects may be
+   * newer than their entries). Absent: the bytes on disk decide, as always on the file system.
+   */
+  compare?: 'manifest' | 'nothing';
+  /** The store version a put of these bytes will get (Store.versionOf), recorded in the entry. */
+  versionOf?: (body: string) => string;
 }
 
 /**
@@ -181,16 +190,19 @@ async function buildPage(
   // after `rm -rf .isr`, whose `written` would otherwise make a deploy upload everything again),
   // except in a first build staged whole, whose output folder is empty.
   const out = path.join(ctx.config.outDir, file);
-  const same = prev
-    ? prev.outputHash === outputHash && prev.file === file && (await sameBytes(out, body))
-    : !ctx.stage.wholeFolder && (await sameBytes(out, body));
+  const same = ctx.compare
+    ? ctx.compare === 'manifest' && prev?.outputHash === outputHash && prev.file === file
+    : prev
+      ? prev.outputHash === outputHash && prev.file === file && (await sameBytes(out, body))
+      : !ctx.stage.wholeFolder && (await sameBytes(out, body));
   if (same) result.unchanged.push(file);
   else {
     await ctx.stage.stage(file, body, prev?.file === file);
     result.written.push(file);
   }
   if (prev?.file && prev.file !== file) result.removed.push(prev.file);
-  return { ...base, file, changedAt: same ? (prev?.changedAt ?? now) : now, outputHash, ...extra } as PageEntry;
+  const version = ctx.versionOf ? { version: ctx.versionOf(body) } : {};
+  return { ...base, file, changedAt: same ? (prev?.changedAt ?? now) : now, outputHash, ...version, ...extra } as PageEntry;
 }
 
 async function sameBytes(file: string, body: string): Promise<boolean> {

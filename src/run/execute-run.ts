@@ -10,7 +10,7 @@ import { yieldTurn } from '../time-slice.js';
 import { VERSION } from '../version.js';
 import { stageAssets } from '../write/public-assets.js';
 import type { Stage } from '../write/stage.js';
-import { type ExecuteResult, executePlan } from './execute-plan.js';
+import { type ExecuteContext, type ExecuteResult, executePlan } from './execute-plan.js';
 import type { OpenedRun } from './open-run.js';
 import type { PlannedRun } from './plan-run.js';
 import { tableOf } from './prepare-publish.js';
@@ -56,7 +56,18 @@ export async function executeRun(
   // Between the steps of a large run, each tens of ms at 20k pages: see time-slice.ts.
   await yieldTurn();
   const { renderer, assets } = run;
-  const execute = { config, renderer, sources, stage, manifest, now: o.now, logger: o.logger, onDemand, loadTimeoutMs: o.loadTimeoutMs };
+  const execute = {
+    config,
+    renderer,
+    sources,
+    stage,
+    manifest,
+    now: o.now,
+    logger: o.logger,
+    onDemand,
+    loadTimeoutMs: o.loadTimeoutMs,
+    ...objectCompare(ctx),
+  };
   const result = await executePlan(execute, plan.render);
   for (const r of plan.remove) {
     delete manifest.pages[r.path];
@@ -82,6 +93,13 @@ export async function executeRun(
   }
   await yieldTurn();
   return { manifest, result, before, changed, previousTable, previousConfigHash: previous?.configHash };
+}
+
+/** How an object store's run tells unchanged pages (see ExecuteContext.compare); nothing on the file system. */
+function objectCompare(ctx: RunContext): Pick<ExecuteContext, 'compare' | 'versionOf'> {
+  if (!ctx.objects) return {};
+  const site = ctx.store.site;
+  return { compare: ctx.lease?.recovered ? 'nothing' : 'manifest', ...(site.versionOf ? { versionOf: (b) => site.versionOf!(b) } : {}) };
 }
 
 /** Each listed route's time and tags, each failed listing's error; routes gone from the config dropped. */

@@ -43,7 +43,7 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
   const fromMemory = o.held && openHeld(o.held, config.manifestFile);
   const head = fromMemory ? { manifest: fromMemory, version: o.held!.signature } : openHead(config.manifestFile, config.root);
   const previous = head?.manifest;
-  if (!previous && o.mode === 'regen') throw manifestMissing(config);
+  if (!previous && o.mode === 'regen') throw manifestMissing(config, ctx.objects?.where);
   // Shards needed only for named pages are read by their lines (manifest/shard-patch.ts), but not
   // for `isr serve` (o.held), which adopts whole shards into the manifest it holds, even when the
   // head on disk moved on and the run reads the files.
@@ -63,7 +63,7 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
   const detected = o.detect ? await detectChanges(config, sources, o) : undefined;
   const planOptions = detected?.tags.length ? { ...o, changedTags: detected.tags } : o;
   return {
-    ...(previous ? { previous, headVersion: head!.version } : {}),
+    ...(previous ? { previous, headVersion: ctx.objects ? ctx.objects.headVersion : head!.version } : {}),
     read,
     renderer,
     routes: planRoutes(config),
@@ -79,10 +79,12 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
  * take the recorded hashes, and scan only when there is no record (a site with no assets: one
  * failed lookup of the folder).
  */
-function openAssets({ config, o }: RunContext): Pick<OpenedRun, 'assets' | 'recordStale' | 'saveRecord'> {
+function openAssets({ config, o, objects }: RunContext): Pick<OpenedRun, 'assets' | 'recordStale' | 'saveRecord'> {
   const record = readPublicRecord(config.stateDir);
   const fromRecord = o.onlyNamed && Object.keys(record).length > 0;
-  const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, config.outDir, record, listResources(config));
+  // In an object store the record alone says what the site has (there is no output folder here to compare with).
+  const published = objects ? undefined : config.outDir;
+  const assets = fromRecord ? recordedAssets(record) : scanAssets(config.publicDir, published, record, listResources(config));
   return {
     assets,
     recordStale: !fromRecord && !sameRecord(record, assets.assets),
@@ -97,7 +99,8 @@ function openAssets({ config, o }: RunContext): Pick<OpenedRun, 'assets' | 'reco
   };
 }
 
-export function manifestMissing(config: ResolvedConfig): IsrError {
+export function manifestMissing(config: ResolvedConfig, store?: string): IsrError {
+  if (store) return new IsrError('MANIFEST_MISSING', `no manifest in ${store}`, { hint: 'run `isr build` with this store first' });
   return new IsrError('MANIFEST_MISSING', `no manifest at ${path.relative(config.root, config.manifestFile)}`, {
     hint: 'run `isr build` first (in CI, restore the output folder and .isr/ from the cache before `isr regen`)',
   });

@@ -29,6 +29,7 @@ export async function planRun(ctx: RunContext, run: OpenedRun, sources: SourceSe
     // due loads none (see plan/shards-to-load.ts).
     const need = shardsToLoad({ manifest: previous, routes, templateHashes, configHash, options, now: o.now });
     if (need.nothingDue && !run.assets.write.size && !run.assets.removed.length) return undefined;
+    await ctx.objects?.fetchShards(previous, need.shards);
     run.read(previous, { shards: need.shards, entriesOnly: need.entriesOnly });
   }
   // Between the steps of a large run, each tens of ms at 20k pages: see time-slice.ts.

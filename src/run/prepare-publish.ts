@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
+import { hash } from '../hash.js';
 import type { Logger } from '../logger.js';
 import { allLoaded, type Manifest, type PageEntry, type ShardTable } from '../manifest/manifest.js';
 import { maxPagesPerShard, outgrownShards, type RouteFacts, shardOf, summarizeShard } from '../manifest/shards.js';
@@ -49,6 +50,7 @@ export async function preparePublish(
   // read the rest and split again (shards.ts maxPagesPerShard).
   const split = !!manifest.shards && outgrown(manifest, touched, before, o.logger, o.pagesPerShard);
   if (split && !allLoaded(manifest)) {
+    await ctx.objects?.fetchShards(manifest, 'all');
     run.read(manifest, { shards: 'all' });
     // A shard read in part is completed by its file: what this run removed stays removed.
     for (const r of planned.plan.remove) delete manifest.pages[r.path];
@@ -78,7 +80,7 @@ export async function preparePublish(
   // Derived files follow the manifest and the config (a route's revalidate is in `_headers`
   // even when no page bytes changed); they are compared with what is on disk, not rewritten.
   if (changed && shardWrite) {
-    await stageSiteFiles(config, ex, shardWrite, shardWrite.table.bits === bits ? sitemaps : 'all', stage);
+    await stageSiteFiles(ctx, ex, shardWrite, shardWrite.table.bits === bits ? sitemaps : 'all', stage);
   }
   // Deletions are listed in the manifest before they happen, so a crash after it is published
   // leaves them to the next run instead of orphaned.
@@ -105,24 +107,36 @@ async function shardsOf(paths: readonly string[], bits: number): Promise<Set<str
 
 /** sitemap.xml (and its per-shard parts), `_headers`, `_redirects`: staged when they differ from disk. */
 async function stageSiteFiles(
-  config: ResolvedConfig,
+  ctx: RunContext,
   ex: ExecutedRun,
   shardWrite: ShardWrite,
   sitemaps: 'all' | Set<string>,
   stage: Stage,
 ): Promise<void> {
+  const { config, objects } = ctx;
   const { previousTable, result } = ex;
-  const read = (file: string) => readReusedIfExists(path.join(config.outDir, file));
+  // In an object store, a site file is compared with the hash of what was last uploaded (the run
+  // records), and a sitemap is made whole rather than edited in bytes the run does not have.
+  const read = (file: string) => (objects ? undefined : readReusedIfExists(path.join(config.outDir, file)));
+  const differs = objects
+    ? (file: string, body: string | Buffer) => objects.siteFiles.get(file) !== hash(body)
+    : (file: string, body: string | Buffer) => typeof body !== 'string' || readIfExists(path.join(config.outDir, file)) !== body;
   const files = siteFiles(config, shardWrite.table, shardWrite.buckets, sitemaps, { shards: shardWrite.patched, read });
   for (const [file, made] of files.write) {
     // A patched sitemap is made now, in the reused buffer: staged (written) before the next.
     const body = typeof made === 'function' ? made() : made;
     if (body === undefined) continue;
-    if (typeof body !== 'string' || readIfExists(path.join(config.outDir, file)) !== body) {
+    if (differs(file, body)) {
+      objects?.siteFiles.set(file, hash(body));
       await stage.stage(file, body);
       result.written.push(file);
     }
     await yieldTurn();
+  }
+  if (objects) {
+    // Every site file uploaded that the site no longer has: stale, or turned off by the config.
+    result.removed.push(...[...objects.siteFiles.keys()].filter((f) => !files.names.has(f)));
+    return;
   }
   result.removed.push(...staleSiteFiles(config, previousTable, files.names));
   if (ex.previousConfigHash !== undefined && ex.previousConfigHash !== config.configHash) {

@@ -12,6 +12,7 @@ import { type CommitHead, writeManifest } from '../manifest/write-manifest.js';
 import { removeFiles } from '../write/remove-files.js';
 import type { Stage } from '../write/stage.js';
 import type { ExecutedRun } from './execute-run.js';
+import { publishObjects } from './object-publish.js';
 import type { OpenedRun } from './open-run.js';
 import type { PreparedPublish } from './prepare-publish.js';
 import { routeFacts } from './prepare-publish.js';
@@ -25,6 +26,7 @@ export async function publishRun(
   prep: PreparedPublish,
   stage: Stage,
 ): Promise<string | undefined> {
+  if (ctx.objects) return publishObjects(ctx, ctx.objects, run, ex, prep, stage);
   const { lease, durable } = ctx;
   const { staged } = prep;
   try {

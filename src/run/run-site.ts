@@ -12,11 +12,12 @@ import { LEASE_MS } from '../manifest/lock.js';
 import { emptyManifest, type Manifest } from '../manifest/manifest.js';
 import { SourceSet } from '../sources/source-set.js';
 import { fsSiteStore } from '../store/fs-store.js';
-import { fsyncDurability } from '../write/durable.js';
+import { fsyncDurability, NOT_DURABLE } from '../write/durable.js';
 import { sweepTempFiles } from '../write/remove-files.js';
 import { freshStageDir, Stage } from '../write/stage.js';
 import { type ExecutedRun, executeRun } from './execute-run.js';
 import { onInterrupt } from './interrupt.js';
+import { type ObjectRun, openObjectRun } from './object-state.js';
 import { manifestMissing, type OpenedRun, openRun } from './open-run.js';
 import { type PlannedRun, planRun } from './plan-run.js';
 import { type PreparedPublish, preparePublish } from './prepare-publish.js';
@@ -28,17 +29,23 @@ export type { ChangeSet, RunOptions, RunResult, RunTuning } from './run-types.js
 export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<RunResult> {
   // Refused before the lease, whose folder would otherwise be left behind in a site never built.
   // (Checked again under the lease: a build may be writing the first manifest right now.)
-  if (o.mode === 'regen' && !existsSync(config.manifestFile)) throw manifestMissing(config);
+  const inObjects = o.store !== undefined && o.store.kind !== 'fs';
+  if (!inObjects && o.mode === 'regen' && !existsSync(config.manifestFile)) throw manifestMissing(config);
+  if (inObjects && o.mode === 'regen' && !o.dryRun && !named(o)) {
+    const idle = await nothingDueUnleased(config, o);
+    if (idle) return idle;
+  }
   const ctx = await startRun(config, o);
   const sources = new SourceSet(config, o.logger, () => o.now);
   try {
-    if (ctx.lease?.recovered) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
+    if (ctx.lease?.recovered && !ctx.objects) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
     const run = await openRun(ctx, sources);
     const planned = await planRun(ctx, run, sources);
     if (!planned) {
       if (!o.dryRun) {
         if (run.recordStale) run.saveRecord();
         run.detected?.commit();
+        await ctx.objects?.saveRecords();
       }
       return nothingDueResult(ctx, run.previous!, run.headVersion);
     }
@@ -48,7 +55,35 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
   } finally {
     await sources.dispose().catch(() => {});
     await ctx.lease?.release();
+    ctx.objects?.dispose();
   }
+}
+
+/**
+ * A cron regen of a site in an object store looks first without the lease: the head and the
+ * records (two GETs), the sources' changes, the plan. With nothing due, nothing changed and no
+ * record to put back, that is the whole run (issue 20's target: at most 2 requests). Otherwise
+ * (undefined) the run proper takes the lease and reads it all again: a second look for runs that
+ * have work to do, which costs two GETs and a template compile the process keeps.
+ */
+async function nothingDueUnleased(config: ResolvedConfig, o: RunOptions): Promise<RunResult | undefined> {
+  const ctx = await startRun(config, { ...o, dryRun: true });
+  const sources = new SourceSet(config, o.logger, () => o.now);
+  try {
+    const run = await openRun(ctx, sources);
+    if (await planRun(ctx, run, sources)) return undefined;
+    if (run.recordStale) run.saveRecord();
+    run.detected?.commit();
+    return ctx.objects?.recordsChanged() ? undefined : nothingDueResult(ctx, run.previous!, run.headVersion);
+  } finally {
+    await sources.dispose().catch(() => {});
+    ctx.objects?.dispose();
+  }
+}
+
+/** True when the run renders something named (pages, tags, routes, all): never a run with nothing due. */
+function named(o: RunOptions): boolean {
+  return !!(o.all || o.paths?.length || o.tags?.length || o.routes?.length || o.forgetOnDemand);
 }
 
 /** The lease (none for a dry run, which writes nothing) and what every stage shares. */
@@ -62,8 +97,23 @@ async function startRun(config: ResolvedConfig, o: RunOptions): Promise<RunConte
     });
   const store = o.store ?? fsSiteStore({ outDir: config.outDir, stateDir: config.stateDir, durability: durable });
   const waitMs = (o.waitSeconds ?? 0) * 1000;
-  const lease = o.dryRun ? undefined : await store.leases.acquire('lock', { owner: o.command, ttlMs: o.leaseMs ?? LEASE_MS, waitMs });
-  return { config, o, started: performance.now(), store, lease, durable, flushed };
+  const lease = o.dryRun
+    ? undefined
+    : await store.leases.acquire('lock', { owner: o.command, ttlMs: o.leaseMs ?? LEASE_MS, waitMs, oneRequest: store.kind !== 'fs' });
+  if (store.kind === 'fs') return { config, o, started: performance.now(), store, lease, durable, flushed };
+  // An object store: what the run reads of it, in a work folder of the run's own (object-state.ts).
+  let objects: ObjectRun | undefined;
+  try {
+    objects = await openObjectRun(config, store, store.where ?? `the ${store.kind} store`);
+    // A site's first head: the store must be known to honour conditional writes (the lease may
+    // have been taken with one PUT that such a store would take blindly too: s3-lease.ts).
+    if (lease && !objects.headVersion) await store.leases.verifyConditionalWrites?.('lock');
+  } catch (err) {
+    objects?.dispose();
+    await lease?.release().catch(() => {});
+    throw err;
+  }
+  return { config: objects.config, o, started: performance.now(), store, lease, durable: NOT_DURABLE, flushed, objects };
 }
 
 /**
@@ -73,7 +123,9 @@ async function startRun(config: ResolvedConfig, o: RunOptions): Promise<RunConte
 async function stageAndPublish(ctx: RunContext, run: OpenedRun, planned: PlannedRun, sources: SourceSet) {
   const { config, o } = ctx;
   // A first build stages the whole output folder and renames it into place (write/stage.ts).
-  const stage = new Stage(config.outDir, o.mode === 'build' ? freshStageDir(config.outDir, config.stateDir) : undefined);
+  // (Not in an object store's run: its pages are uploaded one by one from their temp files.)
+  const whole = o.mode === 'build' && !ctx.objects;
+  const stage = new Stage(config.outDir, whole ? freshStageDir(config.outDir, config.stateDir) : undefined);
   let staged: { discard(): Promise<void> } | undefined;
   // A signal deletes what this run staged (synchronous calls inside; see run/interrupt.ts).
   const forgetStaged = onInterrupt(() => {
@@ -92,6 +144,7 @@ async function stageAndPublish(ctx: RunContext, run: OpenedRun, planned: Planned
       throw err;
     }
     const manifestSignature = await publishRun(ctx, run, ex, prep, stage);
+    await ctx.objects?.saveRecords();
     if (ctx.flushed.n) o.logger.debug(`durable publish: ${ctx.flushed.n} flushes, ${ctx.flushed.ms.toFixed(1)} ms`);
     const changes: ChangeSet = {
       pages: [...ex.result.rendered, ...ex.result.failed.map((f) => f.path)],

@@ -10,6 +10,7 @@ import type { Plan, PlanOptions } from '../plan/plan-regen.js';
 import type { Lease, SiteStore } from '../store/store.js';
 import type { Durability } from '../write/durable.js';
 import type { ExecuteResult } from './execute-plan.js';
+import type { ObjectRun } from './object-state.js';
 
 /**
  * Switches for tests and for bisecting a doubt. Read from the environment by the commands only
@@ -44,7 +45,11 @@ export interface RunOptions extends PlanOptions, RunTuning {
   detect?: boolean;
   /** How the publish reaches the disk (default: fsync, write/durable.ts); tests pass a recorder. */
   durability?: Durability;
-  /** Where the site lives (default: its folders, store/fs-store.ts). Tests wrap it. */
+  /**
+   * Where the site lives (default: its folders, store/fs-store.ts; tests wrap it). Any other kind
+   * (S3, memory) is an object store: the run reads what it needs of it into a work folder of its
+   * own and publishes by uploads (run/object-state.ts, run/object-publish.ts).
+   */
   store?: SiteStore;
 }
 
@@ -89,6 +94,8 @@ export interface RunContext {
   readonly durable: Durability;
   /** Flushes done and their time: shown with --debug (the cost of durability on this disk). */
   readonly flushed: { n: number; ms: number };
+  /** A site in an object store (S3): the run's work folder and what it read from the store (`config` is its). */
+  readonly objects?: ObjectRun;
 }
 
 export function emptyResult(fromVersion?: string): ExecuteResult & { changes: ChangeSet } {

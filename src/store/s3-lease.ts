@@ -15,7 +15,7 @@
  * process checks it with a write that must fail (`If-Match` on a version no object has, and on
  * first creation `If-None-Match: *` again) and refuses loudly: STORE_NO_CONDITIONAL_WRITES.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { IsrError, isrError } from '../errors.js';
 import { checkKey } from './precondition.js';
 import type { S3ObjectStore } from './s3-store.js';
@@ -27,6 +27,14 @@ interface LeaseBody {
   expiresAt: number;
   released?: boolean;
 }
+
+/**
+ * The body of every released lease, byte for byte: its version (the MD5 of these bytes, S3's
+ * ETag of a plain PUT) is known in advance, so a free lease is taken with one PUT conditional on
+ * it, without reading it first (a run's requests: issue 20's targets).
+ */
+const RELEASED_BODY = new TextEncoder().encode(JSON.stringify({ owner: '', token: 'released', expiresAt: 0, released: true }));
+const RELEASED_VERSION = createHash('md5').update(RELEASED_BODY).digest('hex');
 
 /** A version no object has: a write conditional on it must fail (the probe). */
 const NO_SUCH_VERSION = '00000000000000000000000000000000';
@@ -62,11 +70,30 @@ export function s3Leases(state: S3ObjectStore, clock: () => number, lo: S3LeaseO
   }
 
   return {
-    async acquire(name, { owner, ttlMs, waitMs = 0 }): Promise<Lease> {
+    async verifyConditionalWrites(name) {
+      // The lease was taken with one PUT, which a store that ignores conditions would also have
+      // taken: checked when a run is about to write a site's first head (a site built here was
+      // built by a run that checked). If the store ignores it, the lease held is overwritten by a
+      // released body, and the run stops.
+      if (!probed) await probe(`leases/${name}.json`, { ifVersion: NO_SUCH_VERSION });
+    },
+    async acquire(name, { owner, ttlMs, waitMs = 0, oneRequest = false }): Promise<Lease> {
       checkKey(name);
       if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new Error(`Invariant: lease length ${ttlMs} ms`);
       const key = `leases/${name}.json`;
       const deadline = Date.now() + waitMs;
+      const renewEvery = lo.renewEveryMs ?? Math.floor(ttlMs / 3);
+      // A free lease, released as every holder releases it: one PUT over its known version (the
+      // caller checks the store honours it before a site's first head: verifyConditionalWrites).
+      if (oneRequest && !probed) {
+        const fast: LeaseBody = { owner, token: randomBytes(12).toString('hex'), expiresAt: clock() + ttlMs };
+        try {
+          const version = await state.put(key, encode(fast), { if: { ifVersion: RELEASED_VERSION } });
+          return new S3Lease(state, key, fast, version, false, ttlMs, clock, renewEvery);
+        } catch (err) {
+          if (!isPrecondition(err)) throw err; // held, lapsed, absent or released otherwise: read it
+        }
+      }
       for (let round = 0; ; round++) {
         const mine: LeaseBody = { owner, token: randomBytes(12).toString('hex'), expiresAt: clock() + ttlMs };
         const current = await state.get(key);
@@ -161,9 +188,8 @@ class S3Lease implements Lease {
   private async releaseNow(): Promise<void> {
     if (!this.held) return;
     this.drop();
-    const released = { ...this.body, expiresAt: 0, released: true };
     try {
-      await this.state.put(this.key, new TextEncoder().encode(JSON.stringify(released)), { if: { ifVersion: this.version } });
+      await this.state.put(this.key, RELEASED_BODY, { if: { ifVersion: this.version } });
     } catch (err) {
       // Taken over meanwhile: the lease is its new holder's, and stays so.
       if (!(err instanceof IsrError && err.code === 'PRECONDITION_FAILED')) throw err;

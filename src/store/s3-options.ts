@@ -33,6 +33,8 @@ export interface S3StoreOptions {
   retries?: number;
   /** DeleteObjects requests in flight at once. Default 4 (1 to 64). */
   deleteConcurrency?: number;
+  /** Uploads (PUTs) in flight at once during a run's publish. Default 32 (1 to 256). */
+  uploadConcurrency?: number;
   /** The time leases are judged by (tests move it). Default Date.now. */
   clock?: () => number;
   /** The fetch requests go through (tests and benchmarks count them). */
@@ -46,6 +48,7 @@ export const S3_BOUNDS = {
   timeoutMs: [1, 600_000, 30_000],
   retries: [0, 10, 3],
   deleteConcurrency: [1, 64, 4],
+  uploadConcurrency: [1, 256, 32],
 } as const;
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -94,6 +97,7 @@ export function resolveS3Options(o: S3StoreOptions): ResolvedS3Options {
     timeoutMs: bounded('timeoutMs', o.timeoutMs),
     retries: bounded('retries', o.retries),
     deleteConcurrency: bounded('deleteConcurrency', o.deleteConcurrency),
+    uploadConcurrency: bounded('uploadConcurrency', o.uploadConcurrency),
     clock: o.clock ?? Date.now,
     fetch: o.fetch,
   };

@@ -48,7 +48,14 @@ export function openS3SiteStore(options: S3StoreOptions): SiteStore {
   const inside = o.stateBucket === o.bucket && o.statePrefix.startsWith(o.prefix) ? o.statePrefix.slice(o.prefix.length) : undefined;
   const site = new S3ObjectStore(siteClient, o.prefix, o.deleteConcurrency, inside);
   const state = new S3ObjectStore(stateClient, o.statePrefix, o.deleteConcurrency);
-  return { site, state, leases: s3Leases(state, o.clock), kind: 's3' };
+  return {
+    site,
+    state,
+    leases: s3Leases(state, o.clock),
+    kind: 's3',
+    uploadConcurrency: o.uploadConcurrency,
+    where: `s3://${o.bucket}/${o.prefix}`,
+  };
 }
 
 export class S3ObjectStore implements Store {
@@ -59,6 +66,10 @@ export class S3ObjectStore implements Store {
     /** Keys under this (relative) prefix belong to another store. */
     private readonly excluded?: string,
   ) {}
+
+  versionOf(body: string | Uint8Array): string {
+    return createHash('md5').update(body).digest('hex');
+  }
 
   async get(key: string): Promise<StoredObject | undefined> {
     const res = await this.client.send({ method: 'GET', key: this.full(key) });
@@ -81,7 +92,8 @@ export class S3ObjectStore implements Store {
     else if (o.if) headers['if-match'] = o.if.ifVersion;
     const res = await this.client.send({ method: 'PUT', key: full, headers, body: bytes });
     const mine = md5.toString('hex');
-    if (res.status === 412) {
+    // AWS answers an If-Match on a key that has no object with 404 NoSuchKey: the condition failed too.
+    if (res.status === 412 || (res.status === 404 && o.if)) {
       // A retry after an unanswered try: the first may have landed. Identical bytes are ours.
       const now = res.retried ? await this.head(key) : undefined;
       if (now?.version !== mine) throw preconditionFailed(`s3://${this.client.bucket}/${this.prefix}`, key, o.if!, now?.version);

@@ -53,12 +53,28 @@ export interface Store {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Idempotent; absent keys are fine. Batched by the implementation (S3: 1,000 per request). */
   deleteMany(keys: readonly string[]): Promise<void>;
+  /**
+   * The version a plain `put` of these bytes will get, when the store can say so before writing
+   * (S3: the ETag of a plain PUT is the MD5 of the bytes). A run records it in the page's manifest
+   * entry, so that its next put of the page is conditional on it (run/object-publish.ts).
+   */
+  versionOf?(body: string | Uint8Array): string;
 }
 
 /** A lease: one holder at a time, with expiry; a holder whose lease lapsed can be taken over. */
 export interface LeaseStore {
-  /** Rejects with LOCKED when another holder keeps it past `waitMs` (default 0: try once). */
-  acquire(name: string, o: { owner: string; ttlMs: number; waitMs?: number }): Promise<Lease>;
+  /**
+   * Rejects with LOCKED when another holder keeps it past `waitMs` (default 0: try once).
+   * `oneRequest`: a store over a network may take a released lease with one conditional write and
+   * no check that it honours conditions; the caller then calls `verifyConditionalWrites` before
+   * it writes a site's first head (a run does: run-site.ts).
+   */
+  acquire(name: string, o: { owner: string; ttlMs: number; waitMs?: number; oneRequest?: boolean }): Promise<Lease>;
+  /**
+   * Stores over a network: refuse (STORE_NO_CONDITIONAL_WRITES) a store that ignores conditional
+   * writes, unless this process already found it honours them. Called with the lease `name` held.
+   */
+  verifyConditionalWrites?(name: string): Promise<void>;
 }
 
 export interface Lease {
@@ -83,6 +99,10 @@ export interface SiteStore {
   readonly state: Store;
   readonly leases: LeaseStore;
   readonly kind: 'fs' | 'memory' | 's3';
+  /** Where the site is, for messages (`s3://bucket/prefix`). */
+  readonly where?: string;
+  /** Writes in flight at once when a run publishes to this store (default 32; the fs store renames in turn). */
+  readonly uploadConcurrency?: number;
 }
 
 /** Every key of a store under `prefix`, collected (for tests and small listings). */

@@ -79,7 +79,8 @@ export function writePublicRecord(stateDir: string, files: Map<string, AssetReco
  */
 export function scanAssets(
   publicDir: string | undefined,
-  outDir: string,
+  /** Where the published copies are to compare with; undefined: the record alone decides (an object store). */
+  outDir: string | undefined,
   record: Record<string, AssetRecord>,
   resourceFiles: Resource[] = [],
 ): AssetPlan {
@@ -103,6 +104,11 @@ export function scanAssets(
     const sameStat = known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino;
     const entry: AssetRecord = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash: sameStat ? known.hash : hashFile(abs, st.size) };
     assets.set(rel, entry);
+    if (outDir === undefined) {
+      if (known && known.hash === entry.hash && known.size === st.size) unchanged.push(rel);
+      else write.set(rel, abs);
+      continue;
+    }
     const target = path.join(outDir, rel);
     // Published by the last run and not changed since: nothing to read. Otherwise the bytes in
     // outDir decide (a lost record, or a copy changed by hand).

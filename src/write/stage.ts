@@ -131,6 +131,11 @@ export class Stage {
     return this.staged.size;
   }
 
+  /** Every staged file: outDir-relative name → its temp file (an object store uploads them from there). */
+  get files(): ReadonlyMap<string, string> {
+    return this.staged;
+  }
+
   has(rel: string): boolean {
     return this.staged.has(rel);
   }

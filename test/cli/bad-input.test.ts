@@ -90,7 +90,7 @@ const CASES: Case[] = [
     break: () => edit(CONFIG, 'revalidate: 3600,', 'revalidat: 3600,'),
     code: 3,
     stderr:
-      'isr: isr.config.mjs: revalidat: unknown key (known keys: site, base, outDir, templatesDir, publicDir, manifest, revalidate, concurrency, sources, routes, helpers, headersFile, sitemap, onChange, serve, purge, hostFiles) (did you mean "revalidate"?) [CONFIG_INVALID]',
+      'isr: isr.config.mjs: revalidat: unknown key (known keys: site, base, outDir, templatesDir, publicDir, manifest, revalidate, concurrency, sources, routes, helpers, headersFile, sitemap, onChange, serve, purge, hostFiles, store) (did you mean "revalidate"?) [CONFIG_INVALID]',
   },
   {
     name: 'a wrong type (key, expected, found)',

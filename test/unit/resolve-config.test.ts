@@ -31,7 +31,7 @@ function failure(user: unknown): { code: string; line: string; exit: number } {
 
 const page = { path: '/', template: 'page.eta' };
 const KNOWN_TOP =
-  'site, base, outDir, templatesDir, publicDir, manifest, revalidate, concurrency, sources, routes, helpers, headersFile, sitemap, onChange, serve, purge, hostFiles';
+  'site, base, outDir, templatesDir, publicDir, manifest, revalidate, concurrency, sources, routes, helpers, headersFile, sitemap, onChange, serve, purge, hostFiles, store';
 
 describe('config validation', () => {
   it('names an unknown key, lists the known ones and suggests the near one', () => {
