@@ -8,10 +8,21 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { S3ObjectStore } from '../../src/store/s3-store.js';
 import type { SiteStore } from '../../src/store/store.js';
 import type { CliResult, TempSite } from '../helpers/site.js';
 import { tempSite } from '../helpers/site.js';
-import { type BucketObject, bucketAt, bucketHead, describeS3Cli, s3Env, siteObjects, stateVersions, storeFlags } from './cli-helpers.js';
+import {
+  type BucketObject,
+  bucketAt,
+  bucketHead,
+  describeS3Cli,
+  itGap,
+  s3Env,
+  siteObjects,
+  stateVersions,
+  storeFlags,
+} from './cli-helpers.js';
 import { emptyStore, S3, uniquePrefix } from './helpers.js';
 import { type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
@@ -115,19 +126,36 @@ describeS3Cli('a wrong S3 setup through the CLI: one line, its exit code, nothin
     }
   });
 
-  it('refuses a store that ignores conditional writes (exit 3, STORE_NO_CONDITIONAL_WRITES), before publishing', async () => {
+  it('refuses a first build into a store that ignores conditional writes (exit 3, STORE_NO_CONDITIONAL_WRITES): no head, no page', async () => {
     const proxy: S3Proxy = await startS3Proxy({ stripConditions: true });
+    const fresh = bucketAt(uniquePrefix('bad-cli-first'));
+    const freshPrefix = (fresh.site as S3ObjectStore).prefix;
     try {
-      const line = refused(await regenAll(storeFlags(prefix, proxy.endpoint), s3Env()), 'STORE_NO_CONDITIONAL_WRITES', 3);
-      expect(line).toMatch(/ignored If-(None-)?Match/);
-      expect(proxy.log.filter((r) => r.kind === 'PUT' && r.key.startsWith(prefix)).map((r) => r.key)).toEqual([]);
-      await untouched();
-      // The lease it probed is free again for a store that honours conditions.
-      const next = await regenAll(storeFlags(prefix), s3Env());
-      expect(next.code, next.stderr).toBe(0);
-      expect((await bucketHead(bucket))!.head.generation).toBe(2);
+      const r = await site.run(['build', ...storeFlags(freshPrefix, proxy.endpoint)], { now: NOW, env: s3Env() });
+      expect(refused(r, 'STORE_NO_CONDITIONAL_WRITES', 3)).toMatch(/ignored If-(None-)?Match/);
+      expect(await bucketHead(fresh)).toBeUndefined();
+      expect(await siteObjects(fresh)).toEqual(new Map());
     } finally {
       await proxy.close();
+      await emptyStore(fresh);
     }
   });
+
+  itGap('the probe runs only before a first head; a regen of a published site skips it (run-site.ts verifyConditionalWrites)')(
+    'refuses a regen of a published site through a store that ignores conditional writes (exit 3), the site whole',
+    async () => {
+      const proxy: S3Proxy = await startS3Proxy({ stripConditions: true });
+      try {
+        const line = refused(await regenAll(storeFlags(prefix, proxy.endpoint), s3Env()), 'STORE_NO_CONDITIONAL_WRITES', 3);
+        expect(line).toMatch(/ignored If-(None-)?Match/);
+        expect(proxy.log.filter((r) => r.kind === 'PUT' && r.key.startsWith(prefix)).map((r) => r.key)).toEqual([]);
+        await untouched();
+        // The lease it probed is free again for a store that honours conditions.
+        const next = await regenAll(storeFlags(prefix), s3Env());
+        expect(next.code, next.stderr).toBe(0);
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 });
