@@ -1,5 +1,5 @@
-import { afterChange } from '../deliver/after-change.js';
 import { checkPurge } from '../deliver/purge-step.js';
+import { afterChangeWithStore } from '../deliver/store-pending.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { runSite } from '../run/run-site.js';
 import type { StoreFlags } from '../store/s3-config.js';
@@ -27,6 +27,6 @@ export async function buildCommand(root: string, opts: CommonOptions & StoreFlag
   else printSummary(logger, 'built', result);
   // (In a store the host files are objects: the S3 store needs no _headers, so no host limit applies.)
   if (!where.store) warnHostLimits(config, result.written, logger);
-  const hook = await afterChange(config, result, undefined, logger, now);
+  const hook = await afterChangeWithStore(config, where.store, result, undefined, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }

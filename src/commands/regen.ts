@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import kleur from 'kleur';
 import { stripBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { afterChange } from '../deliver/after-change.js';
 import { readPending } from '../deliver/pending-changes.js';
 import { checkPurge, printPurgePlan, purgeRequests } from '../deliver/purge-step.js';
+import { afterChangeWithStore } from '../deliver/store-pending.js';
 import { IsrError } from '../errors.js';
 import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-regen.js';
 import { planRoutes } from '../routes/list-paths.js';
@@ -123,7 +123,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   else logger.info('nothing due');
   // (In a store the host files are objects: the S3 store needs no _headers, so no host limit applies.)
   if (!where.store) warnHostLimits(config, result.written, logger);
-  const hook = await afterChange(config, result, opts.exec, logger, now);
+  const hook = await afterChangeWithStore(config, where.store, result, opts.exec, logger, now);
   process.exitCode = exitCodeFor(result) || hook;
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { mergeChanges, pendingDir, readPending } from '../deliver/pending-changes.js';
+import { withStorePending } from '../deliver/store-pending.js';
 import { IsrError } from '../errors.js';
 import { type Manifest, readManifest } from '../manifest/manifest.js';
 import { pageIsDue } from '../plan/plan-regen.js';
@@ -78,7 +79,9 @@ export async function statusCommand(root: string, opts: StoreFlags & { json?: bo
   }
   const s = summarize(m, now);
   // Change sets a hook (onChange, --exec) failed to take: the next run with a hook delivers them.
-  const sets = readPending(config.stateDir);
+  const sets = store
+    ? await withStorePending(store.state, async (stateDir) => readPending(stateDir), { readOnly: true })
+    : readPending(config.stateDir);
   const pending = sets.length ? { ...mergeChanges(sets), since: new Date(sets[0]!.at).toISOString(), sets: sets.length } : null;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ ...s, pendingChanges: pending })}\n`);
@@ -98,7 +101,7 @@ export async function statusCommand(root: string, opts: StoreFlags & { json?: bo
   }
   if (pending) {
     out(
-      `changes not yet delivered to onChange/--exec (since ${pending.since}, in ${path.relative(config.root, pendingDir(config.stateDir))}/): ${pending.written.length} written, ${pending.removed.length} removed`,
+      `changes not yet delivered to onChange/--exec (since ${pending.since}, in ${store ? `the state of ${where}, pending-changes` : path.relative(config.root, pendingDir(config.stateDir))}/): ${pending.written.length} written, ${pending.removed.length} removed`,
     );
     // The first few: a site's worth would drown the rest (--json has them all).
     const lines = [...pending.written.map((f) => `  written ${f}`), ...pending.removed.map((f) => `  removed ${f}`)];

@@ -108,6 +108,12 @@ export interface Manifest {
   pages: Record<string, PageEntry>;
   /** Files to delete after this manifest is written (a crash in between leaves them listed here). */
   pendingRemovals?: string[];
+  /**
+   * Object stores only: each site file (sitemaps, `_headers`, `_redirects`) → the hash of the bytes
+   * last uploaded, which a run compares with instead of a published file it does not have at hand
+   * (run/object-state.ts). Absent on the file system.
+   */
+  siteFiles?: Record<string, string>;
   /** How the pages are split on disk; absent for a manifest never written (or read from version 1). */
   shards?: ShardTable;
 }

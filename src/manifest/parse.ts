@@ -49,6 +49,10 @@ export function parseHead(text: string, file: string, root: string): Manifest {
     templates: m.templates,
     routes: m.routes,
     ...(m.pendingRemovals?.length ? { pendingRemovals: m.pendingRemovals } : {}),
+    // Only a cache of what was uploaded: a malformed one is dropped (the site files are uploaded again).
+    ...(isRecord(m.siteFiles) && Object.values(m.siteFiles).every((h) => typeof h === 'string')
+      ? { siteFiles: m.siteFiles as Record<string, string> }
+      : {}),
   };
   if (m.version === 1) {
     // One file with every page: all loaded; the next write splits it into shards.

@@ -219,6 +219,7 @@ export async function stageManifest(file: string, m: Manifest, w: ShardWrite, ro
       updatedAt: m.updatedAt,
       configHash: m.configHash,
       ...(m.pendingRemovals?.length ? { pendingRemovals: m.pendingRemovals } : {}),
+      ...(m.siteFiles ? { siteFiles: m.siteFiles } : {}),
       templates: m.templates,
       routes: m.routes,
       generation: w.table.generation,

@@ -77,7 +77,7 @@ export async function publishObjects(
   }
   run.detected?.commit();
   if (run.recordStale || run.assets.write.size) run.saveRecord();
-  return finishRemovals(ctx, objects, run, ex, prep, version);
+  return finishRemovals(ctx, run, ex, prep, version);
 }
 
 /**
@@ -180,7 +180,6 @@ function headCommit(ctx: RunContext, readVersion: string | undefined) {
  */
 async function finishRemovals(
   ctx: RunContext,
-  objects: ObjectRun,
   run: OpenedRun,
   ex: ExecutedRun,
   prep: PreparedPublish,
@@ -192,7 +191,6 @@ async function finishRemovals(
   const assets = run.assets.removed.filter((f) => gone.has(f));
   const pending = manifest.pendingRemovals ?? [];
   if (assets.length || pending.length) await store.site.deleteMany([...new Set([...assets, ...pending])]);
-  for (const f of [...assets, ...pending]) objects.siteFiles.delete(f);
   if (!pending.length) return version;
   manifest.pendingRemovals = [];
   let expected = version;

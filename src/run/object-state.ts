@@ -4,10 +4,10 @@
  * after it, that holds only what the run reads from the store:
  * - the manifest head (one GET), whose store version the new head must replace (the commit point);
  * - the shards the plan needs (one GET each, fetched before the run's page query reads them);
- * - the run records (one GET, `records.json`): the public folder's record (`public.json`), the
- *   sources' change-detection states (`cache/<key>.changes.json`), and the hashes of the site
- *   files last uploaded (sitemaps, `_headers`, `_redirects`), which the run compares against
- *   instead of the bytes in a local output folder it does not have.
+ * - the run records (one GET, `records.json`): the public folder's record (`public.json`) and the
+ *   sources' change-detection states (`cache/<key>.changes.json`). (The hashes of the site files
+ *   last uploaded, which a run compares with instead of published files it does not have, are in
+ *   the head, `Manifest.siteFiles`, written with it at every commit: no request of their own.)
  * Everything below the run (detect-changes.ts, public-assets.ts, the manifest's reader and
  * writer) keeps reading and writing files in that folder; the records are put back (one PUT, only
  * when one changed) after the publish. The publish itself is object-publish.ts.
@@ -27,8 +27,6 @@ interface RecordsFile {
   version: 1;
   /** State-folder-relative file → its text (public.json, cache/<key>.changes.json). */
   files: Record<string, string>;
-  /** Site file → hash of the bytes last uploaded. */
-  siteFiles: Record<string, string>;
 }
 
 export interface ObjectRun {
@@ -38,12 +36,19 @@ export interface ObjectRun {
   readonly where: string;
   /** Store version of the head read (none: no head yet). */
   headVersion?: string;
-  /** Site files as last uploaded: file → hash. Changed by the run, put back after the publish. */
+  /** Site files as last uploaded: file → hash (from the head; the run's changes go into its new head). */
   readonly siteFiles: Map<string, string>;
   /** Fetch the shard files these ids name (those not fetched yet) into the work folder. */
   fetchShards(m: Manifest, ids: Iterable<string> | 'all'): Promise<void>;
   /** True when the records in the work folder differ from those read (a run must put them back). */
   recordsChanged(): boolean;
+  /**
+   * After a lease taken over from a run that died: the pages whose object in the store is not the
+   * version their entry records (that run uploaded them and never committed its head), found by
+   * listing the site (one request per 1,000 objects) with every shard read. The run renders them
+   * again, so that every entry names its object again.
+   */
+  diverged(m: Manifest, read: (m: Manifest) => void): Promise<string[]>;
   /** Put the records back if the run changed one (after its publish, under its lease). */
   saveRecords(): Promise<void>;
   /** Delete the work folder. */
@@ -107,12 +112,12 @@ function objectRun(
   records: RecordsFile,
 ): ObjectRun {
   const fetched = new Set<string>();
-  const siteFiles = new Map(Object.entries(records.siteFiles));
+  const siteFiles = new Map<string, string>();
   const shards = shardDir(config.manifestFile);
   const shardsKey = path.basename(shards);
   // The records as the work folder has them now (in the order they are read, so equal records compare equal).
   const current = (): RecordsFile => {
-    const now: RecordsFile = { version: 1, files: {}, siteFiles: Object.fromEntries([...siteFiles].sort(([a], [b]) => (a < b ? -1 : 1))) };
+    const now: RecordsFile = { version: 1, files: {} };
     for (const rel of recordFiles(config)) {
       try {
         now.files[rel] = readFileSync(path.join(config.stateDir, rel), 'utf8');
@@ -150,6 +155,18 @@ function objectRun(
         }),
       );
     },
+    async diverged(m, read) {
+      await this.fetchShards(m, 'all');
+      read(m);
+      const byFile = new Map<string, [string, string]>();
+      for (const [p, e] of Object.entries(m.pages)) if (e.file && e.version) byFile.set(e.file, [p, e.version]);
+      const out: string[] = [];
+      for await (const o of store.site.list('')) {
+        const known = byFile.get(o.key);
+        if (known && known[1] !== o.version) out.push(known[0]);
+      }
+      return out;
+    },
     recordsChanged() {
       return JSON.stringify(current()) !== JSON.stringify(records);
     },
@@ -172,21 +189,16 @@ function recordFiles(config: ResolvedConfig): string[] {
 }
 
 function parseRecords(body: Uint8Array | undefined, config: ResolvedConfig): RecordsFile {
-  const empty: RecordsFile = { version: 1, files: {}, siteFiles: {} };
+  const empty: RecordsFile = { version: 1, files: {} };
   if (!body) return empty;
   try {
     const r = JSON.parse(new TextDecoder().decode(body)) as RecordsFile;
     // An unreadable record costs a full comparison (every asset and site file uploaded again), never a missed change.
-    if (r?.version !== 1 || typeof r.files !== 'object' || typeof r.siteFiles !== 'object' || !r.files || !r.siteFiles) return empty;
+    if (r?.version !== 1 || typeof r.files !== 'object' || !r.files) return empty;
     // Kept in the order `current` reads them, and only the files this config has (a source removed is dropped).
     const files: Record<string, string> = {};
     for (const rel of recordFiles(config)) if (typeof r.files[rel] === 'string') files[rel] = r.files[rel];
-    const siteFiles = Object.fromEntries(
-      Object.entries(r.siteFiles)
-        .filter(([, h]) => typeof h === 'string')
-        .sort(([a], [b]) => (a < b ? -1 : 1)),
-    );
-    return { version: 1, files, siteFiles };
+    return { version: 1, files };
   } catch {
     return empty;
   }

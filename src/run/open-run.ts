@@ -43,6 +43,7 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
   const fromMemory = o.held && openHeld(o.held, config.manifestFile);
   const head = fromMemory ? { manifest: fromMemory, version: o.held!.signature } : openHead(config.manifestFile, config.root);
   const previous = head?.manifest;
+  for (const [file, h] of Object.entries(previous?.siteFiles ?? {})) ctx.objects?.siteFiles.set(file, h);
   if (!previous && o.mode === 'regen') throw manifestMissing(config, ctx.objects?.where);
   // Shards needed only for named pages are read by their lines (manifest/shard-patch.ts), but not
   // for `isr serve` (o.held), which adopts whole shards into the manifest it holds, even when the
@@ -61,7 +62,16 @@ export async function openRun(ctx: RunContext, sources: SourceSet): Promise<Open
   const templateHashes = new Map(config.routes.map((r) => [r.template, renderer.closureHash(r.template)]));
   // Under the lease: two overlapping runs must not both take the same changes for theirs.
   const detected = o.detect ? await detectChanges(config, sources, o) : undefined;
-  const planOptions = detected?.tags.length ? { ...o, changedTags: detected.tags } : o;
+  let planOptions: PlanOptions = detected?.tags.length ? { ...o, changedTags: detected.tags } : o;
+  // A run that died mid-publish in an object store may have left pages newer than their entries:
+  // rendered again (named), so that each entry names its object (object-state.ts#diverged).
+  if (ctx.objects && ctx.lease?.recovered && previous) {
+    const again = await ctx.objects.diverged(previous, (m) => read(m, { shards: 'all' }));
+    if (again.length) {
+      o.logger.info(`a run that died left ${again.length} page(s) newer than the manifest in ${ctx.objects.where}: rendering them again`);
+      planOptions = { ...planOptions, paths: [...(planOptions.paths ?? []), ...again] };
+    }
+  }
   return {
     ...(previous ? { previous, headVersion: ctx.objects ? ctx.objects.headVersion : head!.version } : {}),
     read,

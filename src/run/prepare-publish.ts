@@ -135,7 +135,11 @@ async function stageSiteFiles(
   }
   if (objects) {
     // Every site file uploaded that the site no longer has: stale, or turned off by the config.
-    result.removed.push(...[...objects.siteFiles.keys()].filter((f) => !files.names.has(f)));
+    const gone = [...objects.siteFiles.keys()].filter((f) => !files.names.has(f));
+    for (const f of gone) objects.siteFiles.delete(f);
+    result.removed.push(...gone);
+    // Recorded in the head the run commits (its deletion, if it fails, is retried as pendingRemovals).
+    ex.manifest.siteFiles = Object.fromEntries([...objects.siteFiles].sort(([a], [b]) => (a < b ? -1 : 1)));
     return;
   }
   result.removed.push(...staleSiteFiles(config, previousTable, files.names));

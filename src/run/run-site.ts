@@ -36,7 +36,8 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     if (idle) return idle;
   }
   const ctx = await startRun(config, o);
-  const sources = new SourceSet(config, o.logger, () => o.now);
+  // (ctx.config: in an object store, the run's work folder holds the sources' caches too.)
+  const sources = new SourceSet(ctx.config, o.logger, () => o.now);
   try {
     if (ctx.lease?.recovered && !ctx.objects) await sweepTempFiles([config.outDir, config.stateDir], o.logger);
     const run = await openRun(ctx, sources);
@@ -68,7 +69,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
  */
 async function nothingDueUnleased(config: ResolvedConfig, o: RunOptions): Promise<RunResult | undefined> {
   const ctx = await startRun(config, { ...o, dryRun: true });
-  const sources = new SourceSet(config, o.logger, () => o.now);
+  const sources = new SourceSet(ctx.config, o.logger, () => o.now);
   try {
     const run = await openRun(ctx, sources);
     if (await planRun(ctx, run, sources)) return undefined;
@@ -105,9 +106,10 @@ async function startRun(config: ResolvedConfig, o: RunOptions): Promise<RunConte
   let objects: ObjectRun | undefined;
   try {
     objects = await openObjectRun(config, store, store.where ?? `the ${store.kind} store`);
-    // A site's first head: the store must be known to honour conditional writes (the lease may
-    // have been taken with one PUT that such a store would take blindly too: s3-lease.ts).
-    if (lease && !objects.headVersion) await store.leases.verifyConditionalWrites?.('lock');
+    // Before the run writes anything, the store must be known to honour conditional writes: the
+    // lease may have been taken with one PUT, which a store that ignores them would take blindly
+    // too (s3-lease.ts). One request per process, none when the acquire checked already.
+    if (lease) await store.leases.verifyConditionalWrites?.('lock');
   } catch (err) {
     objects?.dispose();
     await lease?.release().catch(() => {});

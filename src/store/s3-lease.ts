@@ -72,9 +72,8 @@ export function s3Leases(state: S3ObjectStore, clock: () => number, lo: S3LeaseO
   return {
     async verifyConditionalWrites(name) {
       // The lease was taken with one PUT, which a store that ignores conditions would also have
-      // taken: checked when a run is about to write a site's first head (a site built here was
-      // built by a run that checked). If the store ignores it, the lease held is overwritten by a
-      // released body, and the run stops.
+      // taken: checked before the run writes anything. If the store ignores it, the lease held is
+      // overwritten by a released body, and the run stops.
       if (!probed) await probe(`leases/${name}.json`, { ifVersion: NO_SUCH_VERSION });
     },
     async acquire(name, { owner, ttlMs, waitMs = 0, oneRequest = false }): Promise<Lease> {

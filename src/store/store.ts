@@ -67,7 +67,7 @@ export interface LeaseStore {
    * Rejects with LOCKED when another holder keeps it past `waitMs` (default 0: try once).
    * `oneRequest`: a store over a network may take a released lease with one conditional write and
    * no check that it honours conditions; the caller then calls `verifyConditionalWrites` before
-   * it writes a site's first head (a run does: run-site.ts).
+   * it writes anything (a run does: run-site.ts).
    */
   acquire(name: string, o: { owner: string; ttlMs: number; waitMs?: number; oneRequest?: boolean }): Promise<Lease>;
   /**
