@@ -7,7 +7,7 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import { openS3SiteStore } from '../../src/store/s3-store.js';
 import type { ObjectMeta, SiteStore } from '../../src/store/store.js';
 import { BIN } from '../helpers/site.js';
@@ -169,18 +169,5 @@ export function processReaper(): { track<T extends { child: ChildProcess }>(p: T
     reap: () => {
       for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     },
-  };
-}
-
-/**
- * `it` for a guarantee the run through the store does not give yet (a gap found by these tests,
- * reported to the lead): skipped loudly, with the reason in its name, unless ISR_TEST_S3_GAPS=1
- * (then it runs, and fails until the gap is closed). Remove the wrapper when it passes.
- */
-export function itGap(reason: string): (name: string, fn: () => Promise<void>, timeout?: number) => void {
-  return (name, fn, timeout) => {
-    if (process.env.ISR_TEST_S3_GAPS === '1') return void it(name, fn, timeout);
-    process.stderr.write(`\n*** KNOWN GAP, test skipped: ${name}: ${reason} (ISR_TEST_S3_GAPS=1 runs it) ***\n\n`);
-    it.skip(`${name} [SKIPPED, KNOWN GAP: ${reason}]`, fn, timeout);
   };
 }

@@ -12,17 +12,7 @@ import type { S3ObjectStore } from '../../src/store/s3-store.js';
 import type { SiteStore } from '../../src/store/store.js';
 import type { CliResult, TempSite } from '../helpers/site.js';
 import { tempSite } from '../helpers/site.js';
-import {
-  type BucketObject,
-  bucketAt,
-  bucketHead,
-  describeS3Cli,
-  itGap,
-  s3Env,
-  siteObjects,
-  stateVersions,
-  storeFlags,
-} from './cli-helpers.js';
+import { type BucketObject, bucketAt, bucketHead, describeS3Cli, s3Env, siteObjects, stateVersions, storeFlags } from './cli-helpers.js';
 import { emptyStore, S3, uniquePrefix } from './helpers.js';
 import { type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
@@ -141,21 +131,18 @@ describeS3Cli('a wrong S3 setup through the CLI: one line, its exit code, nothin
     }
   });
 
-  itGap('the probe runs only before a first head; a regen of a published site skips it (run-site.ts verifyConditionalWrites)')(
-    'refuses a regen of a published site through a store that ignores conditional writes (exit 3), the site whole',
-    async () => {
-      const proxy: S3Proxy = await startS3Proxy({ stripConditions: true });
-      try {
-        const line = refused(await regenAll(storeFlags(prefix, proxy.endpoint), s3Env()), 'STORE_NO_CONDITIONAL_WRITES', 3);
-        expect(line).toMatch(/ignored If-(None-)?Match/);
-        expect(proxy.log.filter((r) => r.kind === 'PUT' && r.key.startsWith(prefix)).map((r) => r.key)).toEqual([]);
-        await untouched();
-        // The lease it probed is free again for a store that honours conditions.
-        const next = await regenAll(storeFlags(prefix), s3Env());
-        expect(next.code, next.stderr).toBe(0);
-      } finally {
-        await proxy.close();
-      }
-    },
-  );
+  it('refuses a regen of a published site through a store that ignores conditional writes (exit 3), the site whole', async () => {
+    const proxy: S3Proxy = await startS3Proxy({ stripConditions: true });
+    try {
+      const line = refused(await regenAll(storeFlags(prefix, proxy.endpoint), s3Env()), 'STORE_NO_CONDITIONAL_WRITES', 3);
+      expect(line).toMatch(/ignored If-(None-)?Match/);
+      expect(proxy.log.filter((r) => r.kind === 'PUT' && r.key.startsWith(prefix)).map((r) => r.key)).toEqual([]);
+      await untouched();
+      // The lease it probed is free again for a store that honours conditions.
+      const next = await regenAll(storeFlags(prefix), s3Env());
+      expect(next.code, next.stderr).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
 });

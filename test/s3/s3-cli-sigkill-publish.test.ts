@@ -3,8 +3,10 @@
  * first page PUTs through and holds the rest; the run is killed there. Its held requests are then
  * either cut (never sent) or delivered after its death (bytes on the wire land anyway). Every page
  * object must be the old render or the dead run's new one, never anything else; the head must be
- * the old one; and the next run (a plain cron regen, nothing due) must converge: upload only what
- * the dead run left inconsistent, and leave a bucket whose every object is what its entry says.
+ * the old one; a cron run with nothing due must roll nothing back; and the next run that takes the
+ * lease must converge: upload only what the dead run left inconsistent, and leave a bucket whose
+ * every object is what its entry says. (A cron run with nothing due only reads the head and takes
+ * no lease: the repair is the next lease holder's, which finds the lease lapsed, not released.)
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { hash } from '../../src/hash.js';
@@ -17,7 +19,6 @@ import {
   bucketHead,
   bucketManifest,
   describeS3Cli,
-  itGap,
   processReaper,
   s3Env,
   siteObjects,
@@ -100,7 +101,7 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
     return leftBehind;
   }
 
-  /** The next cron run: nothing due, nothing changed; it waits for the dead run's lease to lapse. Returns the pages it uploaded. */
+  /** The next cron run: nothing due, nothing changed. Returns the pages it uploaded. */
   async function nextCronRun(): Promise<string[]> {
     proxy = await startS3Proxy();
     const next = await reaper.track(startIsr(['regen', root, '--wait', '60', ...storeFlags(prefix, proxy.endpoint)], { env: env() }))
@@ -113,7 +114,7 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
   }
 
   for (const heldRequests of ['cut', 'delivered after the death'] as const) {
-    it(`leaves every page old or new and the head old; the next run takes over and publishes (held requests ${heldRequests})`, async () => {
+    it(`leaves every page old or new and the head old, and the next cron run rolls nothing back (held requests ${heldRequests})`, async () => {
       await killMidPublish(heldRequests);
       const before = await siteObjects(bucket);
       await nextCronRun();
@@ -123,18 +124,29 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
     }, 180_000);
   }
 
-  itGap(
-    "a run that recovers a dead holder's lease re-checks only the pages it renders (execute-run.ts objectCompare): pages the dead run wrote and nothing renders keep bytes their entries do not name",
-  )(
-    'converges after a SIGKILL mid-publish: the next run uploads only what the dead run left inconsistent, and every entry names its object',
-    async () => {
-      const leftBehind = await killMidPublish('delivered after the death');
-      const uploaded = await nextCronRun();
-      for (const k of uploaded) expect(leftBehind, `${k} uploaded though the dead run left it as its entry says`).toContain(k);
-      await bucketCoherent();
-    },
-    180_000,
-  );
+  it('converges after a SIGKILL mid-publish: the next run that takes the lease re-uploads only what the dead run left inconsistent', async () => {
+    const leftBehind = await killMidPublish('delivered after the death');
+    // A cron run with nothing due only looks (it takes no lease): it uploads nothing.
+    expect(await nextCronRun()).toEqual([]);
+    // The next run that takes the lease (here: one page asked for, which the dead run did not
+    // reach) recovers the dead holder's lease and must make every entry name its object again.
+    const untouched = Array.from({ length: PAGES }, (_, i) => `c/${i}/index.html`).find((k) => !leftBehind.includes(k))!;
+    proxy = await startS3Proxy();
+    const next = await reaper.track(
+      startIsr(
+        ['regen', root, '--path', `/${untouched.replace(/index\.html$/, '')}`, '--wait', '60', ...storeFlags(prefix, proxy.endpoint)],
+        {
+          env: env(),
+        },
+      ),
+    ).exited;
+    expect(next.code, next.stderr).toBe(0);
+    const uploaded = proxy.log.filter(isPagePut).map((r) => r.key.slice(prefix.length));
+    expect(uploaded).toContain(untouched);
+    for (const k of uploaded)
+      if (k !== untouched) expect(leftBehind, `${k} uploaded though the dead run left it as its entry says`).toContain(k);
+    await bucketCoherent();
+  }, 180_000);
 
   /** Every entry's object holds the bytes the entry names (the manifest tells the truth about the bucket). */
   async function bucketCoherent(): Promise<void> {
