@@ -52,9 +52,18 @@ const runEnv = {
 
 // The counting proxy: forwards each request unchanged (Host included, so signatures hold).
 const counts = {};
+/** The requests of the last command, in order: method, condition, key (the part after the bucket). */
+const sequence = [];
 const proxy = createServer((req, res) => {
   const kind = req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url) ? 'DELETE-BATCH' : req.method;
   counts[kind] = (counts[kind] ?? 0) + 1;
+  const cond = req.headers['if-match'] ? ' If-Match' : req.headers['if-none-match'] ? ' If-None-Match' : '';
+  sequence.push(
+    `${kind}${cond} ${decodeURIComponent(req.url.split('?')[0])
+      .replace(`/${bucket}/`, '')
+      .replace(/^bench\/cli-[^/]*\//, '')
+      .replace(/^\.isr\/bench\/cli-[^/]*\//, '.isr/…/')}`,
+  );
   const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (a) => {
     res.writeHead(a.statusCode, a.headers);
     a.pipe(res);
@@ -73,20 +82,32 @@ const prefix = `bench/cli-${Date.now().toString(36)}-${randomBytes(3).toString('
 const SAMPLE_PAGE = path.join(work, 'sample.html');
 const storeFlags = (p = prefix) => ['--store', `s3://${bucket}/${p}`, '--endpoint', endpoint];
 
-/** One whole isr process: wall ms from spawn to exit, and the requests it sent by kind. */
+const TIME = '/usr/bin/time';
+const hasTime = spawnSync(TIME, ['-f', '%U', 'true']).status === 0;
+
+/** One whole isr process: wall ms from spawn to exit, CPU ms (user + sys, with /usr/bin/time), and the requests it sent by kind. */
 function isr(args, extraEnv = {}) {
   for (const k of Object.keys(counts)) delete counts[k];
+  sequence.length = 0;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...runEnv, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = hasTime ? [TIME, '-f', 'cpu %U %S', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+    const child = spawn(argv[0], argv.slice(1), { env: { ...runEnv, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c) => (err += c));
     child.stdout.resume();
     child.on('close', (code) => {
       const ms = performance.now() - t0;
       if (code !== 0) return reject(new Error(`isr ${args.join(' ')} exited ${code}: ${err}`));
+      const cpu = /cpu (\d+\.\d+) (\d+\.\d+)\s*$/.exec(err);
       const requests = Object.values(counts).reduce((a, b) => a + b, 0);
-      resolve({ ms, requests, byKind: { ...counts } });
+      resolve({
+        ms,
+        cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined,
+        requests,
+        byKind: { ...counts },
+        sequence: [...sequence],
+      });
     });
   });
 }
@@ -143,8 +164,9 @@ const cases = [
   ['regen --path, page edited (warm)', false, ['regen', site, '--no-detect', '--path', `/posts/${slug}/`], (i) => edit(i + 100)],
 ];
 console.log(
-  `\n| command (${N}-page site, ${TRIALS} trials) | requests (by method) | wall median | min | max |\n| --- | --- | ---: | ---: | ---: |`,
+  `\n| command (${N}-page site, ${TRIALS} trials) | requests (by method) | wall median | min | max | CPU median |\n| --- | --- | ---: | ---: | ---: | ---: |`,
 );
+const sequences = [];
 for (const [name, isBare, args, first] of cases) {
   const got = [];
   for (let i = 0; i < TRIALS; i++) {
@@ -154,8 +176,13 @@ for (const [name, isBare, args, first] of cases) {
   }
   const ms = got.map((g) => g.ms);
   const reqs = [...new Set(got.map((g) => `${g.requests} (${kinds(g.byKind)})`))].join(' / ');
-  console.log(`| ${name} | ${reqs} | ${median(ms).toFixed(0)} ms | ${Math.min(...ms).toFixed(0)} ms | ${Math.max(...ms).toFixed(0)} ms |`);
+  sequences.push(`${name}: ${got[0].sequence.join('; ')}`);
+  const cpu = got.every((g) => g.cpuMs !== undefined) ? `${median(got.map((g) => g.cpuMs)).toFixed(0)} ms` : '?';
+  console.log(
+    `| ${name} | ${reqs} | ${median(ms).toFixed(0)} ms | ${Math.min(...ms).toFixed(0)} ms | ${Math.max(...ms).toFixed(0)} ms | ${cpu} |`,
+  );
 }
+console.log(`\nThe requests of each command's first trial, in order:\n${sequences.map((l) => `- ${l}`).join('\n')}`);
 const nodeStart = [];
 for (let i = 0; i < TRIALS; i++) {
   const t0 = performance.now();
