@@ -30,7 +30,8 @@ import { type S3Proxy, startS3Proxy } from './s3-proxy.js';
 const PAGES = 40;
 /** Page PUTs let through before the rest are held and the run is killed. */
 const LANDED = 8;
-const LEASE_MS = '2000';
+/** The killed run's lease: the next run waits this long for it to lapse; a starved live run still renews it in time. */
+const LEASE_MS = '4000';
 
 describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
   const reaper = processReaper();

@@ -17,8 +17,8 @@ import { emptyStore, uniquePrefix } from './helpers.js';
 import { type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
 const PAGES = 6;
-/** A's lease: short, so that it lapses while A is stopped. */
-const LEASE_MS = '2000';
+/** A's lease: short, so that it lapses while A is stopped; long enough that a starved (not stopped) A renews it in time. */
+const LEASE_MS = '4000';
 
 describeS3Cli('a stalled lease holder cannot publish over its successor (CLI, Ceph RGW)', () => {
   const reaper = processReaper();
