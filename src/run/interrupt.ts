@@ -8,6 +8,7 @@
 import { releaseHeldLocks } from '../manifest/lock.js';
 
 const cleanups = new Set<() => void>();
+const releases = new Set<() => Promise<void>>();
 
 /** Run `cleanup` (synchronous: the process exits right after) if a signal arrives before the
  * returned function is called. */
@@ -15,6 +16,17 @@ export function onInterrupt(cleanup: () => void): () => void {
   cleanups.add(cleanup);
   return () => cleanups.delete(cleanup);
 }
+
+/**
+ * A lease in a store over the network (S3) is released by a request, not a rename: on a signal
+ * the process waits for it at most RELEASE_WAIT_MS before exiting (else the next run waits for the
+ * lease to lapse, a minute).
+ */
+export function onInterruptRelease(release: () => Promise<void>): () => void {
+  releases.add(release);
+  return () => releases.delete(release);
+}
+const RELEASE_WAIT_MS = 2000;
 
 let installed = false;
 
@@ -32,8 +44,16 @@ export function exitCleanlyOnSignals(): void {
         }
       }
       releaseHeldLocks();
-      process.stderr.write(`${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: nothing more was published; the lock is released\n`);
-      process.exit(code);
+      const done = () => {
+        process.stderr.write(`${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: nothing more was published; the lock is released\n`);
+        process.exit(code);
+      };
+      if (!releases.size) return done();
+      const timer = setTimeout(done, RELEASE_WAIT_MS);
+      void Promise.allSettled([...releases].map((r) => r())).then(() => {
+        clearTimeout(timer);
+        done();
+      });
     });
   on('SIGINT', 130);
   on('SIGTERM', 143);

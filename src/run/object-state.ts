@@ -12,7 +12,7 @@
  * writer) keeps reading and writing files in that folder; the records are put back (one PUT, only
  * when one changed) after the publish. The publish itself is object-publish.ts.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve-config.js';
@@ -78,7 +78,8 @@ export async function readObjectManifest(config: ResolvedConfig, store: SiteStor
 
 /** Reads the head and the records from the store into a new work folder. */
 export async function openObjectRun(config: ResolvedConfig, store: SiteStore, where: string, o = { records: true }): Promise<ObjectRun> {
-  const work = mkdtempSync(path.join(os.tmpdir(), 'isr-run-'));
+  sweepDeadWork();
+  const work = mkdtempSync(path.join(os.tmpdir(), `isr-run-${process.pid}-`));
   try {
     const stateDir = path.join(work, 'state');
     const local: ResolvedConfig = Object.freeze({
@@ -180,6 +181,30 @@ function objectRun(
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** Work folders of runs whose process is gone (killed: a signal deletes its own). Best effort. */
+function sweepDeadWork(): void {
+  let names: string[];
+  try {
+    names = readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^isr-run-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The state files a run may write that the records carry: public.json and each source's change state. */

@@ -16,7 +16,7 @@ import { fsyncDurability, NOT_DURABLE } from '../write/durable.js';
 import { sweepTempFiles } from '../write/remove-files.js';
 import { freshStageDir, Stage } from '../write/stage.js';
 import { type ExecutedRun, executeRun } from './execute-run.js';
-import { onInterrupt } from './interrupt.js';
+import { onInterrupt, onInterruptRelease } from './interrupt.js';
 import { type ObjectRun, openObjectRun } from './object-state.js';
 import { manifestMissing, type OpenedRun, openRun } from './open-run.js';
 import { type PlannedRun, planRun } from './plan-run.js';
@@ -57,6 +57,7 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
     await sources.dispose().catch(() => {});
     await ctx.lease?.release();
     ctx.objects?.dispose();
+    ctx.untrack?.();
   }
 }
 
@@ -79,6 +80,7 @@ async function nothingDueUnleased(config: ResolvedConfig, o: RunOptions): Promis
   } finally {
     await sources.dispose().catch(() => {});
     ctx.objects?.dispose();
+    ctx.untrack?.();
   }
 }
 
@@ -115,7 +117,13 @@ async function startRun(config: ResolvedConfig, o: RunOptions): Promise<RunConte
     await lease?.release().catch(() => {});
     throw err;
   }
-  return { config: objects.config, o, started: performance.now(), store, lease, durable: NOT_DURABLE, flushed, objects };
+  // A signal: the work folder deleted (synchronously), the lease released by its request.
+  const work = objects;
+  const forget = [onInterrupt(() => work.dispose()), ...(lease ? [onInterruptRelease(() => lease.release())] : [])];
+  const untrack = () => {
+    for (const f of forget) f();
+  };
+  return { config: objects.config, o, started: performance.now(), store, lease, durable: NOT_DURABLE, flushed, objects, untrack };
 }
 
 /**

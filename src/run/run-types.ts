@@ -96,6 +96,8 @@ export interface RunContext {
   readonly flushed: { n: number; ms: number };
   /** A site in an object store (S3): the run's work folder and what it read from the store (`config` is its). */
   readonly objects?: ObjectRun;
+  /** Forget the signal handlers this run registered (its work folder, its lease). */
+  readonly untrack?: () => void;
 }
 
 export function emptyResult(fromVersion?: string): ExecuteResult & { changes: ChangeSet } {

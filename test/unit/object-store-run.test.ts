@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { rm, unlink, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -155,6 +157,18 @@ describe('a run whose site lives in an object store', () => {
     const obj = await store.site.get('items/banana/index.html');
     expect(obj?.meta?.redirectTo).toBe('/items/apple/');
     expect(new TextDecoder().decode(obj?.body)).toContain('url=/items/apple/');
+  });
+
+  it('deletes the work folders that runs killed meanwhile left in the temp folder, and leaves its own none', async () => {
+    const blog = await site('blog');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const left = path.join(os.tmpdir(), `isr-run-${dead}-killed`);
+    await mkdir(path.join(left, 'state'), { recursive: true });
+    const mine = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith(`isr-run-${process.pid}-`));
+    const before = mine().length;
+    await run(blog.root, memorySiteStore(), { mode: 'build' });
+    expect(existsSync(left)).toBe(false);
+    expect(mine()).toHaveLength(before);
   });
 
   it('says the store has no manifest for a regen before any build', async () => {
