@@ -27,7 +27,7 @@ import { emptyStore, uniquePrefix } from './helpers.js';
 import { type ProxiedRequest, type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
 const PAGES = 6;
-const N = count('ISR_S3_RACE_N', 8, 20);
+const N = count('ISR_S3_RACE_N', 10, 20);
 const ROUNDS = count('ISR_S3_RACE_ROUNDS', 2, 5);
 const keys = Array.from({ length: PAGES }, (_, i) => `c/${i}/index.html`);
 
