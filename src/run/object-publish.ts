@@ -89,6 +89,10 @@ export async function publishObjects(
  */
 function guardedPut(ctx: RunContext) {
   return async (to: Store, key: string, file: string, expected: string | undefined | 'unguarded', meta?: ObjectMeta): Promise<string> => {
+    // Before every put, not only at the start: a process stopped in the middle of its uploads and
+    // resumed past its lease stops here (no request: the lease's expiry by the clock) instead of
+    // putting its pages over whatever the lease's next holder published meanwhile.
+    ctx.lease?.assertHeld();
     // The bytes, not the file: the retry needs them again (a store consumes a `{ file }`).
     const bytes = new Uint8Array(readFileSync(file));
     rmSync(file, { force: true });

@@ -20,6 +20,9 @@ import { IsrError } from '../errors.js';
 import { type Manifest, openManifest, readManifest, shardDir } from '../manifest/manifest.js';
 import type { SiteStore } from '../store/store.js';
 
+/** Shards read from the store at once. */
+const FETCH_CONCURRENCY = 16;
+
 /** The state store's key of the run records. */
 export const RECORDS_KEY = 'records.json';
 
@@ -139,8 +142,11 @@ function objectRun(
         .filter((f): f is string => f !== undefined && !fetched.has(f));
       if (!names.length) return;
       mkdirSync(shards, { recursive: true });
-      await Promise.all(
-        names.map(async (name) => {
+      // At most FETCH_CONCURRENCY at once: a 100k-page site read whole (isr status, a split) is 256 shards.
+      let next = 0;
+      const worker = async () => {
+        while (next < names.length) {
+          const name = names[next++]!;
           const got = await store.state.get(`${shardsKey}/${name}`);
           if (!got) {
             throw new IsrError(
@@ -153,8 +159,9 @@ function objectRun(
           }
           writeFileSync(path.join(shards, name), got.body);
           fetched.add(name);
-        }),
-      );
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, names.length) }, worker));
     },
     async diverged(m, read) {
       await this.fetchShards(m, 'all');

@@ -56,6 +56,39 @@ export function stalledHolderTests(makeStore: StoreWithClock): void {
     expect(err).toMatchObject({ code: expect.stringMatching(/^(LOCK_LOST|PRECONDITION_FAILED)$/) });
     expect(await text(store, PAGE)).toBe(newer);
   });
+
+  it('puts nothing more once it resumes past its lease: only the upload in flight when it stopped lands', async () => {
+    site = await tempSite('blog');
+    let now = T0;
+    // One upload at a time, so that the run is stopped between two of them.
+    const store = { ...(await makeStore(() => now)), uploadConcurrency: 1 };
+    const config = await loadConfig(site.root);
+    const opts = { logger: silentLogger(), command: 'test', store, detect: false } as const;
+    await runSite(config, { ...opts, mode: 'build', now: T0 });
+    const posts = ['hello-world', 'why-static'];
+    for (const p of posts)
+      await site.write(`content/posts/${p}.md`, `${await site.read(`content/posts/${p}.md`)}\nEdit of the stalled run.\n`);
+    const gate = stall(store);
+    const a = runSite(config, {
+      ...opts,
+      store: gate.store,
+      mode: 'regen',
+      paths: posts.map((p) => `/blog/${p}/`),
+      now: T0 + 1000,
+      leaseMs: 1000,
+    });
+    const aDone = a.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await gate.stalled;
+    now += 60_000; // its lease lapses while it is stopped
+    gate.resume();
+    expect(await aDone).toMatchObject({ code: 'LOCK_LOST' });
+    const landed = [];
+    for (const p of posts) if ((await text(store, `blog/${p}/index.html`)).includes('Edit of the stalled run.')) landed.push(p);
+    expect(landed.length).toBeLessThanOrEqual(1);
+  });
 }
 
 async function text(store: SiteStore, key: string): Promise<string> {
