@@ -110,6 +110,12 @@ export interface ChangesResult {
   tags: string[];
   /** JSON data to hand back next time; saved only once this run has published. */
   state: unknown;
+  /**
+   * Called when isr saves the run's states, once the run has published (never after a run that
+   * failed, stopped on bad input, or was a dry run): for what the source keeps beside its state,
+   * such as the `files` source's front-matter cache. Synchronous; what it throws is warned about.
+   */
+  saved?(): void;
 }
 
 /** A source as seen from a route: the plugin with `track` and `now` filled in. */

@@ -6,7 +6,7 @@ import { readPending } from '../deliver/pending-changes.js';
 import { checkPurge, printPurgePlan, purgeRequests } from '../deliver/purge-step.js';
 import { afterChangeWithStore } from '../deliver/store-pending.js';
 import { IsrError } from '../errors.js';
-import { checkNamedPath, type PlanOptions, planListings } from '../plan/plan-regen.js';
+import { checkNamedPath, type PlanOptions } from '../plan/plan-regen.js';
 import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
@@ -105,7 +105,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   const payloadJson = fromPayload ? { payload: fromPayload } : {};
   if (opts.dryRun) {
     // A dry run renders nothing but does run the due listings (the plan depends on them): say so.
-    const listed = listedRoutes(config, result, planOptions, now);
+    const listed = listedRoutes(config, result);
     const purge = dryRunPurge(config, result, now);
     if (opts.json)
       process.stdout.write(
@@ -141,14 +141,14 @@ function dryRunPurge(config: ResolvedConfig, r: RunResult, now: number) {
 }
 
 /**
- * The dynamic routes whose `paths()` the run called, with the error of those that failed: the
- * planner's own choice (planListings) over the manifest head the run read.
+ * The dynamic routes whose `paths()` the run called, with the error of those that failed, as the
+ * run reports them (asking the planner again here missed the listings due only to a change the
+ * sources' `changes` hooks found: the command does not know those).
  */
-function listedRoutes(config: ResolvedConfig, r: RunResult, o: PlanOptions, now: number): { route: string; error?: string }[] {
-  const routes = planRoutes(config);
-  const due = planListings(r.manifest, routes, o, config.configHash, now);
+function listedRoutes(config: ResolvedConfig, r: RunResult): { route: string; error?: string }[] {
+  const due = new Set(r.listed ?? []);
   const errors = new Map(r.listingErrors.map((l) => [l.route, l.error]));
-  return routes
+  return planRoutes(config)
     .filter((route) => route.dynamic && due.has(route.name))
     .map((route) => ({ route: route.name, ...(errors.has(route.name) ? { error: errors.get(route.name) } : {}) }));
 }

@@ -33,6 +33,7 @@ export async function detectChanges(
   await sources.setup();
   const tags = new Set<string>();
   const states: [string, unknown][] = [];
+  const saved: [string, () => void][] = [];
   for (const [key, src] of hooked) {
     const file = stateFile(config, key);
     const state = readState(file, key, o.logger);
@@ -43,6 +44,7 @@ export async function detectChanges(
       for (const t of r.tags) tags.add(t);
       // The very state it was given: nothing to save (a file snapshot can be megabytes).
       if (r.state !== state) states.push([file, r.state]);
+      if (typeof r.saved === 'function') saved.push([key, r.saved]);
     } catch (err) {
       // Bad input (a content folder that is gone) stops the run as the listing would: guessing
       // "nothing changed" could hide it, and "all removed" is what the listing refuses to say.
@@ -60,6 +62,13 @@ export async function detectChanges(
           o.logger.warn(
             `cannot save ${path.relative(config.root, file)}: ${describeError(err)} (the next run compares from the previous state)`,
           );
+        }
+      }
+      for (const [key, done] of saved) {
+        try {
+          done();
+        } catch (err) {
+          o.logger.warn(`source "${key}": ${describeError(err)}`);
         }
       }
     },

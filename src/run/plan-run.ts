@@ -17,6 +17,8 @@ export interface PlannedRun {
   listings: Map<string, PageRef[]>;
   listingTags: Map<string, string[]>;
   listingFailed: Map<string, string>;
+  /** The routes listed (planListings: the planner's own choice, detected changes included). */
+  listed: Set<string>;
 }
 
 /** The run's plan; `undefined` when nothing is due (then no page was read: the head only). */
@@ -38,5 +40,5 @@ export async function planRun(ctx: RunContext, run: OpenedRun, sources: SourceSe
   const { listings, tags, failed } = await listRoutes(config, toList, sources, o.now);
   const plan = await runStepsSliced(planSteps({ manifest: previous, routes, listings, templateHashes, configHash, options, now: o.now }));
   await yieldTurn();
-  return { plan, listings, listingTags: tags, listingFailed: failed };
+  return { plan, listings, listingTags: tags, listingFailed: failed, listed: toList };
 }

@@ -50,7 +50,11 @@ export async function runSite(config: ResolvedConfig, o: RunOptions): Promise<Ru
       }
       return nothingDueResult(ctx, run.previous!, run.headVersion);
     }
-    const base = { plan: planned.plan, listingErrors: [...planned.listingFailed].map(([route, error]) => ({ route, error })) };
+    const base = {
+      plan: planned.plan,
+      listingErrors: [...planned.listingFailed].map(([route, error]) => ({ route, error })),
+      listed: [...planned.listed],
+    };
     if (o.dryRun) return { ...base, ...emptyResult(run.headVersion), manifest: run.previous ?? emptyManifest(), durationMs: elapsed(ctx) };
     return { ...base, ...(await stageAndPublish(ctx, run, planned, sources)), durationMs: elapsed(ctx) };
   } finally {
@@ -184,6 +188,7 @@ function nothingDueResult(ctx: RunContext, head: Manifest, version: string | und
   return {
     plan: { render: [], remove: [], errors: [], unmatchedTags: [], unknownRoutes: [] },
     listingErrors: [],
+    listed: [],
     ...emptyResult(version),
     manifest: head,
     durationMs: elapsed(ctx),

@@ -74,6 +74,12 @@ export interface RunResult extends ExecuteResult {
   plan: Plan;
   /** Route listings that failed (their pages were kept). */
   listingErrors: { route: string; error: string }[];
+  /**
+   * Routes whose listing the run ran (fixed routes included: "listed" at no cost), for whatever
+   * reason: due, named, a config change, or a change the sources' `changes` hooks found.
+   * Absent: none (a result made outside runSite).
+   */
+  listed?: string[];
   /** The manifest as written (or as read, for a dry run / no-op). */
   manifest: Manifest;
   /** Store version of the manifest head this run wrote (none if it wrote none). */

@@ -1,18 +1,16 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { IsrError, isrError } from '../errors.js';
+import { IsrError } from '../errors.js';
 import type { DataSource, SourceSetupContext } from '../types.js';
-import { walkFiles } from '../walk-files.js';
 import { checkDistinct, isDraft } from './content-checks.js';
 import { candidatePaths, entryIdentity } from './entry-id.js';
-import { frontMatterEnd, parseFrontMatter, parseYamlObject } from './front-matter.js';
-import { checkFrontMatterDates } from './front-matter-dates.js';
+import { CONTENT_FILE, listContent, type Parsed, readData, readParsed, splitShown, statSignature } from './files-read.js';
+import { FrontMatterCache } from './front-matter-cache.js';
 import { createMarkdown, type MarkdownOptions, type Render } from './markdown.js';
 import { type LinkContext, markdownEnv } from './markdown-links.js';
 import { DEFAULT_PERMALINK, entryAliases, entryUrl } from './permalink.js';
 import { resourceUrl } from './resource-url.js';
-import { compareFiles, type SplitFile } from './snapshot.js';
+import { compareFiles } from './snapshot.js';
 
 export interface FilesOptions {
   /** Folder relative to the site root. */
@@ -123,6 +121,12 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   let carried = new Map<string, Parsed>();
   let listing: Promise<string[]> | undefined;
   let heldBodies = 0;
+  // Front matter kept between processes (sources/front-matter-cache.ts), used with the stats
+  // change detection took this run: `detected` is the listing it stat'ed and each file's stat.
+  let frontMatter: FrontMatterCache | undefined;
+  let detected: { files: string[]; stats: readonly (string | undefined)[] } | undefined;
+  // The listing list() made with those stats: the cache is saved for exactly its files.
+  let listedWithStats: string[] | undefined;
   // Entries list() gave for files it could not read (over a bound), with empty `data`: reported
   // through entryError, so route listings keep them (their pages fail with this error, as get()
   // throws it) and pages' list() leaves them out rather than showing a blank entry.
@@ -130,15 +134,23 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
 
   // Synchronous, and values rather than promises: a listing parses every file of the folder
   // (20k files: 20k promises and microtasks saved), and a read is microseconds (see readParsed).
-  const parse = (abs: string): Parsed => {
+  // `stat`: the file's stat line as change detection took it this run, if it did.
+  const parse = (abs: string, stat?: string): Parsed => {
     let r = parsed.get(abs);
     if (!r && carried.size) {
       const before = carried.get(abs);
       if (before?.sig && before.sig === statSignature(abs)) parsed.set(abs, (r = before));
     }
+    if (!r && stat !== undefined) {
+      const data = frontMatter?.get(stat);
+      // The body is not kept: get() reads the file for it, as it would past BODY_BUDGET.
+      if (data) parsed.set(abs, (r = { data, body: RELEASED, stat }));
+    }
     if (!r) {
       try {
         r = readParsed(abs, fileOf(abs));
+        // Before anything can change the data (toEntry's date, a page's code).
+        if (stat !== undefined && r.sig) frontMatter?.put(fileOf(abs), r.sig, r.data);
       } catch (err) {
         // A file over a bound (an alias bomb) is that file's failure, not the listing's: kept as
         // a failed entry (see `unreadable`), so the listing and the other pages go on.
@@ -233,13 +245,17 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       parsed = new Map();
       listing = undefined;
       heldBodies = 0;
+      frontMatter = new FrontMatterCache(path.join(ctx.cacheDir, frontMatterFile(dirRel, options.include)), (m) => log('warn', m));
+      detected = undefined;
+      listedWithStats = undefined;
     },
     async list({ track }) {
       track(collectionTag());
-      listing ??= glob(absDir, options.include, dirRel);
+      listing ??= listContent(absDir, options.include, dirRel);
       const abs = await listing;
-      const entries = abs.map((f) => {
-        const r = parse(f);
+      const stats = detected?.files === abs ? detected.stats : undefined;
+      const entries = abs.map((f, i) => {
+        const r = parse(f, stats?.[i]);
         const entry = toEntry(f, r.data);
         if (r.error) unreadable.set(entry, r.error);
         return entry;
@@ -248,6 +264,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
         checkDistinct(entries, options.drafts === true);
         checkedListing = abs;
       }
+      if (stats) listedWithStats = abs;
       return options.drafts ? entries : entries.filter((e) => !isDraft(e));
     },
     async get({ id, track }) {
@@ -263,8 +280,13 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
             track(`file:${fileOf(abs)}`);
             throw cached.error;
           }
-          // The body was handed out once already, or never kept (BODY_BUDGET): read the file again.
+          // The body was handed out once already, or never kept (BODY_BUDGET), or the front matter
+          // came from the cache: read the file again.
           result = cached.body === RELEASED ? readParsed(abs, fileOf(abs)) : cached;
+          // The very bytes the cached front matter was parsed from (same stat): the listing's data
+          // object, as when list() kept the body, so its entry's URL is not worked out again
+          // (toEntry's memo is keyed by it; 20k of them were ~8% of a build).
+          if (cached.stat && result.sig && cached.stat.endsWith(`\t${result.sig}\t`)) result = { ...result, data: cached.data };
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
             parsed.delete(abs);
@@ -304,8 +326,13 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
     // front matter (a title, a tag list), so after a front-matter edit, an add or a deletion
     // every page that listed the folder renders again, as `serve --watch` does.
     async changes({ state }) {
-      const now = (await glob(absDir, options.include, dirRel)).map((abs) => [fileOf(abs), abs] as const);
-      const { events, snapshot, complete, unusable } = compareFiles(now, state, splitShown);
+      const found = await listContent(absDir, options.include, dirRel);
+      const now = found.map((abs) => [fileOf(abs), abs] as const);
+      const { events, snapshot, complete, unusable, stats } = compareFiles(now, state, splitShown);
+      // The run's listing is this one walk, and its stats are what the front-matter cache is
+      // checked against (a file changed since is in neither: the next run finds it).
+      detected = { files: found, stats };
+      listing ??= Promise.resolve(found);
       if (unusable)
         log('warn', `its change snapshot is not one isr wrote (edited, or from another version); comparing every file of ${dirRel}`);
       const tags = new Set<string>();
@@ -313,7 +340,19 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       // Only Markdown bodies changed: the listings show the same front matter, so the folder's
       // listings (and its route's paths(), which read every file) need not run again.
       if (events.some(([, e]) => e !== 'body') || !complete) tags.add(collectionTag());
-      return { tags: [...tags], state: snapshot };
+      // The front-matter cache is written with the states, once the run has published (a run
+      // that stops on bad input, or a dry run, writes nothing), and only after a listing made
+      // with this run's stats. A cache: failing to write it costs the next run the reads.
+      const saved = () => {
+        if (!listedWithStats || !frontMatter) return;
+        try {
+          frontMatter.save(listedWithStats.map(fileOf));
+        } catch (err) {
+          log('warn', `cannot save its front-matter cache: ${(err as Error).message} (the next listing reads the files)`);
+        }
+        listedWithStats = undefined;
+      };
+      return { tags: [...tags], state: snapshot, saved };
     },
   };
   contentDirs.set(source, options.dir);
@@ -334,103 +373,15 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
   return source as DataSource<FileEntry<Data>>;
 }
 
-async function glob(absDir: string, include: string[] | undefined, dirRel: string): Promise<string[]> {
-  const hint = 'check the folder exists and is readable (files({ dir }) is relative to the site root)';
-  // fast-glob finds nothing in a missing folder without an error: a mistyped `dir`, or a CI
-  // checkout without the content, would then read as "every entry was deleted" and remove pages.
-  const st = await stat(absDir).catch((err: NodeJS.ErrnoException) => err);
-  if (st instanceof Error || !st.isDirectory()) {
-    const why = st instanceof Error ? (st.code === 'ENOENT' ? 'it does not exist' : st.message) : 'it is not a folder';
-    throw isrError('CONTENT_UNREADABLE', [`content folder ${dirRel}`, why], { hint });
-  }
-  try {
-    if (!include)
-      return walkFiles(absDir)
-        .filter((f) => CONTENT_FILE.test(f))
-        .sort();
-    // Imported here: only custom `include` patterns need a glob library.
-    const { default: fg } = await import('fast-glob');
-    const found = await fg(include, {
-      cwd: absDir,
-      absolute: true,
-      onlyFiles: true,
-      suppressErrors: false,
-      throwErrorOnBrokenSymbolicLink: true,
-    });
-    return found.sort();
-  } catch (err) {
-    throw isrError('CONTENT_UNREADABLE', [`content folder ${dirRel}`, (err as Error).message], { hint });
-  }
-}
-
 /**
- * A file as change detection splits it: a Markdown file's front matter (what list() gives) and its
- * body; any other file is all front matter (JSON and YAML files are data through and through).
+ * The front-matter cache's file in the cache folder: one per folder and `include`. Named by an
+ * FNV-1a of both, not hash.ts: a regen with nothing changed sets the source up but hashes
+ * nothing, and node:crypto would cost its start-up ~5 ms.
  */
-const splitShown: SplitFile = (bytes, key) => {
-  if (!/\.(md|markdown)$/i.test(key)) return [bytes, ''];
-  const text = bytes.toString('utf8');
-  const end = frontMatterEnd(text);
-  return [text.slice(0, end), text.slice(end)];
-};
-
-/** The default `include`: every .md, .markdown, .json, .yaml and .yml file (case as written). */
-const CONTENT_FILE = /\.(?:md|markdown|json|yaml|yml)$/;
-
-/** One file read and parsed (or refused: `error`, with empty `data`); `sig`: its stat when read. */
-type Parsed = { data: Record<string, any>; body?: string; error?: IsrError; sig?: string };
-
-/** What says a file is unchanged between two runs of one process (as sources/snapshot.ts: size, mtime, inode). */
-function statSignature(abs: string): string | undefined {
-  try {
-    return signatureOf(statSync(abs));
-  } catch {
-    return undefined;
-  }
-}
-const signatureOf = (st: { size: number; mtimeMs: number; ino: number }) => `${st.size}:${st.mtimeMs}:${st.ino}`;
-
-/** The data of a file, for resourceUrl (an index file's permalink). */
-const readData = (abs: string, rel: string) => readParsed(abs, rel).data;
-
-function readParsed(abs: string, rel: string): Parsed {
-  const { text, sig } = readText(abs, rel);
-  return { ...parseText(abs, rel, text), sig };
-}
-
-function readText(abs: string, rel: string): { text: string; sig: string } {
-  try {
-    // Synchronous: a local file of a few KB reads in microseconds, while the promise API pays a
-    // thread-pool round trip for each of open, stat, read and close (and list() would open every
-    // file of the folder at once, past the fd limit on a large site). See BENCHMARKS.md. By the
-    // descriptor: the stat of exactly the bytes read, for the next run's reuse (an fstat of an
-    // open file, not a second lookup of the path).
-    const fd = openSync(abs, 'r');
-    try {
-      const sig = signatureOf(fstatSync(fd));
-      return { text: readFileSync(fd, 'utf8'), sig };
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw err;
-    throw isrError('CONTENT_UNREADABLE', [rel, code ?? (err as Error).message], { file: rel });
-  }
-}
-
-function parseText(abs: string, rel: string, text: string): Parsed {
-  if (/\.(md|markdown)$/i.test(abs)) {
-    const fm = parseFrontMatter(text, rel);
-    checkFrontMatterDates(fm.data, text, rel);
-    return { data: fm.data, body: fm.body };
-  }
-  if (/\.json$/i.test(abs)) {
-    try {
-      return { data: JSON.parse(text) };
-    } catch (err) {
-      throw new IsrError('FRONT_MATTER', `invalid JSON: ${(err as Error).message}`, { file: rel, hint: 'fix the JSON syntax' });
-    }
-  }
-  return { data: parseYamlObject(text, rel) };
+function frontMatterFile(dirRel: string, include: string[] | undefined): string {
+  const name = dirRel.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60);
+  const text = `${dirRel}\0${JSON.stringify(include ?? null)}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `${name}.${(h >>> 0).toString(36)}.front-matter`;
 }

@@ -1,9 +1,10 @@
 import { chmod, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cloneSite, contents, json, snapshot } from '../helpers/files.js';
-import { type CliResult, type TempSite, tempSite } from '../helpers/site.js';
+import { describe, expect, it } from 'vitest';
+import { builtOnce } from '../helpers/built-once.js';
+import { contents, json, snapshot } from '../helpers/files.js';
+import type { CliResult, TempSite } from '../helpers/site.js';
 
 /**
  * Bad input: each case breaks a good, built copy of the example blog, runs the CLI, and asserts a
@@ -13,16 +14,8 @@ import { type CliResult, type TempSite, tempSite } from '../helpers/site.js';
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
-let built: TempSite;
+const built = builtOnce('blog', { now: at(0) });
 let site: TempSite;
-
-beforeAll(async () => {
-  built = await tempSite('blog');
-  const r = await built.run(['build', '--quiet'], { now: at(0) });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
-});
-afterAll(() => built.cleanup());
-afterEach(() => site?.cleanup());
 
 /** Replace `from` (which must be there) with `to` in a file of the site. */
 async function edit(rel: string, from: string, to: string): Promise<void> {
@@ -287,7 +280,7 @@ describe('bad input', () => {
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    site = await cloneSite(built);
+    site = await built.copy();
     await c.break();
     const before = contents(await snapshot(site.root));
     const args = c.args ?? ['build'];
@@ -302,7 +295,7 @@ describe('bad input', () => {
   });
 
   it.skipIf(process.getuid?.() === 0)('an unreadable content folder (chmod 000; skipped as root, who can read it anyway)', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const dir = path.join(site.root, 'content/posts');
     const before = contents(await snapshot(site.root));
     await chmod(dir, 0o000);
@@ -321,7 +314,7 @@ describe('bad input', () => {
 describe('bad named paths and tags', () => {
   // (A malformed --path, such as one without a leading "/", is a usage error: test/cli/regen-report.test.ts.)
   it('reports each --path that matches no route on its own line, renders the good ones and exits 1', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const r = await site.run(['regen', '--path', '/nope/y/', '--path', '/nope/x/', '--path', '/blog/why-static'], {
       now: T0 + 1000,
     });
@@ -336,7 +329,7 @@ describe('bad named paths and tags', () => {
   });
 
   it('lists the bad paths in --json and still exits 1', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const r = await site.run(['regen', '--json', '--path', '/nope/', '--path', '/'], { now: T0 + 1000 });
     expect(r.code).toBe(1);
     expect(json(r).errors).toEqual([{ path: '/nope/', message: 'matches no route' }]);
@@ -344,7 +337,7 @@ describe('bad named paths and tags', () => {
   });
 
   it('warns about a --tag no page has and exits 0', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const before = await snapshot(site.root);
     const r = await site.run(['regen', '--tag', 'post:999'], { now: T0 + 1000 });
     expect(r).toEqual({
@@ -358,7 +351,7 @@ describe('bad named paths and tags', () => {
 
 describe('a template that throws while rendering', () => {
   it('fails the pages using it with file:line, keeps their last good files and publishes the others', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const good = await site.read('dist/blog/hello-world/index.html');
     await edit('templates/post.eta', '<%~ it.post.html %>', '<%~ it.post.missing.html %>');
     await edit('content/posts/why-static.md', 'title: Why static hosting still wins', 'title: Static wins');

@@ -1,11 +1,11 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type TempSite, tempSite } from '../helpers/site.js';
+import { describe, expect, it } from 'vitest';
+import { builtOnce } from '../helpers/built-once.js';
 
 // Issue 16 item 12: a build without its manifest over an identical output folder rewrites nothing.
-let site: TempSite;
-afterEach(() => site?.cleanup());
+const now = '2026-01-01T00:00:00Z';
+const built = builtOnce('blog', { now, flags: ['--json'] });
 
 function inodes(dir: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -17,9 +17,8 @@ function inodes(dir: string): Map<string, number> {
 
 describe('isr build after rm -rf .isr over the same output', () => {
   it('reports every file unchanged and rewrites none', async () => {
-    site = await tempSite('blog');
-    const now = '2026-01-01T00:00:00Z';
-    const first = JSON.parse((await site.run(['build', '--json'], { now })).stdout);
+    const site = await built.copy();
+    const first = JSON.parse(built.result.stdout);
     expect(first.written.length).toBeGreaterThan(5);
     const before = inodes(path.join(site.root, 'dist'));
 
@@ -36,9 +35,7 @@ describe('isr build after rm -rf .isr over the same output', () => {
   });
 
   it('still writes a page whose bytes on disk differ', async () => {
-    site = await tempSite('blog');
-    const now = '2026-01-01T00:00:00Z';
-    expect((await site.run(['build'], { now })).code).toBe(0);
+    const site = await built.copy();
     rmSync(path.join(site.root, '.isr'), { recursive: true });
     await site.write('dist/feed.xml', 'tampered');
     const second = JSON.parse((await site.run(['build', '--json'], { now })).stdout);

@@ -2,27 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOG_PAGES, BLOG_SITEMAP_PAGES } from '../helpers/blog.js';
+import { builtOnce } from '../helpers/built-once.js';
 import { listFiles, snapshot, sorted } from '../helpers/files.js';
-import { BIN, type CliResult, runCli, spawn, type TempSite, tempSite } from '../helpers/site.js';
+import { BIN, runCli, spawn, type TempSite, tempSite } from '../helpers/site.js';
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const T0_MS = Date.parse(T0);
 
-const PAGES = [
-  '/',
-  '/404.html',
-  '/blog/cron-in-ci/',
-  '/blog/hello-world/',
-  '/blog/revalidate-explained/',
-  '/blog/why-static/',
-  '/feed.xml',
-  '/page/2/',
-  '/tags/ci/',
-  '/tags/guide/',
-  '/tags/hosting/',
-  '/tags/isr/',
-  '/tags/meta/',
-];
 const PAGE_FILES = [
   '404.html',
   'blog/cron-in-ci/index.html',
@@ -41,21 +28,14 @@ const PAGE_FILES = [
 const ALL_FILES = sorted([...PAGE_FILES, '_headers', 'sitemap.xml', 'style.css']);
 
 describe('isr build of the example blog', () => {
-  let site: TempSite;
-  let first: CliResult;
-
-  beforeAll(async () => {
-    site = await tempSite('blog');
-    first = await site.run(['build', '--json'], { now: T0 });
-  });
-  afterAll(() => site.cleanup());
+  const built = builtOnce('blog', { now: T0, flags: ['--json'] });
 
   it('exits 0 with one JSON object on stdout and nothing on stderr', () => {
-    expect(first.code).toBe(0);
-    expect(first.stderr).toBe('');
-    const json = JSON.parse(first.stdout);
+    expect(built.result.code).toBe(0);
+    expect(built.result.stderr).toBe('');
+    const json = JSON.parse(built.result.stdout);
     expect(Object.keys(json)).toEqual(['rendered', 'written', 'unchanged', 'removed', 'failed', 'listingFailed', 'durationMs']);
-    expect(sorted(json.rendered)).toEqual(PAGES);
+    expect(sorted(json.rendered)).toEqual(BLOG_PAGES);
     expect(sorted(json.written)).toEqual(ALL_FILES);
     expect(json.unchanged).toEqual([]);
     expect(json.removed).toEqual([]);
@@ -64,11 +44,11 @@ describe('isr build of the example blog', () => {
   });
 
   it('writes exactly the pages, sitemap.xml and _headers (no draft, no temp files)', async () => {
-    expect(await listFiles(path.join(site.root, 'dist'))).toEqual(ALL_FILES);
+    expect(await listFiles(path.join(built.site.root, 'dist'))).toEqual(ALL_FILES);
   });
 
   it('writes a manifest describing every page', async () => {
-    const m = await site.manifest();
+    const m = await built.site.manifest();
     expect(m.version).toBe(2);
     expect(m.generator).toBe('isr 0.1.0');
     expect(m.updatedAt).toBe(T0_MS);
@@ -82,7 +62,7 @@ describe('isr build of the example blog', () => {
       tag: { listedAt: T0_MS, listRevalidate: 3600, tags: ['files:content/posts'] },
       'home-page': { listedAt: T0_MS, listRevalidate: 600, tags: ['files:content/posts'] },
     });
-    expect(Object.keys(m.pages)).toEqual(PAGES);
+    expect(Object.keys(m.pages)).toEqual(BLOG_PAGES);
     const hello = m.pages['/blog/hello-world/'];
     expect(hello).toEqual({
       route: 'post',
@@ -113,16 +93,14 @@ describe('isr build of the example blog', () => {
   });
 
   it('writes a sitemap of the HTML pages (not the feed or 404) with lastmod', async () => {
-    const urls = PAGES.filter((p) => p.endsWith('/')).map(
-      (p) => `  <url><loc>https://blog.example.com${p}</loc><lastmod>${T0}</lastmod></url>`,
-    );
-    expect(await site.read('dist/sitemap.xml')).toBe(
+    const urls = BLOG_SITEMAP_PAGES.map((p) => `  <url><loc>https://blog.example.com${p}</loc><lastmod>${T0}</lastmod></url>`);
+    expect(await built.site.read('dist/sitemap.xml')).toBe(
       `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`,
     );
   });
 
   it('writes the RSS feed newest first with absolute links, and leaves the draft out', async () => {
-    const feed = await site.read('dist/feed.xml');
+    const feed = await built.site.read('dist/feed.xml');
     expect([...feed.matchAll(/<link>(.*?)<\/link>/g)].map((m) => m[1])).toEqual([
       'https://blog.example.com/',
       'https://blog.example.com/blog/cron-in-ci/',
@@ -135,7 +113,7 @@ describe('isr build of the example blog', () => {
   });
 
   it('renders a post through its layout and partial, with its Markdown as HTML', async () => {
-    const html = await site.read('dist/blog/hello-world/index.html');
+    const html = await built.site.read('dist/blog/hello-world/index.html');
     expect(html).toContain('<title>Hello, world · The isr example blog</title>');
     expect(html).toContain('<a class="brand" href="/">The isr example blog</a>');
     expect(html).toContain('<nav aria-label="Site"><a href="/">Posts</a> <a href="/feed.xml">RSS</a></nav>');
@@ -144,13 +122,13 @@ describe('isr build of the example blog', () => {
   });
 
   it('renders the 404 page and the tag pages without drafts', async () => {
-    expect(await site.read('dist/404.html')).toContain('<h1>Page not found</h1>');
-    const meta = await site.read('dist/tags/meta/index.html');
+    expect(await built.site.read('dist/404.html')).toContain('<h1>Page not found</h1>');
+    const meta = await built.site.read('dist/tags/meta/index.html');
     expect([...meta.matchAll(/<h2><a href="(.*?)">/g)].map((m) => m[1])).toEqual(['/blog/hello-world/']);
   });
 
   it('writes _headers with the Cache-Control of each route', async () => {
-    expect(await site.read('dist/_headers')).toBe(
+    expect(await built.site.read('dist/_headers')).toBe(
       [
         '# Written by isr: Cache-Control per page from its revalidate interval.',
         '/',
@@ -172,18 +150,18 @@ describe('isr build of the example blog', () => {
 
   // Last: it builds again over the first build.
   it('a second build renders everything again but rewrites no file (same bytes, inode, mtime)', async () => {
-    const before = await snapshot(site.root);
-    const second = await site.run(['build', '--json'], { now: '2026-06-01T00:00:10Z' });
+    const before = await snapshot(built.site.root);
+    const second = await built.site.run(['build', '--json'], { now: '2026-06-01T00:00:10Z' });
     expect(second.code).toBe(0);
     const json = JSON.parse(second.stdout);
-    expect(sorted(json.rendered)).toEqual(PAGES);
+    expect(sorted(json.rendered)).toEqual(BLOG_PAGES);
     expect(json.written).toEqual([]);
     expect(sorted(json.unchanged)).toEqual(PAGE_FILES);
-    const after = await snapshot(site.root);
+    const after = await snapshot(built.site.root);
     const out = (s: typeof before) => Object.fromEntries(Object.entries(s).filter(([k]) => !k.startsWith('.isr/')));
     expect(out(after)).toEqual(out(before));
     // The manifest moves on (builtAt) but the bytes did not change, so changedAt stays.
-    const m = await site.manifest();
+    const m = await built.site.manifest();
     expect(m.pages['/'].builtAt).toBe(T0_MS + 10_000);
     expect(m.pages['/'].changedAt).toBe(T0_MS);
     expect(before['.isr/manifest.json']!.text).not.toBe(after['.isr/manifest.json']!.text);

@@ -1,11 +1,12 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NOW, MIN_NOW, parseNow } from '../../src/clock.js';
 import { fileClock } from '../../src/serve/now-file.js';
-import { cloneSite, snapshot } from '../helpers/files.js';
-import { type CliResult, type TempSite, tempSite } from '../helpers/site.js';
+import { builtOnce } from '../helpers/built-once.js';
+import { snapshot } from '../helpers/files.js';
+import type { CliResult, TempSite } from '../helpers/site.js';
 
 /**
  * The clock is an outside input: ISR_NOW, ISR_NOW_FILE and the times a manifest holds are checked
@@ -15,16 +16,8 @@ import { type CliResult, type TempSite, tempSite } from '../helpers/site.js';
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const WAY_OUT = 'delete .isr/manifest.json and .isr/manifest-pages/ and run `isr build`';
 
-let built: TempSite;
+const built = builtOnce('blog', { now: T0 });
 let site: TempSite;
-
-beforeAll(async () => {
-  built = await tempSite('blog');
-  const r = await built.run(['build', '--quiet'], { now: T0 });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
-});
-afterAll(() => built.cleanup());
-afterEach(() => site?.cleanup());
 
 function oneLine(r: CliResult): string {
   const lines = r.stderr.trimEnd().split('\n');
@@ -55,7 +48,7 @@ describe('ISR_NOW', () => {
     '2300-01-01',
   ]) {
     it(`refuses ${JSON.stringify(value)} with exit 2, one line, nothing written`, async () => {
-      site = await cloneSite(built);
+      site = await built.copy();
       const before = await snapshot(site.root);
       const r = await site.run(['regen', '--all'], { now: value });
       expect(r.code).toBe(2);
@@ -79,7 +72,7 @@ describe('ISR_NOW', () => {
 describe('a manifest holding an impossible time', () => {
   for (const value of ['1e20', '-5', '1e999']) {
     it(`is corrupt (exit 6 with the way out) for builtAt ${value}, in status and regen`, async () => {
-      site = await cloneSite(built);
+      site = await built.copy();
       await setBuiltAt(value);
       const status = await site.run(['status'], { now: T0 });
       expect(status.code).toBe(6);
@@ -92,7 +85,7 @@ describe('a manifest holding an impossible time', () => {
   }
 
   it('is corrupt when the head holds one (updatedAt)', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const head = await site.read('.isr/manifest.json');
     await site.write('.isr/manifest.json', head.replace(/"updatedAt": \d+/, '"updatedAt": 1e300'));
     const r = await site.run(['status'], { now: T0 });
@@ -103,7 +96,7 @@ describe('a manifest holding an impossible time', () => {
 
 describe('isr status', () => {
   it('says how long pages are overdue when every page with a timer is due, not "no page has a timer"', async () => {
-    const r = await built.run(['status'], { now: '2030-01-01T00:00:00Z' });
+    const r = await built.site.run(['status'], { now: '2030-01-01T00:00:00Z' });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('no page has a revalidate timer');
     expect(r.stdout).toMatch(/^\d+ due now \(overdue since 2026-06-01T00:\d\d:00\.000Z\)$/m);
@@ -113,7 +106,7 @@ describe('isr status', () => {
 
 describe('a revalidate of millennia', () => {
   it('is built, planned and summarised without a RangeError (status never exits 70 on data)', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const config = await site.read('isr.config.mjs');
     await site.write('isr.config.mjs', config.replace('revalidate: 3600,', 'revalidate: 1e13,'));
     expect((await site.run(['regen', '--all', '--quiet'], { now: T0 + 1000 })).code).toBe(0);

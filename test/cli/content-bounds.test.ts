@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IsrError } from '../../src/errors.js';
 import { findNonJson } from '../../src/hash.js';
 import { MAX_YAML_CHARS, parseYamlObject } from '../../src/sources/front-matter.js';
-import { cloneSite, json } from '../helpers/files.js';
-import { type TempSite, tempSite } from '../helpers/site.js';
+import { builtOnce } from '../helpers/built-once.js';
+import { json } from '../helpers/files.js';
+import type { TempSite } from '../helpers/site.js';
 
 /**
  * Content that breaks a bound stays with its page: a YAML alias bomb in one post's front matter
@@ -31,22 +32,14 @@ const BOMB = [
 const BOMB_ERROR =
   'content/posts/bomb.md:2: YAML aliases expand past the limit of 100 (an alias bomb?) (write the values out instead of repeating aliases)';
 
-let built: TempSite;
+const built = builtOnce('blog', { now: T0 });
 let site: TempSite;
-
-beforeAll(async () => {
-  built = await tempSite('blog');
-  const r = await built.run(['build', '--quiet'], { now: T0 });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
-});
-afterAll(() => built.cleanup());
-afterEach(() => site?.cleanup());
 
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error '));
 
 describe('a YAML alias bomb in one post', () => {
   it('fails that post only: the due listing runs, a new post is published, the index lists it', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     await site.write('content/posts/bomb.md', BOMB);
     await site.write('content/posts/fresh.md', '---\ntitle: Fresh\ndate: 2026-05-02\n---\nNew.\n');
     const r = await site.run(['regen'], { now: LISTING_DUE });
@@ -64,7 +57,7 @@ describe('a YAML alias bomb in one post', () => {
   });
 
   it('keeps the last good page of a post that becomes a bomb', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const good = await site.read('dist/blog/why-static/index.html');
     await site.write('content/posts/why-static.md', BOMB);
     const r = await site.run(['regen', '--json', '--all'], { now: T0 + 1000 });
@@ -80,7 +73,7 @@ describe('a YAML alias bomb in one post', () => {
   });
 
   it('fails only its page in a first build too', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     await site.write('content/posts/bomb.md', BOMB);
     const r = await site.run(['build', '--json', '--out', 'fresh-out'], { now: T0 });
     expect(r.code).toBe(1);
@@ -107,7 +100,7 @@ describe('YAML size', () => {
 
 describe('props that are not JSON', () => {
   it('name the route, the path and the prop of a circular reference and of a BigInt; the other pages go on', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const config = await site.read('isr.config.mjs');
     const routes = `routes: [
     {

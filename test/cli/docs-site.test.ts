@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { builtOnce } from '../helpers/built-once.js';
 import { json, listFiles, sorted } from '../helpers/files.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
 
@@ -18,10 +19,10 @@ const pager = (html: string) => [...html.matchAll(/<a rel="(prev|next)" href="([
 describe('the docs fixture: nested content under one catch-all route', () => {
   let site: TempSite;
   afterEach(() => site?.cleanup());
+  const built = builtOnce('docs', { now: T0, flags: [] });
 
   it('builds every nested page, the sidebar from the tree, prev/next, an alias redirect, and no draft', async () => {
-    site = await tempSite('docs');
-    const r = await site.run(['build'], { now: T0 });
+    const { site, result: r } = built;
     expect(r.code).toBe(0);
     expect(sorted((await listFiles(path.join(site.root, 'dist'))).filter((f) => f.endsWith('.html')))).toEqual([
       '404.html',
@@ -58,8 +59,7 @@ describe('the docs fixture: nested content under one catch-all route', () => {
   });
 
   it('regenerates the right pages after an edit, an addition and a deletion', async () => {
-    site = await tempSite('docs');
-    expect((await site.run(['build'], { now: T0 })).code).toBe(0);
+    const site = await built.copy();
 
     // A body edit: every page lists the folder (sidebar), but only the edited page's bytes change.
     const linux = await site.read('content/guides/install/linux.md');
@@ -86,8 +86,7 @@ describe('the docs fixture: nested content under one catch-all route', () => {
   });
 
   it('stops at a permalink that leaves the site: one line with file:line, exit 5, nothing published', async () => {
-    site = await tempSite('docs');
-    expect((await site.run(['build'], { now: T0 })).code).toBe(0);
+    const site = await built.copy();
     const before = await site.read('dist/reference/cli/index.html');
     await site.write('content/reference/cli.md', '---\ntitle: CLI\npermalink: /../../etc/\n---\nThe commands, changed.\n');
     const r = await site.run(['regen'], { now: at(60) });

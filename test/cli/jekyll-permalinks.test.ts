@@ -1,19 +1,14 @@
-import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listFiles, sorted } from '../helpers/files.js';
-import { REPO, siteAt, type TempSite } from '../helpers/site.js';
+import { siteFrom, type TempSite } from '../helpers/site.js';
 
 const T0 = Date.parse('2026-02-01T00:00:00Z');
 
 /** A Jekyll blog as docs/migrating.md moves it: _posts, the default date permalink, the site's zone. */
-async function jekyllSite(timezone: string): Promise<TempSite> {
-  const root = await mkdtemp(path.join(tmpdir(), 'isr-jekyll-'));
-  const site = siteAt(root);
-  await site.write(
-    'isr.config.mjs',
-    `import { contentPage, contentPaths, defineConfig, files } from 'static-isr';
+function jekyllSite(timezone: string): Promise<TempSite> {
+  return siteFrom('jekyll', {
+    'isr.config.mjs': `import { contentPage, contentPaths, defineConfig, files } from 'static-isr';
 export default defineConfig({
   site: { title: 'J', timezone: ${JSON.stringify(timezone)} },
   sources: { posts: files({ dir: '_posts', permalink: '/:year/:month/:day/:title.html' }) },
@@ -30,15 +25,12 @@ export default defineConfig({
   }],
 });
 `,
-  );
-  await site.write('templates/post.eta', '<h1><%= it.post.data.title %></h1><%~ it.post.html %>');
-  // 20:00 in Los Angeles on May 1st is 03:00 UTC on May 2nd: Jekyll puts it under /2024/05/01/.
-  await site.write('_posts/2024-05-01-evening.md', '---\ntitle: Evening\ndate: 2024-05-01 20:00:00 -0700\n---\nLate.\n');
-  await site.write('_posts/2024-06-10-noon.md', '---\ntitle: Noon\n---\nMidday.\n');
-  await site.write('_posts/2024-06-11-unpublished.md', '---\ntitle: Hidden\npublished: false\n---\nNo.\n');
-  await mkdir(path.join(root, 'node_modules'));
-  await symlink(REPO, path.join(root, 'node_modules', 'static-isr'), 'dir');
-  return site;
+    'templates/post.eta': '<h1><%= it.post.data.title %></h1><%~ it.post.html %>',
+    // 20:00 in Los Angeles on May 1st is 03:00 UTC on May 2nd: Jekyll puts it under /2024/05/01/.
+    '_posts/2024-05-01-evening.md': '---\ntitle: Evening\ndate: 2024-05-01 20:00:00 -0700\n---\nLate.\n',
+    '_posts/2024-06-10-noon.md': '---\ntitle: Noon\n---\nMidday.\n',
+    '_posts/2024-06-11-unpublished.md': '---\ntitle: Hidden\npublished: false\n---\nNo.\n',
+  });
 }
 
 describe('a Jekyll blog moved as docs/migrating.md says', () => {

@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, REPO, siteAt, type TempSite } from '../helpers/site.js';
+import { BIN, siteFrom, type TempSite } from '../helpers/site.js';
 
 // Issue 16 item 13: locks left by CI. A cancelled run releases its lock (SIGINT, SIGTERM); a lock
 // of a dead run on another host goes once its lease expired; a run that lost its lock meanwhile
@@ -40,16 +38,8 @@ afterEach(async () => {
   site = undefined;
 });
 
-async function makeSite(): Promise<TempSite> {
-  const root = await mkdtemp(path.join(tmpdir(), 'isr-lock-signals-'));
-  await mkdir(path.join(root, 'templates'));
-  await mkdir(path.join(root, 'node_modules'));
-  await symlink(REPO, path.join(root, 'node_modules', 'static-isr'), 'dir');
-  await writeFile(path.join(root, 'isr.config.mjs'), CONFIG);
-  await writeFile(path.join(root, 'templates', 'page.eta'), '<p><%= it.v %></p>\n');
-  await writeFile(path.join(root, 'version.txt'), 'one');
-  return siteAt(root);
-}
+const makeSite = () =>
+  siteFrom('lock-signals', { 'isr.config.mjs': CONFIG, 'templates/page.eta': '<p><%= it.v %></p>\n', 'version.txt': 'one' });
 
 /** A server whose every request resolves `reached` and is never answered. */
 async function gate(): Promise<{ url: string; reached: Promise<void> }> {

@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/resolve-config.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { IsrError } from '../../src/errors.js';
 import { files } from '../../src/sources/files.js';
-import type { UserConfig } from '../../src/types.js';
+import { configRoot } from '../helpers/config-root.js';
 import { type CliResult, type TempSite, tempSite } from '../helpers/site.js';
 
 /**
@@ -65,22 +63,11 @@ describe('isr build refuses an output folder that would publish the site itself'
 });
 
 describe('the outDir check in resolveConfig (what isr serve loads too)', () => {
-  let root: string;
-  beforeAll(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'isr-outdir-'));
-    mkdirSync(path.join(root, 'views'));
-    writeFileSync(path.join(root, 'views', 'page.eta'), 'hi');
-  });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const site = configRoot('views');
 
   const refusal = (user: Record<string, unknown>, outDir?: string): string => {
     try {
-      resolveConfig({ templatesDir: 'views', routes: [{ path: '/', template: 'page.eta' }], ...user } as UserConfig, {
-        root,
-        configFile: path.join(root, 'isr.config.mjs'),
-        configHash: 'h',
-        overrides: { outDir },
-      });
+      site.resolve({ templatesDir: 'views', routes: [{ path: '/', template: 'page.eta' }], ...user }, { outDir });
     } catch (err) {
       if (err instanceof IsrError && err.exitCode === 3) return err.toLine();
       throw err;

@@ -1,23 +1,17 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cloneSite, contents, json, planned, snapshot, sorted } from '../helpers/files.js';
-import { type TempSite, tempSite } from '../helpers/site.js';
+import { describe, expect, it } from 'vitest';
+import { builtOnce } from '../helpers/built-once.js';
+import { contents, json, planned, snapshot, sorted } from '../helpers/files.js';
+import type { TempSite } from '../helpers/site.js';
 
 // The example blog's index through paginate()/pageParams(): 3 posts a page, page 1 at /, pages
 // 2..n at /page/:n/. Four published posts at first: / shows the three newest, /page/2/ the oldest.
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
-let built: TempSite;
+const built = builtOnce('blog', { now: at(0) });
 let site: TempSite;
-beforeAll(async () => {
-  built = await tempSite('blog');
-  const r = await built.run(['build', '--quiet'], { now: at(0) });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
-});
-afterAll(() => built.cleanup());
-afterEach(() => site?.cleanup());
 
 const shown = async (s: TempSite, file: string) =>
   [...(await s.read(`dist/${file}`)).matchAll(/<h2><a href="\/blog\/([^/]+)\/">/g)].map((m) => m[1]);
@@ -33,15 +27,15 @@ const post = (title: string, date: string) => `---\ntitle: ${title}\ndate: ${dat
 
 describe('a paginated listing', () => {
   it('shows each page its slice, with the page count and prev/next links', async () => {
-    expect(await shown(built, 'index.html')).toEqual(['cron-in-ci', 'revalidate-explained', 'why-static']);
-    expect(await pager(built, 'index.html')).toEqual({ label: 'Page 1 of 2', prev: null, next: '/page/2/' });
-    expect(await shown(built, 'page/2/index.html')).toEqual(['hello-world']);
-    expect(await pager(built, 'page/2/index.html')).toEqual({ label: 'Page 2 of 2', prev: '/', next: null });
-    expect(existsSync(path.join(built.root, 'dist/page/1'))).toBe(false);
+    expect(await shown(built.site, 'index.html')).toEqual(['cron-in-ci', 'revalidate-explained', 'why-static']);
+    expect(await pager(built.site, 'index.html')).toEqual({ label: 'Page 1 of 2', prev: null, next: '/page/2/' });
+    expect(await shown(built.site, 'page/2/index.html')).toEqual(['hello-world']);
+    expect(await pager(built.site, 'page/2/index.html')).toEqual({ label: 'Page 2 of 2', prev: '/', next: null });
+    expect(existsSync(path.join(built.site.root, 'dist/page/1'))).toBe(false);
   });
 
   it('records on each page exactly the entries it shows, plus the listing', async () => {
-    const m = await built.manifest();
+    const m = await built.site.manifest();
     const files = (p: string) => m.pages[p].tags.filter((t: string) => t.startsWith('file:'));
     expect(files('/')).toEqual([
       'file:content/posts/cron-in-ci.md',
@@ -53,7 +47,7 @@ describe('a paginated listing', () => {
   });
 
   it('re-renders only the page showing an edited entry', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const file = 'content/posts/hello-world.md';
     await site.write(file, (await site.read(file)).replace('title: Hello, world', 'title: Hello, page two'));
     // --no-detect: what --tag alone does (detection also re-renders every page that lists the folder).
@@ -65,7 +59,7 @@ describe('a paginated listing', () => {
   });
 
   it('shifts every page when a new entry arrives, and adds the page it needs', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     await site.write('content/posts/newest.md', post('Newest', '2026-05-20'));
     await site.write('content/posts/newer.md', post('Newer', '2026-05-10'));
     await site.write('content/posts/new.md', post('New', '2026-05-05'));
@@ -83,7 +77,7 @@ describe('a paginated listing', () => {
   });
 
   it('removes the last page when entries go, and the page before it loses its next link', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const { rm } = await import('node:fs/promises');
     await rm(path.join(site.root, 'content/posts/why-static.md'));
     const r = await site.run(['regen', '--json', '--tag', 'files:content/posts'], { now: at(1) });
@@ -95,7 +89,7 @@ describe('a paginated listing', () => {
   });
 
   it('refuses a perPage of 0 in one line, exit 5, nothing written', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     await site.write('isr.config.mjs', (await site.read('isr.config.mjs')).replace('const PER_PAGE = 3;', 'const PER_PAGE = 0;'));
     const before = contents(await snapshot(site.root));
     const r = await site.run(['regen', '--all'], { now: at(1) });
@@ -109,7 +103,7 @@ describe('a paginated listing', () => {
   });
 
   it('answers notFound for a page past the last one, writing nothing', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const r = await site.run(['regen', '--json', '--path', '/page/9/'], { now: at(1) });
     expect(r.code).toBe(0);
     expect(json(r).written).toEqual([]);

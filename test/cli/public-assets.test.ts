@@ -4,28 +4,14 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BLOG_HTML_PAGES } from '../helpers/blog.js';
+import { builtOnce } from '../helpers/built-once.js';
 import { listFiles, sorted } from '../helpers/files.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
-import { request, type ServedSite, serveFixture, until } from '../serve/helpers.js';
+import { type ServedSite, serveFixture, until, webhook } from '../serve/helpers.js';
 
 const T0 = '2026-06-01T00:00:00.000Z';
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
-/** The pages of the example blog whose layout links the stylesheet (all but the feed). */
-const HTML_PAGES = [
-  '/',
-  '/404.html',
-  '/blog/cron-in-ci/',
-  '/blog/hello-world/',
-  '/blog/revalidate-explained/',
-  '/blog/why-static/',
-  '/page/2/',
-  '/tags/ci/',
-  '/tags/guide/',
-  '/tags/hosting/',
-  '/tags/isr/',
-  '/tags/meta/',
-];
-
 describe('public/ assets', () => {
   let site: TempSite | undefined;
   afterEach(async () => {
@@ -33,22 +19,19 @@ describe('public/ assets', () => {
     site = undefined;
   });
 
-  async function built(): Promise<TempSite> {
-    site = await tempSite('blog');
-    await site.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>');
-    await site.write('public/.well-known/security.txt', 'Contact: mailto:security@example.com\n');
-    await site.write('public/.DS_Store', 'litter');
-    const r = await site.run(['build', '--json'], { now: T0 });
-    expect(r.code, r.stderr).toBe(0);
-    return site;
-  }
+  // The blog with an image, a dotfile folder and litter in public/, built once with --json.
+  const built = builtOnce('blog', {
+    now: T0,
+    flags: ['--json'],
+    prepare: async (site) => {
+      await site.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>');
+      await site.write('public/.well-known/security.txt', 'Contact: mailto:security@example.com\n');
+      await site.write('public/.DS_Store', 'litter');
+    },
+  });
 
   it('copies the public folder into outDir as it is (dotfiles such as .well-known too, not .DS_Store) and lists the copies as written', async () => {
-    site = await tempSite('blog');
-    await site.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>');
-    await site.write('public/.well-known/security.txt', 'Contact: mailto:security@example.com\n');
-    await site.write('public/.DS_Store', 'litter');
-    const r = await site.run(['build', '--json'], { now: T0 });
+    const { site, result: r } = built;
     expect(r.code, r.stderr).toBe(0);
     expect(json(r).written).toEqual(expect.arrayContaining(['style.css', 'img/logo.svg', '.well-known/security.txt']));
     expect(json(r).written).not.toContain('.DS_Store');
@@ -58,52 +41,52 @@ describe('public/ assets', () => {
   });
 
   it('links assets with asset(): the URL carries the content hash', async () => {
-    await built();
-    const css = await site!.read('dist/style.css');
+    const site = await built.copy();
+    const css = await site.read('dist/style.css');
     const { createHash } = await import('node:crypto');
     const v = createHash('sha1').update(css).digest('base64url').slice(0, 16);
-    expect(await site!.read('dist/index.html')).toContain(`<link rel="stylesheet" href="/style.css?v=${v}">`);
+    expect(await site.read('dist/index.html')).toContain(`<link rel="stylesheet" href="/style.css?v=${v}">`);
   });
 
   it('a second build, and a build after .isr/ was lost, rewrites no asset (same inode and mtime)', async () => {
-    await built();
-    const before = statSync(path.join(site!.root, 'dist/style.css'));
-    const again = await site!.run(['build', '--json'], { now: T0 });
+    const site = await built.copy();
+    const before = statSync(path.join(site.root, 'dist/style.css'));
+    const again = await site.run(['build', '--json'], { now: T0 });
     expect(json(again).written).toEqual([]);
-    await rm(path.join(site!.root, '.isr'), { recursive: true });
-    const lost = await site!.run(['build', '--json'], { now: T0 });
+    await rm(path.join(site.root, '.isr'), { recursive: true });
+    const lost = await site.run(['build', '--json'], { now: T0 });
     expect(lost.code, lost.stderr).toBe(0);
     expect(
       json(lost).written.filter((f: string) => !f.endsWith('.html') && f !== 'feed.xml' && f !== 'sitemap.xml' && f !== '_headers'),
     ).toEqual([]);
-    const after = statSync(path.join(site!.root, 'dist/style.css'));
+    const after = statSync(path.join(site.root, 'dist/style.css'));
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
 
   it('regen after a stylesheet edit copies it and re-renders exactly the pages that link it', async () => {
-    await built();
-    await site!.write('public/style.css', 'body { color: rebeccapurple }\n');
-    const r = await site!.run(['regen', '--json'], { now: T0 });
+    const site = await built.copy();
+    await site.write('public/style.css', 'body { color: rebeccapurple }\n');
+    const r = await site.run(['regen', '--json'], { now: T0 });
     expect(r.code, r.stderr).toBe(0);
     const out = json(r);
     expect(out.written).toContain('style.css');
-    expect(sorted(out.rendered)).toEqual(sorted(HTML_PAGES));
+    expect(sorted(out.rendered)).toEqual(sorted(BLOG_HTML_PAGES));
     expect(out.plan.render.every((p: { reasons: string[] }) => p.reasons.includes('template-changed'))).toBe(true);
-    expect(await site!.read('dist/style.css')).toBe('body { color: rebeccapurple }\n');
+    expect(await site.read('dist/style.css')).toBe('body { color: rebeccapurple }\n');
     // An image no template names: copied, nothing re-rendered.
-    await site!.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="1"/>');
-    const img = json(await site!.run(['regen', '--json'], { now: T0 }));
+    await site.write('public/img/logo.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="1"/>');
+    const img = json(await site.run(['regen', '--json'], { now: T0 }));
     expect(img.written).toEqual(['img/logo.svg']);
     expect(img.rendered).toEqual([]);
   });
 
   it('regen removes the copy of a deleted asset and reports it', async () => {
-    await built();
-    await rm(path.join(site!.root, 'public/img/logo.svg'));
-    const r = await site!.run(['regen', '--json'], { now: T0 });
+    const site = await built.copy();
+    await rm(path.join(site.root, 'public/img/logo.svg'));
+    const r = await site.run(['regen', '--json'], { now: T0 });
     expect(r.code, r.stderr).toBe(0);
     expect(json(r).removed).toEqual(['img/logo.svg']);
-    expect(await listFiles(path.join(site!.root, 'dist'))).not.toContain('img/logo.svg');
+    expect(await listFiles(path.join(site.root, 'dist'))).not.toContain('img/logo.svg');
   });
 
   it('copies a large file intact (hashed in chunks, copied without loading it)', async () => {
@@ -173,11 +156,7 @@ describe('public/ assets in isr serve', () => {
     s = await serveFixture('blog', { env: { ISR_REVALIDATE_SECRET: 'sec' } });
     const before = /href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]!;
     await s.site.write('public/style.css', 'body { color: olive }\n');
-    const r = await request(s.server.url, '/__isr/revalidate', {
-      method: 'POST',
-      headers: { authorization: 'Bearer sec', 'content-type': 'application/json' },
-      body: '{"paths":["/"]}',
-    });
+    const r = await webhook(s, '{"paths":["/"]}', { secret: 'sec' });
     expect(r.status).toBe(200);
     expect(/href="(\/style\.css\?v=[^"]+)"/.exec((await s.get('/')).text)![1]).toBe(before);
     expect((await s.get('/style.css')).text).not.toContain('olive');

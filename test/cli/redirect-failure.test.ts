@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO, siteAt, type TempSite } from '../helpers/site.js';
+import { siteFrom, type TempSite } from '../helpers/site.js';
 
 // Issue 16 item 2: a failing regeneration of a redirect page keeps its last good state whole.
 const CONFIG = `import { readFileSync } from 'node:fs';
@@ -24,16 +22,8 @@ export default {
 let site: TempSite;
 afterEach(() => site?.cleanup());
 
-async function redirectSite(): Promise<TempSite> {
-  const root = await mkdtemp(path.join(tmpdir(), 'isr-redirect-fail-'));
-  await mkdir(path.join(root, 'templates'));
-  await mkdir(path.join(root, 'node_modules'));
-  await symlink(REPO, path.join(root, 'node_modules', 'static-isr'), 'dir');
-  await writeFile(path.join(root, 'isr.config.mjs'), CONFIG);
-  await writeFile(path.join(root, 'templates', 'page.eta'), '<p>page</p>\n');
-  await writeFile(path.join(root, 'mode.txt'), 'redirect');
-  return siteAt(root);
-}
+const redirectSite = () =>
+  siteFrom('redirect-fail', { 'isr.config.mjs': CONFIG, 'templates/page.eta': '<p>page</p>\n', 'mode.txt': 'redirect' });
 
 describe('a redirect page whose regeneration fails', () => {
   for (const [name, env] of [

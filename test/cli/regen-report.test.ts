@@ -1,26 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cloneSite, json, snapshot } from '../helpers/files.js';
-import { type TempSite, tempSite } from '../helpers/site.js';
+import { describe, expect, it } from 'vitest';
+import { builtOnce } from '../helpers/built-once.js';
+import { json, snapshot } from '../helpers/files.js';
+import type { TempSite } from '../helpers/site.js';
 
 /**
  * What regen reports: a bad --path is a usage error, a page whose load said notFound is reported
  * removed (not rendered), and a dry run names the route listings it ran to make its plan.
  */
 const T0 = Date.parse('2026-06-01T00:00:00Z');
-let built: TempSite;
+const built = builtOnce('blog', { now: T0 });
 let site: TempSite;
-
-beforeAll(async () => {
-  built = await tempSite('blog');
-  const r = await built.run(['build', '--quiet'], { now: T0 });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
-});
-afterAll(() => built.cleanup());
-afterEach(() => site?.cleanup());
 
 describe('isr regen --path', () => {
   it('refuses a path without a leading slash as a bad flag value: exit 2, one line, nothing run', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const before = await snapshot(site.root);
     const r = await site.run(['regen', '--path', 'docs/x/'], { now: T0 + 1000 });
     expect(r.code).toBe(2);
@@ -31,7 +24,7 @@ describe('isr regen --path', () => {
 
 describe('a page whose load says notFound', () => {
   it('is reported removed, not rendered', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const text = await site.read('content/posts/hello-world.md');
     await site.write('content/posts/hello-world.md', text.replace('title:', 'draft: true\ntitle:'));
     const r = await site.run(['regen', '--json', '--no-detect', '--path', '/blog/hello-world/'], { now: T0 + 1000 });
@@ -41,7 +34,7 @@ describe('a page whose load says notFound', () => {
   });
 
   it('is not counted as rendered in the human summary', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const text = await site.read('content/posts/hello-world.md');
     await site.write('content/posts/hello-world.md', text.replace('title:', 'draft: true\ntitle:'));
     const r = await site.run(['regen', '--no-detect', '--path', '/blog/hello-world/'], { now: T0 + 1000 });
@@ -51,24 +44,24 @@ describe('a page whose load says notFound', () => {
 
 describe('isr regen --dry-run', () => {
   it('names the due route listings it ran, in --json', async () => {
-    const r = await built.run(['regen', '--dry-run', '--json'], { now: T0 + 3601_000 });
+    const r = await built.site.run(['regen', '--dry-run', '--json'], { now: T0 + 3601_000 });
     expect(r.code).toBe(0);
     expect(json(r).list).toEqual([{ route: 'post' }, { route: 'tag' }, { route: 'home-page' }]);
   });
 
   it('names them in the human plan, and none when no listing is due', async () => {
-    const due = await built.run(['regen', '--dry-run'], { now: T0 + 3601_000 });
+    const due = await built.site.run(['regen', '--dry-run'], { now: T0 + 3601_000 });
     expect(due.stdout.split('\n').filter((l) => l.startsWith('list '))).toEqual([
       'list post  paths() run for this plan',
       'list tag  paths() run for this plan',
       'list home-page  paths() run for this plan',
     ]);
-    const fresh = await built.run(['regen', '--dry-run', '--json'], { now: T0 + 1000 });
+    const fresh = await built.site.run(['regen', '--dry-run', '--json'], { now: T0 + 1000 });
     expect(json(fresh).list).toEqual([]);
   });
 
   it('says when a listing it ran failed', async () => {
-    site = await cloneSite(built);
+    site = await built.copy();
     const config = await site.read('isr.config.mjs');
     await site.write(
       'isr.config.mjs',

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cloneSite, contents, json, listFiles, planned, snapshot, sorted } from '../helpers/files.js';
-import { type TempSite, tempSite } from '../helpers/site.js';
+import { describe, expect, it } from 'vitest';
+import { builtOnce } from '../helpers/built-once.js';
+import { contents, json, listFiles, planned, snapshot, sorted } from '../helpers/files.js';
+import type { TempSite } from '../helpers/site.js';
 
 // The example blog, built once at T0; every test works on its own copy of that build.
 const T0 = Date.parse('2026-06-01T00:00:00Z');
@@ -12,21 +13,13 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const TAG_PAGES = ['/tags/ci/', '/tags/guide/', '/tags/hosting/', '/tags/isr/', '/tags/meta/'];
 const POSTS = ['/blog/cron-in-ci/', '/blog/hello-world/', '/blog/revalidate-explained/', '/blog/why-static/'];
 
-let built: TempSite;
+const built = builtOnce('blog', { now: at(0) });
 let site: TempSite;
 
-beforeAll(async () => {
-  built = await tempSite('blog');
-  const r = await built.run(['build', '--quiet'], { now: at(0) });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
-});
-afterAll(() => built.cleanup());
-
 async function fresh(): Promise<TempSite> {
-  site = await cloneSite(built);
+  site = await built.copy();
   return site;
 }
-afterEach(() => site?.cleanup());
 
 const only = (paths: string[], reason: string) => Object.fromEntries(sorted(paths).map((p) => [p, [reason]]));
 const byPath = (o: Record<string, string[]>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));

@@ -5,11 +5,10 @@
  * pages grew one shard without bound. ISR_PAGES_PER_SHARD=2 makes the bound 4 pages a shard.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { REPO, readManifestJson, runCli } from '../helpers/site.js';
+import { readManifestJson, runCli, siteFrom } from '../helpers/site.js';
 import { type ServeProc, startServe } from '../reliability/harness/serve-proc.js';
 
 const env = { ISR_PAGES_PER_SHARD: '2' };
@@ -44,13 +43,11 @@ afterEach(async () => {
 });
 
 async function builtSite(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'isr-split-'));
-  await mkdir(path.join(dir, 'templates'));
-  await mkdir(path.join(dir, 'node_modules'));
-  await symlink(REPO, path.join(dir, 'node_modules', 'static-isr'), 'dir');
-  await writeFile(path.join(dir, 'isr.config.mjs'), CONFIG);
-  await writeFile(path.join(dir, 'templates/page.eta'), '<p>slug <%= it.slug %></p>\n');
-  await writeFile(path.join(dir, 'templates/home.eta'), '<p>home</p>\n');
+  const { root: dir } = await siteFrom('split', {
+    'isr.config.mjs': CONFIG,
+    'templates/page.eta': '<p>slug <%= it.slug %></p>\n',
+    'templates/home.eta': '<p>home</p>\n',
+  });
   const built = await runCli(['build', dir, '--quiet'], { env, now: NOW });
   expect(built.stderr).toBe('');
   expect(built.code).toBe(0);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOG_SITEMAP_PAGES } from '../helpers/blog.js';
+import { builtOnce } from '../helpers/built-once.js';
 import { listFiles, snapshot, sorted } from '../helpers/files.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
 
@@ -8,61 +10,40 @@ const T0 = Date.parse('2026-06-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const env = { ISR_PAGES_PER_SHARD: '2' };
 
-let site: TempSite;
-beforeAll(async () => {
-  site = await tempSite('blog');
-  const r = await site.run(['build', '--quiet'], { now: at(0), env });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
-});
-afterAll(() => site.cleanup());
+// Built once; the tests of the first describe build on it in order (regen, regen, then a build).
+const built = builtOnce('blog', { now: at(0), env });
 
-const shardFiles = () => listFiles(`${site.root}/.isr/manifest-pages`);
+const shardFiles = () => listFiles(`${built.site.root}/.isr/manifest-pages`);
 
 describe('a site whose manifest is split in shards', () => {
   it('writes a head, one file per shard, and a sitemap index of one sitemap per shard', async () => {
-    const head = JSON.parse(await site.read('.isr/manifest.json'));
+    const head = JSON.parse(await built.site.read('.isr/manifest.json'));
     expect(head.shardBits).toBe(3);
     expect(await shardFiles()).toEqual(sorted(Object.values<{ file: string }>(head.shards).map((s) => s.file)));
     expect(Object.values<{ pages: number }>(head.shards).reduce((n, s) => n + s.pages, 0)).toBe(
-      Object.keys((await site.manifest()).pages).length,
+      Object.keys((await built.site.manifest()).pages).length,
     );
-    const index = await site.read('dist/sitemap.xml');
+    const index = await built.site.read('dist/sitemap.xml');
     expect(index).toContain('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">');
     const children = [...index.matchAll(/<loc>https:\/\/blog\.example\.com\/(sitemap-[0-9a-f]+\.xml)<\/loc>/g)].map((m) => m[1]!);
-    expect(sorted(children)).toEqual((await listFiles(`${site.root}/dist`)).filter((f) => /^sitemap-/.test(f)));
+    expect(sorted(children)).toEqual((await listFiles(`${built.site.root}/dist`)).filter((f) => /^sitemap-/.test(f)));
     const urls: string[] = [];
-    for (const c of children) urls.push(...[...(await site.read(`dist/${c}`)).matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]!));
-    expect(sorted(urls)).toEqual(
-      sorted(
-        [
-          '/',
-          '/blog/cron-in-ci/',
-          '/blog/hello-world/',
-          '/blog/revalidate-explained/',
-          '/blog/why-static/',
-          '/page/2/',
-          '/tags/ci/',
-          '/tags/guide/',
-          '/tags/hosting/',
-          '/tags/isr/',
-          '/tags/meta/',
-        ].map((p) => `https://blog.example.com${p}`),
-      ),
-    );
+    for (const c of children) urls.push(...[...(await built.site.read(`dist/${c}`)).matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]!));
+    expect(sorted(urls)).toEqual(sorted(BLOG_SITEMAP_PAGES.map((p) => `https://blog.example.com${p}`)));
   });
 
   it('regen --path of an edited post rewrites its page, its shard, its shard sitemap and the index: nothing else', async () => {
-    await site.write(
+    await built.site.write(
       'content/posts/hello-world.md',
-      (await site.read('content/posts/hello-world.md')).replace('This blog is built', 'This blog, edited, is built'),
+      (await built.site.read('content/posts/hello-world.md')).replace('This blog is built', 'This blog, edited, is built'),
     );
-    const before = await snapshot(site.root);
-    const r = await site.run(['regen', '--no-detect', '--path', '/blog/hello-world/', '--json'], { now: at(60), env });
+    const before = await snapshot(built.site.root);
+    const r = await built.site.run(['regen', '--no-detect', '--path', '/blog/hello-world/', '--json'], { now: at(60), env });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     const shard = out.written.find((f: string) => /^sitemap-/.test(f));
     expect(sorted(out.written)).toEqual(sorted(['blog/hello-world/index.html', shard, 'sitemap.xml']));
-    const after = await snapshot(site.root);
+    const after = await snapshot(built.site.root);
     const changed = Object.keys(after).filter((f) => !before[f] || before[f]!.ino !== after[f]!.ino || before[f]!.text !== after[f]!.text);
     const gone = Object.keys(before).filter((f) => !after[f]);
     // One shard file replaced (new generation), the head, and the three output files.
@@ -77,28 +58,28 @@ describe('a site whose manifest is split in shards', () => {
         'dist/sitemap.xml',
       ]),
     );
-    expect((await site.manifest()).pages['/blog/hello-world/'].builtAt).toBe(T0 + 60_000);
+    expect((await built.site.manifest()).pages['/blog/hello-world/'].builtAt).toBe(T0 + 60_000);
   });
 
   it('a later regen --tag (every shard read) and a regen with nothing due agree with the pages', async () => {
-    const r = await site.run(['regen', '--no-detect', '--tag', 'file:content/posts/hello-world.md', '--json'], { now: at(120), env });
+    const r = await built.site.run(['regen', '--no-detect', '--tag', 'file:content/posts/hello-world.md', '--json'], { now: at(120), env });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.rendered).toContain('/blog/hello-world/');
     expect(out.rendered).toContain('/page/2/'); // the home page's list shows the oldest post on page 2
-    const before = await snapshot(site.root);
-    expect(await site.run(['regen', '--no-detect'], { now: at(130), env })).toEqual({ code: 0, stdout: '', stderr: 'nothing due\n' });
-    expect(await snapshot(site.root)).toEqual(before);
+    const before = await snapshot(built.site.root);
+    expect(await built.site.run(['regen', '--no-detect'], { now: at(130), env })).toEqual({ code: 0, stdout: '', stderr: 'nothing due\n' });
+    expect(await snapshot(built.site.root)).toEqual(before);
   });
 
   it('a build with the default split joins the shards back into one and drops the shard sitemaps', async () => {
-    const sitemapsBefore = (await listFiles(`${site.root}/dist`)).filter((f) => /^sitemap-/.test(f));
+    const sitemapsBefore = (await listFiles(`${built.site.root}/dist`)).filter((f) => /^sitemap-/.test(f));
     expect(sitemapsBefore.length).toBeGreaterThan(1);
-    const r = await site.run(['build', '--json'], { now: at(200) });
+    const r = await built.site.run(['build', '--json'], { now: at(200) });
     expect(r.code).toBe(0);
     expect(await shardFiles()).toEqual(['0.4.json']);
-    expect((await listFiles(`${site.root}/dist`)).filter((f) => /^sitemap/.test(f))).toEqual(['sitemap.xml']);
-    expect(await site.read('dist/sitemap.xml')).toContain('<urlset');
+    expect((await listFiles(`${built.site.root}/dist`)).filter((f) => /^sitemap/.test(f))).toEqual(['sitemap.xml']);
+    expect(await built.site.read('dist/sitemap.xml')).toContain('<urlset');
     expect(sorted(JSON.parse(r.stdout).removed)).toEqual(sitemapsBefore);
   });
 });

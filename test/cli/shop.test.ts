@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redirectStub } from '../../src/write/site-files.js';
-import { cloneSite, json, planned, snapshot, sorted } from '../helpers/files.js';
-import { type TempSite, tempSite } from '../helpers/site.js';
+import { builtOnce } from '../helpers/built-once.js';
+import { json, planned, snapshot, sorted } from '../helpers/files.js';
+import type { TempSite } from '../helpers/site.js';
 
 // fixtures/shop: home (revalidate 60), items (300, listed every 120 s; cherry overrides 600), an
 // about page (never). Built once at T0; each test works on a copy of that build.
@@ -12,19 +13,11 @@ const T0 = Date.parse('2026-06-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const ms = (seconds: number) => T0 + seconds * 1000;
 
-let built: TempSite;
+const built = builtOnce('shop', { now: at(0) });
 let site: TempSite;
 
-beforeAll(async () => {
-  built = await tempSite('shop');
-  const r = await built.run(['build', '--quiet'], { now: at(0) });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
-});
-afterAll(() => built.cleanup());
-afterEach(() => site?.cleanup());
-
 async function fresh(): Promise<TempSite> {
-  site = await cloneSite(built);
+  site = await built.copy();
   return site;
 }
 const item = (id: string, data: Record<string, unknown>) => site.write(`data/items/${id}.json`, JSON.stringify(data));
@@ -280,7 +273,7 @@ describe('after a change: onChange and --exec', () => {
 
 describe('the build log of the fixture', () => {
   it('recorded the first build in on-change.log', async () => {
-    const first = JSON.parse((await readFile(path.join(built.root, 'on-change.log'), 'utf8')).split('\n')[0]!);
+    const first = JSON.parse((await readFile(path.join(built.site.root, 'on-change.log'), 'utf8')).split('\n')[0]!);
     expect(sorted(first.written)).toEqual([
       '_headers',
       'about/index.html',

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { builtOnce } from '../helpers/built-once.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
 
 // Issue 21 items 5 and 6, on fixtures/md-docs: a source's list() answered once per run however
@@ -9,11 +10,12 @@ const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 
 let site: TempSite;
 afterEach(() => site?.cleanup());
+// A plain build (no --json): its stderr carries the fixture's `counted.list called` lines.
+const built = builtOnce('md-docs', { now: T0, flags: [] });
 
 describe('list() and get() answers shared within a run', () => {
   it('calls a source once per run however many pages call it, and every page still records its tags', async () => {
-    site = await tempSite('md-docs');
-    const r = await site.run(['build'], { now: T0 });
+    const { site, result: r } = built;
     expect(r.code, r.stderr).toBe(0);
     // Four pages call sources.counted.list() (and sources.docs.list()) in load().
     expect(r.stderr.match(/counted\.list called/g)).toHaveLength(1);
@@ -26,8 +28,7 @@ describe('list() and get() answers shared within a run', () => {
 
 describe('a listing of derived objects', () => {
   it('re-renders a section page when a child it shows as { url, title } changes, through track(entry)', async () => {
-    site = await tempSite('md-docs');
-    expect((await site.run(['build'], { now: T0 })).code).toBe(0);
+    const site = await built.copy();
     expect((await site.manifest()).pages['/docs/guide/'].tags).toEqual(
       expect.arrayContaining(['file:content/guide/install.md', 'file:content/guide/usage.md']),
     );

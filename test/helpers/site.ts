@@ -33,9 +33,24 @@ export async function tempSite(name: string): Promise<TempSite> {
     recursive: true,
     filter: (src) => !/[/\\](dist|\.isr)([/\\]|$)/.test(path.relative(REPO, src)),
   });
+  await linkStaticIsr(root);
+  return siteAt(root);
+}
+
+/**
+ * A site the test writes itself instead of a fixture folder: each of `files` (path relative to the
+ * root → text) in a fresh temp dir named after `name`, with `static-isr` linked as tempSite links it.
+ */
+export async function siteFrom(name: string, files: Record<string, string>): Promise<TempSite> {
+  const site = siteAt(await mkdtemp(path.join(tmpdir(), `isr-${name}-`)));
+  await linkStaticIsr(site.root);
+  for (const [rel, text] of Object.entries(files)) await site.write(rel, text);
+  return site;
+}
+
+async function linkStaticIsr(root: string): Promise<void> {
   await mkdir(path.join(root, 'node_modules'), { recursive: true });
   await symlink(REPO, path.join(root, 'node_modules', 'static-isr'), 'dir');
-  return siteAt(root);
 }
 
 /** The TempSite handle of a site folder (used for fresh copies and for clones of a built one). */

@@ -3,8 +3,9 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cloneSite, json } from '../helpers/files.js';
-import { type TempSite, tempSite } from '../helpers/site.js';
+import { builtOnce } from '../helpers/built-once.js';
+import { json } from '../helpers/files.js';
+import type { TempSite } from '../helpers/site.js';
 
 /**
  * The built-in `http` source against a real server on an ephemeral loopback port, driven through
@@ -19,7 +20,6 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 let server: Server;
 let api: string;
-let built: TempSite;
 let site: TempSite;
 /** Every request the server saw: path and headers. */
 let seen: { url: string; headers: IncomingHttpHeaders }[] = [];
@@ -68,15 +68,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  built = await tempSite('http-site');
-  const r = await built.run(['build', '--quiet'], { now: T0, env: { API_URL: api } });
-  if (r.code !== 0) throw new Error(`fixture build failed: ${r.stderr}`);
 });
+// Built while the API is healthy (after the server's beforeAll above, so its URL is known).
+const built = builtOnce('http-site', { now: T0, env: () => ({ API_URL: api }) });
 
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  await built.cleanup();
 });
 
 afterEach(async () => {
@@ -84,19 +82,18 @@ afterEach(async () => {
   version.clear();
   seen = [];
   server.closeAllConnections();
-  await site?.cleanup();
 });
 
 async function fresh(): Promise<void> {
-  site = await cloneSite(built);
+  site = await built.copy();
   seen = [];
 }
 
 describe('the http source', () => {
   it('built every page from the API', async () => {
-    expect(Object.keys((await built.manifest()).pages)).toEqual(['/', ...IDS.map((id) => `/posts/${id}/`)]);
-    expect(await built.read('dist/posts/1/index.html')).toBe('<h1>Post 1</h1>\n<p>Body of post 1, version 1</p>\n');
-    expect((await built.manifest()).pages['/posts/1/'].tags).toEqual([`url:${api}/posts/1`]);
+    expect(Object.keys((await built.site.manifest()).pages)).toEqual(['/', ...IDS.map((id) => `/posts/${id}/`)]);
+    expect(await built.site.read('dist/posts/1/index.html')).toBe('<h1>Post 1</h1>\n<p>Body of post 1, version 1</p>\n');
+    expect((await built.site.manifest()).pages['/posts/1/'].tags).toEqual([`url:${api}/posts/1`]);
   });
 
   it('revalidates with If-None-Match / If-Modified-Since and renders a 304 from the cached body', async () => {

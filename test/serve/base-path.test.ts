@@ -1,15 +1,10 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, type TempSite, tempSite } from '../helpers/site.js';
-import { request, type ServedSite, serveFixture, T0 } from './helpers.js';
+import { request, type ServedSite, serveFixture, T0, webhook } from './helpers.js';
 
 const SECRET = 'base-secret';
-const post = (s: ServedSite, p: string, body: unknown) =>
-  request(s.server.url, p, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
-    body: JSON.stringify(body),
-  });
+const post = (s: ServedSite, path: string, body: unknown) => webhook(s, body, { secret: SECRET, path });
 
 describe('isr serve under a base path', () => {
   let s: ServedSite;

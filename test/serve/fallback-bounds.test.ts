@@ -1,19 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { request, type ServedSite, serveFixture, T0 } from './helpers.js';
+import { type ServedSite, serveFixture, T0, webhook } from './helpers.js';
 
 // 100 × "中": 100 characters (under any character limit), 300 bytes as UTF-8 on disk (over
 // NAME_MAX, 255): the write of such a folder fails with ENAMETOOLONG.
 const WIDE = '中'.repeat(100);
 const WIDE_URL = `/any/${encodeURIComponent(WIDE)}/`;
 
-const revalidate = (s: ServedSite, body: unknown) =>
-  request(s.server.url, '/__isr/revalidate', {
-    method: 'POST',
-    headers: { authorization: 'Bearer bounds-secret', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const revalidate = (s: ServedSite, body: unknown) => webhook(s, body, { secret: 'bounds-secret' });
 
 describe('isr serve: a bad fallback path fails alone', () => {
   let s: ServedSite;

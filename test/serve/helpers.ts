@@ -95,6 +95,23 @@ export function request(
 }
 
 /**
+ * A call of the revalidation webhook: POST `body` (JSON unless already a string) as
+ * application/json to /__isr/revalidate (or `path`), with `Bearer <secret>`; `headers`, when
+ * given, stand in for that authorization (pass {} to send none).
+ */
+export function webhook(
+  s: ServedSite,
+  body: unknown,
+  o: { secret?: string; headers?: Record<string, string>; path?: string } = {},
+): Promise<Reply> {
+  return request(s.server.url, o.path ?? '/__isr/revalidate', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(o.headers ?? { authorization: `Bearer ${o.secret}` }) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/**
  * Poll `check` (no fixed sleeps): for effects of another process or a file watcher. The deadline
  * only ends a wait that would never succeed; it is generous so a loaded machine never reaches it.
  */

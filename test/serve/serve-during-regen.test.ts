@@ -11,11 +11,10 @@
  * only makes the run longer.
  */
 import { existsSync, watch } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { REPO, runCli } from '../helpers/site.js';
+import { runCli, siteFrom } from '../helpers/site.js';
 import { type ServeProc, startServe } from '../reliability/harness/serve-proc.js';
 
 const PAGES = 300;
@@ -59,14 +58,12 @@ afterEach(async () => {
 });
 
 async function makeSite(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'isr-slice-'));
-  await mkdir(path.join(dir, 'templates'));
-  await mkdir(path.join(dir, 'node_modules'));
-  await symlink(REPO, path.join(dir, 'node_modules', 'static-isr'), 'dir');
-  await writeFile(path.join(dir, 'isr.config.mjs'), CONFIG);
-  await writeFile(path.join(dir, 'templates/page.eta'), '<p>page <%= it.n %> <%= it.open ? "gate-open" : "gate-closed" %></p>\n');
-  await writeFile(path.join(dir, 'templates/home.eta'), '<p>home</p>\n');
-  return dir;
+  const site = await siteFrom('slice', {
+    'isr.config.mjs': CONFIG,
+    'templates/page.eta': '<p>page <%= it.n %> <%= it.open ? "gate-open" : "gate-closed" %></p>\n',
+    'templates/home.eta': '<p>home</p>\n',
+  });
+  return site.root;
 }
 
 /** Resolves once `file` exists (fs.watch on its folder, checked once after the watch is set). */

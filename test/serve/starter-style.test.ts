@@ -1,25 +1,6 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HeadlessChromium, hasChromium, launchChromium, skipReason } from '../helpers/chromium.js';
 import { type ServedSite, serveFixture } from './helpers.js';
-
-/** Debian's chromium (`apt-get install -y chromium`; .ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const hasChromium = existsSync(CHROMIUM);
-const skipReason = hasChromium ? '' : ` [skipped: ${CHROMIUM} is not installed; run apt-get install -y chromium]`;
 
 /** The little of the DOM these checks read (the project's types have no DOM lib). */
 interface BrowserGlobals {
@@ -31,26 +12,18 @@ interface BrowserGlobals {
 // The example blog (= the starter `isr init` writes) as a browser shows it, served by isr serve.
 describe.skipIf(!hasChromium)(`the starter site in a real browser${skipReason}`, () => {
   let s: ServedSite;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: HeadlessChromium;
   beforeAll(async () => {
     s = await serveFixture('blog');
-    profile = await mkdtemp(path.join(tmpdir(), 'isr-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 375, height: 800 },
-    });
+    browser = await launchChromium({ viewport: { width: 375, height: 800 } });
   }, 60_000);
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await s?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   const open = async (p: string) => {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     const res = await page.goto(new URL(p, s.server.url).href);
     expect(res?.status(), p).toBe(200);
     return page;

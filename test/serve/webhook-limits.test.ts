@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { request, type ServedSite, serveFixture } from './helpers.js';
+import { type ServedSite, serveFixture, webhook } from './helpers.js';
 
-const revalidate = (s: ServedSite, body: unknown) =>
-  request(s.server.url, '/__isr/revalidate', {
-    method: 'POST',
-    headers: { authorization: 'Bearer bounds-secret', 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const revalidate = (s: ServedSite, body: unknown) => webhook(s, body, { secret: 'bounds-secret' });
 
 describe('isr serve: a webhook call names a bounded number of paths and tags', () => {
   let s: ServedSite;

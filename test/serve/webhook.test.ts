@@ -3,19 +3,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchRegenRequests } from './gates.js';
-import { type Reply, request, type ServedSite, serveFixture, T0, until } from './helpers.js';
+import { type Reply, request, type ServedSite, serveFixture, T0, until, webhook } from './helpers.js';
 
-const post = (
-  s: ServedSite,
-  body: unknown,
-  headers: Record<string, string> = { authorization: 'Bearer config-secret' },
-  p = '/__isr/revalidate',
-) =>
-  request(s.server.url, p, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+const post = (s: ServedSite, body: unknown, headers?: Record<string, string>, path?: string) =>
+  webhook(s, body, { secret: 'config-secret', headers, path });
 
 describe('isr serve: on-demand revalidation webhook', () => {
   let s: ServedSite;

@@ -1,19 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { baseOfSiteUrl, ensureBase, parseBase, stripBase, withBase } from '../../src/config/base-path.js';
-import { type ResolvedConfig, resolveConfig } from '../../src/config/resolve-config.js';
+import type { ResolvedConfig } from '../../src/config/resolve-config.js';
 import { createHelpers } from '../../src/render/helpers.js';
 import type { UserConfig } from '../../src/types.js';
+import { configRoot } from '../helpers/config-root.js';
 
-let root: string;
-beforeAll(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'isr-base-'));
-  mkdirSync(path.join(root, 'templates'));
-  writeFileSync(path.join(root, 'templates', 'page.eta'), '');
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const site = configRoot();
 
 function config(extra: Partial<UserConfig>): ResolvedConfig {
   const user: UserConfig = {
@@ -24,7 +16,7 @@ function config(extra: Partial<UserConfig>): ResolvedConfig {
     ],
     ...extra,
   };
-  return resolveConfig(user, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides: {} });
+  return site.resolve(user);
 }
 const helpers = (c: ResolvedConfig) =>
   createHelpers(c, { path: '/blog/a b/', route: 'post', params: { slug: 'a b' }, now: 0 }, (p) => `${withBase(c.base, p)}?v=x`);

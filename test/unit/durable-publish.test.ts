@@ -2,22 +2,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/logger.js';
-import { runSite } from '../../src/run/run-site.js';
 import { type Durability, fsyncDurability } from '../../src/write/durable.js';
-import { type TempSite, tempSite } from '../helpers/site.js';
+import { inProcessSites, regenOf } from '../helpers/in-process.js';
 
 // Issue 16 item 14: the publish is ordered by flushes, so a power loss keeps each page old or new
 // and never lets the manifest name a page whose bytes or rename were lost.
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const PAGE = 'dist/blog/hello-world/index.html';
 
-let site: TempSite | undefined;
-afterEach(async () => {
-  await site?.cleanup();
-  site = undefined;
-});
+const blog = inProcessSites('blog');
 
 interface Flush {
   paths: string[];
@@ -42,24 +35,15 @@ function recorder(root: string): { durability: Durability; flushes: Flush[] } {
 
 describe('a run flushes its publish to the disk in order', () => {
   it('page bytes before their rename, their folders and the shard folder before the head, the head last', async () => {
-    site = await tempSite('blog');
-    const config = await loadConfig(site.root);
-    await runSite(config, { mode: 'build', now: T0, logger: silentLogger(), command: 'test' });
+    const { site, run } = await blog();
+    await run({ mode: 'build', now: T0 });
     const old = await site.read(PAGE);
     const generation = (await site.manifest()).generation;
     const md = await site.read('content/posts/hello-world.md');
     await site.write('content/posts/hello-world.md', md.replace('This blog', 'This edited blog'));
 
     const { durability, flushes } = recorder(site.root);
-    const r = await runSite(config, {
-      mode: 'regen',
-      onlyNamed: true,
-      paths: ['/blog/hello-world/'],
-      now: T0 + 1000,
-      logger: silentLogger(),
-      command: 'test',
-      durability,
-    });
+    const r = await run({ ...regenOf(['/blog/hello-world/'], T0 + 1000), durability });
     expect(r.written).toContain('blog/hello-world/index.html');
     const isr = path.join(site.root, '.isr');
     const pageDir = path.join(site.root, 'dist/blog/hello-world');
@@ -84,10 +68,9 @@ describe('a run flushes its publish to the disk in order', () => {
   });
 
   it('a first build flushes every file of its staged folder before renaming it into place', async () => {
-    site = await tempSite('blog');
-    const config = await loadConfig(site.root);
+    const { site, run } = await blog();
     const { durability, flushes } = recorder(site.root);
-    const r = await runSite(config, { mode: 'build', now: T0, logger: silentLogger(), command: 'test', durability });
+    const r = await run({ mode: 'build', now: T0, durability });
     const [first, second] = flushes;
     expect(first!.page).toBeUndefined();
     expect(existsSync(path.join(site.root, 'dist'))).toBe(true);

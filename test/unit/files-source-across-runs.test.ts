@@ -26,13 +26,14 @@ function site() {
 }
 
 describe('the files source across the runs of one process', () => {
-  it('reuses the front matter of a file whose size, mtime and inode did not change', async () => {
+  it('reads again a file written in place with its size and mtime put back (its ctime moved)', async () => {
     const s = site();
     s.write('A');
     expect(await s.run()).toEqual(['A']);
-    // Same size, same mtime, same inode: taken as unchanged (what it re-read would be B).
+    // Same size, same mtime, same inode: only the ctime tells (it was reused as A before issue 18's
+    // ctime rule; a tool that preserves times, or `touch -d`, hid the edit for the life of a server).
     s.write('B');
-    expect(await s.run()).toEqual(['A']);
+    expect(await s.run()).toEqual(['B']);
   });
 
   it('reads a file again once its stat changed', async () => {

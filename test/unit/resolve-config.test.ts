@@ -1,22 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/resolve-config.js';
+import { describe, expect, it } from 'vitest';
 import { IsrError } from '../../src/errors.js';
-import type { UserConfig } from '../../src/types.js';
+import { configRoot } from '../helpers/config-root.js';
 
-let root: string;
-
-beforeAll(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'isr-config-'));
-  mkdirSync(path.join(root, 'templates'));
-  writeFileSync(path.join(root, 'templates', 'page.eta'), 'hi');
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const resolve = (user: unknown, overrides: { outDir?: string; concurrency?: number } = {}) =>
-  resolveConfig(user as UserConfig, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides });
+const site = configRoot();
+const resolve = site.resolve;
 
 /** The IsrError a config throws, as the fields a user sees. */
 function failure(user: unknown): { code: string; line: string; exit: number } {
@@ -162,11 +150,11 @@ describe('config validation', () => {
 describe('config defaults', () => {
   it('resolves paths against the root and applies defaults', () => {
     const c = resolve({ routes: [page] });
-    expect(c.outDir).toBe(path.join(root, 'dist'));
-    expect(c.templatesDir).toBe(path.join(root, 'templates'));
-    expect(c.manifestFile).toBe(path.join(root, '.isr', 'manifest.json'));
-    expect(c.stateDir).toBe(path.join(root, '.isr'));
-    expect(c.cacheDir).toBe(path.join(root, '.isr', 'cache'));
+    expect(c.outDir).toBe(path.join(site.root, 'dist'));
+    expect(c.templatesDir).toBe(path.join(site.root, 'templates'));
+    expect(c.manifestFile).toBe(path.join(site.root, '.isr', 'manifest.json'));
+    expect(c.stateDir).toBe(path.join(site.root, '.isr'));
+    expect(c.cacheDir).toBe(path.join(site.root, '.isr', 'cache'));
     expect(c.revalidate).toBe(false);
     expect(c.concurrency).toBe(16);
     expect(c.headersFile).toBe(true);
@@ -194,7 +182,7 @@ describe('config defaults', () => {
 
   it('lets --out and --concurrency override the config', () => {
     const c = resolve({ routes: [page], outDir: 'public', concurrency: 4 }, { outDir: 'elsewhere', concurrency: 2 });
-    expect(c.outDir).toBe(path.join(root, 'elsewhere'));
+    expect(c.outDir).toBe(path.join(site.root, 'elsewhere'));
     expect(c.concurrency).toBe(2);
   });
 

@@ -1,21 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/resolve-config.js';
+import { describe, expect, it } from 'vitest';
 import { IsrError } from '../../src/errors.js';
-import type { UserConfig } from '../../src/types.js';
+import { configRoot } from '../helpers/config-root.js';
 
-let root: string;
-beforeAll(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'isr-limits-'));
-  mkdirSync(path.join(root, 'templates'));
-  writeFileSync(path.join(root, 'templates', 'page.eta'), 'hi');
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const resolve = (user: unknown) =>
-  resolveConfig(user as UserConfig, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides: {} });
+const resolve = configRoot().resolve;
 const any = { path: '/any/:slug/', template: 'page.eta', paths: () => [], fallback: 'blocking' as const };
 
 function refused(user: unknown): string {

@@ -1,20 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ResolvedConfig, resolveConfig } from '../../src/config/resolve-config.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResolvedConfig } from '../../src/config/resolve-config.js';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
 import { prepareShards } from '../../src/manifest/write-manifest.js';
 import type { UserConfig } from '../../src/types.js';
 import { redirectStub, siteFiles, staleSiteFiles } from '../../src/write/site-files.js';
+import { configRoot } from '../helpers/config-root.js';
 
-let root: string;
-beforeAll(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'isr-sitefiles-'));
-  mkdirSync(path.join(root, 'templates'));
-  writeFileSync(path.join(root, 'templates', 'page.eta'), '');
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const site = configRoot();
 
 function config(extra: Partial<UserConfig> = {}): ResolvedConfig {
   const user: UserConfig = {
@@ -29,7 +21,7 @@ function config(extra: Partial<UserConfig> = {}): ResolvedConfig {
     ],
     ...extra,
   };
-  return resolveConfig(user, { root, configFile: path.join(root, 'isr.config.mjs'), configHash: 'h', overrides: {} });
+  return site.resolve(user);
 }
 
 /** Pages per shard aimed at by `written` (`perShard(n)`, as ISR_PAGES_PER_SHARD does for the CLI). */
