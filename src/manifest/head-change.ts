@@ -40,7 +40,9 @@ export function recordChange(
   shards: readonly string[] | 'all',
 ): HeadChange | undefined {
   if (base === undefined) return undefined;
-  const listed = pages.length > MAX_RECORDED_PAGES ? 'all' : [...new Set(pages)];
+  // Sorted: a head is a function of what the run did, not of the order its pages finished in
+  // (two stores given the same inputs write the same head but for the versions in it).
+  const listed = pages.length > MAX_RECORDED_PAGES ? 'all' : [...new Set(pages)].sort();
   return { base, pages: listed, shards: shards === 'all' ? 'all' : [...new Set(shards)].sort() };
 }
 

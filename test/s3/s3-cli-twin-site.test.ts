@@ -24,6 +24,9 @@ const LATER = '2026-06-01T02:00:00Z'; // the listings (600 s) are due, the posts
  * - in the head, `siteFiles`: the hash of each site file (sitemap, `_headers`) as last uploaded,
  *   which a run compares with instead of the published file a folder keeps at hand. Not ignored:
  *   checked against the bytes of those files instead (expectTwins).
+ * - in the head's recorded change set (`change`, manifest/head-change.ts), `base` and `via`: the
+ *   store versions of the heads the run read and wrote before (an inode and mtime in a folder, an
+ *   ETag in S3). The rest of the change set (pages, shards) must be equal.
  * Everything else in the manifest must be equal.
  */
 const STORE_VERSION_FIELDS = ['version'];
@@ -33,8 +36,9 @@ function withoutStoreVersions(m: any): any {
   for (const [p, e] of Object.entries<Record<string, unknown>>(m.pages)) {
     pages[p] = Object.fromEntries(Object.entries(e).filter(([k]) => !STORE_VERSION_FIELDS.includes(k)));
   }
-  const { siteFiles: _, ...head } = m;
-  return { ...head, pages };
+  const { siteFiles: _, change, ...head } = m;
+  const { base: _base, via: _via, ...recorded } = change ?? {};
+  return { ...head, ...(change ? { change: recorded } : {}), pages };
 }
 
 describeS3Cli('twin sites: the filesystem store and the S3 store agree byte for byte (Ceph RGW)', () => {

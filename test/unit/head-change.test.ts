@@ -6,8 +6,8 @@ import { tempSite } from '../helpers/site.js';
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 
 describe('the change set a manifest head records', () => {
-  it('names the pages up to a bound, then says `all`; a first build records none', () => {
-    expect(recordChange('v1', ['/b/', '/a/', '/b/'], ['3', '1'])).toEqual({ base: 'v1', pages: ['/b/', '/a/'], shards: ['1', '3'] });
+  it('names the pages (sorted, once each) up to a bound, then says `all`; a first build records none', () => {
+    expect(recordChange('v1', ['/b/', '/a/', '/b/'], ['3', '1'])).toEqual({ base: 'v1', pages: ['/a/', '/b/'], shards: ['1', '3'] });
     const many = Array.from({ length: MAX_RECORDED_PAGES + 1 }, (_, i) => `/p/${i}/`);
     expect(recordChange('v1', many, 'all')).toEqual({ base: 'v1', pages: 'all', shards: 'all' });
     expect(recordChange(undefined, ['/a/'], ['0'])).toBeUndefined();
