@@ -2,15 +2,15 @@ import { readFile } from 'node:fs/promises';
 import kleur from 'kleur';
 import { stripBase } from '../config/base-path.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { readPending } from '../deliver/pending-changes.js';
 import { checkPurge, printPurgePlan, purgeRequests } from '../deliver/purge-step.js';
-import { afterChangeWithStore } from '../deliver/store-pending.js';
+import { afterChangeWithStore, readPendingSets } from '../deliver/store-pending.js';
 import { IsrError } from '../errors.js';
 import { checkNamedPath, type PlanOptions } from '../plan/plan-regen.js';
 import { planRoutes } from '../routes/list-paths.js';
 import { exitCleanlyOnSignals } from '../run/interrupt.js';
 import { type RunResult, runSite } from '../run/run-site.js';
 import type { StoreFlags } from '../store/s3-config.js';
+import type { SiteStore } from '../store/store.js';
 import { type CommonOptions, commandContext, commandStore, runTuning } from './context.js';
 import { warnHostLimits } from './host-limits.js';
 import { payloadTarget } from './payload.js';
@@ -106,7 +106,7 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
   if (opts.dryRun) {
     // A dry run renders nothing but does run the due listings (the plan depends on them): say so.
     const listed = listedRoutes(config, result);
-    const purge = dryRunPurge(config, result, now);
+    const purge = await dryRunPurge(config, where.store, result, now);
     if (opts.json)
       process.stdout.write(
         `${JSON.stringify({ dryRun: true, list: listed, ...planJson, ...payloadJson, ...(config.purge && { purge }) })}\n`,
@@ -130,13 +130,14 @@ export async function regenCommand(root: string, opts: RegenOptions): Promise<vo
 /**
  * What the purge would send if the plan ran: every page planned to render or go (a dry run cannot
  * know which renders would change bytes, so this is the most it would purge) and the change sets
- * kept from earlier runs. Without credentials.
+ * kept from earlier runs (in the store when the site lives in one: a LIST, and a GET per set).
+ * Without credentials.
  */
-function dryRunPurge(config: ResolvedConfig, r: RunResult, now: number) {
+async function dryRunPurge(config: ResolvedConfig, store: SiteStore | undefined, r: RunResult, now: number) {
   if (!config.purge) return [];
   const file = (p: string) => `${p.slice(1)}${p.endsWith('/') ? 'index.html' : ''}`;
   const planned = [...r.plan.render.map((p) => p.path), ...r.plan.remove.map((p) => p.path)].map(file);
-  const kept = readPending(config.stateDir).flatMap((s) => [...s.written, ...s.removed]);
+  const kept = (await readPendingSets(config, store)).flatMap((s) => [...s.written, ...s.removed]);
   return purgeRequests(config, { written: [...planned, ...kept], removed: [] }, now);
 }
 

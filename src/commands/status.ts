@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { mergeChanges, pendingDir, readPending } from '../deliver/pending-changes.js';
-import { withStorePending } from '../deliver/store-pending.js';
+import { mergeChanges, pendingDir } from '../deliver/pending-changes.js';
+import { readPendingSets } from '../deliver/store-pending.js';
 import { IsrError } from '../errors.js';
 import { type Manifest, readManifest } from '../manifest/manifest.js';
 import { pageIsDue } from '../plan/plan-regen.js';
@@ -79,9 +79,7 @@ export async function statusCommand(root: string, opts: StoreFlags & { json?: bo
   }
   const s = summarize(m, now);
   // Change sets a hook (onChange, --exec) failed to take: the next run with a hook delivers them.
-  const sets = store
-    ? await withStorePending(store.state, async (stateDir) => readPending(stateDir), { readOnly: true })
-    : readPending(config.stateDir);
+  const sets = await readPendingSets(config, store);
   const pending = sets.length ? { ...mergeChanges(sets), since: new Date(sets[0]!.at).toISOString(), sets: sets.length } : null;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ ...s, pendingChanges: pending })}\n`);

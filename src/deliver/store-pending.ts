@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { RunResult } from '../run/run-site.js';
 import type { SiteStore, Store } from '../store/store.js';
 import { afterChange } from './after-change.js';
-import { pendingDir } from './pending-changes.js';
+import { type PendingSet, pendingDir, readPending } from './pending-changes.js';
 
 const PREFIX = 'pending-changes/';
 
@@ -63,4 +63,10 @@ export async function afterChangeWithStore(
   // Without a hook there is nothing to deliver, and no request is spent listing the sets.
   if (!store || (!config.onChange && !exec && !config.purge)) return afterChange(config, r, exec, logger, now);
   return withStorePending(store.state, (stateDir) => afterChange({ ...config, stateDir }, r, exec, logger, now));
+}
+
+/** The kept sets, read only: from the store when the site lives in one (`isr status`, `isr regen --dry-run`), else from its folder. */
+export async function readPendingSets(config: ResolvedConfig, store: SiteStore | undefined): Promise<PendingSet[]> {
+  if (!store) return readPending(config.stateDir);
+  return withStorePending(store.state, async (stateDir) => readPending(stateDir), { readOnly: true });
 }

@@ -109,9 +109,11 @@ export interface Manifest {
   /** Files to delete after this manifest is written (a crash in between leaves them listed here). */
   pendingRemovals?: string[];
   /**
-   * Object stores only: each site file (sitemaps, `_headers`, `_redirects`) → the hash of the bytes
-   * last uploaded, which a run compares with instead of a published file it does not have at hand
-   * (run/object-state.ts). Absent on the file system.
+   * Object stores only: each site file (sitemaps, `_headers`, `_redirects`) → the store version of
+   * the bytes last uploaded (S3: their MD5, the ETag; a store that cannot say it in advance: their
+   * hash), which a run compares with instead of a published file it does not have at hand
+   * (run/object-state.ts), and which its next put of the file is conditional on
+   * (run/object-publish.ts). Absent on the file system.
    */
   siteFiles?: Record<string, string>;
   /** How the pages are split on disk; absent for a manifest never written (or read from version 1). */

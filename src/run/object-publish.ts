@@ -12,7 +12,10 @@
  * rendered last) checks it still holds the lease, reads the object's version and puts over that;
  * a holder whose lease lapsed (a stall past it) fails its `assertHeld` and stops with LOCK_LOST,
  * leaving the newer bytes. The shards are put the same way (a crashed run may have left a shard
- * under the same generation's name).
+ * under the same generation's name), and so are the public assets and the site files (sitemaps,
+ * `_headers`, `_redirects`): each over the version recorded when it was last uploaded (the public
+ * record's `AssetRecord.version`; the head's `siteFiles`), so that a stalled holder's late sitemap
+ * or asset cannot land over a newer one either.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { withBase } from '../config/base-path.js';
@@ -50,14 +53,12 @@ export async function publishObjects(
   try {
     lease?.assertHeld();
     const meta = metaOf(ctx, ex);
-    const expected = expectedVersions(ex);
-    const isPage = new Set<string>();
-    for (const p of ex.result.rendered) {
-      const file = ex.manifest.pages[p]?.file;
-      if (file) isPage.add(file);
-    }
+    const expected = expectedVersions(run, ex);
     await inParallel([...stage.files], store.uploadConcurrency ?? UPLOAD_CONCURRENCY, async ([rel, tmp]) => {
-      await put(store.site, rel, tmp, isPage.has(rel) ? expected(rel) : 'unguarded', meta(rel));
+      const version = await put(store.site, rel, tmp, expected(rel), meta(rel));
+      // The version the next run's put of this asset is conditional on (saved with the record below).
+      const asset = run.assets.write.has(rel) ? run.assets.assets.get(rel) : undefined;
+      if (asset) asset.version = version;
     });
     lease?.assertHeld();
   } catch (err) {
@@ -81,14 +82,12 @@ export async function publishObjects(
 }
 
 /**
- * A put under the guard above: `expected` is the version the manifest recorded (none: the object
+ * A put under the guard above: `expected` is the version recorded for the object (none: the object
  * should not exist). On a failed precondition the holder, if it still holds the lease, puts over
  * what it finds; a second failure (another writer between the read and the put) fails the run.
- * `unguarded`: assets and site files, derived from the sources at hand and rewritten by whoever
- * holds the lease.
  */
 function guardedPut(ctx: RunContext) {
-  return async (to: Store, key: string, file: string, expected: string | undefined | 'unguarded', meta?: ObjectMeta): Promise<string> => {
+  return async (to: Store, key: string, file: string, expected: string | undefined, meta?: ObjectMeta): Promise<string> => {
     // Before every put, not only at the start: a process stopped in the middle of its uploads and
     // resumed past its lease stops here (no request: the lease's expiry by the clock) instead of
     // putting its pages over whatever the lease's next holder published meanwhile.
@@ -96,7 +95,6 @@ function guardedPut(ctx: RunContext) {
     // The bytes, not the file: the retry needs them again (a store consumes a `{ file }`).
     const bytes = new Uint8Array(readFileSync(file));
     rmSync(file, { force: true });
-    if (expected === 'unguarded') return to.put(key, bytes, { meta });
     try {
       return await to.put(key, bytes, { if: expected ? { ifVersion: expected } : { ifAbsent: true }, meta });
     } catch (err) {
@@ -108,9 +106,15 @@ function guardedPut(ctx: RunContext) {
   };
 }
 
-/** The version each staged page's object has now, as the manifest before the run recorded it. */
-function expectedVersions(ex: ExecutedRun): (rel: string) => string | undefined {
-  const byFile = new Map<string, string>();
+/**
+ * The version each staged file's object has now, as recorded before the run: a page's in its
+ * manifest entry, a site file's in the head read (`siteFiles`: the run's `ex.manifest` has its own),
+ * an asset's in the public record. None recorded: the object should not exist (a 412 then costs
+ * the lease holder a HEAD, as for a record written before versions were kept in it).
+ */
+function expectedVersions(run: OpenedRun, ex: ExecutedRun): (rel: string) => string | undefined {
+  const byFile = new Map<string, string>(Object.entries(run.previous?.siteFiles ?? {}));
+  for (const [rel, a] of run.assets.assets) if (a.version) byFile.set(rel, a.version);
   for (const entry of ex.before.values()) if (entry?.file && entry.version) byFile.set(entry.file, entry.version);
   return (rel) => byFile.get(rel);
 }

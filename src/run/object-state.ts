@@ -5,7 +5,7 @@
  * - the manifest head (one GET), whose store version the new head must replace (the commit point);
  * - the shards the plan needs (one GET each, fetched before the run's page query reads them);
  * - the run records (one GET, `records.json`): the public folder's record (`public.json`) and the
- *   sources' change-detection states (`cache/<key>.changes.json`). (The hashes of the site files
+ *   sources' change-detection states (`cache/<key>.changes.json`). (The versions of the site files
  *   last uploaded, which a run compares with instead of published files it does not have, are in
  *   the head, `Manifest.siteFiles`, written with it at every commit: no request of their own.)
  * Everything below the run (detect-changes.ts, public-assets.ts, the manifest's reader and
@@ -39,7 +39,7 @@ export interface ObjectRun {
   readonly where: string;
   /** Store version of the head read (none: no head yet). */
   headVersion?: string;
-  /** Site files as last uploaded: file → hash (from the head; the run's changes go into its new head). */
+  /** Site files as last uploaded: file → store version (from the head; the run's changes go into its new head). */
   readonly siteFiles: Map<string, string>;
   /** Fetch the shard files these ids name (those not fetched yet) into the work folder. */
   fetchShards(m: Manifest, ids: Iterable<string> | 'all'): Promise<void>;

@@ -119,11 +119,16 @@ async function stageSiteFiles(
 ): Promise<void> {
   const { config, objects } = ctx;
   const { previousTable, result } = ex;
-  // In an object store, a site file is compared with the hash of what was last uploaded (the run
-  // records), and a sitemap is made whole rather than edited in bytes the run does not have.
+  // In an object store, a site file is compared with the store version of what was last uploaded
+  // (the head's siteFiles: S3's ETag, the MD5 of the bytes, known before the put), which is also
+  // what its next put is conditional on; a sitemap is made whole rather than edited in bytes the
+  // run does not have. A store that cannot say a version in advance records a hash (never equal to
+  // a version: its put takes the precondition-failed path, run/object-publish.ts#guardedPut).
   const read = (file: string) => (objects ? undefined : readReusedIfExists(path.join(config.outDir, file)));
+  const site = ctx.store.site;
+  const versionOf = (body: string | Buffer) => site.versionOf?.(body) ?? hash(body);
   const differs = objects
-    ? (file: string, body: string | Buffer) => objects.siteFiles.get(file) !== hash(body)
+    ? (file: string, body: string | Buffer) => objects.siteFiles.get(file) !== versionOf(body)
     : (file: string, body: string | Buffer) => typeof body !== 'string' || readIfExists(path.join(config.outDir, file)) !== body;
   const files = siteFiles(config, shardWrite.table, shardWrite.buckets, sitemaps, { shards: shardWrite.patched, read });
   for (const [file, made] of files.write) {
@@ -131,7 +136,7 @@ async function stageSiteFiles(
     const body = typeof made === 'function' ? made() : made;
     if (body === undefined) continue;
     if (differs(file, body)) {
-      objects?.siteFiles.set(file, hash(body));
+      objects?.siteFiles.set(file, versionOf(body));
       await stage.stage(file, body);
       result.written.push(file);
     }

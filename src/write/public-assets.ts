@@ -29,6 +29,12 @@ export interface AssetRecord {
   ino: number;
   /** Content hash (base64url, 16 chars), also the `?v=` of `asset()`. */
   hash: string;
+  /**
+   * In an object store: the store version of the object last uploaded under this name (what the
+   * next put of it is conditional on: run/object-publish.ts). Kept while the asset stays; never
+   * set on the filesystem.
+   */
+  version?: string;
 }
 
 export interface PublicRecordFile {
@@ -103,6 +109,7 @@ export function scanAssets(
     const known = record[rel];
     const sameStat = known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino;
     const entry: AssetRecord = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash: sameStat ? known.hash : hashFile(abs, st.size) };
+    if (known?.version) entry.version = known.version;
     assets.set(rel, entry);
     if (outDir === undefined) {
       if (known && known.hash === entry.hash && known.size === st.size) unchanged.push(rel);
