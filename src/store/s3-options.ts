@@ -5,21 +5,15 @@
  * store itself (s3-store.ts) is imported only when an S3 store is configured (`loadS3SiteStore`).
  */
 import { IsrError } from '../errors.js';
+import type { S3Options } from '../types.js';
 import type { S3Credentials } from './s3-sign.js';
 import type { SiteStore } from './store.js';
 
-export interface S3StoreOptions {
-  bucket: string;
-  /** Where the deployable site lives in the bucket ('' or 'www/'). Default ''. */
-  prefix?: string;
-  /** `https://host[:port]` of an S3-compatible service (R2, Ceph RGW, MinIO); absent: AWS S3. */
-  endpoint?: string;
-  /** Default AWS_REGION, then AWS_DEFAULT_REGION, then 'us-east-1' ('auto' for R2). */
-  region?: string;
-  /** A separate bucket for the private state (manifest, lease); default the site's bucket. */
-  stateBucket?: string;
-  /** Where the private state lives; default `.isr/` + prefix (outside the site's prefix unless that is ''). */
-  statePrefix?: string;
+/**
+ * What the store is opened with: the user's `s3()` options (types.ts `S3Options`, documented
+ * there once) and what only the command and tests give it.
+ */
+export interface S3StoreOptions extends S3Options {
   /** Default from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of `env`. */
   credentials?: S3Credentials;
   /**
@@ -27,14 +21,6 @@ export interface S3StoreOptions {
    * environment; nothing below the commands reads it itself. Default: none.
    */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Bound on each request try, ms. Default 30,000 (1 to 600,000). */
-  timeoutMs?: number;
-  /** Tries after the first for an unanswered request or a 5xx. Default 3 (0 to 10). */
-  retries?: number;
-  /** DeleteObjects requests in flight at once. Default 4 (1 to 64). */
-  deleteConcurrency?: number;
-  /** Uploads (PUTs) in flight at once during a run's publish. Default 32 (1 to 256). */
-  uploadConcurrency?: number;
   /** The time leases are judged by (tests move it). Default Date.now. */
   clock?: () => number;
   /** The fetch requests go through (tests and benchmarks count them). */
