@@ -12,8 +12,9 @@ import {
   readManifest,
   shardDir,
 } from '../../src/manifest/manifest.js';
+import { prepareShards } from '../../src/manifest/prepare-shards.js';
 import { chooseBits, shardOf } from '../../src/manifest/shards.js';
-import { prepareShards, stageManifest, writeManifest } from '../../src/manifest/write-manifest.js';
+import { stageManifest, writeManifest } from '../../src/manifest/write-manifest.js';
 
 const roots: string[] = [];
 let root: string;

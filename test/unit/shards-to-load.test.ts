@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
+import { prepareShards } from '../../src/manifest/prepare-shards.js';
 import { hashTag, readTagFilter, shardOf, tagFilter } from '../../src/manifest/shards.js';
-import { prepareShards } from '../../src/manifest/write-manifest.js';
 import { type PageRef, type PlanOptions, type PlanRoute, planListings, planRegen } from '../../src/plan/plan-regen.js';
 import { shardsToLoad } from '../../src/plan/shards-to-load.js';
 import { compilePattern } from '../../src/routes/pattern.js';

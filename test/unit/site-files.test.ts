@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../src/config/resolve-config.js';
 import type { Manifest, PageEntry } from '../../src/manifest/manifest.js';
-import { prepareShards } from '../../src/manifest/write-manifest.js';
+import { prepareShards } from '../../src/manifest/prepare-shards.js';
 import type { UserConfig } from '../../src/types.js';
 import { redirectStub, siteFiles, staleSiteFiles } from '../../src/write/site-files.js';
 import { configRoot } from '../helpers/config-root.js';
