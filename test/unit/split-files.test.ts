@@ -3,8 +3,8 @@
  * ~16 KB) stay split, and src/types.ts stays the one import point of the public types, so the
  * package root still exports every one of them.
  *
- * Only the files of that split are measured: others still over the bound (write-manifest.ts,
- * plan-regen.ts, sources/files.ts) are in areas other work is changing, and are left to it.
+ * Only the files of that split are measured: the others still over the bound (plan-regen.ts,
+ * sources/files.ts) are in areas other work is changing, and are left to it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
