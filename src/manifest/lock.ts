@@ -1,10 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import path from 'node:path';
-import { isrError, writeFailed } from '../errors.js';
-
 /**
  * One lock per site, next to the manifest: every run that reads and then writes the manifest
  * (build, regen, each regeneration of `serve`) holds it for that whole span, so runs are
@@ -31,37 +24,23 @@ import { isrError, writeFailed } from '../errors.js';
  * own an unexpired lease when it publishes (`assertHeld`): a run that stalled past its lease, or
  * found its lock taken, aborts with LOCK_LOST and publishes nothing, so two live runs never both
  * publish. Clocks of the hosts sharing a site are assumed to agree within LEASE_MS - RENEW_EVERY_MS.
+ *
+ * This file takes the lock (the wait loop, and taking over a dead holder's); the owner file and
+ * how a holder is judged are lock-owner.ts, the held lock (lease renewal, the LOCK_LOST fence,
+ * release) is lock-held.ts. What they export for other modules is exported here too, so callers
+ * import the lock from this one file.
  */
-export interface Lock {
-  release(): Promise<void>;
-  /** The same, synchronously: for a signal handler that exits right after (see run/interrupt.ts). */
-  releaseSync(): void;
-  /** True when a lock left by a dead process was taken over: that run may have left temp files. */
-  recovered: boolean;
-  /** This holder's random token (in the owner file): the lease's version. */
-  readonly token: string;
-  /** Epoch ms when the lease lapses unless renewed. */
-  readonly expiresAt: number;
-  /** Extend the lease now (the timer does it every RENEW_EVERY_MS); notes a lock found lost. */
-  renew(): void;
-  /** Throws LOCK_LOST unless this run still holds the lock with a lease not yet expired: called
-   * at the commit point, right before anything is published. Renews the lease. */
-  assertHeld(): void;
-}
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { isrError, writeFailed } from '../errors.js';
+import { held, type Lock } from './lock-held.js';
+import { isStale, LEASE_MS, type Owner, readOwner, rmQuietly } from './lock-owner.js';
 
-interface Owner {
-  pid: number;
-  host: string;
-  token: string;
-  startedAt: number;
-  command: string;
-  /** Epoch ms after which a holder on another host counts as gone (absent: an older isr's lock). */
-  expiresAt?: number;
-}
-
-/** How long a lease lasts, and how often a live run renews it. */
-export const LEASE_MS = 60_000;
-export const RENEW_EVERY_MS = 15_000;
+export { type Lock, releaseHeldLocks } from './lock-held.js';
+export { LEASE_MS, RENEW_EVERY_MS } from './lock-owner.js';
 
 export interface LockOptions {
   /** Seconds to keep trying before giving up. 0: try once. */
@@ -148,14 +127,6 @@ function tryCreate(dir: string, me: Owner): boolean {
   }
 }
 
-function rmQuietly(p: string): void {
-  try {
-    rmSync(p, { recursive: true, force: true });
-  } catch {
-    // best effort: debris is swept by the next lock holder
-  }
-}
-
 /**
  * Remove what interrupted lock operations leave beside the lock: `lock.stale-*` / `lock.released-*`
  * (renamed aside, not yet deleted) and `lock.new-*` prepared by a process that died before renaming
@@ -189,40 +160,15 @@ async function removeDebris(stateDir: string, lockName: string, stale: (o: Owner
   return takeover;
 }
 
-/**
- * The holder; `gone` when there is no lock; `ownerless` when the folder has no readable owner file.
- * A lock is created with its owner inside, so an ownerless folder is either left by hand or by an
- * older isr, or the lock changed hands between two reads (judged by age, never at once).
- */
-async function readOwner(dir: string): Promise<Owner | 'gone' | 'ownerless'> {
-  try {
-    const o = JSON.parse(await readFile(path.join(dir, 'owner.json'), 'utf8')) as Owner;
-    return o && typeof o === 'object' && typeof o.token === 'string' ? o : 'ownerless';
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(dir))) return 'gone';
-    return 'ownerless';
-  }
-}
-
 /** An ownerless lock folder older than this is debris (a live lock always has its owner). */
 const OWNERLESS_STALE_MS = 10_000;
+
 /** A takeover mutex older than this was left by a taker that died. */
 const TAKEOVER_STALE_MS = 30_000;
 
 async function ageMs(p: string): Promise<number> {
   const st = await stat(p).catch(() => undefined);
   return st ? Date.now() - st.mtimeMs : 0;
-}
-
-function isStale(o: Owner, foreignStaleMs: number, now: number): boolean {
-  if (o.host !== hostname()) return typeof o.expiresAt === 'number' ? now > o.expiresAt : now - o.startedAt > foreignStaleMs;
-  try {
-    process.kill(o.pid, 0);
-    return false;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else: alive.
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 async function takeOver(dir: string, judged: Owner | 'ownerless'): Promise<boolean> {
@@ -270,118 +216,4 @@ async function moveAsideAndDelete(dir: string): Promise<void> {
   const aside = `${dir}.stale-${randomBytes(6).toString('hex')}`;
   await rename(dir, aside);
   await rm(aside, { recursive: true, force: true });
-}
-
-/**
- * The lock as its holder sees it: the lease renewed by a timer (unref'd: it never keeps a process
- * alive) until release, and checked at the commit point.
- */
-function held(dir: string, me: Owner, clock: () => number, recovered: boolean, leaseMs: number): Lock {
-  const ownerFile = path.join(dir, 'owner.json');
-  let expiresAt = me.expiresAt!;
-  let lost = false;
-  let released = false;
-  const renew = () => {
-    if (lost || released) return;
-    if (readOwnerSync(ownerFile)?.token !== me.token) {
-      lost = true;
-      return;
-    }
-    const next = clock() + leaseMs;
-    // Replaced whole by a rename, so a contender never reads half an owner file.
-    const tmp = `${ownerFile}.${me.token}.renew`;
-    try {
-      writeFileSync(tmp, JSON.stringify({ ...me, expiresAt: next }));
-      renameSync(tmp, ownerFile);
-      expiresAt = next;
-    } catch {
-      // The lock folder moved (taken over) or the disk refuses: the next check tells.
-      rmQuietly(tmp);
-    }
-  };
-  const timer = setInterval(renew, Math.min(RENEW_EVERY_MS, leaseMs / 4));
-  timer.unref();
-  const stop = () => {
-    released = true;
-    clearInterval(timer);
-    HELD.delete(lock);
-  };
-  const lock: Lock = {
-    recovered,
-    token: me.token,
-    get expiresAt() {
-      return expiresAt;
-    },
-    renew,
-    assertHeld() {
-      // An expired lease may already be judged stale by another host: too late to renew it.
-      if (!lost && clock() <= expiresAt) renew();
-      // A released lock is not held either (a store's lease is checked by whoever kept the object).
-      if (lost || released || clock() > expiresAt) {
-        throw isrError('LOCK_LOST', [], { file: path.relative(process.cwd(), dir) });
-      }
-    },
-    releaseSync() {
-      stop();
-      release(dir, me.token);
-    },
-    async release() {
-      lock.releaseSync();
-    },
-  };
-  HELD.add(lock);
-  return lock;
-}
-
-/** Locks this process holds: released by releaseHeldLocks on SIGINT/SIGTERM. */
-const HELD = new Set<Lock>();
-
-/** Release every lock this process holds, synchronously (a signal handler, before it exits). */
-export function releaseHeldLocks(): void {
-  for (const lock of [...HELD]) {
-    try {
-      lock.releaseSync();
-    } catch {
-      // best effort: a lock left behind is taken over once its pid is dead
-    }
-  }
-}
-
-function readOwnerSync(file: string): Owner | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Owner;
-  } catch {
-    return undefined;
-  }
-}
-
-function release(dir: string, token: string): void {
-  let o: Owner | undefined;
-  try {
-    o = JSON.parse(readFileSync(path.join(dir, 'owner.json'), 'utf8')) as Owner;
-  } catch {
-    return; // gone or unreadable: not ours to remove
-  }
-  if (o?.token !== token) return;
-  // Renamed aside first: deleting in place would leave an empty `lock` dir for an instant, which a
-  // contender's rename could replace, and a recursive delete could then remove its fresh lock.
-  const aside = `${dir}.released-${token}`;
-  renameSync(dir, aside);
-  try {
-    // The lock holds owner.json alone: two calls, where a recursive delete walks the folder
-    // (a quarter of a millisecond, paid by every regeneration of `isr serve`).
-    unlinkSync(path.join(aside, 'owner.json'));
-    rmdirSync(aside);
-  } catch {
-    rmSync(aside, { recursive: true, force: true });
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -6,19 +6,20 @@
  * Every regeneration goes through `runSite` (mode `regen`, only what is named, or a full regen
  * in watch mode), serialised by one queue and by the site lock, so a cron `isr regen` and the
  * server never publish over each other.
+ *
+ * This file is the server's life: its options, the wiring of its parts, listening (with the
+ * errors of a taken port or a bad host) and the graceful close. The queue's runner is
+ * regen-runner.ts, the webhook serve-webhook.ts, watch mode watch-wiring.ts.
  */
 import { realpath } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../clock.js';
-import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import { afterChange } from '../deliver/after-change.js';
-import { describeError, InternalError, IsrError, isInputError } from '../errors.js';
+import { describeError, IsrError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { pageThatAborted } from '../run/execute-plan.js';
-import { type RunResult, type RunTuning, runSite } from '../run/run-site.js';
+import type { RunTuning } from '../run/run-site.js';
 import { SERVE_SLICE_MS, setSliceMs } from '../time-slice.js';
 import { logRequests } from './access-log.js';
 import { FileStore } from './file-store.js';
@@ -26,9 +27,9 @@ import { createHandler } from './handle-request.js';
 import { injectLiveScript, LiveReload } from './live-reload.js';
 import { ManifestOwner } from './manifest-owner.js';
 import { MemoryCache } from './memory-cache.js';
-import { type RegenJob, RegenQueue } from './regen-queue.js';
-import { createWebhook } from './revalidate-webhook.js';
-import type { SiteWatcher, WatchChange } from './watch.js';
+import { createRegenRunner } from './regen-runner.js';
+import { makeWebhook, secretOf } from './serve-webhook.js';
+import { type WatchWiring, wireWatch } from './watch-wiring.js';
 
 export interface ServeOptions {
   config: ResolvedConfig;
@@ -92,15 +93,6 @@ export interface IsrServer {
   close(): Promise<void>;
 }
 
-/** How long a path is not asked for again in the background after a run with it threw (not a
- * page failure), or after a run found that no route can render it. Only the paths of that run
- * wait: the others' regeneration goes on. A run that could not even start (another process holds
- * the site lock past lockWaitSeconds) pauses all background regeneration that long: every run
- * would fail the same way. */
-const PAUSE_AFTER_CRASH_MS = 10_000;
-/** Paths waiting out that pause, at most; expired ones are swept when it fills. */
-const MAX_PAUSED_PATHS = 10_000;
-
 export async function createServer(o: ServeOptions): Promise<IsrServer> {
   let config = o.config;
   const logger = o.logger ?? createLogger();
@@ -122,8 +114,8 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     transformHtml: live ? injectLiveScript : undefined,
     recheckMs: o.diskCheckMs,
   });
-  // Set in watch mode (below); declared here for the state's onChange.
-  let watcher: SiteWatcher | undefined;
+  // Made below (it needs the queue); declared here for the state's onChange.
+  let watch: WatchWiring | undefined;
   const state = await ManifestOwner.load({
     config,
     logger,
@@ -134,102 +126,14 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       if (files === 'all') store.invalidateAll();
       else store.invalidate(files);
       // A run may have recorded files to watch (`track('file:…')` outside the sources' folders).
-      if (watcher) void followTracked();
+      if (watch?.watching) void watch.followTracked();
     },
   });
 
-  // Paths whose run threw, or that a run could not render at all (no route matches any more):
-  // not asked for again by every stale request for a while, or a busy page would keep the queue
-  // spinning. Per path: a run that aborts (one page's bad input, a full disk) never holds back
-  // the regeneration of pages that were not in it.
-  const paused = new Map<string, number>();
-  let lockedUntil = 0;
-  const pause = (paths: Iterable<string>) => {
-    const until = performance.now() + PAUSE_AFTER_CRASH_MS;
-    if (paused.size >= MAX_PAUSED_PATHS) {
-      const t = performance.now();
-      for (const [k, v] of paused) if (v <= t) paused.delete(k);
-      if (paused.size >= MAX_PAUSED_PATHS) paused.clear();
-    }
-    for (const p of paths) paused.set(p, until);
-  };
-  const run = (cfg: ResolvedConfig, job: RegenJob) =>
-    runSite(cfg, {
-      mode: 'regen',
-      onlyNamed: !job.full,
-      paths: job.paths,
-      duePaths: job.due,
-      dropNotFound: job.drop ?? [],
-      tags: job.tags,
-      now: clock(),
-      logger,
-      command: 'isr serve',
-      waitSeconds: o.lockWaitSeconds ?? 60,
-      held: state.held(),
-      ...o.tuning,
-    });
-  const queue = new RegenQueue(async (job) => {
-    const cfg = config;
-    let result: RunResult;
-    let culprit: { path: string; error: string } | undefined;
-    state.ownRunStarted();
-    try {
-      try {
-        result = await run(cfg, job);
-      } catch (err) {
-        // One page's bad input (a load() that returns garbage for a crafted fallback path) aborts
-        // its run, which published nothing: the pages merged into it (a webhook's, a stale
-        // page's) go again without it rather than fail with it.
-        const path = isInputError(err) ? pageThatAborted(err) : undefined;
-        const rest = path === undefined ? undefined : jobWithout(job, path);
-        if (!rest) throw err;
-        culprit = { path: path!, error: `${path}: ${describeError(err)}` };
-        logger.error(`regenerating ${path} failed: ${describeError(err)} (the other pages of its run go again without it)`);
-        pause([path!]);
-        result = await run(cfg, rest);
-      }
-    } catch (err) {
-      state.ownRunFailed();
-      // A bug is worth its stack (a server's log is where it will be read); an expected error, one line.
-      const bug = err instanceof InternalError ? ` (a bug in isr: please report it)\n${err.stack}` : '';
-      logger.error(`regenerating ${describeJob(job)} failed: ${describeError(err)}${bug}`);
-      if (err instanceof IsrError && err.code === 'LOCKED') lockedUntil = performance.now() + PAUSE_AFTER_CRASH_MS;
-      else pause([...job.paths, ...job.due]);
-      throw err;
-    }
-    const changed = [...result.written, ...result.removed];
-    pause(result.plan.errors.map((e) => e.path));
-    await state.adopt(result, changed);
-    reportRun(logger, job, result);
-    if (changed.length) {
-      live?.reload(changed);
-      await afterChange(cfg, result, undefined, logger);
-    }
-    // Its callers (a waiting fallback request) learn that it failed; the manifest has no entry.
-    return culprit ? { ...result, failed: [...result.failed, culprit] } : result;
-  });
+  const { queue, regenerateInBackground } = createRegenRunner(o, { config: () => config, logger, clock, state, live });
 
-  const secretOf = (c: ResolvedConfig) => env.ISR_REVALIDATE_SECRET || c.serve.revalidateSecret || undefined;
-  const makeWebhook = (c: ResolvedConfig) => {
-    const secret = secretOf(c);
-    // On with a shared secret, or with a verify hook (a CMS's signature) alone.
-    if (!secret && !c.serve.verify) return undefined;
-    // join: false. A webhook says "the data changed now"; a render already running may have read
-    // it before the change, so the call waits for the next run (where concurrent calls merge:
-    // a burst still costs a handful of renders) instead of being absorbed into a stale one.
-    return createWebhook({
-      secret,
-      verify: c.serve.verify,
-      map: c.serve.webhook,
-      now: clock,
-      logger,
-      maxPaths: c.serve.maxRevalidatePaths,
-      maxTags: c.serve.maxRevalidateTags,
-      base: c.base,
-      revalidate: (t) => queue.request({ ...t, join: false }),
-    });
-  };
-  let webhook = makeWebhook(config);
+  const webhookDeps = { env, clock, logger, queue };
+  let webhook = makeWebhook(config, webhookDeps);
 
   let handler = createHandler({
     config: () => config,
@@ -242,15 +146,10 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     queue,
     live,
     webhook: () => webhook,
-    secret: () => secretOf(config),
-    regenerateInBackground(key, ifDue) {
-      const t = performance.now();
-      if (queue.has(key) || t < lockedUntil || t < (paused.get(key) ?? 0)) return;
-      paused.delete(key);
-      queue.request(ifDue ? { due: [key] } : { paths: [key] }).catch(() => {}); // logged by the queue's runner
-    },
+    secret: () => secretOf(env, config),
+    regenerateInBackground,
   });
-  if (o.accessLog) handler = logRequests(handler, o.accessLog, () => secretOf(config));
+  if (o.accessLog) handler = logRequests(handler, o.accessLog, () => secretOf(env, config));
 
   // Slow or stalled clients (slowloris) are cut off; the check interval follows the shortest limit.
   const t = { headersMs: 20_000, requestMs: 30_000, keepAliveMs: 65_000, ...o.timeouts };
@@ -289,47 +188,18 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 
-  // Watch mode: changes become full regens (the planner finds what they affect).
-  let watchWork: Promise<void> = Promise.resolve();
-  const reload = o.reloadConfig ?? (() => loadConfig(config.root, { outDir: config.outDir, concurrency: config.concurrency }));
-  const startWatch = async () => {
-    const { watchSite } = await import('./watch.js');
-    watcher = await watchSite(config, {
-      logger,
-      now: clock(),
-      onChange: (c) => {
-        watchWork = watchWork.then(() => onWatch(c));
-      },
-    });
-    await followTracked();
-  };
-  const followTracked = async () => {
-    const { trackedFiles } = await import('./watch.js');
-    watcher?.follow(trackedFiles(state.snapshot.toManifest()));
-  };
-  const onWatch = async (c: WatchChange) => {
-    logger.info(`changed: ${c.files.join(', ')}`);
-    if (c.config) {
-      let next: ResolvedConfig;
-      try {
-        next = await reload();
-      } catch (err) {
-        logger.error(`config not reloaded: ${describeError(err)}`);
-        return;
-      }
-      if (next.outDir !== config.outDir || next.manifestFile !== config.manifestFile) {
-        logger.error('outDir or manifest changed in the config: restart `isr serve` to use them');
-        return;
-      }
+  watch = wireWatch(o, {
+    config: () => config,
+    useConfig: (next) => {
       config = next;
-      webhook = makeWebhook(config);
-      await watcher?.close();
-      await startWatch();
-    }
-    if (c.config || c.templates || c.assets || c.tags.length)
-      await queue.request({ full: true, tags: c.tags, join: false }).catch(() => {});
-  };
-  if (o.watch) await startWatch();
+      webhook = makeWebhook(config, webhookDeps);
+    },
+    logger,
+    clock,
+    state,
+    queue,
+  });
+  if (o.watch) await watch.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -340,10 +210,10 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
     config: () => config,
     async idle() {
       for (;;) {
-        const w = watchWork;
+        const w = watch.work;
         await w;
         await queue.idle();
-        if (w === watchWork && !queue.busy) return;
+        if (w === watch.work && !queue.busy) return;
       }
     },
     syncManifest: () => state.check(),
@@ -352,9 +222,9 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       closing ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await watcher?.close();
+        await watch.close();
         live?.close();
-        await watchWork;
+        await watch.work;
         await queue.close();
         state.close();
         server.closeIdleConnections();
@@ -365,28 +235,4 @@ export async function createServer(o: ServeOptions): Promise<IsrServer> {
       return closing;
     },
   };
-}
-
-/** The job without `path` (a page whose bad input aborted it), or undefined when that leaves
- * nothing to do or `path` was not named in it (a page found by tag would be found again). */
-function jobWithout(job: RegenJob, path: string): RegenJob | undefined {
-  if (job.full || (!job.paths.includes(path) && !job.due.includes(path))) return undefined;
-  const rest = { ...job, paths: job.paths.filter((p) => p !== path), due: job.due.filter((p) => p !== path) };
-  return rest.paths.length || rest.due.length || rest.tags.length || rest.drop?.length ? rest : undefined;
-}
-
-function describeJob(job: RegenJob): string {
-  const named = [...job.paths, ...job.due, ...job.tags.map((t) => `tag:${t}`)];
-  return named.length ? named.join(' ') : 'changed pages';
-}
-
-function reportRun(logger: Logger, job: RegenJob, r: RunResult): void {
-  for (const f of r.failed) logger.error(`regeneration failed, serving the last good page: ${f.error}`);
-  for (const l of r.listingErrors) logger.error(l.error);
-  for (const e of r.plan.errors) logger.warn(`${e.path}: ${e.message}`);
-  if (r.rendered.length || r.removed.length) {
-    logger.info(
-      `regenerated ${describeJob(job)}: ${r.rendered.length} rendered, ${r.written.length} written, ${r.removed.length} removed in ${Math.round(r.durationMs)} ms`,
-    );
-  }
 }

@@ -7,11 +7,14 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
+import { hash } from '../../src/hash.js';
 import { openS3SiteStore } from '../../src/store/s3-store.js';
 import type { ObjectMeta, SiteStore } from '../../src/store/store.js';
 import { BIN } from '../helpers/site.js';
-import { describeS3, S3 } from './helpers.js';
+import { type Counter, genCounterSite, startCounter } from '../reliability/harness/counter-site.js';
+import { copyDir, startIsr } from '../reliability/harness/util.js';
+import { describeS3, emptyStore, S3, uniquePrefix } from './helpers.js';
 
 /** Whether this build of isr has `--store` on its commands (issue 20 item 1, the run through the store). */
 export const cliHasStore = /--store\b/.test(execFileSync(process.execPath, [BIN, 'regen', '--help'], { encoding: 'utf8' }));
@@ -170,4 +173,78 @@ export function processReaper(): { track<T extends { child: ChildProcess }>(p: T
       for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     },
   };
+}
+
+/** Every page entry's object holds the bytes the entry names (the manifest tells the truth about the bucket). */
+export async function expectBucketCoherent(bucket: SiteStore, pages: number): Promise<Map<string, BucketObject>> {
+  const m = await bucketManifest(bucket);
+  const objects = await siteObjects(bucket);
+  expect(Object.keys(m.pages)).toHaveLength(pages);
+  for (const [p, e] of Object.entries<any>(m.pages)) expect(hash(objects.get(e.file)!.body), `${p}: entry vs object`).toBe(e.outputHash);
+  return objects;
+}
+
+/** The fixture of a describe block of `counterSiteInBucket`, current for the test running. */
+export interface CounterSiteInBucket {
+  /** The counter server: the render number each load() got (`log`, `maxFor`), and a gate on loads (`onRequest`). */
+  counter: Counter;
+  /** This test's copy of the site. */
+  root: string;
+  /** This test's prefix of the bucket, and the site there as the S3 store sees it. */
+  prefix: string;
+  bucket: SiteStore;
+  /** The environment of the test's isr processes: the AWS variables, the counter's URL, and `extra`. */
+  env(extra?: Record<string, string>): Record<string, string>;
+  /** The isr processes the test started, killed after it if still there. */
+  reaper: ReturnType<typeof processReaper>;
+}
+
+/**
+ * The setup of the CLI tests that race, stop or kill isr runs on a bucket prefix: the counter
+ * server and a counter site of `pages` pages (revalidate `revalidate` seconds) once per describe
+ * block; before each test a copy of the site and a fresh prefix (named from `prefix`), built there
+ * through the CLI (after `beforeBuild`: a test's proxy); after each test its processes killed,
+ * the counter's gate cleared, `afterTest` (closing proxies), the prefix emptied. Call it in the
+ * describe block; read the fields in the tests (they change from test to test).
+ */
+export function counterSiteInBucket(o: {
+  pages: number;
+  revalidate?: number;
+  prefix: string;
+  beforeBuild?: () => Promise<void>;
+  afterTest?: () => Promise<void>;
+}): CounterSiteInBucket {
+  let base: string;
+  const site: CounterSiteInBucket = {
+    counter: undefined!,
+    root: '',
+    prefix: '',
+    bucket: undefined!,
+    env: (extra = {}) => s3Env({ ISR_REL_COUNTER: site.counter.url, ...extra }),
+    reaper: processReaper(),
+  };
+  beforeAll(async () => {
+    site.counter = await startCounter();
+    base = await genCounterSite(o.pages, o.revalidate);
+  });
+  afterAll(async () => {
+    await site.counter?.close();
+  });
+  beforeEach(async () => {
+    site.root = `${base}-${Math.random().toString(36).slice(2)}`;
+    await copyDir(base, site.root);
+    site.prefix = uniquePrefix(o.prefix);
+    site.bucket = bucketAt(site.prefix);
+    site.counter.onRequest = undefined;
+    await o.beforeBuild?.();
+    const built = await startIsr(['build', site.root, ...storeFlags(site.prefix)], { env: site.env() }).exited;
+    expect(built.code, built.stderr).toBe(0);
+  });
+  afterEach(async () => {
+    site.reaper.reap();
+    site.counter.onRequest = undefined;
+    await o.afterTest?.();
+    await emptyStore(site.bucket);
+  });
+  return site;
 }

@@ -7,23 +7,10 @@
  * server's gate) until every other contender has been answered. With --wait, all publish, one after another, and no older
  * render is ever served over a newer one (the bucket is read throughout).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { hash } from '../../src/hash.js';
-import type { SiteStore } from '../../src/store/store.js';
-import { type Counter, genCounterSite, renderNumber, startCounter } from '../reliability/harness/counter-site.js';
-import { copyDir, count, startIsr } from '../reliability/harness/util.js';
-import {
-  bucketAt,
-  bucketHead,
-  bucketManifest,
-  describeS3Cli,
-  processReaper,
-  s3Env,
-  siteObjects,
-  storeFlags,
-  watchBucket,
-} from './cli-helpers.js';
-import { emptyStore, uniquePrefix } from './helpers.js';
+import { expect, it } from 'vitest';
+import { renderNumber } from '../reliability/harness/counter-site.js';
+import { count, startIsr } from '../reliability/harness/util.js';
+import { bucketHead, counterSiteInBucket, describeS3Cli, expectBucketCoherent, storeFlags, watchBucket } from './cli-helpers.js';
 import { type ProxiedRequest, type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
 const PAGES = 6;
@@ -32,48 +19,24 @@ const ROUNDS = count('ISR_S3_RACE_ROUNDS', 2, 5);
 const keys = Array.from({ length: PAGES }, (_, i) => `c/${i}/index.html`);
 
 describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`, () => {
-  const reaper = processReaper();
   const openProxies: S3Proxy[] = [];
-  let counter: Counter;
-  let base: string;
-  let root: string;
-  let prefix: string;
-  let bucket: SiteStore;
-  const env = () => s3Env({ ISR_REL_COUNTER: counter.url });
-  const regen = (...extra: string[]) => reaper.track(startIsr(['regen', root, '--all', ...extra, ...storeFlags(prefix)], { env: env() }));
-  const regenVia = (endpoint: string) => reaper.track(startIsr(['regen', root, '--all', ...storeFlags(prefix, endpoint)], { env: env() }));
-
-  beforeAll(async () => {
-    counter = await startCounter();
-    base = await genCounterSite(PAGES);
+  const site = counterSiteInBucket({
+    pages: PAGES,
+    prefix: 'race-cli',
+    afterTest: async () => {
+      await Promise.all(openProxies.splice(0).map((p) => p.close()));
+    },
   });
-  afterAll(async () => {
-    await counter?.close();
-  });
-  beforeEach(async () => {
-    root = `${base}-${Math.random().toString(36).slice(2)}`;
-    await copyDir(base, root);
-    prefix = uniquePrefix('race-cli');
-    bucket = bucketAt(prefix);
-    counter.onRequest = undefined;
-    const built = await startIsr(['build', root, ...storeFlags(prefix)], { env: env() }).exited;
-    expect(built.code, built.stderr).toBe(0);
-  });
-  afterEach(async () => {
-    reaper.reap();
-    await Promise.all(openProxies.splice(0).map((p) => p.close()));
-    counter.onRequest = undefined;
-    await emptyStore(bucket);
-  });
+  const regen = (...extra: string[]) =>
+    site.reaper.track(startIsr(['regen', site.root, '--all', ...extra, ...storeFlags(site.prefix)], { env: site.env() }));
+  const regenVia = (endpoint: string) =>
+    site.reaper.track(startIsr(['regen', site.root, '--all', ...storeFlags(site.prefix, endpoint)], { env: site.env() }));
 
   /** Every page object is the render its manifest entry names, and shows the newest render issued. */
   async function bucketCoherent(): Promise<void> {
-    const m = await bucketManifest(bucket);
-    const objects = await siteObjects(bucket);
-    expect(Object.keys(m.pages)).toHaveLength(PAGES);
-    for (const [p, e] of Object.entries<any>(m.pages)) expect(hash(objects.get(e.file)!.body), `${p}: entry vs object`).toBe(e.outputHash);
+    const objects = await expectBucketCoherent(site.bucket, PAGES);
     for (let i = 0; i < PAGES; i++)
-      expect(renderNumber(objects.get(keys[i]!)!.body.toString('utf8')), `page ${i}`).toBe(counter.maxFor(String(i)));
+      expect(renderNumber(objects.get(keys[i]!)!.body.toString('utf8')), `page ${i}`).toBe(site.counter.maxFor(String(i)));
   }
 
   /** A contender's PUT that takes the lease (not the probe, whose If-Match names no version). */
@@ -82,7 +45,7 @@ describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`
 
   it('gives each round to exactly one run: the others exit 75 (LOCKED) without loading, and the head moves by one generation', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const generation = (await bucketHead(bucket))!.head.generation;
+      const generation = (await bucketHead(site.bucket))!.head.generation;
       // Each contender talks through its own proxy, which holds its lease-taking PUT: once all N
       // are held, they are let go at once, so the N conditional PUTs reach the server together.
       const proxies = await Promise.all(Array.from({ length: N }, () => startS3Proxy()));
@@ -96,7 +59,7 @@ describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`
       let exited = 0;
       // Every contender is accounted for once it has exited or is inside a load (it holds the lease).
       const check = () => exited + loading.size === N && settled();
-      counter.onRequest = async (pid) => {
+      site.counter.onRequest = async (pid) => {
         loading.add(pid);
         check();
         await gate;
@@ -127,16 +90,16 @@ describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`
       results.forEach((r, i) => {
         if (r.code !== 75) return;
         expect(r.stderr).toMatch(/^isr: .*\[LOCKED\]\n$/);
-        expect(counter.log.some((e) => e.pid === procs[i]!.child.pid)).toBe(false);
+        expect(site.counter.log.some((e) => e.pid === procs[i]!.child.pid)).toBe(false);
       });
-      expect((await bucketHead(bucket))!.head.generation).toBe(generation + 1);
+      expect((await bucketHead(site.bucket))!.head.generation).toBe(generation + 1);
       await bucketCoherent();
     }
   }, 300_000);
 
   it('with --wait, every run publishes in turn and no older render is ever served over a newer one', async () => {
-    const generation = (await bucketHead(bucket))!.head.generation;
-    const watcher = watchBucket(bucket, keys, renderNumber);
+    const generation = (await bucketHead(site.bucket))!.head.generation;
+    const watcher = watchBucket(site.bucket, keys, renderNumber);
     const procs = Array.from({ length: N }, () => regen('--wait', '240'));
     const results = await Promise.all(procs.map((p) => p.exited));
     await watcher.stop();
@@ -146,14 +109,14 @@ describeS3Cli(`${N} isr regen processes racing for one bucket prefix (Ceph RGW)`
     ).toEqual(Array(N).fill(0));
     // Runs did not interleave: each pid's loads are one contiguous block of the counter's log.
     const pids = new Set(procs.map((p) => p.child.pid));
-    const order = counter.log
+    const order = site.counter.log
       .map((e) => e.pid)
       .filter((pid) => pids.has(pid))
       .filter((pid, i, all) => i === 0 || all[i - 1] !== pid);
     expect(new Set(order).size, `loads interleaved: ${order.join(' ')}`).toBe(order.length);
     expect(watcher.problems).toEqual([]);
     expect(watcher.reads).toBeGreaterThan(0);
-    expect((await bucketHead(bucket))!.head.generation).toBe(generation + N);
+    expect((await bucketHead(site.bucket))!.head.generation).toBe(generation + N);
     await bucketCoherent();
   }, 300_000);
 });

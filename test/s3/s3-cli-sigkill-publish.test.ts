@@ -8,23 +8,18 @@
  * every object is what its entry says. (A cron run with nothing due only reads the head and takes
  * no lease: the repair is the next lease holder's, which finds the lease lapsed, not released.)
  */
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { hash } from '../../src/hash.js';
-import type { SiteStore } from '../../src/store/store.js';
-import { type Counter, genCounterSite, renderNumber, startCounter } from '../reliability/harness/counter-site.js';
-import { copyDir, startIsr } from '../reliability/harness/util.js';
+import { expect, it } from 'vitest';
+import { renderNumber } from '../reliability/harness/counter-site.js';
+import { startIsr } from '../reliability/harness/util.js';
 import {
   type BucketObject,
-  bucketAt,
   bucketHead,
-  bucketManifest,
+  counterSiteInBucket,
   describeS3Cli,
-  processReaper,
-  s3Env,
+  expectBucketCoherent,
   siteObjects,
   storeFlags,
 } from './cli-helpers.js';
-import { emptyStore, uniquePrefix } from './helpers.js';
 import { type S3Proxy, startS3Proxy } from './s3-proxy.js';
 
 const PAGES = 40;
@@ -34,38 +29,18 @@ const LANDED = 8;
 const LEASE_MS = '4000';
 
 describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
-  const reaper = processReaper();
-  let counter: Counter;
-  let base: string;
-  let root: string;
-  let prefix: string;
-  let bucket: SiteStore;
   let proxy: S3Proxy;
-  const env = (extra: Record<string, string> = {}) => s3Env({ ISR_REL_COUNTER: counter.url, ...extra });
-
-  beforeAll(async () => {
-    counter = await startCounter();
-    base = await genCounterSite(PAGES, 3600); // nothing falls due during the test
-  });
-  afterAll(async () => {
-    await counter?.close();
-  });
-  beforeEach(async () => {
-    root = `${base}-${Math.random().toString(36).slice(2)}`;
-    await copyDir(base, root);
-    prefix = uniquePrefix('kill');
-    bucket = bucketAt(prefix);
-    proxy = await startS3Proxy();
-    const built = await startIsr(['build', root, ...storeFlags(prefix)], { env: env() }).exited;
-    expect(built.code, built.stderr).toBe(0);
-  });
-  afterEach(async () => {
-    reaper.reap();
-    await proxy.close();
-    await emptyStore(bucket);
+  const site = counterSiteInBucket({
+    pages: PAGES,
+    revalidate: 3600, // nothing falls due during the test
+    prefix: 'kill',
+    beforeBuild: async () => {
+      proxy = await startS3Proxy();
+    },
+    afterTest: () => proxy.close(),
   });
 
-  const isPagePut = (r: { kind: string; key: string }) => r.kind === 'PUT' && r.key.startsWith(`${prefix}c/`);
+  const isPagePut = (r: { kind: string; key: string }) => r.kind === 'PUT' && r.key.startsWith(`${site.prefix}c/`);
 
   type Held = 'cut' | 'delivered after the death';
 
@@ -74,10 +49,10 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
    * delivered. Checks every page is old or new and the head old; returns the pages it changed.
    */
   async function killMidPublish(heldRequests: Held): Promise<string[]> {
-    const before = await siteObjects(bucket);
-    const headBefore = (await bucketHead(bucket))!;
-    const a = reaper.track(
-      startIsr(['regen', root, '--all', ...storeFlags(prefix, proxy.endpoint)], { env: env({ ISR_LEASE_MS: LEASE_MS }) }),
+    const before = await siteObjects(site.bucket);
+    const headBefore = (await bucketHead(site.bucket))!;
+    const a = site.reaper.track(
+      startIsr(['regen', site.root, '--all', ...storeFlags(site.prefix, proxy.endpoint)], { env: site.env({ ISR_LEASE_MS: LEASE_MS }) }),
     );
     let puts = 0;
     await proxy.freeze((r) => isPagePut(r) && ++puts > LANDED);
@@ -88,15 +63,15 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
     await proxy.close();
 
     const dead = a.child.pid!;
-    const afterKill = await siteObjects(bucket);
+    const afterKill = await siteObjects(site.bucket);
     for (let i = 0; i < PAGES; i++) {
       const key = `c/${i}/index.html`;
       const n = renderNumber(afterKill.get(key)!.body.toString('utf8'));
       const old = renderNumber(before.get(key)!.body.toString('utf8'));
-      const fresh = counter.log.find((e) => e.pid === dead && e.page === String(i))?.n;
+      const fresh = site.counter.log.find((e) => e.pid === dead && e.page === String(i))?.n;
       expect([old, fresh], `page ${i} shows render ${n}`).toContain(n);
     }
-    expect((await bucketHead(bucket))!.version, 'the head moved').toBe(headBefore.version);
+    expect((await bucketHead(site.bucket))!.version, 'the head moved').toBe(headBefore.version);
     const leftBehind = changedKeys(before, afterKill);
     expect(leftBehind.length, 'pages the dead run wrote').toBeGreaterThanOrEqual(LANDED);
     return leftBehind;
@@ -105,22 +80,23 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
   /** The next cron run: nothing due, nothing changed. Returns the pages it uploaded. */
   async function nextCronRun(): Promise<string[]> {
     proxy = await startS3Proxy();
-    const next = await reaper.track(startIsr(['regen', root, '--wait', '60', ...storeFlags(prefix, proxy.endpoint)], { env: env() }))
-      .exited;
+    const next = await site.reaper.track(
+      startIsr(['regen', site.root, '--wait', '60', ...storeFlags(site.prefix, proxy.endpoint)], { env: site.env() }),
+    ).exited;
     expect(next.code, next.stderr).toBe(0);
-    const status = await startIsr(['status', root, '--json', ...storeFlags(prefix)], { env: env() }).exited;
+    const status = await startIsr(['status', site.root, '--json', ...storeFlags(site.prefix)], { env: site.env() }).exited;
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ pages: PAGES, failing: [] });
-    return proxy.log.filter(isPagePut).map((r) => r.key.slice(prefix.length));
+    return proxy.log.filter(isPagePut).map((r) => r.key.slice(site.prefix.length));
   }
 
   for (const heldRequests of ['cut', 'delivered after the death'] as const) {
     it(`leaves every page old or new and the head old, and the next cron run rolls nothing back (held requests ${heldRequests})`, async () => {
       await killMidPublish(heldRequests);
-      const before = await siteObjects(bucket);
+      const before = await siteObjects(site.bucket);
       await nextCronRun();
       // Nothing was due: the next run rolled nothing back (no page shows an older render than before it).
-      const after = await siteObjects(bucket);
+      const after = await siteObjects(site.bucket);
       for (const [k, o] of before) expect(renderNumber(after.get(k)!.body.toString('utf8')), k).toBe(renderNumber(o.body.toString('utf8')));
     }, 180_000);
   }
@@ -133,29 +109,29 @@ describeS3Cli('SIGKILL mid-publish (CLI, Ceph RGW)', () => {
     // reach) recovers the dead holder's lease and must make every entry name its object again.
     const untouched = Array.from({ length: PAGES }, (_, i) => `c/${i}/index.html`).find((k) => !leftBehind.includes(k))!;
     proxy = await startS3Proxy();
-    const next = await reaper.track(
+    const next = await site.reaper.track(
       startIsr(
-        ['regen', root, '--path', `/${untouched.replace(/index\.html$/, '')}`, '--wait', '60', ...storeFlags(prefix, proxy.endpoint)],
+        [
+          'regen',
+          site.root,
+          '--path',
+          `/${untouched.replace(/index\.html$/, '')}`,
+          '--wait',
+          '60',
+          ...storeFlags(site.prefix, proxy.endpoint),
+        ],
         {
-          env: env(),
+          env: site.env(),
         },
       ),
     ).exited;
     expect(next.code, next.stderr).toBe(0);
-    const uploaded = proxy.log.filter(isPagePut).map((r) => r.key.slice(prefix.length));
+    const uploaded = proxy.log.filter(isPagePut).map((r) => r.key.slice(site.prefix.length));
     expect(uploaded).toContain(untouched);
     for (const k of uploaded)
       if (k !== untouched) expect(leftBehind, `${k} uploaded though the dead run left it as its entry says`).toContain(k);
-    await bucketCoherent();
+    await expectBucketCoherent(site.bucket, PAGES);
   }, 180_000);
-
-  /** Every entry's object holds the bytes the entry names (the manifest tells the truth about the bucket). */
-  async function bucketCoherent(): Promise<void> {
-    const m = await bucketManifest(bucket);
-    const objects = await siteObjects(bucket);
-    expect(Object.keys(m.pages)).toHaveLength(PAGES);
-    for (const [p, e] of Object.entries<any>(m.pages)) expect(hash(objects.get(e.file)!.body), `${p}: entry vs object`).toBe(e.outputHash);
-  }
 });
 
 function changedKeys(before: Map<string, BucketObject>, after: Map<string, BucketObject>): string[] {
