@@ -3,7 +3,7 @@ import { mergeChanges, pendingDir } from '../deliver/pending-changes.js';
 import { readPendingSets } from '../deliver/store-pending.js';
 import { IsrError } from '../errors.js';
 import { type Manifest, readManifest } from '../manifest/manifest.js';
-import { pageIsDue } from '../plan/plan-regen.js';
+import { pageIsDue } from '../plan/page-rules.js';
 import { readObjectManifest } from '../run/object-state.js';
 import type { StoreFlags } from '../store/s3-config.js';
 import { commandContext, commandStore } from './context.js';

@@ -8,7 +8,8 @@
  */
 import type { Manifest } from '../manifest/manifest.js';
 import { hashTag, readTagFilter, shardOf } from '../manifest/shards.js';
-import { checkNamedPath, namedPathCandidates, type PlanOptions, type PlanRoute, planListings } from './plan-regen.js';
+import { checkNamedPath, namedPathCandidates } from './page-rules.js';
+import { type PlanOptions, type PlanRoute, planListings } from './plan-regen.js';
 
 export interface ShardsToLoad {
   /** Shards to load: `all`, or their ids. */

@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
 import type { ManifestSnapshot } from '../manifest/snapshot.js';
-import { pageIsDue } from '../plan/plan-regen.js';
+import { pageIsDue } from '../plan/page-rules.js';
 import type { ManifestOwner } from './manifest-owner.js';
 import type { RegenQueue } from './regen-queue.js';
 

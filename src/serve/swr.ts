@@ -4,7 +4,7 @@
  * background regeneration, or render while the request waits).
  */
 import type { PageEntry } from '../manifest/manifest.js';
-import { isDue, pageIsDue } from '../plan/plan-regen.js';
+import { isDue, pageIsDue } from '../plan/page-rules.js';
 
 /** The `x-isr-cache` header values of a page response. */
 export type CacheState = 'HIT' | 'STALE' | 'MISS' | 'ERROR';

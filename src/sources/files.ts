@@ -4,61 +4,17 @@ import { IsrError } from '../errors.js';
 import type { DataSource, SourceSetupContext } from '../types.js';
 import { checkDistinct, isDraft } from './content-checks.js';
 import { candidatePaths, entryIdentity } from './entry-id.js';
+import { type FileEntry, type FilesOptions, registerFilesSource } from './files-api.js';
 import { CONTENT_FILE, listContent, type Parsed, readData, readParsed, splitShown, statSignature } from './files-read.js';
-import { FrontMatterCache } from './front-matter-cache.js';
-import { createMarkdown, type MarkdownOptions, type Render } from './markdown.js';
+import { FrontMatterCache, frontMatterCacheFile } from './front-matter-cache.js';
+import { createMarkdown, type Render } from './markdown.js';
 import { type LinkContext, markdownEnv } from './markdown-links.js';
 import { DEFAULT_PERMALINK, entryAliases, entryUrl } from './permalink.js';
 import { resourceUrl } from './resource-url.js';
 import { compareFiles } from './snapshot.js';
 
-export interface FilesOptions {
-  /** Folder relative to the site root. */
-  dir: string;
-  /** Name shown in errors. Default `files`. */
-  name?: string;
-  /** Glob patterns relative to `dir`. Default every .md, .markdown, .json, .yaml and .yml file. */
-  include?: string[];
-  markdown?: MarkdownOptions;
-  /**
-   * Each entry's `url`, with placeholders: `:path` (the id), `:slug`, `:title`, `:section`, and
-   * `:year`/`:month`/`:day` from its date in `site.timezone`. Front matter `permalink` or `url`
-   * overrides it per file. Default `/:path/` (a folder's index file: the folder's URL).
-   */
-  permalink?: string;
-  /** List entries with `draft: true` (or Jekyll's `published: false`) too. Default false. */
-  drafts?: boolean;
-  /**
-   * Publish the folder's other files (images, downloads: Hugo page bundles, an `img/` beside
-   * chapters) with the pages: at the URL of their folder's page plus the path below it
-   * (`guide/img/a.png` → `/guide/img/a.png` with the default permalink). Default false: a content
-   * folder may hold files not meant for the web (drafts' notes, sources of images, scripts).
-   */
-  resources?: boolean;
-}
-
-/**
- * One file. `list()` gives `id`, `slug`, `file` and `data`; `get()` adds `content` and `html`.
- * `Data`: the shape of the front matter (or of the JSON/YAML file), as `files<Data>()` declares it.
- */
-export interface FileEntry<Data extends Record<string, any> = Record<string, any>> {
-  /** Path inside `dir` without extension, "/" separated: `2024/hello`. */
-  id: string;
-  /** Last segment of `id` (or front matter `slug`): `hello`. */
-  slug: string;
-  /** Path relative to the site root. */
-  file: string;
-  /** The page URL (site path, no base path): the `permalink` option, or front matter `permalink`/`url`. */
-  url: string;
-  /** Old URLs that redirect here: front matter `aliases` (Hugo) or `redirect_from` (Jekyll). */
-  aliases?: string[];
-  /** Front matter (Markdown) or the parsed file (JSON/YAML). */
-  data: Data;
-  /** Markdown body (get() only). */
-  content?: string;
-  /** Markdown rendered to HTML (get() only). */
-  html?: string;
-}
+export type { FileEntry, FilesOptions } from './files-api.js';
+export { contentDirOf, resourceFolderOf } from './files-api.js';
 
 const EXTENSIONS = ['.md', '.markdown', '.json', '.yaml', '.yml'];
 /** A cached Markdown file whose body get() has already handed out, or that list() did not keep. */
@@ -69,30 +25,6 @@ const RELEASED = '\0released';
  * (110 MB at 100k files, a fifth of that build's peak).
  */
 const BODY_BUDGET = 32 * 1024 * 1024;
-
-/** The `dir` of each files() source, for the config's check that outDir never holds content. */
-const contentDirs = new WeakMap<object, string>();
-
-/** The content folder (relative to the site root) of a source made by files(), else undefined. */
-export function contentDirOf(source: object): string | undefined {
-  return contentDirs.get(source);
-}
-
-/** A files() source with `resources: true`: its folder's other files are published with the pages (write/page-resources.ts). */
-export interface ResourceFolder {
-  /** Relative to the site root. */
-  dir: string;
-  /** Is this folder-relative path one of the source's entries (not a resource)? */
-  isContent(rel: string): boolean;
-  /** The site path the folder-relative file `rel` is published at (see resourceUrl). */
-  urlOf(rel: string, root: string, timeZone: string): string;
-}
-const resourceFolders = new WeakMap<object, ResourceFolder>();
-
-/** The page-resource folder of a source made by files() with `resources: true`, else undefined. */
-export function resourceFolderOf(source: object): ResourceFolder | undefined {
-  return resourceFolders.get(source);
-}
 
 /**
  * The built-in Markdown/JSON/YAML source. A page that calls `get(id)` records `file:<path>`;
@@ -245,7 +177,7 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       parsed = new Map();
       listing = undefined;
       heldBodies = 0;
-      frontMatter = new FrontMatterCache(path.join(ctx.cacheDir, frontMatterFile(dirRel, options.include)), (m) => log('warn', m));
+      frontMatter = new FrontMatterCache(path.join(ctx.cacheDir, frontMatterCacheFile(dirRel, options.include)), (m) => log('warn', m));
       detected = undefined;
       listedWithStats = undefined;
     },
@@ -355,33 +287,24 @@ export function files<Data extends Record<string, any> = Record<string, any>>(op
       return { tags: [...tags], state: snapshot, saved };
     },
   };
-  contentDirs.set(source, options.dir);
-  if (options.resources === true)
-    resourceFolders.set(source, {
-      dir: options.dir,
-      isContent,
-      urlOf: (rel, siteRoot, zone) => {
-        const folderAbs = path.resolve(siteRoot, options.dir);
-        const prefix = path.relative(siteRoot, folderAbs).split(path.sep).join('/');
-        return resourceUrl(
-          { absDir: folderAbs, keyPrefix: prefix && prefix !== '.' ? `${prefix}/` : '', pattern: permalink, timeZone: zone, readData },
-          rel,
-        );
-      },
-    });
+  registerFilesSource(
+    source,
+    options.dir,
+    options.resources === true
+      ? {
+          dir: options.dir,
+          isContent,
+          urlOf: (rel, siteRoot, zone) => {
+            const folderAbs = path.resolve(siteRoot, options.dir);
+            const prefix = path.relative(siteRoot, folderAbs).split(path.sep).join('/');
+            return resourceUrl(
+              { absDir: folderAbs, keyPrefix: prefix && prefix !== '.' ? `${prefix}/` : '', pattern: permalink, timeZone: zone, readData },
+              rel,
+            );
+          },
+        }
+      : undefined,
+  );
   // `Data` is the caller's declaration of what the files hold (front matter is not validated).
   return source as DataSource<FileEntry<Data>>;
-}
-
-/**
- * The front-matter cache's file in the cache folder: one per folder and `include`. Named by an
- * FNV-1a of both, not hash.ts: a regen with nothing changed sets the source up but hashes
- * nothing, and node:crypto would cost its start-up ~5 ms.
- */
-function frontMatterFile(dirRel: string, include: string[] | undefined): string {
-  const name = dirRel.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60);
-  const text = `${dirRel}\0${JSON.stringify(include ?? null)}`;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return `${name}.${(h >>> 0).toString(36)}.front-matter`;
 }

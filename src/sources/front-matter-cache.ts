@@ -168,3 +168,16 @@ function jsonExact(v: unknown, seen: Set<object>): boolean {
       return false;
   }
 }
+
+/**
+ * The front-matter cache's file in the cache folder: one per folder and `include`. Named by an
+ * FNV-1a of both, not hash.ts: a regen with nothing changed sets the source up but hashes
+ * nothing, and node:crypto would cost its start-up ~5 ms.
+ */
+export function frontMatterCacheFile(dirRel: string, include: string[] | undefined): string {
+  const name = dirRel.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60);
+  const text = `${dirRel}\0${JSON.stringify(include ?? null)}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `${name}.${(h >>> 0).toString(36)}.front-matter`;
+}

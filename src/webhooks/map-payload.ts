@@ -5,7 +5,7 @@
  * exit 5) or `PAYLOAD_UNVERIFIED` (HTTP 401, exit 5).
  */
 import { describeError, IsrError } from '../errors.js';
-import { checkNamedPath } from '../plan/plan-regen.js';
+import { checkNamedPath } from '../plan/page-rules.js';
 import type { RevalidateTarget, WebhookIgnored, WebhookMapper, WebhookRequest, WebhookVerify } from '../types.js';
 
 /** Largest payload read (a webhook body, a `--payload` file); a larger one is refused. */

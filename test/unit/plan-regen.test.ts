@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest, PageEntry, RouteEntry } from '../../src/manifest/manifest.js';
-import {
-  checkNamedPath,
-  isDue,
-  nextRetryAt,
-  type PageRef,
-  type PlanOptions,
-  type PlanRoute,
-  pageIsDue,
-  planListings,
-  planRegen,
-} from '../../src/plan/plan-regen.js';
+import { checkNamedPath, isDue, nextRetryAt, pageIsDue } from '../../src/plan/page-rules.js';
+import { type PageRef, type PlanOptions, type PlanRoute, planListings, planRegen } from '../../src/plan/plan-regen.js';
 import { compilePattern } from '../../src/routes/pattern.js';
 import type { Revalidate } from '../../src/types.js';
 
