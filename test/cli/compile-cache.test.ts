@@ -110,3 +110,28 @@ describe.skipIf(builtIn)('the compile cache of the CLI (Node 20)', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 });
+
+describe.runIf(builtIn)("the compile cache of the CLI (Node >= 22.1: Node's own)", () => {
+  let site: TempSite;
+  let tmp: string;
+  beforeAll(async () => {
+    site = await tempSite('blog');
+    tmp = await mkdtemp(path.join(tmpdir(), 'isr-cc22-'));
+    expect((await site.run(['build'], { now: T0 })).code).toBe(0);
+  });
+  afterAll(async () => {
+    await site.cleanup();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  // TMPDIR, not NODE_COMPILE_CACHE: with that set, Node would enable its cache without isr.
+  it("keeps Node's cache in isr's private folder of the temp folder, unless NODE_DISABLE_COMPILE_CACHE=1", async () => {
+    const folder = path.join(tmp, `isr-compile-cache-${process.getuid!()}`);
+    const off = await site.run(['regen'], { now: T0, env: { TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(await readdir(tmp)).toEqual([]);
+    expect(await site.run(['regen'], { now: T0, env: { TMPDIR: tmp } })).toEqual(off);
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    expect((await readdir(folder)).some((name) => name.startsWith(`${process.version}-${process.arch}-`))).toBe(true);
+    expect(await site.run(['regen'], { now: T0, env: { TMPDIR: tmp } })).toEqual(off);
+  });
+});
