@@ -93,11 +93,13 @@ export function readCache(file: string, key: string): Buffer | undefined {
 
 /**
  * Write the cache for `key` as a temp file renamed over the old one (many runs may start at once;
- * a reader sees a whole file or none), then remove all but the newest MAX_CACHE_FILES.
+ * a reader sees a whole file or none), then remove all but the newest MAX_CACHE_FILES. `code`
+ * makes the bytes; called here, so that nothing it throws escapes an exit handler.
  */
-export function writeCache(dir: string, file: string, key: string, data: Buffer): void {
+export function writeCache(dir: string, file: string, key: string, code: () => Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
+    const data = code();
     // Padded so the code starts 8-byte aligned in the buffer read back: V8 copies unaligned data.
     let head = header(key, data);
     head += ' '.repeat(7 - (head.length % 8));

@@ -32,7 +32,7 @@ export function loadCached(file: string, dir: string, write: boolean): Cli {
   if (write && (cached === undefined || script.cachedDataRejected)) {
     // At exit, not now: V8 compiles functions when first called, and the cache holds only those
     // compiled so far, so after the run it holds what a run needs.
-    process.once('exit', () => writeCache(dir, store, key, script.createCachedData()));
+    process.once('exit', () => writeCache(dir, store, key, () => script.createCachedData()));
   }
 
   // Registered before it runs, as Node's own loader does: a config's `import … from 'static-isr'`

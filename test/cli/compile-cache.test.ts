@@ -29,8 +29,8 @@ describe.skipIf(builtIn)('the compile cache of the CLI (Node 20)', () => {
   });
 
   /** `isr regen` with nothing due, the cache in `folder` (NODE_COMPILE_CACHE, as documented). */
-  const regen = (folder = dir, env: Record<string, string> = {}) =>
-    site.run(['regen'], { now: T0, env: { NODE_COMPILE_CACHE: folder, ...env } });
+  const regen = (folder = dir, env: Record<string, string> = {}, args: string[] = []) =>
+    site.run(['regen', ...args], { now: T0, env: { NODE_COMPILE_CACHE: folder, ...env } });
   const cacheFiles = async (folder = dir) => (await readdir(folder)).filter((n) => CACHE_FILE.test(n));
 
   it('writes the cache on the first run and reads it, unchanged, on the next', async () => {
@@ -82,6 +82,18 @@ describe.skipIf(builtIn)('the compile cache of the CLI (Node 20)', () => {
     await chmod(shared, 0o777);
     expect(await regen(shared)).toEqual(clean);
     expect(await readdir(shared)).toEqual([]);
+  });
+
+  it('is written whole when runs start at once with no cache', async () => {
+    // --wait: they start (and read or write the cache) at once, then take the site's lock in turn.
+    const runs = await Promise.all(Array.from({ length: 6 }, () => regen(dir, {}, ['--wait', '60'])));
+    for (const r of runs) expect(r).toEqual(runs[0]);
+    expect(runs[0]!.code).toBe(0);
+    const files = await readdir(dir);
+    expect(files).toHaveLength(1); // the one key's file, each writer's temp file renamed over it
+    const before = await stat(path.join(dir, files[0]!));
+    expect(await regen()).toEqual(runs[0]);
+    expect((await stat(path.join(dir, files[0]!))).ino).toBe(before.ino); // read back and accepted
   });
 
   it('writes nothing with NODE_DISABLE_COMPILE_CACHE=1', async () => {
