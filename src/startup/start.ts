@@ -37,8 +37,8 @@ const SITE_COMMANDS = new Set(['build', 'regen', 'serve', 'dev', 'status']);
 
 /**
  * Whether this run may write a missing cache. V8 caches only the functions a run has called, and
- * one written by `isr --version` or `isr init` left a regen's start-up ~5 ms slower than one
- * written by a regen or a build (which were the same): so only a site's commands write it.
+ * one written by `isr --version` left a regen's start-up ~7 ms of CPU slower than one written by a
+ * regen or a build (which were the same; BENCHMARKS.md): so only a site's commands write it.
  */
 function writesCache(argv: string[]): boolean {
   const args = argv.slice(2);

@@ -117,6 +117,12 @@ describe.skipIf(builtIn)('the compile cache of the CLI (Node 20)', () => {
     expect(left).toEqual(expect.arrayContaining(['isr-0000000000000002.v8', 'isr-0000000000000003.v8', 'notes.txt']));
   });
 
+  it('is not used with --enable-source-maps: Node maps the stack traces only of files it compiles itself', async () => {
+    const r = await regen(dir, { NODE_OPTIONS: '--enable-source-maps' });
+    expect(r.code).toBe(0);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('is not written by `isr --version`, whose cache would hold too little of the CLI', async () => {
     expect((await site.run(['--version'], { env: { NODE_COMPILE_CACHE: dir } })).code).toBe(0);
     expect(await readdir(dir)).toEqual([]);
