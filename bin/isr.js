@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // Thin shim: all logic lives in the compiled CLI so `npx isr` and `node bin/isr.js` behave the same.
-import { createRequire } from 'node:module';
-
-createRequire(import.meta.url)('../dist/isr.cjs').main(process.argv);
+// dist/start.cjs loads the CLI (dist/isr.cjs) with V8's code cache (src/startup/start.ts).
+// CommonJS (bin/package.json), not an ES module: run as the entry point, an ES module sets up
+// Node's ES loader first, ~5 ms of CPU (10 ms wall) of `isr --version`; a command that imports a
+// config pays that anyway, later, so a regen is unchanged (BENCHMARKS.md, "Fourth pass").
+'use strict';
+require('../dist/start.cjs').start(process.argv);

@@ -116,6 +116,20 @@ await build({
   ],
   sourcemap: true,
 });
+// What bin/isr.js runs: it loads dist/isr.cjs with V8's code cache (src/startup/start.ts). On its
+// own, small, and compiled by Node as usual: its import() is the one the bundle's code uses when
+// that code comes from the cache (src/import-module.ts).
+await build({
+  ...shared,
+  outdir: undefined,
+  outbase: undefined,
+  entryPoints: ['src/startup/start.ts'],
+  outfile: 'dist/start.cjs',
+  format: 'cjs',
+  define: { 'import.meta.url': '__isrModuleUrl' },
+  banner: { js: "const __isrModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [onlyDeclaredPackages],
+});
 // The package's ES entry: the library's exports of dist/isr.cjs, by name (`require`d, not
 // imported: an import of a CommonJS file makes Node scan its source for export names, ~30 ms
 // for this one).

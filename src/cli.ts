@@ -1,12 +1,20 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, IsrError, oneLine } from './errors.js';
+import { type Importer, useImporter } from './import-module.js';
 import { VERSION, versionDetails } from './version.js';
+
+/** What the loader that started the CLI provides (bin/isr.js → startup/start.ts). */
+export interface CliHost {
+  /** The loader's own import(), when dist/isr.cjs runs from V8's code cache (import-module.ts says why). */
+  importModule?: Importer;
+}
 
 /**
  * Entry point of `isr`. Each command's module is imported only when that command runs, so
  * `isr regen` never pays for the server or the watcher.
  */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], host: CliHost = {}): Promise<void> {
+  if (host.importModule) useImporter(host.importModule);
   if (isVersionVerbose(argv.slice(2))) {
     process.stdout.write(versionDetails());
     return;

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import { IsrError } from '../errors.js';
 import { hash } from '../hash.js';
+import { importModule } from '../import-module.js';
 import type { UserConfig } from '../types.js';
 import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
 
@@ -102,12 +103,12 @@ async function importConfig(file: string, root: string): Promise<UserConfig> {
   try {
     if (TYPESCRIPT_CONFIG.test(file)) {
       // jiti only for TypeScript configs: it costs ~50 ms to load, which .js/.mjs sites never pay.
-      const { createJiti } = await import('jiti');
+      const { createJiti } = await importModule<typeof import('jiti')>('jiti');
       const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, fsCache: true, interopDefault: false });
       mod = (await jiti.import(file)) as { default?: unknown };
     } else {
       // The query defeats Node's module cache so `serve --watch` can reload an edited config.
-      mod = await import(`${pathToFileURL(file).href}?t=${Date.now()}`);
+      mod = await importModule(`${pathToFileURL(file).href}?t=${Date.now()}`);
     }
   } catch (err) {
     const e = err as Error;

@@ -15,6 +15,7 @@
  * stops the others and the primary exits 1 (no restart loop for a preview server).
  */
 import type { Worker } from 'node:cluster';
+import { importModule } from '../import-module.js';
 import type { Logger } from '../logger.js';
 
 /** Messages a worker sends the primary. */
@@ -23,7 +24,7 @@ export type WorkerMessage = { isr: 'listening'; url: string; out: string };
 export type PrimaryMessage = { isr: 'stop' };
 
 export async function runWorkers(count: number, logger: Logger): Promise<number> {
-  const { default: cluster } = await import('node:cluster');
+  const { default: cluster } = await importModule<typeof import('node:cluster')>('node:cluster');
   // Each worker accepts on the shared socket itself (the kernel spreads connections), rather
   // than the primary accepting and handing each connection over (Node's default on Linux, which
   // caps throughput at what the primary can hand off: measured 36.7k vs 47.9k req/s for two bare

@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { IsrError, isrError } from '../errors.js';
+import { importModule } from '../import-module.js';
 import { walkFiles } from '../walk-files.js';
 import { frontMatterEnd, parseFrontMatter, parseYamlObject } from './front-matter.js';
 import { checkFrontMatterDates } from './front-matter-dates.js';
@@ -37,7 +38,7 @@ export async function listContent(absDir: string, include: string[] | undefined,
         .filter((f) => CONTENT_FILE.test(f))
         .sort();
     // Imported here: only custom `include` patterns need a glob library.
-    const { default: fg } = await import('fast-glob');
+    const { default: fg } = await importModule<{ default: typeof import('fast-glob') }>('fast-glob');
     const found = await fg(include, {
       cwd: absDir,
       absolute: true,

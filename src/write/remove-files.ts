@@ -5,6 +5,7 @@
  */
 import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { importModule } from '../import-module.js';
 import type { Logger } from '../logger.js';
 import { TEMP_SUFFIX } from './write-atomic.js';
 
@@ -36,7 +37,7 @@ export async function sweepTempFiles(dirs: string[], logger: Logger): Promise<vo
   for (const dir of new Set(dirs)) {
     // Loaded here, not at the top: only a run recovering from a crash needs it, and its import
     // costs every other run (a regen from cron) tens of milliseconds of start-up.
-    const { default: fg } = await import('fast-glob');
+    const { default: fg } = await importModule<{ default: typeof import('fast-glob') }>('fast-glob');
     // Folders too: a first build stages the whole output folder as one (write/stage.ts).
     const temps = await fg(`**/*${TEMP_SUFFIX}`, { cwd: dir, dot: true, absolute: true, onlyFiles: false }).catch(() => []);
     await Promise.all(temps.map((t) => rm(t, { recursive: true, force: true })));

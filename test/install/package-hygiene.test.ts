@@ -15,10 +15,12 @@ describe('the package declares what it loads', () => {
   it('lists as dependencies exactly the packages dist/ loads from node_modules', async () => {
     const pkg = await readJson('package.json');
     const cjs = await readFile(path.join(REPO, 'dist', 'isr.cjs'), 'utf8');
-    // esbuild writes `require("x")` for static imports, `import("x")` for lazy ones; a createRequire'd
-    // require is named require2, require3…
+    // esbuild writes `require("x")` for static imports; lazy ones go through `importModule("x")`
+    // (src/import-module.ts); a createRequire'd require is named require2, require3…
     const loaded = new Set(
-      [...cjs.matchAll(/\b(?:require\d*|import)\("([^".][^"]*)"\)/g)].map((m) => m[1]!).filter((s) => !s.startsWith('node:')),
+      [...cjs.matchAll(/\b(?:require\d*|import|importModule\d*)\("([^".][^"]*)"\)/g)]
+        .map((m) => m[1]!)
+        .filter((s) => !s.startsWith('node:')),
     );
     expect([...loaded].sort()).toEqual(Object.keys(pkg.dependencies).sort());
   });
@@ -56,6 +58,7 @@ describe('the package declares what it loads', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'dist/isr.cjs',
+        'dist/start.cjs',
         'dist/index.js',
         'dist/index.d.ts',
         'dist/bundled.json',
