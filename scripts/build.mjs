@@ -89,16 +89,20 @@ await build({
   entryPoints: ['src/manifest/lock.ts', 'src/manifest/manifest.ts', 'src/plan/plan-regen.ts', 'src/config/load-config.ts'],
   plugins: [onlyDeclaredPackages],
 });
-await build({
+// One CommonJS file each (dist/isr.cjs, dist/start.cjs). src/ finds isr's folder (package-root.ts)
+// and creates its `require`s from import.meta.url, which a CommonJS file has not: its own URL.
+const oneCjsFile = {
   ...shared,
   outdir: undefined,
   outbase: undefined,
-  entryPoints: ['src/package-entry.ts'],
-  outfile: 'dist/isr.cjs',
   format: 'cjs',
-  // src/ finds isr's folder (package-root.ts) and creates its `require`s from import.meta.url.
   define: { 'import.meta.url': '__isrModuleUrl' },
   banner: { js: "const __isrModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+await build({
+  ...oneCjsFile,
+  entryPoints: ['src/package-entry.ts'],
+  outfile: 'dist/isr.cjs',
   plugins: [
     onlyDeclaredPackages,
     {
@@ -120,14 +124,9 @@ await build({
 // own, small, and compiled by Node as usual: its import() is the one the bundle's code uses when
 // that code comes from the cache (src/import-module.ts).
 await build({
-  ...shared,
-  outdir: undefined,
-  outbase: undefined,
+  ...oneCjsFile,
   entryPoints: ['src/startup/start.ts'],
   outfile: 'dist/start.cjs',
-  format: 'cjs',
-  define: { 'import.meta.url': '__isrModuleUrl' },
-  banner: { js: "const __isrModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [onlyDeclaredPackages],
 });
 // The package's ES entry: the library's exports of dist/isr.cjs, by name (`require`d, not

@@ -3,8 +3,10 @@
  * ISR_TEST_S3_* variables read here). Without them the S3 tests say so loudly and skip; with
  * ISR_TEST_S3_REQUIRED set (CI), they fail instead.
  */
+
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'vitest';
+import { S3Client } from '../../src/store/s3-client.js';
 import type { S3StoreOptions } from '../../src/store/s3-options.js';
 import { openS3SiteStore } from '../../src/store/s3-store.js';
 import type { SiteStore } from '../../src/store/store.js';
@@ -84,4 +86,21 @@ export async function emptyStore(s: SiteStore): Promise<void> {
     for await (const info of store.list('')) keys.push(info.key);
     await store.deleteMany(keys);
   }
+}
+
+/**
+ * A plain signed GET of `key` in the test bucket, as a host serving it would read the object: its
+ * status, headers and body (the S3 store's own client, no retries). Made per call: collected
+ * without a server, a client made up front would throw on its missing endpoint.
+ */
+export function getObject(key: string) {
+  const client = new S3Client({
+    bucket: S3.bucket,
+    endpoint: S3.endpoint,
+    region: S3.region,
+    credentials: S3.credentials,
+    timeoutMs: 10_000,
+    retries: 0,
+  });
+  return client.send({ method: 'GET', key });
 }

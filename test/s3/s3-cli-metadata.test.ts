@@ -6,11 +6,10 @@
  * Metadata is read with a plain signed GET of the object (the S3 store's client), as served.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { S3Client } from '../../src/store/s3-client.js';
 import type { SiteStore } from '../../src/store/store.js';
 import { type TempSite, tempSite } from '../helpers/site.js';
 import { bareRunner, bucketAt, describeS3Cli, s3Env, storeFlags } from './cli-helpers.js';
-import { emptyStore, S3, uniquePrefix } from './helpers.js';
+import { emptyStore, getObject, uniquePrefix } from './helpers.js';
 
 const NOW = '2026-06-01T00:00:00Z';
 const LATER = '2026-06-01T01:00:00Z';
@@ -39,19 +38,7 @@ describeS3Cli('objects as served after a run through the CLI (Ceph RGW)', () => 
   let site: TempSite;
   let prefix: string;
   let bucket: SiteStore;
-  // Made on first use: without a server (no ISR_TEST_S3_*), the suite is skipped, and a client
-  // made here, while the tests are collected, would throw on its missing endpoint.
-  let client: S3Client | undefined;
-  const clientFor = () =>
-    (client ??= new S3Client({
-      bucket: S3.bucket,
-      endpoint: S3.endpoint,
-      region: S3.region,
-      credentials: S3.credentials,
-      timeoutMs: 10_000,
-      retries: 0,
-    }));
-  const served = (key: string) => clientFor().send({ method: 'GET', key: prefix + key });
+  const served = (key: string) => getObject(prefix + key);
   const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 
   beforeEach(async () => {

@@ -3,25 +3,14 @@
  * plain GET of it from the real Ceph RGW, not what the store reads back about itself.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { S3Client } from '../../src/store/s3-client.js';
 import type { S3ObjectStore } from '../../src/store/s3-store.js';
 import type { SiteStore } from '../../src/store/store.js';
-import { describeS3, emptyStore, S3, testSiteStore } from './helpers.js';
+import { describeS3, emptyStore, getObject, testSiteStore } from './helpers.js';
 
 describeS3('S3 object metadata as served (Ceph RGW)', () => {
   let s: SiteStore;
   let prefix: string;
-  const served = async (key: string) => {
-    const client = new S3Client({
-      bucket: S3.bucket,
-      endpoint: S3.endpoint,
-      region: S3.region,
-      credentials: S3.credentials,
-      timeoutMs: 10_000,
-      retries: 0,
-    });
-    return client.send({ method: 'GET', key: prefix + key });
-  };
+  const served = (key: string) => getObject(prefix + key);
   beforeAll(() => {
     s = testSiteStore({ label: 'meta' });
     prefix = (s.site as S3ObjectStore).prefix;
